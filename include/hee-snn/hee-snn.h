@@ -1,0 +1,146 @@
+/* hee-snn.h -- public API of the hee-snn event-driven spiking network simulator
+ *
+ * The pipeline is: YAML text -> hs_config (validated configuration) -> hs_net (compiled flat
+ * arrays, neuron state and event queues) -> hs_net_run() -> recorders.  Every fallible function
+ * returns HS_OK or an error code and fills an hs_error that names the file, line and column of
+ * the offending YAML node where there is one.  Nothing here prints or exits.
+ */
+#ifndef HEE_SNN_H
+#define HEE_SNN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HS_API __attribute__((visibility("default")))
+
+/* Status codes. */
+enum {
+    HS_OK = 0,
+    HS_ECONFIG = 1,   /* invalid configuration or command line (exit status 2) */
+    HS_EIO = 2,       /* a file could not be read or written */
+    HS_ENOMEM = 3,    /* out of memory, or a size beyond the built-in limits */
+    HS_ERUNTIME = 4,  /* numerical or internal failure during a run */
+    HS_EINTR = 5      /* the run was interrupted */
+};
+
+typedef struct hs_error {
+    int code;
+    int line, col;     /* 1-based position in file, 0 when unknown */
+    char file[1024];   /* the file the error is about, "" when none */
+    char msg[1024];
+} hs_error;
+
+/* Format err GNU style ("FILE:LINE:COL: error: MSG") into buf; returns buf. */
+HS_API const char *hs_error_format(const hs_error *err, char *buf, size_t n);
+
+/* Version string of the library, e.g. "0.1.0". */
+HS_API const char *hs_version(void);
+
+/* ---- configuration -------------------------------------------------------------------- */
+
+typedef struct hs_config hs_config;
+
+/* Command-line overrides applied while loading; a field left at its "unset" value is ignored. */
+typedef struct hs_overrides {
+    int has_seed;
+    uint64_t seed;
+    const char *duration;  /* a quantity string such as "10 s", or NULL */
+    const char *output;    /* output directory, or NULL */
+} hs_overrides;
+
+/* Load and validate the network file at path.  On success *out owns a new configuration
+ * (free with hs_config_free).  ov may be NULL. */
+HS_API int hs_config_load(const char *path, const hs_overrides *ov, hs_config **out,
+                          hs_error *err);
+/* Same, from a string; name is used in error messages and to resolve relative file paths
+ * (relative to the directory of name). */
+HS_API int hs_config_load_string(const char *text, size_t len, const char *name,
+                                 const hs_overrides *ov, hs_config **out, hs_error *err);
+HS_API void hs_config_free(hs_config *cfg);
+
+HS_API const char *hs_config_name(const hs_config *cfg);
+HS_API const char *hs_config_output(const hs_config *cfg);
+HS_API uint64_t hs_config_seed(const hs_config *cfg);
+HS_API int hs_config_seed_generated(const hs_config *cfg);
+HS_API double hs_config_duration(const hs_config *cfg);   /* ms */
+
+/* Write the resolved configuration (all defaults filled in, seed included) as YAML. */
+HS_API int hs_config_write(const hs_config *cfg, FILE *f, hs_error *err);
+
+/* ---- compiled network and simulation ------------------------------------------------- */
+
+typedef struct hs_net hs_net;
+
+/* Compile cfg into flat arrays and initial state.  cfg must outlive the network. */
+HS_API int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err);
+HS_API void hs_net_free(hs_net *net);
+
+/* Print what the configuration compiled into (populations, sizes, synapse counts). */
+HS_API void hs_net_describe(const hs_net *net, FILE *f);
+
+/* Spike sink: called for each recorded spike, in time order. */
+typedef int (*hs_spike_fn)(void *ctx, double t_ms, int pop, uint32_t neuron);
+HS_API void hs_net_set_spike_sink(hs_net *net, hs_spike_fn fn, void *ctx);
+
+/* Advance the simulation to time t_end (ms); events at times < t_end are processed.
+ * Can be called repeatedly with increasing t_end.  *stop, if non-NULL, is polled and ends the
+ * run early with HS_EINTR when it becomes non-zero. */
+HS_API int hs_net_run(hs_net *net, double t_end, volatile int *stop, hs_error *err);
+
+HS_API double hs_net_time(const hs_net *net);
+HS_API int hs_net_npops(const hs_net *net);
+HS_API const char *hs_net_pop_name(const hs_net *net, int pop);
+HS_API const char *hs_net_pop_model(const hs_net *net, int pop);
+HS_API size_t hs_net_pop_size(const hs_net *net, int pop);
+HS_API int hs_net_pop_find(const hs_net *net, const char *name);
+HS_API uint64_t hs_net_pop_spikes(const hs_net *net, int pop);
+HS_API uint64_t hs_net_events(const hs_net *net);         /* neuron events processed */
+HS_API uint64_t hs_net_syn_events(const hs_net *net);     /* synaptic events delivered */
+HS_API size_t hs_net_synapses(const hs_net *net);
+
+/* Boltzmann energy of a population of binary units: its bias vector and its recurrent
+ * coupling (symmetric K x K, row-major, zero diagonal) as compiled.  Fails with HS_ECONFIG
+ * if the population is not a binary sampling population or receives input from another
+ * population.  Buffers are allocated by the callee; the caller frees them with free(). */
+HS_API int hs_net_boltzmann(const hs_net *net, int pop, double **bias, double **w,
+                            hs_error *err);
+
+/* Exact continuous-time monitor of the joint binary state of one population (K <= 24):
+ * time spent in each of the 2^K states since the monitor was enabled. */
+HS_API int hs_net_monitor_states(hs_net *net, int pop, hs_error *err);
+/* Copy the accumulated times (2^K doubles, ms) into out; returns the total time. */
+HS_API double hs_net_state_times(const hs_net *net, double *out);
+
+/* ---- running into an output directory ------------------------------------------------- */
+
+typedef struct hs_run_result {
+    char outdir[1024];
+    int interrupted;
+} hs_run_result;
+
+/* Run net (compiled from cfg) for the configured duration and write spikes.tsv, config.yaml
+ * and (if asked for) distribution.tsv into the configured output directory.  Files are
+ * written under temporary names and renamed into place at the end, so earlier results are
+ * never left half-overwritten.  If *stop becomes non-zero the run ends early, the files hold
+ * what was simulated and are marked as interrupted, and HS_EINTR is returned. */
+HS_API int hs_run_to_dir(const hs_config *cfg, hs_net *net, volatile int *stop,
+                         hs_run_result *res, hs_error *err);
+
+/* ---- analysis ---------------------------------------------------------------------------- */
+
+/* Analyse the output directory of a run: for a population of binary units (pop, or the only
+ * one when NULL), compare the sampled joint distribution with the exact Boltzmann
+ * distribution by enumeration; print a report with the KL divergence at `points` successive
+ * times (T/2^k), visited and unvisited states, and the marginals. */
+HS_API int hs_analyze_dir(const char *outdir, const char *pop, int points, FILE *out,
+                          hs_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

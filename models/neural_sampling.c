@@ -1,0 +1,129 @@
+/* neural_sampling.c -- exact continuous-time neural sampler (Buesing et al. 2011)
+ *
+ * u_k(t) = b_k + sum_i W_ik z_i(t); while not refractory, neuron k fires with hazard
+ * exp(u_k)/tau; after a spike z_k = 1 for exactly tau (refractory), then 0.
+ * The hazard is constant between events, so each neuron keeps R, the unit-exponential
+ * threshold still to be consumed by its integrated hazard: when the input changes at t,
+ * R -= r_old (t - t_last) and the next spike is at t + R / r_new (time rescaling: exact, and
+ * no random draw per synaptic event).  A fresh threshold is drawn after each refractory end.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <gsl/gsl_randist.h>
+
+#include "models/model.h"
+#include "util/error.h"
+
+enum { P_TAU_REF };
+
+static const hs_param_desc params[] = {
+    {"tau_ref", HS_DIM_TIME, 20.0, 0, 0.0, HUGE_VAL, 1,
+     "refractory period = PSP length = sampling time constant tau"},
+};
+
+typedef struct ns_state {
+    double *u;       /* membrane potential (dimensionless) */
+    double *r;       /* hazard exp(u)/tau (1/ms), valid while not refractory */
+    double *R;       /* integrated hazard still to go before the next spike */
+    double *tl;      /* time R was last brought up to date */
+    unsigned char *refr;
+} ns_state;
+
+static int ns_init(hs_pop *p, hs_net *net, gsl_rng *rng, hs_error *err)
+{
+    ns_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+    p->state = s;
+    s->u = malloc(p->n * sizeof *s->u);
+    s->r = malloc(p->n * sizeof *s->r);
+    s->R = malloc(p->n * sizeof *s->R);
+    s->tl = malloc(p->n * sizeof *s->tl);
+    s->refr = calloc(p->n, 1);
+    if (!s->u || !s->r || !s->R || !s->tl || !s->refr)
+        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+    double tau = p->params[P_TAU_REF];
+    for (uint32_t i = 0; i < p->n; i++) {
+        s->u[i] = p->bias[i];
+        s->r[i] = exp(s->u[i]) / tau;
+        s->R[i] = gsl_ran_exponential(rng, 1.0);
+        s->tl[i] = 0.0;
+        hs_sched(net, p->gid0 + i, s->R[i] / s->r[i]);
+    }
+    return HS_OK;
+}
+
+static void ns_free(hs_pop *p)
+{
+    ns_state *s = p->state;
+    if (!s)
+        return;
+    free(s->u);
+    free(s->r);
+    free(s->R);
+    free(s->tl);
+    free(s->refr);
+    free(s);
+    p->state = NULL;
+}
+
+static hs_emit ns_fire(hs_pop *p, uint32_t i, double t, hs_net *net)
+{
+    ns_state *s = p->state;
+    double tau = p->params[P_TAU_REF];
+    if (s->refr[i]) {
+        s->refr[i] = 0;
+        s->r[i] = exp(s->u[i]) / tau;
+        s->R[i] = gsl_ran_exponential(p->rng, 1.0);
+        s->tl[i] = t;
+        hs_sched(net, p->gid0 + i, t + s->R[i] / s->r[i]);
+        return HS_EMIT_OFFSET;
+    }
+    s->refr[i] = 1;
+    hs_sched(net, p->gid0 + i, t + tau);
+    return HS_EMIT_ONSET;
+}
+
+static void ns_receive(hs_pop *p, double t, const uint32_t *tgt, const double *w, size_t n,
+                       double sign, hs_net *net)
+{
+    ns_state *s = p->state;
+    double inv_tau = 1.0 / p->params[P_TAU_REF];
+    for (size_t k = 0; k < n; k++) {
+        uint32_t j = tgt[k];
+        s->u[j] += sign * w[k];
+        if (s->refr[j])
+            continue;
+        double R = s->R[j] - s->r[j] * (t - s->tl[j]);
+        if (R < 0.0)
+            R = 0.0;   /* rounding only: the spike would have come first */
+        s->R[j] = R;
+        s->tl[j] = t;
+        s->r[j] = exp(s->u[j]) * inv_tau;
+        hs_sched(net, p->gid0 + j, t + R / s->r[j]);
+    }
+}
+
+static int ns_zstate(const hs_pop *p, uint32_t i)
+{
+    const ns_state *s = p->state;
+    return s->refr[i];
+}
+
+const hs_model hs_model_neural_sampling = {
+    .name = "neural_sampling",
+    .summary = "exact continuous-time neural sampler: hazard exp(u)/tau_ref, refractory "
+               "(z = 1) for tau_ref after each spike",
+    .params = params,
+    .nparams = 1,
+    .has_bias = 1,
+    .can_receive = 1,
+    .weight_dim = HS_DIM_NONE,
+    .needs_offsets = 1,
+    .emits_offsets = 1,
+    .init = ns_init,
+    .free_state = ns_free,
+    .fire = ns_fire,
+    .receive = ns_receive,
+    .zstate = ns_zstate,
+};

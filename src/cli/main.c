@@ -1,0 +1,259 @@
+/* main.c -- the hee-snn command line: run, validate, analyze
+ *
+ * The only place that prints to the user or exits.  Exit status: 0 success, 1 runtime
+ * failure, 2 usage or configuration error, 130 interrupted.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hee-snn/hee-snn.h"
+
+static volatile int g_stop;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+}
+
+static const char usage_text[] =
+    "Usage: hee-snn COMMAND [OPTIONS]\n"
+    "\n"
+    "Event-driven spiking network simulator for sampling-based neural computation.\n"
+    "\n"
+    "Commands:\n"
+    "  run NET.yaml [--seed N] [--duration T] [--output DIR] [--quiet]\n"
+    "      Simulate the network; write spikes.tsv and config.yaml into the output\n"
+    "      directory (default out/<name>) and print a summary.\n"
+    "  validate NET.yaml [--describe]\n"
+    "      Parse and compile only; print the errors, or what it compiled into.\n"
+    "  analyze OUTDIR [--population NAME] [--points N]\n"
+    "      Compare the sampled joint state of a population of binary units with the\n"
+    "      exact Boltzmann distribution: KL divergence at successive times, marginals.\n"
+    "  --help, --version\n"
+    "\n"
+    "Options:\n"
+    "  --seed N         master random seed (overrides the file); 0 is a valid seed\n"
+    "  --duration T     simulated time with a unit, e.g. '10 s' (overrides the file)\n"
+    "  --output DIR     output directory (overrides the file)\n"
+    "  --quiet          no summary on standard output\n"
+    "\n"
+    "Exit status: 0 success, 1 runtime failure, 2 usage or configuration error,\n"
+    "130 interrupted.\n"
+    "\n"
+    "Example:\n"
+    "  hee-snn run examples/boltzmann.yaml && hee-snn analyze out/boltzmann\n"
+    "\n"
+    "Documentation: doc/ in the source tree (doc/network-format.md for the YAML keys).\n";
+
+static int report(const hs_error *err)
+{
+    char buf[2300];
+    fprintf(stderr, "hee-snn: %s\n", hs_error_format(err, buf, sizeof buf));
+    return err->code == HS_ECONFIG ? 2 : err->code == HS_EINTR ? 130 : 1;
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "hee-snn: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'hee-snn --help'.\n");
+    return 2;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+enum { OPT_SEED = 256, OPT_DURATION, OPT_OUTPUT, OPT_QUIET, OPT_DESCRIBE, OPT_POP, OPT_POINTS };
+
+static const struct option long_opts[] = {
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"duration", required_argument, NULL, OPT_DURATION},
+    {"output", required_argument, NULL, OPT_OUTPUT},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"describe", no_argument, NULL, OPT_DESCRIBE},
+    {"population", required_argument, NULL, OPT_POP},
+    {"points", required_argument, NULL, OPT_POINTS},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+typedef struct opts {
+    hs_overrides ov;
+    int quiet, describe, points;
+    const char *pop;
+    const char *file;
+} opts;
+
+static int parse_opts(int argc, char **argv, const char *cmd, opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->points = 10;
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+        switch (c) {
+        case OPT_SEED: {
+            char *end;
+            errno = 0;
+            if (optarg[0] == '-' || !optarg[0])
+                return usage_error("--seed takes a whole number >= 0, got '%s'", optarg);
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (*end || errno)
+                return usage_error("--seed takes a whole number >= 0, got '%s'", optarg);
+            o->ov.has_seed = 1;
+            o->ov.seed = v;
+            break;
+        }
+        case OPT_DURATION: o->ov.duration = optarg; break;
+        case OPT_OUTPUT: o->ov.output = optarg; break;
+        case OPT_QUIET: o->quiet = 1; break;
+        case OPT_DESCRIBE: o->describe = 1; break;
+        case OPT_POP: o->pop = optarg; break;
+        case OPT_POINTS:
+            o->points = atoi(optarg);
+            if (o->points < 1 || o->points > 60)
+                return usage_error("--points takes a number from 1 to 60, got '%s'", optarg);
+            break;
+        case 'h': fputs(usage_text, stdout); exit(0);
+        default:
+            return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return usage_error("'%s' takes exactly one file or directory argument", cmd);
+    o->file = argv[optind];
+    return 0;
+}
+
+static int cmd_validate(int argc, char **argv)
+{
+    opts o;
+    int rc = parse_opts(argc, argv, "validate", &o);
+    if (rc)
+        return rc;
+    hs_error err = {0};
+    hs_config *cfg;
+    hs_net *net;
+    if (hs_config_load(o.file, &o.ov, &cfg, &err))
+        return report(&err);
+    if (hs_net_compile(cfg, &net, &err)) {
+        hs_config_free(cfg);
+        return report(&err);
+    }
+    if (o.describe)
+        hs_net_describe(net, stdout);
+    else
+        printf("%s: ok (%zu populations, %zu synapses)\n", o.file,
+               (size_t)hs_net_npops(net), hs_net_synapses(net));
+    hs_net_free(net);
+    hs_config_free(cfg);
+    return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    opts o;
+    int rc = parse_opts(argc, argv, "run", &o);
+    if (rc)
+        return rc;
+    hs_error err = {0};
+    hs_config *cfg = NULL;
+    hs_net *net = NULL;
+    hs_run_result res;
+    if (hs_config_load(o.file, &o.ov, &cfg, &err))
+        return report(&err);
+    if (hs_config_seed_generated(cfg))
+        fprintf(stderr, "hee-snn: no seed given; using seed %" PRIu64 "\n",
+                hs_config_seed(cfg));
+    if (hs_net_compile(cfg, &net, &err)) {
+        hs_config_free(cfg);
+        return report(&err);
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    double t0 = now_s();
+    rc = hs_run_to_dir(cfg, net, &g_stop, &res, &err);
+    double wall = now_s() - t0;
+    if (rc && rc != HS_EINTR) {
+        hs_net_free(net);
+        hs_config_free(cfg);
+        return report(&err);
+    }
+    if (!o.quiet) {
+        double T = hs_net_time(net);
+        printf("hee-snn %s: network '%s', seed %" PRIu64 ", %g ms simulated%s\n", hs_version(),
+               hs_config_name(cfg), hs_config_seed(cfg), T,
+               rc == HS_EINTR ? " (interrupted)" : "");
+        printf("%-16s %-16s %10s %12s %12s\n", "population", "model", "neurons", "spikes",
+               "rate_hz");
+        for (int p = 0; p < hs_net_npops(net); p++) {
+            size_t n = hs_net_pop_size(net, p);
+            uint64_t s = hs_net_pop_spikes(net, p);
+            printf("%-16s %-16s %10zu %12" PRIu64 " %12.4f\n", hs_net_pop_name(net, p),
+                   hs_net_pop_model(net, p), n, s, T > 0 ? s / (n * T * 1e-3) : 0.0);
+        }
+        printf("synaptic events: %" PRIu64 " (%.3g per wall second)\n", hs_net_syn_events(net),
+               wall > 0 ? hs_net_syn_events(net) / wall : 0.0);
+        printf("wall time: %.3f s, real-time factor: %.3g (simulated/wall)\n", wall,
+               wall > 0 ? T * 1e-3 / wall : 0.0);
+        printf("output: %s\n", hs_config_output(cfg));
+    }
+    hs_net_free(net);
+    hs_config_free(cfg);
+    if (rc == HS_EINTR) {
+        fprintf(stderr, "hee-snn: interrupted; results so far written to %s\n",
+                res.outdir[0] ? res.outdir : "the output directory");
+        return 130;
+    }
+    return 0;
+}
+
+static int cmd_analyze(int argc, char **argv)
+{
+    opts o;
+    int rc = parse_opts(argc, argv, "analyze", &o);
+    if (rc)
+        return rc;
+    hs_error err = {0};
+    if (hs_analyze_dir(o.file, o.pop, o.points, stdout, &err))
+        return report(&err);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage_error("%s", "missing command (run, validate, analyze)");
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("hee-snn %s\n", hs_version());
+        return 0;
+    }
+    if (!strcmp(cmd, "run"))
+        return cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "validate"))
+        return cmd_validate(argc - 1, argv + 1);
+    if (!strcmp(cmd, "analyze"))
+        return cmd_analyze(argc - 1, argv + 1);
+    return usage_error("unknown command '%s' (run, validate, analyze)", cmd);
+}

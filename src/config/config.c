@@ -1,0 +1,886 @@
+/* config.c -- YAML tree -> validated hs_config (format version 1, see doc/network-format.md)
+ *
+ * Every check reports the file, line and column of the node it is about.  Data files named by
+ * {file: ...} are read here, so their errors name the file and line too.
+ */
+#include "hs-config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "config/datafile.h"
+#include "config/ytree.h"
+#include "util/error.h"
+
+#define HS_MAX_YAML_BYTES (64u << 20)
+
+typedef struct ctx {
+    const char *file;
+    hs_config *cfg;
+    hs_error *err;
+} ctx;
+
+static int at(ctx *c, const hs_ynode *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int at(ctx *c, const hs_ynode *n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    hs_error_vset(c->err, HS_ECONFIG, c->file, n ? n->line : 0, n ? n->col : 0, fmt, ap);
+    va_end(ap);
+    return HS_ECONFIG;
+}
+
+static int want_kind(ctx *c, const hs_ynode *n, hs_ykind k, const char *what)
+{
+    if (n->kind == k)
+        return HS_OK;
+    return at(c, n, "'%s' must be %s, got %s", what, hs_ykind_name(k), hs_ykind_name(n->kind));
+}
+
+/* Reject keys of map that are not in allowed (NULL-terminated). */
+static int check_keys(ctx *c, const hs_ynode *map, const char *const *allowed, const char *where)
+{
+    for (size_t i = 0; i < map->n; i++) {
+        const hs_ynode *k = map->items[2 * i];
+        int ok = 0;
+        for (const char *const *a = allowed; *a; a++)
+            if (strcmp(*a, k->str) == 0)
+                ok = 1;
+        if (!ok) {
+            char known[512] = "";
+            size_t used = 0;
+            for (const char *const *a = allowed; *a && used < sizeof known; a++) {
+                int w = snprintf(known + used, sizeof known - used, "%s%s",
+                                 a == allowed ? "" : ", ", *a);
+                if (w < 0)
+                    break;
+                used += (size_t)w;
+            }
+            return at(c, k, "unknown key '%s' in %s (known: %s)", k->str, where, known);
+        }
+    }
+    return HS_OK;
+}
+
+static int read_string(ctx *c, const hs_ynode *n, const char *what, char **out)
+{
+    int rc = want_kind(c, n, HS_Y_SCALAR, what);
+    if (rc)
+        return rc;
+    if (!n->len)
+        return at(c, n, "'%s' must not be empty", what);
+    free(*out);
+    *out = strdup(n->str);
+    if (!*out)
+        return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+    return HS_OK;
+}
+
+static int read_number(ctx *c, const hs_ynode *n, const char *what, double *out)
+{
+    int rc = want_kind(c, n, HS_Y_SCALAR, what);
+    if (rc)
+        return rc;
+    if (hs_parse_number(n->str, out) != 0)
+        return at(c, n, "'%s' must be a finite number, got '%s'", what, n->str);
+    return HS_OK;
+}
+
+static int read_quantity(ctx *c, const hs_ynode *n, const char *what, hs_dim dim, double *out)
+{
+    int rc = want_kind(c, n, HS_Y_SCALAR, what);
+    if (rc)
+        return rc;
+    char why[256];
+    if (hs_quantity_parse(n->str, dim, out, why, sizeof why) != 0)
+        return at(c, n, "%s: %s", what, why);
+    return HS_OK;
+}
+
+static int read_uint(ctx *c, const hs_ynode *n, const char *what, uint64_t max, uint64_t *out)
+{
+    int rc = want_kind(c, n, HS_Y_SCALAR, what);
+    if (rc)
+        return rc;
+    const char *s = n->str;
+    if (!*s || !isdigit((unsigned char)*s)) {
+        double d;
+        if (hs_parse_number(s, &d) == 0 && d < 0)
+            return at(c, n, "'%s' must not be negative, got %s", what, s);
+        return at(c, n, "'%s' must be a whole number, got '%s'", what, s);
+    }
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end) {
+        double d;
+        if (hs_parse_number(s, &d) == 0 && d == floor(d) && d >= 0 && d <= (double)max) {
+            *out = (uint64_t)d;   /* "1e6" written for a count */
+            return HS_OK;
+        }
+        return at(c, n, "'%s' must be a whole number, got '%s'", what, s);
+    }
+    if (errno == ERANGE || v > max)
+        return at(c, n, "'%s' is too large: %s (at most %llu)", what, s,
+                  (unsigned long long)max);
+    *out = v;
+    return HS_OK;
+}
+
+static int read_bool(ctx *c, const hs_ynode *n, const char *what, int *out)
+{
+    int rc = want_kind(c, n, HS_Y_SCALAR, what);
+    if (rc)
+        return rc;
+    if (!strcmp(n->str, "true") || !strcmp(n->str, "True") || !strcmp(n->str, "yes")) {
+        *out = 1;
+        return HS_OK;
+    }
+    if (!strcmp(n->str, "false") || !strcmp(n->str, "False") || !strcmp(n->str, "no")) {
+        *out = 0;
+        return HS_OK;
+    }
+    return at(c, n, "'%s' must be true or false, got '%s'", what, n->str);
+}
+
+/* Resolve a path relative to the configuration file's directory; caller frees. */
+static char *resolve_path(ctx *c, const char *p)
+{
+    if (p[0] == '/')
+        return strdup(p);
+    size_t n = strlen(c->cfg->dir) + strlen(p) + 2;
+    char *r = malloc(n);
+    if (r)
+        snprintf(r, n, "%s/%s", c->cfg->dir, p);
+    return r;
+}
+
+static int read_file_values(ctx *c, const hs_ynode *n, const char *what, int matrix,
+                            hs_valspec *v)
+{
+    int rc = want_kind(c, n, HS_Y_SCALAR, what);
+    if (rc)
+        return rc;
+    char *path = resolve_path(c, n->str);
+    if (!path)
+        return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+    hs_error ferr;
+    hs_datafile df;
+    rc = hs_datafile_read(path, &df, &ferr);
+    if (rc) {
+        free(path);
+        if (ferr.line > 0)
+            return at(c, n, "%s: in data file %s:%d:%d: %s", what, ferr.file, ferr.line,
+                      ferr.col, ferr.msg);
+        return at(c, n, "%s: %s", what, ferr.msg);
+    }
+    v->file = path;
+    v->data = df.data;
+    if (matrix) {
+        if (!df.rectangular) {
+            int line = df.bad_line;
+            hs_datafile_release(&df);
+            return at(c, n, "%s: data file %s is not a matrix: line %d has a different "
+                      "number of columns", what, v->file, line);
+        }
+        v->kind = HS_VAL_MATRIX;
+        v->rows = df.rows;
+        v->cols = df.cols;
+    } else {
+        v->kind = HS_VAL_VECTOR;
+        v->rows = df.count;
+        v->cols = 1;
+    }
+    return HS_OK;
+}
+
+/* Parse a value specification (see hs_valspec).  dim applies to every number in it; numbers
+ * in data files are in internal units.  allow_matrix selects matrix (weights) vs vector
+ * (per-neuron values). */
+static int read_valspec(ctx *c, const hs_ynode *n, const char *what, hs_dim dim,
+                        int allow_matrix, hs_valspec *v)
+{
+    memset(v, 0, sizeof *v);
+    v->dim = dim;
+    v->line = n->line;
+    v->col = n->col;
+    int rc;
+    if (n->kind == HS_Y_SCALAR) {
+        v->kind = HS_VAL_SCALAR;
+        return read_quantity(c, n, what, dim, &v->a);
+    }
+    if (n->kind == HS_Y_SEQ) {
+        if (n->n == 0)
+            return at(c, n, "'%s' must not be an empty list", what);
+        if (n->items[0]->kind == HS_Y_SEQ) {
+            if (!allow_matrix)
+                return at(c, n, "'%s' takes one value per neuron, not a matrix", what);
+            size_t cols = n->items[0]->n;
+            if (cols == 0)
+                return at(c, n->items[0], "'%s': matrix rows must not be empty", what);
+            if ((double)n->n * (double)cols > HS_MAX_SYNAPSES)
+                return at(c, n, "'%s': matrix too large", what);
+            v->data = malloc(n->n * cols * sizeof *v->data);
+            if (!v->data)
+                return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+            v->kind = HS_VAL_MATRIX;
+            v->rows = n->n;
+            v->cols = cols;
+            for (size_t i = 0; i < n->n; i++) {
+                const hs_ynode *row = n->items[i];
+                if (row->kind != HS_Y_SEQ)
+                    return at(c, row, "'%s': every matrix row must be a list", what);
+                if (row->n != cols)
+                    return at(c, row, "'%s': matrix row %zu has %zu values, row 0 has %zu",
+                              what, i, row->n, cols);
+                for (size_t j = 0; j < cols; j++)
+                    if ((rc = read_quantity(c, row->items[j], what, dim,
+                                            &v->data[i * cols + j])))
+                        return rc;
+            }
+            return HS_OK;
+        }
+        if (allow_matrix)
+            return at(c, n, "'%s': a list of weights must be a matrix (a list of rows, one "
+                      "per presynaptic neuron)", what);
+        v->data = malloc(n->n * sizeof *v->data);
+        if (!v->data)
+            return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+        v->kind = HS_VAL_VECTOR;
+        v->rows = n->n;
+        v->cols = 1;
+        for (size_t i = 0; i < n->n; i++)
+            if ((rc = read_quantity(c, n->items[i], what, dim, &v->data[i])))
+                return rc;
+        return HS_OK;
+    }
+    /* mapping: one of normal, uniform, file */
+    if (n->n != 1)
+        return at(c, n, "'%s' must be a value, a list, or one of {normal: ...}, "
+                  "{uniform: ...}, {file: ...}", what);
+    const hs_ynode *k = n->items[0], *body = n->items[1];
+    if (!strcmp(k->str, "normal")) {
+        static const char *const keys[] = {"mean", "sd", NULL};
+        if ((rc = want_kind(c, body, HS_Y_MAP, "normal")) ||
+            (rc = check_keys(c, body, keys, "normal")))
+            return rc;
+        const hs_ynode *m = hs_ymap_get(body, "mean"), *s = hs_ymap_get(body, "sd");
+        if (!m || !s)
+            return at(c, body, "'normal' needs both 'mean' and 'sd'");
+        if ((rc = read_quantity(c, m, "mean", dim, &v->a)) ||
+            (rc = read_quantity(c, s, "sd", dim, &v->b)))
+            return rc;
+        if (v->b < 0)
+            return at(c, s, "'sd' must not be negative, got %s", s->str);
+        v->kind = HS_VAL_NORMAL;
+        return HS_OK;
+    }
+    if (!strcmp(k->str, "uniform")) {
+        static const char *const keys[] = {"low", "high", NULL};
+        if ((rc = want_kind(c, body, HS_Y_MAP, "uniform")) ||
+            (rc = check_keys(c, body, keys, "uniform")))
+            return rc;
+        const hs_ynode *lo = hs_ymap_get(body, "low"), *hi = hs_ymap_get(body, "high");
+        if (!lo || !hi)
+            return at(c, body, "'uniform' needs both 'low' and 'high'");
+        if ((rc = read_quantity(c, lo, "low", dim, &v->a)) ||
+            (rc = read_quantity(c, hi, "high", dim, &v->b)))
+            return rc;
+        if (v->b < v->a)
+            return at(c, hi, "'high' (%s) must not be below 'low' (%s)", hi->str, lo->str);
+        v->kind = HS_VAL_UNIFORM;
+        return HS_OK;
+    }
+    if (!strcmp(k->str, "file"))
+        return read_file_values(c, body, what, allow_matrix, v);
+    return at(c, k, "unknown value form '%s' for '%s' (known: normal, uniform, file)", k->str,
+              what);
+}
+
+static int check_range(ctx *c, const hs_ynode *n, const hs_param_desc *d, double v)
+{
+    int low = d->lo_open ? !(v > d->lo) : !(v >= d->lo);
+    if (low || v > d->hi) {
+        const char *u = hs_dim_unit(d->dim);
+        if (d->hi < HUGE_VAL)
+            return at(c, n, "parameter '%s' = %s is out of range [%g, %g]%s%s", d->name,
+                      n->str, d->lo, d->hi, *u ? " " : "", u);
+        return at(c, n, "parameter '%s' = %s must be %s %g%s%s", d->name, n->str,
+                  d->lo_open ? ">" : ">=", d->lo, *u ? " " : "", u);
+    }
+    return HS_OK;
+}
+
+static int read_population(ctx *c, const hs_ynode *key, const hs_ynode *n, hs_popcfg *p)
+{
+    static const char *const base_keys[] = {"model", "size", "params", "bias", "init", NULL};
+    int rc;
+    p->line = key->line;
+    p->col = key->col;
+    if (!(p->name = strdup(key->str)))
+        return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+    if (strlen(p->name) > 64)
+        return at(c, key, "population name is longer than 64 characters");
+    for (const char *s = p->name; *s; s++)
+        if (!(isalnum((unsigned char)*s) || *s == '_' || *s == '-' || *s == '.'))
+            return at(c, key, "population name '%s' may use only letters, digits, '_', '-' "
+                      "and '.'", p->name);
+    if ((rc = want_kind(c, n, HS_Y_MAP, p->name)) ||
+        (rc = check_keys(c, n, base_keys, "a population")))
+        return rc;
+    const hs_ynode *mn = hs_ymap_get(n, "model");
+    if (!mn)
+        return at(c, n, "population '%s' has no 'model'", p->name);
+    if ((rc = want_kind(c, mn, HS_Y_SCALAR, "model")))
+        return rc;
+    p->model = hs_model_find(mn->str);
+    if (!p->model) {
+        char names[256];
+        return at(c, mn, "unknown neuron model '%s' (known: %s)", mn->str,
+                  hs_model_names(names, sizeof names));
+    }
+    const hs_model *m = p->model;
+    const hs_ynode *sn = hs_ymap_get(n, "size");
+    if (!sn)
+        return at(c, n, "population '%s' has no 'size'", p->name);
+    uint64_t size;
+    if ((rc = read_uint(c, sn, "size", UINT64_MAX, &size)))
+        return rc;
+    if (size < 1)
+        return at(c, sn, "'size' must be at least 1, got %s", sn->str);
+    if (size > HS_MAX_POP_SIZE)
+        return at(c, sn, "'size' %s is larger than the limit of %u neurons per population",
+                  sn->str, HS_MAX_POP_SIZE);
+    p->size = (uint32_t)size;
+
+    /* parameters: defaults, then the given ones */
+    const hs_ynode *pn = hs_ymap_get(n, "params");
+    if (pn && (rc = want_kind(c, pn, HS_Y_MAP, "params")))
+        return rc;
+    for (int i = 0; i < m->nparams; i++) {
+        const hs_param_desc *d = &m->params[i];
+        const hs_ynode *v = pn ? hs_ymap_get(pn, d->name) : NULL;
+        if (!v) {
+            if (d->required)
+                return at(c, pn ? pn : n, "model '%s' needs parameter '%s' (%s)", m->name,
+                          d->name, d->doc);
+            p->params[i] = d->def;
+            continue;
+        }
+        char what[96];
+        snprintf(what, sizeof what, "parameter '%s'", d->name);
+        if ((rc = read_quantity(c, v, what, d->dim, &p->params[i])) ||
+            (rc = check_range(c, v, d, p->params[i])))
+            return rc;
+    }
+    if (pn)
+        for (size_t i = 0; i < pn->n; i++) {
+            const hs_ynode *k = pn->items[2 * i];
+            int known = 0;
+            for (int j = 0; j < m->nparams; j++)
+                known |= !strcmp(m->params[j].name, k->str);
+            if (!known) {
+                char names[256] = "";
+                size_t used = 0;
+                for (int j = 0; j < m->nparams && used < sizeof names; j++) {
+                    int w = snprintf(names + used, sizeof names - used, "%s%s", j ? ", " : "",
+                                     m->params[j].name);
+                    if (w < 0)
+                        break;
+                    used += (size_t)w;
+                }
+                return at(c, k, "unknown parameter '%s' for model '%s' (known: %s)", k->str,
+                          m->name, m->nparams ? names : "none");
+            }
+        }
+    if (m->check) {
+        char why[256];
+        int bad = m->check(p->params, why, sizeof why);
+        if (bad != -2) {
+            const hs_ynode *where = pn && bad >= 0 ? hs_ymap_get(pn, m->params[bad].name) : NULL;
+            return at(c, where ? where : (pn ? pn : n), "population '%s': %s", p->name, why);
+        }
+    }
+
+    const hs_ynode *bn = hs_ymap_get(n, "bias");
+    if (bn) {
+        if (!m->has_bias)
+            return at(c, hs_ymap_get(n, "model"), "model '%s' takes no 'bias'", m->name);
+        if ((rc = read_valspec(c, bn, "bias", HS_DIM_NONE, 0, &p->bias)))
+            return rc;
+    } else if (m->has_bias) {
+        p->bias.kind = HS_VAL_SCALAR;
+        p->bias.a = 0.0;
+    }
+    if (p->bias.kind == HS_VAL_VECTOR && p->bias.rows != p->size)
+        return at(c, bn, "'bias' has %zu values but population '%s' has %u neurons",
+                  p->bias.rows, p->name, p->size);
+
+    const hs_ynode *in = hs_ymap_get(n, "init");
+    if (in) {
+        if (!m->init_var)
+            return at(c, in, "model '%s' takes no 'init'", m->name);
+        const char *const keys[] = {m->init_var, NULL};
+        if ((rc = want_kind(c, in, HS_Y_MAP, "init")) ||
+            (rc = check_keys(c, in, keys, "init")))
+            return rc;
+        const hs_ynode *v = hs_ymap_get(in, m->init_var);
+        if (v) {
+            if ((rc = read_valspec(c, v, m->init_var, m->init_dim, 0, &p->init)))
+                return rc;
+            if (p->init.kind == HS_VAL_VECTOR && p->init.rows != p->size)
+                return at(c, v, "'init: %s' has %zu values but population '%s' has %u "
+                          "neurons", m->init_var, p->init.rows, p->name, p->size);
+        }
+    }
+    return HS_OK;
+}
+
+static int find_pop(ctx *c, const hs_ynode *n, const char *what, int *out)
+{
+    int rc = want_kind(c, n, HS_Y_SCALAR, what);
+    if (rc)
+        return rc;
+    for (int i = 0; i < c->cfg->npops; i++)
+        if (!strcmp(c->cfg->pops[i].name, n->str)) {
+            *out = i;
+            return HS_OK;
+        }
+    char known[512] = "";
+    size_t used = 0;
+    for (int i = 0; i < c->cfg->npops && used < sizeof known; i++) {
+        int w = snprintf(known + used, sizeof known - used, "%s%s", i ? ", " : "",
+                         c->cfg->pops[i].name);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    return at(c, n, "unknown population '%s' (known: %s)", n->str, known);
+}
+
+static int read_edges(ctx *c, const hs_ynode *n, hs_projcfg *pr)
+{
+    int rc = want_kind(c, n, HS_Y_SCALAR, "file");
+    if (rc)
+        return rc;
+    char *path = resolve_path(c, n->str);
+    if (!path)
+        return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+    pr->edges_file = path;
+    const hs_popcfg *src = &c->cfg->pops[pr->from], *dst = &c->cfg->pops[pr->to];
+    hs_error ferr;
+    hs_edges e;
+    rc = hs_edges_read(path, src->size, dst->size, dst->model->weight_dim, &e, &ferr);
+    if (rc) {
+        if (ferr.line > 0)
+            return at(c, n, "edges file %s:%d:%d: %s", ferr.file, ferr.line, ferr.col,
+                      ferr.msg);
+        return at(c, n, "edges file: %s", ferr.msg);
+    }
+    pr->nedges = e.n;
+    pr->epre = e.pre;
+    pr->epost = e.post;
+    pr->ew = e.w;
+    pr->edelay = e.delay;
+    return HS_OK;
+}
+
+static int read_projection(ctx *c, const hs_ynode *n, hs_projcfg *pr)
+{
+    static const char *const keys[] = {"from", "to", "connect", "weight", "delay", "autapses",
+                                       NULL};
+    int rc;
+    pr->line = n->line;
+    pr->col = n->col;
+    if ((rc = want_kind(c, n, HS_Y_MAP, "projection")) ||
+        (rc = check_keys(c, n, keys, "a projection")))
+        return rc;
+    const hs_ynode *fn = hs_ymap_get(n, "from"), *tn = hs_ymap_get(n, "to");
+    if (!fn)
+        return at(c, n, "projection has no 'from'");
+    if (!tn)
+        return at(c, n, "projection has no 'to'");
+    if ((rc = find_pop(c, fn, "from", &pr->from)) || (rc = find_pop(c, tn, "to", &pr->to)))
+        return rc;
+    const hs_popcfg *src = &c->cfg->pops[pr->from], *dst = &c->cfg->pops[pr->to];
+    if (!dst->model->can_receive)
+        return at(c, tn, "population '%s' (model '%s') cannot receive synaptic input",
+                  dst->name, dst->model->name);
+    if (dst->model->needs_offsets && !src->model->emits_offsets)
+        return at(c, fn, "population '%s' (model '%s') is driven by the binary state of its "
+                  "inputs, but '%s' (model '%s') emits spikes without a state",
+                  dst->name, dst->model->name, src->name, src->model->name);
+
+    const hs_ynode *an = hs_ymap_get(n, "autapses");
+    if (an && (rc = read_bool(c, an, "autapses", &pr->autapses)))
+        return rc;
+
+    const hs_ynode *cn = hs_ymap_get(n, "connect");
+    if (!cn)
+        return at(c, n, "projection has no 'connect'");
+    int edges = 0;
+    if (cn->kind == HS_Y_SCALAR) {
+        if (!strcmp(cn->str, "all_to_all"))
+            pr->conn = HS_CONN_ALL;
+        else if (!strcmp(cn->str, "one_to_one"))
+            pr->conn = HS_CONN_ONE;
+        else
+            return at(c, cn, "unknown connection rule '%s' (known: all_to_all, one_to_one, "
+                      "fixed_probability, fixed_indegree, file)", cn->str);
+    } else if (cn->kind == HS_Y_MAP && cn->n == 1) {
+        const hs_ynode *k = cn->items[0], *v = cn->items[1];
+        if (!strcmp(k->str, "fixed_probability")) {
+            pr->conn = HS_CONN_PROB;
+            if ((rc = read_number(c, v, "fixed_probability", &pr->p)))
+                return rc;
+            if (pr->p < 0 || pr->p > 1)
+                return at(c, v, "'fixed_probability' must be in [0, 1], got %s", v->str);
+        } else if (!strcmp(k->str, "fixed_indegree")) {
+            uint64_t kd;
+            pr->conn = HS_CONN_INDEG;
+            if ((rc = read_uint(c, v, "fixed_indegree", UINT32_MAX, &kd)))
+                return rc;
+            uint64_t avail = src->size - (pr->from == pr->to && !pr->autapses ? 1 : 0);
+            if (kd > avail)
+                return at(c, v, "'fixed_indegree' %s exceeds the %llu possible presynaptic "
+                          "neurons", v->str, (unsigned long long)avail);
+            pr->indegree = (uint32_t)kd;
+        } else if (!strcmp(k->str, "file")) {
+            pr->conn = HS_CONN_FILE;
+            edges = 1;
+        } else {
+            return at(c, k, "unknown connection rule '%s' (known: all_to_all, one_to_one, "
+                      "fixed_probability, fixed_indegree, file)", k->str);
+        }
+    } else {
+        return at(c, cn, "'connect' must be all_to_all, one_to_one, {fixed_probability: p}, "
+                  "{fixed_indegree: k} or {file: edges.tsv}");
+    }
+    if (pr->conn == HS_CONN_ONE && src->size != dst->size)
+        return at(c, cn, "one_to_one needs equal sizes, but '%s' has %u and '%s' has %u",
+                  src->name, src->size, dst->name, dst->size);
+
+    const hs_ynode *wn = hs_ymap_get(n, "weight"), *dn = hs_ymap_get(n, "delay");
+    if (edges) {
+        if (wn)
+            return at(c, wn, "'weight' is not given with an edges file (weights are in it)");
+        if (dn)
+            return at(c, dn, "'delay' is not given with an edges file (delays are in it)");
+        return read_edges(c, cn->items[1], pr);
+    }
+    if (!wn)
+        return at(c, n, "projection has no 'weight'");
+    if ((rc = read_valspec(c, wn, "weight", dst->model->weight_dim, 1, &pr->weight)))
+        return rc;
+    if (pr->weight.kind == HS_VAL_MATRIX &&
+        (pr->weight.rows != src->size || pr->weight.cols != dst->size))
+        return at(c, wn, "weight matrix is %zu x %zu but '%s' -> '%s' needs %u x %u (rows = "
+                  "presynaptic neurons)", pr->weight.rows, pr->weight.cols, src->name,
+                  dst->name, src->size, dst->size);
+    if (dn) {
+        if ((rc = read_quantity(c, dn, "delay", HS_DIM_TIME, &pr->delay)))
+            return rc;
+        if (pr->delay < 0)
+            return at(c, dn, "'delay' must not be negative, got %s", dn->str);
+    }
+    return HS_OK;
+}
+
+static int read_pop_list(ctx *c, const hs_ynode *n, const char *what, int *flags)
+{
+    int rc, idx;
+    if (n->kind == HS_Y_SCALAR && !strcmp(n->str, "all")) {
+        for (int i = 0; i < c->cfg->npops; i++)
+            flags[i] = 1;
+        return HS_OK;
+    }
+    if (n->kind != HS_Y_SEQ)
+        return at(c, n, "'%s' must be a list of population names or 'all'", what);
+    for (size_t i = 0; i < n->n; i++) {
+        if ((rc = find_pop(c, n->items[i], what, &idx)))
+            return rc;
+        flags[idx] = 1;
+    }
+    return HS_OK;
+}
+
+static int read_record(ctx *c, const hs_ynode *n)
+{
+    static const char *const keys[] = {"spikes", "format", "distribution", NULL};
+    int rc;
+    if ((rc = want_kind(c, n, HS_Y_MAP, "record")) ||
+        (rc = check_keys(c, n, keys, "'record'")))
+        return rc;
+    const hs_ynode *s = hs_ymap_get(n, "spikes");
+    if (s && (rc = read_pop_list(c, s, "spikes", c->cfg->record_spikes)))
+        return rc;
+    const hs_ynode *f = hs_ymap_get(n, "format");
+    if (f) {
+        if ((rc = want_kind(c, f, HS_Y_SCALAR, "format")))
+            return rc;
+        if (strcmp(f->str, "tsv"))
+            return at(c, f, "unknown record format '%s' (known: tsv)", f->str);
+    }
+    const hs_ynode *d = hs_ymap_get(n, "distribution");
+    if (d) {
+        if ((rc = read_pop_list(c, d, "distribution", c->cfg->record_dist)))
+            return rc;
+        int count = 0;
+        for (int i = 0; i < c->cfg->npops; i++) {
+            if (!c->cfg->record_dist[i])
+                continue;
+            const hs_popcfg *p = &c->cfg->pops[i];
+            if (!p->model->zstate)
+                return at(c, d, "'distribution' needs binary units, but '%s' is a '%s' "
+                          "population", p->name, p->model->name);
+            if (p->size > 24)
+                return at(c, d, "'distribution' of '%s' would have 2^%u states (at most "
+                          "24 units)", p->name, p->size);
+            count++;
+        }
+        if (count > 1)
+            return at(c, d, "'distribution' records one population");
+    }
+    return HS_OK;
+}
+
+static int read_top(ctx *c, const hs_ynode *root, const hs_overrides *ov)
+{
+    static const char *const keys[] = {"hee-snn", "name", "seed", "duration", "output",
+                                       "populations", "projections", "record", "hee", NULL};
+    hs_config *cfg = c->cfg;
+    int rc;
+    if (!root)
+        return hs_error_set(c->err, HS_ECONFIG, c->file, 1, 1, "the file is empty");
+    if ((rc = want_kind(c, root, HS_Y_MAP, "the top level")) ||
+        (rc = check_keys(c, root, keys, "the top level")))
+        return rc;
+    const hs_ynode *vn = hs_ymap_get(root, "hee-snn");
+    if (!vn)
+        return at(c, root, "missing 'hee-snn: 1' (the format version)");
+    double ver;
+    if ((rc = read_number(c, vn, "hee-snn", &ver)))
+        return rc;
+    if (ver != 1)
+        return at(c, vn, "unsupported format version %s (this hee-snn reads version 1)",
+                  vn->str);
+
+    const hs_ynode *nn = hs_ymap_get(root, "name");
+    if (nn) {
+        if ((rc = read_string(c, nn, "name", &cfg->name)))
+            return rc;
+        for (const char *s = cfg->name; *s; s++)
+            if (!(isalnum((unsigned char)*s) || *s == '_' || *s == '-' || *s == '.'))
+                return at(c, nn, "'name' may use only letters, digits, '_', '-' and '.'");
+    } else {
+        char *tmp = strdup(cfg->path);
+        if (!tmp)
+            return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+        char *base = basename(tmp);
+        char *dot = strrchr(base, '.');
+        if (dot && dot != base)
+            *dot = '\0';
+        cfg->name = strdup(base);
+        free(tmp);
+        if (!cfg->name)
+            return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+    }
+
+    const hs_ynode *sn = hs_ymap_get(root, "seed");
+    if (ov && ov->has_seed) {
+        cfg->seed = ov->seed;
+    } else if (sn) {
+        uint64_t s;
+        if ((rc = read_uint(c, sn, "seed", UINT64_MAX, &s)))
+            return rc;
+        cfg->seed = s;
+    } else {
+        /* No seed anywhere: make one from the clock and the process id, and say so. */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        uint64_t x = (uint64_t)ts.tv_sec * 1000000007ull ^ (uint64_t)ts.tv_nsec ^
+                     ((uint64_t)getpid() << 32);
+        x ^= x >> 31;
+        x *= 0x9e3779b97f4a7c15ull;
+        cfg->seed = (x ^ (x >> 29)) % 4294967296ull;
+        cfg->seed_generated = 1;
+    }
+
+    const hs_ynode *dn = hs_ymap_get(root, "duration");
+    if (ov && ov->duration) {
+        char why[256];
+        if (hs_quantity_parse(ov->duration, HS_DIM_TIME, &cfg->duration, why, sizeof why))
+            return hs_error_set(c->err, HS_ECONFIG, "--duration", 0, 0, "%s", why);
+        if (!(cfg->duration > 0))
+            return hs_error_set(c->err, HS_ECONFIG, "--duration", 0, 0,
+                                "the duration must be positive");
+    } else if (dn) {
+        if ((rc = read_quantity(c, dn, "duration", HS_DIM_TIME, &cfg->duration)))
+            return rc;
+        if (!(cfg->duration > 0))
+            return at(c, dn, "'duration' must be positive, got %s", dn->str);
+    } else {
+        return at(c, root, "missing 'duration' (give it in the file or with --duration)");
+    }
+    if (cfg->duration > 1e12)
+        return at(c, dn, "'duration' is beyond the supported 1e12 ms");
+
+    const hs_ynode *on = hs_ymap_get(root, "output");
+    if (ov && ov->output) {
+        if (!(cfg->output = strdup(ov->output)))
+            return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+    } else if (on) {
+        if ((rc = read_string(c, on, "output", &cfg->output)))
+            return rc;
+    } else {
+        size_t len = strlen(cfg->name) + 5;
+        if (!(cfg->output = malloc(len)))
+            return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+        snprintf(cfg->output, len, "out/%s", cfg->name);
+    }
+
+    const hs_ynode *pn = hs_ymap_get(root, "populations");
+    if (!pn)
+        return at(c, root, "missing 'populations'");
+    if ((rc = want_kind(c, pn, HS_Y_MAP, "populations")))
+        return rc;
+    if (pn->n == 0)
+        return at(c, pn, "'populations' is empty");
+    cfg->pops = calloc(pn->n, sizeof *cfg->pops);
+    cfg->record_spikes = calloc(pn->n, sizeof *cfg->record_spikes);
+    cfg->record_dist = calloc(pn->n, sizeof *cfg->record_dist);
+    if (!cfg->pops || !cfg->record_spikes || !cfg->record_dist)
+        return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+    double neurons = 0;
+    for (size_t i = 0; i < pn->n; i++) {
+        cfg->npops++;
+        if ((rc = read_population(c, pn->items[2 * i], pn->items[2 * i + 1],
+                                  &cfg->pops[i])))
+            return rc;
+        neurons += cfg->pops[i].size;
+        if (neurons > HS_MAX_NEURONS)
+            return at(c, pn->items[2 * i], "more than %.0f neurons in all", HS_MAX_NEURONS);
+    }
+
+    const hs_ynode *prn = hs_ymap_get(root, "projections");
+    if (prn) {
+        if ((rc = want_kind(c, prn, HS_Y_SEQ, "projections")))
+            return rc;
+        cfg->projs = calloc(prn->n ? prn->n : 1, sizeof *cfg->projs);
+        if (!cfg->projs)
+            return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+        for (size_t i = 0; i < prn->n; i++) {
+            cfg->nprojs++;
+            if ((rc = read_projection(c, prn->items[i], &cfg->projs[i])))
+                return rc;
+        }
+    }
+
+    const hs_ynode *rn = hs_ymap_get(root, "record");
+    if (rn && (rc = read_record(c, rn)))
+        return rc;
+
+    const hs_ynode *hn = hs_ymap_get(root, "hee");
+    if (hn)
+        return at(c, hn, "the 'hee:' block is not implemented in hee-snn %s yet", PACKAGE_VERSION);
+    return HS_OK;
+}
+
+static void valspec_free(hs_valspec *v)
+{
+    free(v->data);
+    free(v->file);
+}
+
+void hs_config_free(hs_config *cfg)
+{
+    if (!cfg)
+        return;
+    for (int i = 0; i < cfg->npops; i++) {
+        free(cfg->pops[i].name);
+        valspec_free(&cfg->pops[i].bias);
+        valspec_free(&cfg->pops[i].init);
+    }
+    for (int i = 0; i < cfg->nprojs; i++) {
+        hs_projcfg *p = &cfg->projs[i];
+        valspec_free(&p->weight);
+        free(p->edges_file);
+        free(p->epre);
+        free(p->epost);
+        free(p->ew);
+        free(p->edelay);
+    }
+    free(cfg->pops);
+    free(cfg->projs);
+    free(cfg->record_spikes);
+    free(cfg->record_dist);
+    free(cfg->path);
+    free(cfg->dir);
+    free(cfg->name);
+    free(cfg->output);
+    free(cfg);
+}
+
+int hs_config_load_string(const char *text, size_t len, const char *name,
+                          const hs_overrides *ov, hs_config **out, hs_error *err)
+{
+    *out = NULL;
+    hs_config *cfg = calloc(1, sizeof *cfg);
+    if (!cfg)
+        return hs_error_set(err, HS_ENOMEM, name, 0, 0, "out of memory");
+    cfg->path = strdup(name ? name : "<string>");
+    char *tmp = strdup(cfg->path ? cfg->path : "");
+    cfg->dir = tmp ? strdup(dirname(tmp)) : NULL;
+    free(tmp);
+    if (!cfg->path || !cfg->dir) {
+        hs_config_free(cfg);
+        return hs_error_set(err, HS_ENOMEM, name, 0, 0, "out of memory");
+    }
+    hs_ydoc *doc;
+    int rc = hs_ydoc_parse(text, len, cfg->path, &doc, err);
+    if (rc) {
+        hs_config_free(cfg);
+        return rc;
+    }
+    ctx c = {.file = cfg->path, .cfg = cfg, .err = err};
+    rc = read_top(&c, doc->root, ov);
+    hs_ydoc_free(doc);
+    if (rc) {
+        hs_config_free(cfg);
+        return rc;
+    }
+    *out = cfg;
+    return HS_OK;
+}
+
+int hs_config_load(const char *path, const hs_overrides *ov, hs_config **out, hs_error *err)
+{
+    *out = NULL;
+    char *text;
+    size_t len;
+    int rc = hs_file_slurp(path, HS_MAX_YAML_BYTES, &text, &len, err);
+    if (rc)
+        return rc;
+    rc = hs_config_load_string(text, len, path, ov, out, err);
+    free(text);
+    return rc;
+}
+
+const char *hs_config_name(const hs_config *cfg) { return cfg->name; }
+const char *hs_config_output(const hs_config *cfg) { return cfg->output; }
+uint64_t hs_config_seed(const hs_config *cfg) { return cfg->seed; }
+int hs_config_seed_generated(const hs_config *cfg) { return cfg->seed_generated; }
+double hs_config_duration(const hs_config *cfg) { return cfg->duration; }

@@ -1,0 +1,183 @@
+/* config_write.c -- the resolved configuration written back as YAML (config.yaml)
+ *
+ * Every default is filled in and the seed is included, so that running the written file
+ * reproduces the run bit for bit.  Numbers are printed with 17 significant digits, which
+ * round-trips doubles exactly; data files are referred to by absolute path.
+ */
+#include "hs-config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "util/error.h"
+
+static void put_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+/* Shortest of %.15g, %.16g, %.17g that reads back as the same double. */
+static void put_num(FILE *f, double v, hs_dim d)
+{
+    char buf[40];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    if (d == HS_DIM_NONE)
+        fputs(buf, f);
+    else
+        fprintf(f, "%s %s", buf, hs_dim_unit(d));
+}
+
+static void put_valspec(FILE *f, const hs_valspec *v)
+{
+    switch (v->kind) {
+    case HS_VAL_SCALAR:
+        put_num(f, v->a, v->dim);
+        break;
+    case HS_VAL_NORMAL:
+        fputs("{normal: {mean: ", f);
+        put_num(f, v->a, v->dim);
+        fputs(", sd: ", f);
+        put_num(f, v->b, v->dim);
+        fputs("}}", f);
+        break;
+    case HS_VAL_UNIFORM:
+        fputs("{uniform: {low: ", f);
+        put_num(f, v->a, v->dim);
+        fputs(", high: ", f);
+        put_num(f, v->b, v->dim);
+        fputs("}}", f);
+        break;
+    case HS_VAL_VECTOR:
+    case HS_VAL_MATRIX:
+        if (v->file) {
+            fputs("{file: ", f);
+            put_str(f, v->file);
+            fputs("}", f);
+            break;
+        }
+        fputc('[', f);
+        for (size_t i = 0; i < v->rows; i++) {
+            if (i)
+                fputs(v->kind == HS_VAL_MATRIX ? ",\n      " : ", ", f);
+            if (v->kind == HS_VAL_MATRIX) {
+                fputc('[', f);
+                for (size_t j = 0; j < v->cols; j++) {
+                    if (j)
+                        fputs(", ", f);
+                    put_num(f, v->data[i * v->cols + j], v->dim);
+                }
+                fputc(']', f);
+            } else {
+                put_num(f, v->data[i], v->dim);
+            }
+        }
+        fputc(']', f);
+        break;
+    default:
+        fputs("0", f);
+    }
+}
+
+static void put_poplist(FILE *f, const hs_config *cfg, const int *flags)
+{
+    fputc('[', f);
+    int first = 1;
+    for (int i = 0; i < cfg->npops; i++)
+        if (flags[i]) {
+            fprintf(f, "%s%s", first ? "" : ", ", cfg->pops[i].name);
+            first = 0;
+        }
+    fputc(']', f);
+}
+
+int hs_config_write(const hs_config *cfg, FILE *f, hs_error *err)
+{
+    fprintf(f, "# resolved configuration written by hee-snn %s; run it to reproduce the run\n",
+            PACKAGE_VERSION);
+    fputs("hee-snn: 1\nname: ", f);
+    put_str(f, cfg->name);
+    fprintf(f, "\nseed: %llu\nduration: ", (unsigned long long)cfg->seed);
+    put_num(f, cfg->duration, HS_DIM_TIME);
+    fputs("\noutput: ", f);
+    put_str(f, cfg->output);
+    fputs("\npopulations:\n", f);
+    for (int i = 0; i < cfg->npops; i++) {
+        const hs_popcfg *p = &cfg->pops[i];
+        const hs_model *m = p->model;
+        fprintf(f, "  %s:\n    model: %s\n    size: %u\n    params: {", p->name, m->name,
+                p->size);
+        int first = 1;
+        for (int k = 0; k < m->nparams; k++) {
+            if (isinf(p->params[k]))
+                continue;   /* "never": the key's absence says it */
+            fprintf(f, "%s%s: ", first ? "" : ", ", m->params[k].name);
+            put_num(f, p->params[k], m->params[k].dim);
+            first = 0;
+        }
+        fputs("}\n", f);
+        if (m->has_bias) {
+            fputs("    bias: ", f);
+            put_valspec(f, &p->bias);
+            fputc('\n', f);
+        }
+        if (m->init_var && p->init.kind != HS_VAL_UNSET) {
+            fprintf(f, "    init: {%s: ", m->init_var);
+            put_valspec(f, &p->init);
+            fputs("}\n", f);
+        }
+    }
+    if (cfg->nprojs)
+        fputs("projections:\n", f);
+    for (int k = 0; k < cfg->nprojs; k++) {
+        const hs_projcfg *pr = &cfg->projs[k];
+        fprintf(f, "  - from: %s\n    to: %s\n    connect: ", cfg->pops[pr->from].name,
+                cfg->pops[pr->to].name);
+        switch (pr->conn) {
+        case HS_CONN_ALL: fputs("all_to_all", f); break;
+        case HS_CONN_ONE: fputs("one_to_one", f); break;
+        case HS_CONN_PROB: fprintf(f, "{fixed_probability: %.17g}", pr->p); break;
+        case HS_CONN_INDEG: fprintf(f, "{fixed_indegree: %u}", pr->indegree); break;
+        case HS_CONN_FILE:
+            fputs("{file: ", f);
+            put_str(f, pr->edges_file);
+            fputs("}", f);
+            break;
+        }
+        fputc('\n', f);
+        if (pr->conn != HS_CONN_FILE) {
+            fputs("    weight: ", f);
+            put_valspec(f, &pr->weight);
+            fputs("\n    delay: ", f);
+            put_num(f, pr->delay, HS_DIM_TIME);
+            fputc('\n', f);
+        }
+        fprintf(f, "    autapses: %s\n", pr->autapses ? "true" : "false");
+    }
+    fputs("record:\n  spikes: ", f);
+    put_poplist(f, cfg, cfg->record_spikes);
+    fputs("\n  format: tsv\n", f);
+    int any = 0;
+    for (int i = 0; i < cfg->npops; i++)
+        any |= cfg->record_dist[i];
+    if (any) {
+        fputs("  distribution: ", f);
+        put_poplist(f, cfg, cfg->record_dist);
+        fputc('\n', f);
+    }
+    if (ferror(f))
+        return hs_error_set(err, HS_EIO, NULL, 0, 0, "write error");
+    return HS_OK;
+}

@@ -1,0 +1,268 @@
+/* datafile.c -- reading numeric text files: matrices, vectors and edge lists */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config/datafile.h"
+#include "util/error.h"
+
+int hs_file_slurp(const char *path, size_t max, char **text, size_t *len, hs_error *err)
+{
+    *text = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return hs_error_set(err, HS_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return hs_error_set(err, HS_EIO, path, 0, 0, "not a regular file");
+    }
+    if ((uintmax_t)st.st_size > max) {
+        fclose(f);
+        return hs_error_set(err, HS_EIO, path, 0, 0, "file too large (%jd bytes, limit %zu)",
+                            (intmax_t)st.st_size, max);
+    }
+    size_t n = (size_t)st.st_size;
+    char *buf = malloc(n + 1);
+    if (!buf) {
+        fclose(f);
+        return hs_error_set(err, HS_ENOMEM, path, 0, 0, "out of memory reading the file");
+    }
+    size_t got = fread(buf, 1, n, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad || got != n) {
+        free(buf);
+        return hs_error_set(err, HS_EIO, path, 0, 0, "read error");
+    }
+    buf[n] = '\0';
+    *text = buf;
+    *len = n;
+    return HS_OK;
+}
+
+/* Tokeniser over lines: calls back for each number with its line and column. */
+typedef struct scan {
+    const char *path;
+    char *p;
+    int line;
+    char *line_start;
+} scan;
+
+/* Next token on the current line (skipping spaces and comments); NULL at end of line.
+ * Advances over the newline when the line ends. */
+static char *next_token(scan *s, int *col, int *eol)
+{
+    while (*s->p == ' ' || *s->p == '\t' || *s->p == '\r' || *s->p == ',')
+        s->p++;
+    if (*s->p == '#')
+        while (*s->p && *s->p != '\n')
+            s->p++;
+    if (*s->p == '\n' || !*s->p) {
+        *eol = 1;
+        if (*s->p == '\n') {
+            s->p++;
+            s->line++;
+            s->line_start = s->p;
+        }
+        return NULL;
+    }
+    *eol = 0;
+    char *tok = s->p;
+    *col = (int)(tok - s->line_start) + 1;
+    while (*s->p && *s->p != ' ' && *s->p != '\t' && *s->p != '\r' && *s->p != '\n' &&
+           *s->p != ',' && *s->p != '#')
+        s->p++;
+    return tok;
+}
+
+static int parse_tok(const char *tok, const char *end, double *v)
+{
+    char buf[128];
+    size_t n = (size_t)(end - tok);
+    if (n >= sizeof buf)
+        return -1;
+    memcpy(buf, tok, n);
+    buf[n] = '\0';
+    char *e;
+    errno = 0;
+    *v = strtod(buf, &e);
+    return (e == buf || *e || errno == ERANGE || !isfinite(*v)) ? -1 : 0;
+}
+
+int hs_datafile_read(const char *path, hs_datafile *out, hs_error *err)
+{
+    memset(out, 0, sizeof *out);
+    char *text;
+    size_t len;
+    int rc = hs_file_slurp(path, HS_MAX_DATAFILE_BYTES, &text, &len, err);
+    if (rc)
+        return rc;
+    size_t cap = 1024;
+    double *data = malloc(cap * sizeof *data);
+    if (!data) {
+        free(text);
+        return hs_error_set(err, HS_ENOMEM, path, 0, 0, "out of memory");
+    }
+    scan s = {.path = path, .p = text, .line = 1, .line_start = text};
+    out->rectangular = 1;
+    size_t on_line = 0;
+    while (*s.p || on_line) {
+        int col, eol, line = s.line;
+        char *tok = next_token(&s, &col, &eol);
+        if (eol) {
+            if (on_line) {
+                if (out->rows == 0)
+                    out->cols = on_line;
+                else if (on_line != out->cols && out->rectangular) {
+                    out->rectangular = 0;
+                    out->bad_line = line;
+                }
+                out->rows++;
+            }
+            on_line = 0;
+            if (!*s.p)
+                break;
+            continue;
+        }
+        double v;
+        if (parse_tok(tok, s.p, &v) != 0) {
+            char save = *s.p;
+            *s.p = '\0';
+            hs_error_set(err, HS_ECONFIG, path, line, col, "expected a finite number, got '%s'",
+                         tok);
+            *s.p = save;
+            free(data);
+            free(text);
+            return HS_ECONFIG;
+        }
+        if (out->count == cap) {
+            cap *= 2;
+            double *d = realloc(data, cap * sizeof *d);
+            if (!d) {
+                free(data);
+                free(text);
+                return hs_error_set(err, HS_ENOMEM, path, 0, 0, "out of memory");
+            }
+            data = d;
+        }
+        data[out->count++] = v;
+        on_line++;
+    }
+    free(text);
+    if (out->count == 0) {
+        free(data);
+        return hs_error_set(err, HS_ECONFIG, path, 0, 0, "the file holds no numbers");
+    }
+    out->data = data;
+    return HS_OK;
+}
+
+void hs_datafile_release(hs_datafile *df)
+{
+    free(df->data);
+    df->data = NULL;
+}
+
+int hs_edges_read(const char *path, uint32_t npre, uint32_t npost, hs_dim wdim, hs_edges *out,
+                  hs_error *err)
+{
+    (void)wdim;
+    memset(out, 0, sizeof *out);
+    char *text;
+    size_t len;
+    int rc = hs_file_slurp(path, HS_MAX_DATAFILE_BYTES, &text, &len, err);
+    if (rc)
+        return rc;
+    scan s = {.path = path, .p = text, .line = 1, .line_start = text};
+    size_t cap = 0;
+    int has_delay = -1;   /* unknown until the first edge */
+    rc = HS_OK;
+    while (*s.p && rc == HS_OK) {
+        double f[4];
+        int cols[4], nf = 0, eol = 0, line = s.line;
+        while (!eol) {
+            int col;
+            char *tok = next_token(&s, &col, &eol);
+            if (eol)
+                break;
+            if (nf == 4) {
+                rc = hs_error_set(err, HS_ECONFIG, path, line, col,
+                                  "too many fields (expected: pre post weight [delay])");
+                break;
+            }
+            if (parse_tok(tok, s.p, &f[nf]) != 0) {
+                rc = hs_error_set(err, HS_ECONFIG, path, line, col, "expected a number");
+                break;
+            }
+            cols[nf++] = col;
+        }
+        if (rc || nf == 0)
+            continue;
+        if (nf < 3) {
+            rc = hs_error_set(err, HS_ECONFIG, path, line, 1,
+                              "expected 'pre post weight [delay]', got %d fields", nf);
+            break;
+        }
+        if (has_delay < 0)
+            has_delay = nf == 4;
+        if (has_delay != (nf == 4)) {
+            rc = hs_error_set(err, HS_ECONFIG, path, line, 1,
+                              "every edge line must give a delay, or none");
+            break;
+        }
+        if (f[0] < 0 || f[0] != floor(f[0]) || f[0] >= npre) {
+            rc = hs_error_set(err, HS_ECONFIG, path, line, cols[0],
+                              "presynaptic index %g is not in 0..%u", f[0], npre - 1);
+            break;
+        }
+        if (f[1] < 0 || f[1] != floor(f[1]) || f[1] >= npost) {
+            rc = hs_error_set(err, HS_ECONFIG, path, line, cols[1],
+                              "postsynaptic index %g is not in 0..%u", f[1], npost - 1);
+            break;
+        }
+        if (nf == 4 && f[3] < 0) {
+            rc = hs_error_set(err, HS_ECONFIG, path, line, cols[3], "negative delay %g", f[3]);
+            break;
+        }
+        if (out->n == cap) {
+            cap = cap ? 2 * cap : 1024;
+            uint32_t *pre = realloc(out->pre, cap * sizeof *pre);
+            if (pre)
+                out->pre = pre;
+            uint32_t *post = realloc(out->post, cap * sizeof *post);
+            if (post)
+                out->post = post;
+            double *w = realloc(out->w, cap * sizeof *w);
+            if (w)
+                out->w = w;
+            double *d = has_delay ? realloc(out->delay, cap * sizeof *d) : NULL;
+            if (d)
+                out->delay = d;
+            if (!pre || !post || !w || (has_delay && !d)) {
+                rc = hs_error_set(err, HS_ENOMEM, path, 0, 0, "out of memory");
+                break;
+            }
+        }
+        out->pre[out->n] = (uint32_t)f[0];
+        out->post[out->n] = (uint32_t)f[1];
+        out->w[out->n] = f[2];
+        if (has_delay)
+            out->delay[out->n] = f[3];
+        out->n++;
+    }
+    free(text);
+    if (rc == HS_OK && out->n == 0)
+        rc = hs_error_set(err, HS_ECONFIG, path, 0, 0, "the edges file holds no edges");
+    if (rc) {
+        free(out->pre);
+        free(out->post);
+        free(out->w);
+        free(out->delay);
+        memset(out, 0, sizeof *out);
+    }
+    return rc;
+}

@@ -1,0 +1,311 @@
+/* ytree.c -- libyaml event stream -> hs_ydoc tree with source positions */
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "config/ytree.h"
+#include "util/error.h"
+
+typedef struct anchor {
+    char *name;
+    hs_ynode *node;
+} anchor;
+
+typedef struct builder {
+    hs_ydoc *doc;
+    anchor *anchors;
+    size_t nanchors, capanchors;
+    hs_ynode *stack[HS_Y_MAX_DEPTH + 1];
+    int depth;
+    hs_error *err;
+} builder;
+
+const char *hs_ykind_name(hs_ykind k)
+{
+    switch (k) {
+    case HS_Y_SCALAR: return "a scalar";
+    case HS_Y_SEQ: return "a sequence";
+    default: return "a mapping";
+    }
+}
+
+static hs_ynode *node_new(builder *b, hs_ykind kind, const yaml_mark_t *m)
+{
+    hs_ydoc *d = b->doc;
+    if (d->nall == d->capall) {
+        size_t cap = d->capall ? 2 * d->capall : 64;
+        hs_ynode **all = realloc(d->all, cap * sizeof *all);
+        if (!all)
+            return NULL;
+        d->all = all;
+        d->capall = cap;
+    }
+    hs_ynode *n = calloc(1, sizeof *n);
+    if (!n)
+        return NULL;
+    n->kind = kind;
+    n->line = (int)m->line + 1;
+    n->col = (int)m->column + 1;
+    n->expanded = 1;
+    d->all[d->nall++] = n;
+    return n;
+}
+
+/* Append child to sequence parent, counting its expanded size. */
+static int add_child(builder *b, hs_ynode *parent, hs_ynode *child, const yaml_mark_t *m)
+{
+    if (parent->n == parent->cap) {
+        size_t cap = parent->cap ? 2 * parent->cap : 8;
+        hs_ynode **items = realloc(parent->items, cap * sizeof *items);
+        if (!items)
+            return hs_error_set(b->err, HS_ENOMEM, b->doc->name, 0, 0, "out of memory");
+        parent->items = items;
+        parent->cap = cap;
+    }
+    parent->expanded += child->expanded;
+    if (parent->expanded > HS_Y_MAX_EXPANDED)
+        return hs_error_set(b->err, HS_ECONFIG, b->doc->name, (int)m->line + 1,
+                            (int)m->column + 1,
+                            "document too large after alias expansion (more than %.0f nodes)",
+                            HS_Y_MAX_EXPANDED);
+    parent->items[parent->n++] = child;
+    return HS_OK;
+}
+
+/* Mapping children arrive key, value, key, value...; we track parity in a side field. */
+typedef struct mapstate {
+    int have_key;
+} mapstate;
+
+static int attach(builder *b, hs_ynode *child, const yaml_mark_t *m, mapstate *ms)
+{
+    if (b->depth == 0) {
+        if (b->doc->root)
+            return hs_error_set(b->err, HS_ECONFIG, b->doc->name, child->line, child->col,
+                                "more than one YAML document in the file");
+        b->doc->root = child;
+        return HS_OK;
+    }
+    hs_ynode *p = b->stack[b->depth - 1];
+    if (p->kind == HS_Y_SEQ)
+        return add_child(b, p, child, m);
+    /* mapping */
+    mapstate *st = &ms[b->depth - 1];
+    if (!st->have_key) {
+        if (child->kind != HS_Y_SCALAR)
+            return hs_error_set(b->err, HS_ECONFIG, b->doc->name, child->line, child->col,
+                                "mapping keys must be scalars");
+        for (size_t i = 0; i < p->n; i++)
+            if (strcmp(p->items[2 * i]->str, child->str) == 0)
+                return hs_error_set(b->err, HS_ECONFIG, b->doc->name, child->line, child->col,
+                                    "duplicate key '%s' (first given at line %d)", child->str,
+                                    p->items[2 * i]->line);
+    }
+    if (2 * p->n + 2 > p->cap) {
+        size_t cap = p->cap ? 2 * p->cap : 8;
+        hs_ynode **items = realloc(p->items, cap * sizeof *items);
+        if (!items)
+            return hs_error_set(b->err, HS_ENOMEM, b->doc->name, 0, 0, "out of memory");
+        p->items = items;
+        p->cap = cap;
+    }
+    p->items[2 * p->n + (st->have_key ? 1 : 0)] = child;
+    p->expanded += child->expanded;
+    if (p->expanded > HS_Y_MAX_EXPANDED)
+        return hs_error_set(b->err, HS_ECONFIG, b->doc->name, child->line, child->col,
+                            "document too large after alias expansion (more than %.0f nodes)",
+                            HS_Y_MAX_EXPANDED);
+    if (st->have_key)
+        p->n++;
+    st->have_key = !st->have_key;
+    return HS_OK;
+}
+
+static int register_anchor(builder *b, const yaml_char_t *name, hs_ynode *n)
+{
+    if (!name)
+        return HS_OK;
+    if (b->nanchors == b->capanchors) {
+        size_t cap = b->capanchors ? 2 * b->capanchors : 16;
+        anchor *a = realloc(b->anchors, cap * sizeof *a);
+        if (!a)
+            return hs_error_set(b->err, HS_ENOMEM, b->doc->name, 0, 0, "out of memory");
+        b->anchors = a;
+        b->capanchors = cap;
+    }
+    char *s = strdup((const char *)name);
+    if (!s)
+        return hs_error_set(b->err, HS_ENOMEM, b->doc->name, 0, 0, "out of memory");
+    b->anchors[b->nanchors].name = s;
+    b->anchors[b->nanchors].node = n;
+    b->nanchors++;
+    return HS_OK;
+}
+
+static hs_ynode *find_anchor(builder *b, const char *name)
+{
+    /* the latest definition wins, as in YAML */
+    for (size_t i = b->nanchors; i-- > 0;)
+        if (strcmp(b->anchors[i].name, name) == 0)
+            return b->anchors[i].node;
+    return NULL;
+}
+
+static int parse_events(builder *b, yaml_parser_t *parser)
+{
+    mapstate ms[HS_Y_MAX_DEPTH + 1];
+    memset(ms, 0, sizeof ms);
+    hs_error *err = b->err;
+    const char *name = b->doc->name;
+    int docs = 0;
+    for (;;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(parser, &ev)) {
+            const yaml_mark_t *m = &parser->problem_mark;
+            return hs_error_set(err, HS_ECONFIG, name, (int)m->line + 1, (int)m->column + 1,
+                                "YAML syntax error: %s%s%s",
+                                parser->problem ? parser->problem : "unknown problem",
+                                parser->context ? " " : "",
+                                parser->context ? parser->context : "");
+        }
+        int rc = HS_OK;
+        const yaml_mark_t *m = &ev.start_mark;
+        switch (ev.type) {
+        case YAML_STREAM_END_EVENT:
+            yaml_event_delete(&ev);
+            return HS_OK;
+        case YAML_DOCUMENT_START_EVENT:
+            if (++docs > 1)
+                rc = hs_error_set(err, HS_ECONFIG, name, (int)m->line + 1, (int)m->column + 1,
+                                  "more than one YAML document in the file");
+            break;
+        case YAML_SCALAR_EVENT: {
+            hs_ynode *n = node_new(b, HS_Y_SCALAR, m);
+            if (!n) {
+                rc = hs_error_set(err, HS_ENOMEM, name, 0, 0, "out of memory");
+                break;
+            }
+            n->str = malloc(ev.data.scalar.length + 1);
+            if (!n->str) {
+                rc = hs_error_set(err, HS_ENOMEM, name, 0, 0, "out of memory");
+                break;
+            }
+            memcpy(n->str, ev.data.scalar.value, ev.data.scalar.length);
+            n->str[ev.data.scalar.length] = '\0';
+            n->len = ev.data.scalar.length;
+            n->quoted = ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+            if (strlen(n->str) != n->len)
+                rc = hs_error_set(err, HS_ECONFIG, name, n->line, n->col,
+                                  "scalar contains a NUL character");
+            if (rc == HS_OK)
+                rc = register_anchor(b, ev.data.scalar.anchor, n);
+            if (rc == HS_OK)
+                rc = attach(b, n, m, ms);
+            break;
+        }
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT: {
+            if (b->depth >= HS_Y_MAX_DEPTH) {
+                rc = hs_error_set(err, HS_ECONFIG, name, (int)m->line + 1, (int)m->column + 1,
+                                  "nesting deeper than %d levels", HS_Y_MAX_DEPTH);
+                break;
+            }
+            int seq = ev.type == YAML_SEQUENCE_START_EVENT;
+            hs_ynode *n = node_new(b, seq ? HS_Y_SEQ : HS_Y_MAP, m);
+            if (!n) {
+                rc = hs_error_set(err, HS_ENOMEM, name, 0, 0, "out of memory");
+                break;
+            }
+            rc = register_anchor(b, seq ? ev.data.sequence_start.anchor
+                                        : ev.data.mapping_start.anchor, n);
+            b->stack[b->depth] = n;
+            ms[b->depth].have_key = 0;
+            b->depth++;
+            break;
+        }
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT: {
+            hs_ynode *n = b->stack[--b->depth];
+            rc = attach(b, n, m, ms);
+            break;
+        }
+        case YAML_ALIAS_EVENT: {
+            hs_ynode *target = find_anchor(b, (const char *)ev.data.alias.anchor);
+            if (!target) {
+                rc = hs_error_set(err, HS_ECONFIG, name, (int)m->line + 1, (int)m->column + 1,
+                                  "unknown alias '*%s'", (const char *)ev.data.alias.anchor);
+                break;
+            }
+            /* An alias to a node still being built would make a cycle. */
+            for (int i = 0; i < b->depth; i++)
+                if (b->stack[i] == target) {
+                    rc = hs_error_set(err, HS_ECONFIG, name, (int)m->line + 1,
+                                      (int)m->column + 1, "recursive alias '*%s'",
+                                      (const char *)ev.data.alias.anchor);
+                    break;
+                }
+            if (rc == HS_OK)
+                rc = attach(b, target, m, ms);
+            break;
+        }
+        default:
+            break;
+        }
+        yaml_event_delete(&ev);
+        if (rc != HS_OK)
+            return rc;
+    }
+}
+
+int hs_ydoc_parse(const char *text, size_t len, const char *name, hs_ydoc **out,
+                  hs_error *err)
+{
+    *out = NULL;
+    hs_ydoc *doc = calloc(1, sizeof *doc);
+    if (!doc || !(doc->name = strdup(name ? name : "<string>"))) {
+        free(doc);
+        return hs_error_set(err, HS_ENOMEM, name, 0, 0, "out of memory");
+    }
+    builder b = {.doc = doc, .err = err};
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser)) {
+        hs_ydoc_free(doc);
+        return hs_error_set(err, HS_ENOMEM, name, 0, 0, "cannot initialise the YAML parser");
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    int rc = parse_events(&b, &parser);
+    yaml_parser_delete(&parser);
+    for (size_t i = 0; i < b.nanchors; i++)
+        free(b.anchors[i].name);
+    free(b.anchors);
+    if (rc != HS_OK) {
+        hs_ydoc_free(doc);
+        return rc;
+    }
+    *out = doc;
+    return HS_OK;
+}
+
+void hs_ydoc_free(hs_ydoc *doc)
+{
+    if (!doc)
+        return;
+    for (size_t i = 0; i < doc->nall; i++) {
+        free(doc->all[i]->str);
+        free(doc->all[i]->items);
+        free(doc->all[i]);
+    }
+    free(doc->all);
+    free(doc->name);
+    free(doc);
+}
+
+const hs_ynode *hs_ymap_get(const hs_ynode *map, const char *key)
+{
+    if (!map || map->kind != HS_Y_MAP)
+        return NULL;
+    for (size_t i = 0; i < map->n; i++)
+        if (strcmp(map->items[2 * i]->str, key) == 0)
+            return map->items[2 * i + 1];
+    return NULL;
+}

@@ -1,0 +1,152 @@
+/* engine.c -- the discrete-event loop
+ *
+ * Phase order, the one place it is written down:
+ *   1. Take the earliest event: the head of the neuron queue or of the delivery queue,
+ *      compared by (time, sequence number); stop when it is at or after t_end.
+ *   2. A neuron event: the model's fire() updates the neuron, reschedules it and says what it
+ *      emits (nothing, a spike onset, or the offset of a binary state).
+ *   3. An emission is counted, recorded (spikes only), seen by the state monitor, and sent
+ *      along every outgoing projection: synapses with zero delay receive it at once, in row
+ *      order (targets hit above threshold are scheduled at the current time and fire after
+ *      this cascade, in sequence order); later groups are queued as deliveries.
+ *   4. A delivery event hands its group of synapses to the target model's receive() and
+ *      queues the row's next delay group, if any.
+ * Nothing is allocated in the loop (the delivery heap only grows if a burst exceeds its
+ * pre-sized capacity).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/net.h"
+#include "util/error.h"
+
+void hs_sched(hs_net *net, uint32_t gid, double t)
+{
+    hs_iheap_set(&net->q, gid, t, net->seq++);
+}
+
+/* Deliver synapses [k, end) of row `pre` that share the delay of synapse k; returns the first
+ * synapse of the next delay group (or end). */
+static uint64_t deliver_group(hs_net *net, const hs_proj *pr, uint64_t k, uint64_t end,
+                              double t, int sign)
+{
+    uint64_t e = end;
+    if (pr->delay) {
+        double dk = pr->delay[k];
+        e = k + 1;
+        while (e < end && pr->delay[e] == dk)
+            e++;
+    }
+    hs_pop *tp = &net->pops[pr->to];
+    tp->model->receive(tp, t, pr->col + k, pr->w + k, (size_t)(e - k), (double)sign, net);
+    net->syn_events += e - k;
+    return e;
+}
+
+static int queue_delivery(hs_net *net, uint32_t proj, uint32_t pre, uint64_t k, double t0,
+                          int sign, hs_error *err)
+{
+    const hs_proj *pr = &net->projs[proj];
+    hs_delivery d = {.t = t0 + (pr->delay ? pr->delay[k] : pr->d), .seq = net->seq++,
+                     .t0 = t0, .proj = proj, .pre = pre,
+                     .k = (uint32_t)(k - pr->row[pre]), .sign = sign};
+    if (hs_dheap_push(&net->dq, &d))
+        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory queueing a delivery");
+    return HS_OK;
+}
+
+static int emit(hs_net *net, int p, uint32_t i, double t, hs_emit what, hs_error *err)
+{
+    int sign = what == HS_EMIT_ONSET ? 1 : -1;
+    if (what == HS_EMIT_ONSET) {
+        net->spikes[p]++;
+        if (net->record[p] && net->sink) {
+            int rc = net->sink(net->sink_ctx, t, p, i);
+            if (rc)
+                return hs_error_set(err, rc, NULL, 0, 0, "cannot record a spike");
+        }
+    }
+    if (net->mon_pop == p) {
+        net->mon_times[net->mon_state] += t - net->mon_tlast;
+        net->mon_tlast = t;
+        net->mon_state ^= 1u << i;
+    }
+    for (const int *o = net->out_projs[p]; *o >= 0; o++) {
+        const hs_proj *pr = &net->projs[*o];
+        if (sign < 0 && !pr->offsets)
+            continue;
+        uint64_t k = pr->row[i], end = pr->row[i + 1];
+        if (k == end)
+            continue;
+        if (pr->delay) {
+            while (k < end && pr->delay[k] == 0.0)
+                k = deliver_group(net, pr, k, end, t, sign);
+        } else if (pr->d == 0.0) {
+            deliver_group(net, pr, k, end, t, sign);
+            continue;
+        }
+        if (k < end) {
+            int rc = queue_delivery(net, (uint32_t)*o, i, k, t, sign, err);
+            if (rc)
+                return rc;
+        }
+    }
+    return HS_OK;
+}
+
+int hs_net_run(hs_net *net, double t_end, volatile int *stop, hs_error *err)
+{
+    hs_iheap *q = &net->q;
+    hs_dheap *dq = &net->dq;
+    uint64_t polls = 0;
+    for (;;) {
+        int neuron;
+        if (!hs_iheap_empty(q)) {
+            uint32_t id = hs_iheap_top(q);
+            neuron = dq->n == 0 ||
+                     hs_key_less(q->t[id], q->seq[id], dq->a[0].t, dq->a[0].seq);
+        } else if (dq->n) {
+            neuron = 0;
+        } else {
+            break;
+        }
+        double t = neuron ? q->t[hs_iheap_top(q)] : dq->a[0].t;
+        if (!(t < t_end))
+            break;
+        if (stop && (++polls & 1023) == 0 && *stop) {
+            net->t = t;
+            return hs_error_set(err, HS_EINTR, NULL, 0, 0, "interrupted");
+        }
+        net->t = t;
+        if (neuron) {
+            uint32_t gid = hs_iheap_top(q);
+            int p = net->pop_of[gid];
+            hs_pop *pop = &net->pops[p];
+            uint32_t i = gid - pop->gid0;
+            net->events++;
+            hs_emit what = pop->model->fire(pop, i, t, net);
+            if (what != HS_EMIT_NONE) {
+                int rc = emit(net, p, i, t, what, err);
+                if (rc)
+                    return rc;
+            }
+        } else {
+            hs_delivery d;
+            hs_dheap_pop(dq, &d);
+            const hs_proj *pr = &net->projs[d.proj];
+            uint64_t end = pr->row[d.pre + 1];
+            uint64_t next = deliver_group(net, pr, pr->row[d.pre] + d.k, end, t, d.sign);
+            if (next < end) {
+                int rc = queue_delivery(net, d.proj, d.pre, next, d.t0, d.sign, err);
+                if (rc)
+                    return rc;
+            }
+        }
+    }
+    if (t_end > net->t)
+        net->t = t_end;
+    return HS_OK;
+}
+
+double hs_net_time(const hs_net *net) { return net->t; }

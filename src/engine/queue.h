@@ -1,0 +1,56 @@
+/* queue.h -- the engine's two priority queues, both ordered by (time, sequence number)
+ *
+ * hs_iheap: an indexed binary min-heap with one slot per neuron (its next scheduled event);
+ *   update moves an entry in place (decrease or increase key), INFINITY removes it.
+ * hs_dheap: a binary min-heap of pending delayed spike deliveries.
+ * Ties in time are broken by the sequence number given when the entry was scheduled, so the
+ * order of simultaneous events is fixed and runs are reproducible.
+ */
+#ifndef HS_ENGINE_QUEUE_H
+#define HS_ENGINE_QUEUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct hs_iheap {
+    uint32_t n, cap;    /* entries in the heap, neurons */
+    uint32_t *heap;     /* heap position -> id */
+    uint32_t *pos;      /* id -> heap position, UINT32_MAX when absent */
+    double *t;          /* id -> time */
+    uint64_t *seq;      /* id -> sequence number */
+} hs_iheap;
+
+int hs_iheap_init(hs_iheap *h, uint32_t ids);
+void hs_iheap_free(hs_iheap *h);
+/* Set id's key to (t, seq); t = INFINITY removes it. */
+void hs_iheap_set(hs_iheap *h, uint32_t id, double t, uint64_t seq);
+static inline int hs_iheap_empty(const hs_iheap *h) { return h->n == 0; }
+static inline uint32_t hs_iheap_top(const hs_iheap *h) { return h->heap[0]; }
+
+typedef struct hs_delivery {
+    double t;           /* delivery time */
+    uint64_t seq;
+    double t0;          /* emission time */
+    uint32_t proj, pre; /* projection and presynaptic neuron */
+    uint32_t k;         /* first synapse of the group in the row */
+    int32_t sign;       /* +1 onset, -1 offset */
+} hs_delivery;
+
+typedef struct hs_dheap {
+    size_t n, cap;
+    hs_delivery *a;
+} hs_dheap;
+
+int hs_dheap_init(hs_dheap *h, size_t cap);
+void hs_dheap_free(hs_dheap *h);
+/* Push; grows geometrically when full (so a steady state never allocates).  Returns non-zero
+ * when out of memory. */
+int hs_dheap_push(hs_dheap *h, const hs_delivery *d);
+void hs_dheap_pop(hs_dheap *h, hs_delivery *out);
+
+static inline int hs_key_less(double ta, uint64_t sa, double tb, uint64_t sb)
+{
+    return ta < tb || (ta == tb && sa < sb);
+}
+
+#endif

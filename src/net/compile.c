@@ -1,0 +1,533 @@
+/* compile.c -- hs_config -> hs_net: neuron arrays, CSR synapse tables, random streams */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_randist.h>
+
+#include "net/net.h"
+#include "util/error.h"
+#include "util/rng.h"
+
+/* A growing list of synapses (pre, post, weight, delay) in generation order. */
+typedef struct coo {
+    size_t n, cap;
+    uint32_t *pre, *post;
+    double *w, *d;
+    int with_delay;
+} coo;
+
+static int coo_push(coo *c, uint32_t pre, uint32_t post, double w, double d)
+{
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 4096;
+        uint32_t *a = realloc(c->pre, cap * sizeof *a);
+        if (!a)
+            return -1;
+        c->pre = a;
+        uint32_t *b = realloc(c->post, cap * sizeof *b);
+        if (!b)
+            return -1;
+        c->post = b;
+        double *x = realloc(c->w, cap * sizeof *x);
+        if (!x)
+            return -1;
+        c->w = x;
+        if (c->with_delay) {
+            double *y = realloc(c->d, cap * sizeof *y);
+            if (!y)
+                return -1;
+            c->d = y;
+        }
+        c->cap = cap;
+    }
+    c->pre[c->n] = pre;
+    c->post[c->n] = post;
+    c->w[c->n] = w;
+    if (c->with_delay)
+        c->d[c->n] = d;
+    c->n++;
+    return 0;
+}
+
+static void coo_free(coo *c)
+{
+    free(c->pre);
+    free(c->post);
+    free(c->w);
+    free(c->d);
+}
+
+/* Draw or look up the value of a value spec for element (i, j). */
+static double draw(const hs_valspec *v, gsl_rng *r, size_t i, size_t j)
+{
+    switch (v->kind) {
+    case HS_VAL_SCALAR: return v->a;
+    case HS_VAL_VECTOR: return v->data[i];
+    case HS_VAL_MATRIX: return v->data[i * v->cols + j];
+    case HS_VAL_NORMAL: return v->a + gsl_ran_gaussian_ziggurat(r, v->b);
+    case HS_VAL_UNIFORM: return v->a + (v->b - v->a) * gsl_rng_uniform(r);
+    default: return 0.0;
+    }
+}
+
+static int fill_values(const hs_valspec *v, double def, uint32_t n, uint64_t seed,
+                       const char *pop, const char *what, double **out, hs_error *err)
+{
+    double *a = malloc((size_t)n * sizeof *a);
+    if (!a)
+        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory for '%s' of '%s'", what,
+                            pop);
+    if (v->kind == HS_VAL_UNSET) {
+        for (uint32_t i = 0; i < n; i++)
+            a[i] = def;
+    } else {
+        gsl_rng *r = hs_rng_stream(seed, pop, what);
+        if (!r) {
+            free(a);
+            return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        }
+        for (uint32_t i = 0; i < n; i++)
+            a[i] = draw(v, r, i, 0);
+        gsl_rng_free(r);
+    }
+    *out = a;
+    return HS_OK;
+}
+
+/* Generate the synapses of projection k in pre-major order where the rule allows it. */
+static int generate(const hs_config *cfg, int k, coo *c, gsl_rng *r, hs_error *err)
+{
+    const hs_projcfg *pc = &cfg->projs[k];
+    uint32_t npre = cfg->pops[pc->from].size, npost = cfg->pops[pc->to].size;
+    int self = pc->from == pc->to && !pc->autapses;
+    const hs_valspec *wv = &pc->weight;
+    const char *file = cfg->path;
+#define PUSH(i, j)                                                                         \
+    do {                                                                                   \
+        double w_ = draw(wv, r, (i), (j));                                                 \
+        if (w_ != 0.0 && coo_push(c, (i), (j), w_, pc->delay))                             \
+            return hs_error_set(err, HS_ENOMEM, file, pc->line, pc->col,                   \
+                                "out of memory building the projection");                 \
+    } while (0)
+    switch (pc->conn) {
+    case HS_CONN_ALL:
+        if ((double)npre * npost > HS_MAX_SYNAPSES)
+            return hs_error_set(err, HS_ENOMEM, file, pc->line, pc->col,
+                                "all_to_all would make %.3g synapses (limit %.3g)",
+                                (double)npre * npost, HS_MAX_SYNAPSES);
+        for (uint32_t i = 0; i < npre; i++)
+            for (uint32_t j = 0; j < npost; j++)
+                if (!(self && i == j))
+                    PUSH(i, j);
+        break;
+    case HS_CONN_ONE:
+        for (uint32_t i = 0; i < npre; i++)
+            if (!self)
+                PUSH(i, i);
+        break;
+    case HS_CONN_PROB:
+        if ((double)npre * npost * pc->p > HS_MAX_SYNAPSES)
+            return hs_error_set(err, HS_ENOMEM, file, pc->line, pc->col,
+                                "fixed_probability would make about %.3g synapses (limit %.3g)",
+                                (double)npre * npost * pc->p, HS_MAX_SYNAPSES);
+        if (pc->p <= 0)
+            break;
+        for (uint32_t i = 0; i < npre; i++) {
+            /* geometric skips: the gap to the next connected target */
+            uint64_t j = 0;
+            for (;;) {
+                if (pc->p < 1.0)
+                    j += gsl_ran_geometric(r, pc->p) - 1;
+                if (j >= npost)
+                    break;
+                if (!(self && i == j))
+                    PUSH(i, (uint32_t)j);
+                j++;
+            }
+        }
+        break;
+    case HS_CONN_INDEG: {
+        if ((double)npost * pc->indegree > HS_MAX_SYNAPSES)
+            return hs_error_set(err, HS_ENOMEM, file, pc->line, pc->col,
+                                "fixed_indegree would make %.3g synapses (limit %.3g)",
+                                (double)npost * pc->indegree, HS_MAX_SYNAPSES);
+        uint32_t *cand = malloc((size_t)npre * sizeof *cand);
+        uint32_t *pick = malloc(((size_t)pc->indegree + 1) * sizeof *pick);
+        if (!cand || !pick) {
+            free(cand);
+            free(pick);
+            return hs_error_set(err, HS_ENOMEM, file, pc->line, pc->col, "out of memory");
+        }
+        for (uint32_t j = 0; j < npost; j++) {
+            size_t m = 0;
+            for (uint32_t i = 0; i < npre; i++)
+                if (!(self && i == j))
+                    cand[m++] = i;
+            if (pc->indegree)
+                gsl_ran_choose(r, pick, pc->indegree, cand, m, sizeof *cand);
+            for (uint32_t q = 0; q < pc->indegree; q++) {
+                double w_ = draw(wv, r, pick[q], j);
+                if (w_ != 0.0 && coo_push(c, pick[q], j, w_, pc->delay)) {
+                    free(cand);
+                    free(pick);
+                    return hs_error_set(err, HS_ENOMEM, file, pc->line, pc->col,
+                                        "out of memory");
+                }
+            }
+        }
+        free(cand);
+        free(pick);
+        break;
+    }
+    case HS_CONN_FILE:
+        for (size_t e = 0; e < pc->nedges; e++)
+            if (coo_push(c, pc->epre[e], pc->epost[e], pc->ew[e],
+                         pc->edelay ? pc->edelay[e] : 0.0))
+                return hs_error_set(err, HS_ENOMEM, file, pc->line, pc->col, "out of memory");
+        break;
+    }
+#undef PUSH
+    return HS_OK;
+}
+
+/* COO -> CSR by presynaptic neuron (stable), rows sorted by delay when delays vary. */
+static int to_csr(const coo *c, uint32_t npre, hs_proj *pr, hs_error *err)
+{
+    pr->npre = npre;
+    pr->row = calloc((size_t)npre + 1, sizeof *pr->row);
+    pr->col = malloc((c->n ? c->n : 1) * sizeof *pr->col);
+    pr->w = malloc((c->n ? c->n : 1) * sizeof *pr->w);
+    int vary = 0;
+    if (c->with_delay)
+        for (size_t e = 1; e < c->n; e++)
+            vary |= c->d[e] != c->d[0];
+    pr->d = c->with_delay && c->n ? c->d[0] : pr->d;
+    if (vary)
+        pr->delay = malloc(c->n * sizeof *pr->delay);
+    if (!pr->row || !pr->col || !pr->w || (vary && !pr->delay))
+        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory building CSR tables");
+    for (size_t e = 0; e < c->n; e++)
+        pr->row[c->pre[e] + 1]++;
+    for (uint32_t i = 0; i < npre; i++)
+        pr->row[i + 1] += pr->row[i];
+    uint64_t *fill = malloc(((size_t)npre + 1) * sizeof *fill);
+    if (!fill)
+        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory building CSR tables");
+    memcpy(fill, pr->row, ((size_t)npre + 1) * sizeof *fill);
+    for (size_t e = 0; e < c->n; e++) {
+        uint64_t at = fill[c->pre[e]]++;
+        pr->col[at] = c->post[e];
+        pr->w[at] = c->w[e];
+        if (vary)
+            pr->delay[at] = c->d[e];
+    }
+    free(fill);
+    if (vary) {
+        /* insertion sort of each row by delay (stable; rows are short) */
+        for (uint32_t i = 0; i < npre; i++)
+            for (uint64_t a = pr->row[i] + 1; a < pr->row[i + 1]; a++) {
+                double d = pr->delay[a], w = pr->w[a];
+                uint32_t cl = pr->col[a];
+                uint64_t b = a;
+                while (b > pr->row[i] && pr->delay[b - 1] > d) {
+                    pr->delay[b] = pr->delay[b - 1];
+                    pr->w[b] = pr->w[b - 1];
+                    pr->col[b] = pr->col[b - 1];
+                    b--;
+                }
+                pr->delay[b] = d;
+                pr->w[b] = w;
+                pr->col[b] = cl;
+            }
+    }
+    return HS_OK;
+}
+
+void hs_net_free(hs_net *net)
+{
+    if (!net)
+        return;
+    for (int p = 0; p < net->npops; p++) {
+        hs_pop *pop = &net->pops[p];
+        if (pop->model && pop->model->free_state)
+            pop->model->free_state(pop);
+        free(pop->bias);
+        free(pop->init);
+        if (pop->rng)
+            gsl_rng_free(pop->rng);
+        if (net->out_projs)
+            free(net->out_projs[p]);
+    }
+    for (int k = 0; k < net->nprojs; k++) {
+        free(net->projs[k].row);
+        free(net->projs[k].col);
+        free(net->projs[k].w);
+        free(net->projs[k].delay);
+    }
+    free(net->out_projs);
+    free(net->pops);
+    free(net->projs);
+    free(net->pop_of);
+    free(net->spikes);
+    free(net->record);
+    free(net->mon_times);
+    hs_iheap_free(&net->q);
+    hs_dheap_free(&net->dq);
+    free(net);
+}
+
+int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
+{
+    *out = NULL;
+    hs_net *net = calloc(1, sizeof *net);
+    if (!net)
+        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+    net->cfg = cfg;
+    net->mon_pop = -1;
+    net->npops = cfg->npops;
+    net->nprojs = cfg->nprojs;
+    net->pops = calloc((size_t)cfg->npops, sizeof *net->pops);
+    net->projs = calloc((size_t)cfg->nprojs + 1, sizeof *net->projs);
+    net->spikes = calloc((size_t)cfg->npops, sizeof *net->spikes);
+    net->record = calloc((size_t)cfg->npops, sizeof *net->record);
+    net->out_projs = calloc((size_t)cfg->npops, sizeof *net->out_projs);
+    int rc = HS_OK;
+    if (!net->pops || !net->projs || !net->spikes || !net->record || !net->out_projs) {
+        rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        goto fail;
+    }
+    uint64_t gid = 0;
+    for (int p = 0; p < cfg->npops; p++) {
+        const hs_popcfg *pc = &cfg->pops[p];
+        hs_pop *pop = &net->pops[p];
+        pop->model = pc->model;
+        pop->name = pc->name;
+        pop->n = pc->size;
+        pop->gid0 = (uint32_t)gid;
+        gid += pc->size;
+        memcpy(pop->params, pc->params, sizeof pop->params);
+        net->record[p] = cfg->record_spikes[p];
+        if (pc->model->has_bias &&
+            (rc = fill_values(&pc->bias, 0.0, pc->size, cfg->seed, pc->name, "bias",
+                              &pop->bias, err)))
+            goto fail;
+        if (pc->model->init_var && pc->init.kind != HS_VAL_UNSET &&
+            (rc = fill_values(&pc->init, 0.0, pc->size, cfg->seed, pc->name, "init",
+                              &pop->init, err)))
+            goto fail;
+        if (!(pop->rng = hs_rng_stream(cfg->seed, pc->name, "dynamics"))) {
+            rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+            goto fail;
+        }
+    }
+    if (gid >= UINT32_MAX) {
+        rc = hs_error_set(err, HS_ENOMEM, cfg->path, 0, 0, "too many neurons");
+        goto fail;
+    }
+    net->nneurons = (uint32_t)gid;
+    net->pop_of = malloc((gid ? gid : 1) * sizeof *net->pop_of);
+    if (!net->pop_of || cfg->npops > UINT16_MAX ||
+        hs_iheap_init(&net->q, net->nneurons) || hs_dheap_init(&net->dq, 4096)) {
+        rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        goto fail;
+    }
+    for (int p = 0; p < cfg->npops; p++)
+        for (uint32_t i = 0; i < net->pops[p].n; i++)
+            net->pop_of[net->pops[p].gid0 + i] = (uint16_t)p;
+
+    for (int k = 0; k < cfg->nprojs; k++) {
+        const hs_projcfg *pc = &cfg->projs[k];
+        hs_proj *pr = &net->projs[k];
+        pr->from = pc->from;
+        pr->to = pc->to;
+        pr->d = pc->delay;
+        pr->offsets = cfg->pops[pc->to].model->needs_offsets;
+        char id[64];
+        snprintf(id, sizeof id, "projection:%d", k);
+        gsl_rng *r = hs_rng_stream(cfg->seed, id, "connect");
+        coo c = {.with_delay = pc->conn == HS_CONN_FILE && pc->edelay};
+        if (!r) {
+            rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+            goto fail;
+        }
+        rc = generate(cfg, k, &c, r, err);
+        gsl_rng_free(r);
+        if (rc == HS_OK)
+            rc = to_csr(&c, cfg->pops[pc->from].size, pr, err);
+        coo_free(&c);
+        if (rc)
+            goto fail;
+    }
+    for (int p = 0; p < cfg->npops; p++) {
+        int n = 0;
+        for (int k = 0; k < cfg->nprojs; k++)
+            n += cfg->projs[k].from == p;
+        if (!(net->out_projs[p] = malloc(((size_t)n + 1) * sizeof(int)))) {
+            rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+            goto fail;
+        }
+        n = 0;
+        for (int k = 0; k < cfg->nprojs; k++)
+            if (cfg->projs[k].from == p)
+                net->out_projs[p][n++] = k;
+        net->out_projs[p][n] = -1;
+    }
+    for (int p = 0; p < cfg->npops; p++) {
+        hs_pop *pop = &net->pops[p];
+        if ((rc = pop->model->init(pop, net, pop->rng, err)))
+            goto fail;
+    }
+    /* Initial input: binary units that start on send their onset through the couplings. */
+    for (int p = 0; p < cfg->npops; p++) {
+        hs_pop *pop = &net->pops[p];
+        if (!pop->model->zstate)
+            continue;
+        for (uint32_t i = 0; i < pop->n; i++)
+            if (pop->model->zstate(pop, i))
+                for (const int *o = net->out_projs[p]; *o >= 0; o++) {
+                    const hs_proj *pr = &net->projs[*o];
+                    hs_pop *tp = &net->pops[pr->to];
+                    if (!pr->offsets)
+                        continue;   /* a state, not a spike: only state-driven targets */
+                    tp->model->receive(tp, 0.0, pr->col + pr->row[i], pr->w + pr->row[i],
+                                       (size_t)(pr->row[i + 1] - pr->row[i]), 1.0, net);
+                }
+    }
+    for (int p = 0; p < cfg->npops; p++)
+        if (cfg->record_dist[p] && (rc = hs_net_monitor_states(net, p, err)))
+            goto fail;
+    *out = net;
+    return HS_OK;
+fail:
+    hs_net_free(net);
+    return rc;
+}
+
+void hs_net_set_spike_sink(hs_net *net, hs_spike_fn fn, void *ctx)
+{
+    net->sink = fn;
+    net->sink_ctx = ctx;
+}
+
+int hs_net_npops(const hs_net *net) { return net->npops; }
+const char *hs_net_pop_name(const hs_net *net, int p) { return net->pops[p].name; }
+const char *hs_net_pop_model(const hs_net *net, int p) { return net->pops[p].model->name; }
+size_t hs_net_pop_size(const hs_net *net, int p) { return net->pops[p].n; }
+uint64_t hs_net_pop_spikes(const hs_net *net, int p) { return net->spikes[p]; }
+uint64_t hs_net_events(const hs_net *net) { return net->events; }
+uint64_t hs_net_syn_events(const hs_net *net) { return net->syn_events; }
+
+int hs_net_pop_find(const hs_net *net, const char *name)
+{
+    for (int p = 0; p < net->npops; p++)
+        if (!strcmp(net->pops[p].name, name))
+            return p;
+    return -1;
+}
+
+size_t hs_net_synapses(const hs_net *net)
+{
+    size_t n = 0;
+    for (int k = 0; k < net->nprojs; k++)
+        n += net->projs[k].row[net->projs[k].npre];
+    return n;
+}
+
+void hs_net_describe(const hs_net *net, FILE *f)
+{
+    fprintf(f, "network '%s': %u neurons, %zu synapses\n", net->cfg->name, net->nneurons,
+            hs_net_synapses(net));
+    for (int p = 0; p < net->npops; p++)
+        fprintf(f, "  population %-16s %-16s %10u neurons\n", net->pops[p].name,
+                net->pops[p].model->name, net->pops[p].n);
+    for (int k = 0; k < net->nprojs; k++) {
+        const hs_proj *pr = &net->projs[k];
+        fprintf(f, "  projection %s -> %s: %llu synapses, delay %s%g ms\n",
+                net->pops[pr->from].name, net->pops[pr->to].name,
+                (unsigned long long)pr->row[pr->npre], pr->delay ? "per synapse, first " : "",
+                pr->delay ? pr->delay[0] : pr->d);
+    }
+}
+
+int hs_net_boltzmann(const hs_net *net, int p, double **bias, double **w, hs_error *err)
+{
+    *bias = *w = NULL;
+    const hs_pop *pop = &net->pops[p];
+    if (!pop->model->zstate || !pop->bias)
+        return hs_error_set(err, HS_ECONFIG, NULL, 0, 0,
+                            "population '%s' (model '%s') is not a binary sampling population",
+                            pop->name, pop->model->name);
+    size_t K = pop->n;
+    for (int k = 0; k < net->nprojs; k++) {
+        const hs_proj *pr = &net->projs[k];
+        if (pr->to == p && pr->from != p && pr->row[pr->npre] > 0)
+            return hs_error_set(err, HS_ECONFIG, NULL, 0, 0,
+                                "population '%s' receives input from '%s'; its distribution "
+                                "is not the Boltzmann distribution of its own couplings",
+                                pop->name, net->pops[pr->from].name);
+    }
+    double *b = malloc(K * sizeof *b), *W = calloc(K * K, sizeof *W);
+    if (!b || !W) {
+        free(b);
+        free(W);
+        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    memcpy(b, pop->bias, K * sizeof *b);
+    for (int k = 0; k < net->nprojs; k++) {
+        const hs_proj *pr = &net->projs[k];
+        if (pr->from != p || pr->to != p)
+            continue;
+        for (uint32_t i = 0; i < pr->npre; i++)
+            for (uint64_t s = pr->row[i]; s < pr->row[i + 1]; s++)
+                if (pr->col[s] != i)
+                    W[i * K + pr->col[s]] += pr->w[s];
+    }
+    for (size_t i = 0; i < K; i++)
+        for (size_t j = 0; j < i; j++)
+            if (fabs(W[i * K + j] - W[j * K + i]) > 1e-12 * (1 + fabs(W[i * K + j]))) {
+                int rc = hs_error_set(err, HS_ECONFIG, NULL, 0, 0,
+                                      "the couplings of '%s' are not symmetric: W[%zu][%zu] = "
+                                      "%g but W[%zu][%zu] = %g", pop->name, i, j,
+                                      W[i * K + j], j, i, W[j * K + i]);
+                free(b);
+                free(W);
+                return rc;
+            }
+    *bias = b;
+    *w = W;
+    return HS_OK;
+}
+
+int hs_net_monitor_states(hs_net *net, int p, hs_error *err)
+{
+    const hs_pop *pop = &net->pops[p];
+    if (!pop->model->zstate || pop->n > 24)
+        return hs_error_set(err, HS_ECONFIG, NULL, 0, 0,
+                            "cannot monitor the joint state of '%s' (binary units, at most 24)",
+                            pop->name);
+    free(net->mon_times);
+    net->mon_times = calloc((size_t)1 << pop->n, sizeof *net->mon_times);
+    if (!net->mon_times)
+        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+    net->mon_pop = p;
+    net->mon_tlast = net->t;
+    net->mon_state = 0;
+    for (uint32_t i = 0; i < pop->n; i++)
+        if (pop->model->zstate(pop, i))
+            net->mon_state |= 1u << i;
+    return HS_OK;
+}
+
+double hs_net_state_times(const hs_net *net, double *out)
+{
+    if (net->mon_pop < 0)
+        return 0.0;
+    size_t S = (size_t)1 << net->pops[net->mon_pop].n;
+    memcpy(out, net->mon_times, S * sizeof *out);
+    out[net->mon_state] += net->t - net->mon_tlast;
+    double tot = 0;
+    for (size_t s = 0; s < S; s++)
+        tot += out[s];
+    return tot;
+}

@@ -1,0 +1,48 @@
+/* net.h -- the compiled network: flat arrays, neuron state, event queues, monitors */
+#ifndef HS_NET_NET_H
+#define HS_NET_NET_H
+
+#include <stdint.h>
+
+#include "config/config.h"
+#include "engine/queue.h"
+#include "models/model.h"
+
+/* One projection as a CSR table indexed by presynaptic neuron.  Within a row, synapses are
+ * sorted by delay when delays differ per synapse. */
+typedef struct hs_proj {
+    int from, to;
+    uint32_t npre;
+    uint64_t *row;     /* npre + 1 offsets */
+    uint32_t *col;     /* postsynaptic neuron */
+    double *w;         /* weight, target's internal unit */
+    double *delay;     /* per-synapse delay (ms), or NULL when all equal 'd' */
+    double d;          /* the common delay */
+    int offsets;       /* deliver offset events too (the target takes binary states) */
+} hs_proj;
+
+struct hs_net {
+    const hs_config *cfg;
+    int npops, nprojs;
+    hs_pop *pops;
+    hs_proj *projs;
+    uint32_t nneurons;
+    uint16_t *pop_of;        /* global id -> population */
+    int **out_projs;         /* per population: indices of projections leaving it, -1 ended */
+    hs_iheap q;              /* next event of every neuron */
+    hs_dheap dq;             /* delayed deliveries */
+    uint64_t seq;            /* sequence counter for ties */
+    double t;                /* current time (ms) */
+    uint64_t *spikes;        /* per population */
+    uint64_t events, syn_events;
+    int *record;             /* per population */
+    hs_spike_fn sink;
+    void *sink_ctx;
+    /* exact state-distribution monitor */
+    int mon_pop;             /* -1: none */
+    uint32_t mon_state;
+    double mon_tlast;
+    double *mon_times;
+};
+
+#endif

@@ -1,0 +1,94 @@
+/* run.c -- a whole run into its output directory: raster, resolved configuration, monitors */
+#include "hs-config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/net.h"
+#include "record/output.h"
+#include "util/error.h"
+
+const char *hs_version(void) { return PACKAGE_VERSION; }
+
+static int write_distribution(const hs_net *net, FILE *f, hs_error *err)
+{
+    int p = net->mon_pop;
+    uint32_t K = net->pops[p].n;
+    size_t S = (size_t)1 << K;
+    double *times = malloc(S * sizeof *times);
+    if (!times)
+        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+    double tot = hs_net_state_times(net, times);
+    fprintf(f, "# population: %s\n# units: %u\n# total_time_ms: %.17g\n", net->pops[p].name,
+            K, tot);
+    fputs("# state: bit k of the index is unit k; 'bits' lists unit 0 first\n", f);
+    fputs("state\tbits\ttime_ms\tp_sampled\n", f);
+    char *bits = malloc((size_t)K + 1);
+    if (!bits) {
+        free(times);
+        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    for (size_t s = 0; s < S; s++) {
+        for (uint32_t k = 0; k < K; k++)
+            bits[k] = (char)('0' + ((s >> k) & 1));
+        bits[K] = '\0';
+        fprintf(f, "%zu\t%s\t%.17g\t%.17g\n", s, bits, times[s], tot > 0 ? times[s] / tot : 0);
+    }
+    free(bits);
+    free(times);
+    return HS_OK;
+}
+
+int hs_run_to_dir(const hs_config *cfg, hs_net *net, volatile int *stop, hs_run_result *res,
+                  hs_error *err)
+{
+    memset(res, 0, sizeof *res);
+    snprintf(res->outdir, sizeof res->outdir, "%s", cfg->output);
+    hs_out out;
+    int rc = hs_out_open(&out, cfg->output, err);
+    if (rc)
+        return rc;
+    FILE *fs = hs_out_file(&out, "spikes.tsv", err);
+    FILE *fc = fs ? hs_out_file(&out, "config.yaml", err) : NULL;
+    if (!fs || !fc) {
+        hs_out_abort(&out);
+        return err->code;
+    }
+    const char **names = malloc((size_t)net->npops * sizeof *names);
+    if (!names) {
+        hs_out_abort(&out);
+        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    for (int p = 0; p < net->npops; p++)
+        names[p] = net->pops[p].name;
+    hs_raster_writer w = {.f = fs, .pop_names = names};
+    hs_raster_header(fs, PACKAGE_VERSION, cfg->seed, cfg->name, cfg->duration);
+    hs_net_set_spike_sink(net, hs_raster_write, &w);
+    rc = hs_config_write(cfg, fc, err);
+    if (rc == HS_OK)
+        rc = hs_net_run(net, cfg->duration, stop, err);
+    hs_net_set_spike_sink(net, NULL, NULL);
+    free(names);
+    if (rc == HS_EINTR) {
+        res->interrupted = 1;
+        fprintf(fs, "# interrupted_at_ms: %.17g\n", net->t);
+    }
+    if ((rc == HS_OK || rc == HS_EINTR) && net->mon_pop >= 0) {
+        FILE *fd = hs_out_file(&out, "distribution.tsv", err);
+        int rc2 = fd ? write_distribution(net, fd, err) : err->code;
+        if (rc2)
+            rc = rc2;
+    }
+    if (rc != HS_OK && rc != HS_EINTR) {
+        hs_out_abort(&out);
+        return rc;
+    }
+    hs_error cerr;
+    int crc = hs_out_commit(&out, &cerr);
+    if (crc) {
+        *err = cerr;
+        return crc;
+    }
+    return rc;
+}

@@ -1,0 +1,42 @@
+/* error.c -- filling and formatting hs_error records */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/error.h"
+
+int hs_error_vset(hs_error *err, int code, const char *file, int line, int col,
+                  const char *fmt, va_list ap)
+{
+    if (!err)
+        return code;
+    err->code = code;
+    err->line = line;
+    err->col = col;
+    snprintf(err->file, sizeof err->file, "%s", file ? file : "");
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    return code;
+}
+
+int hs_error_set(hs_error *err, int code, const char *file, int line, int col,
+                 const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    hs_error_vset(err, code, file, line, col, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+HS_API const char *hs_error_format(const hs_error *err, char *buf, size_t n)
+{
+    if (!err->file[0])
+        snprintf(buf, n, "error: %s", err->msg);
+    else if (err->line > 0 && err->col > 0)
+        snprintf(buf, n, "%s:%d:%d: error: %s", err->file, err->line, err->col, err->msg);
+    else if (err->line > 0)
+        snprintf(buf, n, "%s:%d: error: %s", err->file, err->line, err->msg);
+    else
+        snprintf(buf, n, "%s: error: %s", err->file, err->msg);
+    return buf;
+}
