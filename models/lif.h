@@ -18,8 +18,9 @@ static inline double hs_lif_crossing(double v, double v_rest, double v_thresh, d
         return 0.0;
     if (v_rest <= v_thresh)
         return INFINITY;
-    /* tau ln((v - v_rest)/(v_thresh - v_rest)), written with log1p for accuracy near 0 */
-    return tau * log1p((v - v_thresh) / (v_thresh - v_rest));
+    /* tau ln((v - v_rest)/(v_thresh - v_rest)).  log rather than log1p: log1p costs several
+     * times more, and the absolute error in time stays about tau * 1e-16 either way. */
+    return tau * log((v - v_rest) / (v_thresh - v_rest));
 }
 
 #endif

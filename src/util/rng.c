@@ -1,7 +1,7 @@
 /* rng.c -- seeding streams by hashing the master seed with stable ids */
 #include "util/rng.h"
 
-static uint64_t splitmix64(uint64_t x)
+uint64_t hs_splitmix64(uint64_t x)
 {
     x += 0x9e3779b97f4a7c15ull;
     x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -9,12 +9,18 @@ static uint64_t splitmix64(uint64_t x)
     return x ^ (x >> 31);
 }
 
-static uint64_t fnv1a(uint64_t h, const char *s)
+uint64_t hs_fnv1a64(uint64_t h, const char *s)
 {
     for (; *s; s++) {
         h ^= (unsigned char)*s;
         h *= 0x100000001b3ull;
     }
+    return h;
+}
+
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+    h = hs_fnv1a64(h, s);
     /* a separator, so that ("ab", "c") and ("a", "bc") differ */
     h ^= 0xff;
     h *= 0x100000001b3ull;
@@ -24,7 +30,7 @@ static uint64_t fnv1a(uint64_t h, const char *s)
 uint64_t hs_rng_derive(uint64_t seed, const char *a, const char *b)
 {
     uint64_t h = fnv1a(fnv1a(0xcbf29ce484222325ull, a), b);
-    return splitmix64(splitmix64(seed) ^ h);
+    return hs_splitmix64(hs_splitmix64(seed) ^ h);
 }
 
 gsl_rng *hs_rng_stream(uint64_t seed, const char *a, const char *b)

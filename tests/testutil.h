@@ -1,0 +1,75 @@
+/* testutil.h -- helpers shared by the test suites: compile a network from a string, collect
+ * its spikes */
+#ifndef HS_TESTS_TESTUTIL_H
+#define HS_TESTS_TESTUTIL_H
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hee-snn/hee-snn.h"
+
+typedef struct spikes {
+    size_t n, cap;
+    double *t;
+    int *pop;
+    uint32_t *id;
+} spikes;
+
+static inline int collect_spike(void *ctx, double t, int pop, uint32_t id)
+{
+    spikes *s = ctx;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 1024;
+        s->t = realloc(s->t, s->cap * sizeof *s->t);
+        s->pop = realloc(s->pop, s->cap * sizeof *s->pop);
+        s->id = realloc(s->id, s->cap * sizeof *s->id);
+        ck_assert(s->t && s->pop && s->id);
+    }
+    s->t[s->n] = t;
+    s->pop[s->n] = pop;
+    s->id[s->n] = id;
+    s->n++;
+    return 0;
+}
+
+static inline void spikes_free(spikes *s)
+{
+    free(s->t);
+    free(s->pop);
+    free(s->id);
+    memset(s, 0, sizeof *s);
+}
+
+/* Load and compile; fails the test with the error text on failure. */
+static inline hs_net *net_from_string(const char *yaml, hs_config **cfg)
+{
+    hs_error err = {0};
+    char buf[2300];
+    int rc = hs_config_load_string(yaml, strlen(yaml), "test.yaml", NULL, cfg, &err);
+    ck_assert_msg(rc == HS_OK, "%s", hs_error_format(&err, buf, sizeof buf));
+    hs_net *net;
+    rc = hs_net_compile(*cfg, &net, &err);
+    ck_assert_msg(rc == HS_OK, "%s", hs_error_format(&err, buf, sizeof buf));
+    return net;
+}
+
+static inline void run_to(hs_net *net, double t)
+{
+    hs_error err = {0};
+    char buf[2300];
+    int rc = hs_net_run(net, t, NULL, &err);
+    ck_assert_msg(rc == HS_OK, "%s", hs_error_format(&err, buf, sizeof buf));
+}
+
+#define RUN_SUITE(make_suite)                                                              \
+    int main(void)                                                                         \
+    {                                                                                      \
+        SRunner *sr = srunner_create(make_suite());                                        \
+        srunner_run_all(sr, CK_NORMAL);                                                    \
+        int failed = srunner_ntests_failed(sr);                                            \
+        srunner_free(sr);                                                                  \
+        return failed ? EXIT_FAILURE : EXIT_SUCCESS;                                       \
+    }
+
+#endif
