@@ -45,8 +45,9 @@ static const char usage_text[] =
     "  --output DIR     output directory (overrides the file)\n"
     "  --quiet          no summary on standard output\n"
     "\n"
-    "Exit status: 0 success, 1 runtime failure, 2 usage or configuration error,\n"
-    "130 interrupted.\n"
+    "Exit status: 0 success; 1 runtime failure (including output that cannot be\n"
+    "written); 2 usage or configuration error, or input that cannot be read;\n"
+    "130 interrupted (the output files hold what was simulated).\n"
     "\n"
     "Example:\n"
     "  hee-snn run examples/boltzmann.yaml && hee-snn analyze out/boltzmann\n"
@@ -58,6 +59,14 @@ static int report(const hs_error *err)
     char buf[2300];
     fprintf(stderr, "hee-snn: %s\n", hs_error_format(err, buf, sizeof buf));
     return err->code == HS_ECONFIG ? 2 : err->code == HS_EINTR ? 130 : 1;
+}
+
+/* Errors in reading the user's input (the network file, its data files, a results directory to
+ * analyse) are usage errors: exit status 2, as for an invalid configuration. */
+static int report_input(const hs_error *err)
+{
+    int st = report(err);
+    return err->code == HS_EIO ? 2 : st;
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -148,7 +157,7 @@ static int cmd_validate(int argc, char **argv)
     hs_config *cfg;
     hs_net *net;
     if (hs_config_load(o.file, &o.ov, &cfg, &err))
-        return report(&err);
+        return report_input(&err);
     if (hs_net_compile(cfg, &net, &err)) {
         hs_config_free(cfg);
         return report(&err);
@@ -174,7 +183,7 @@ static int cmd_run(int argc, char **argv)
     hs_net *net = NULL;
     hs_run_result res;
     if (hs_config_load(o.file, &o.ov, &cfg, &err))
-        return report(&err);
+        return report_input(&err);
     if (hs_config_seed_generated(cfg))
         fprintf(stderr, "hee-snn: no seed given; using seed %" PRIu64 "\n",
                 hs_config_seed(cfg));
@@ -232,7 +241,7 @@ static int cmd_analyze(int argc, char **argv)
         return rc;
     hs_error err = {0};
     if (hs_analyze_dir(o.file, o.pop, o.points, stdout, &err))
-        return report(&err);
+        return report_input(&err);
     return 0;
 }
 

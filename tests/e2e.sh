@@ -1,0 +1,133 @@
+#!/bin/sh
+# e2e.sh -- end-to-end tests of the hee-snn command line: every example runs, runs are
+# deterministic and replayable from their config.yaml, bad input fails cleanly without touching
+# earlier results, Ctrl-C leaves complete files.
+#
+# Run by `make check` with HEE_SNN (the binary) and HS_SRCDIR (the source tree) set.
+set -u
+: "${HEE_SNN:=./src/hee-snn}"
+: "${HS_SRCDIR:=.}"
+T=$(mktemp -d "${TMPDIR:-/tmp}/hee-e2e.XXXXXX") || exit 99
+trap 'rm -rf "$T"' EXIT
+fails=0
+n=0
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
+check() { # check DESCRIPTION COMMAND...: the command must succeed
+    d=$1; shift
+    if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+status_is() { # status_is WANT DESCRIPTION COMMAND...: the command must exit with WANT
+    want=$1 d=$2; shift 2
+    "$@" >"$T/out" 2>"$T/err"; got=$?
+    if [ "$got" = "$want" ]; then ok "$d"; else
+        not_ok "$d (exit $got, want $want)"; sed 's/^/#   /' "$T/err" | head -5; fi
+}
+data_lines() { grep -v '^#' "$1" | tail -n +2 | wc -l; }
+
+# ---- every example validates and runs ----------------------------------------------------
+for ex in "$HS_SRCDIR"/examples/*.yaml; do
+    name=$(basename "$ex" .yaml)
+    status_is 0 "validate $name" "$HEE_SNN" validate "$ex"
+    status_is 0 "run $name" "$HEE_SNN" run "$ex" --output "$T/ex-$name"
+    check "$name: spikes.tsv has the contract header" \
+        grep -q -x "$(printf 'time_ms\tpopulation\tneuron')" "$T/ex-$name/spikes.tsv"
+    check "$name: spikes sorted by time, 3 fields per line" awk -F'\t' '
+        /^#/ || /^time_ms/ { next }
+        NF != 3 || $1 + 0 < last { bad = 1 } { last = $1 + 0 } END { exit bad }' \
+        "$T/ex-$name/spikes.tsv"
+    check "$name: summary reports the wall time and real-time factor" \
+        grep -q 'real-time factor' "$T/out"
+done
+
+# ---- determinism, seeds and replay --------------------------------------------------------
+bm="$HS_SRCDIR/examples/boltzmann.yaml"
+"$HEE_SNN" run "$bm" --quiet --duration '100 s' --output "$T/a"
+"$HEE_SNN" run "$bm" --quiet --duration '100 s' --output "$T/b"
+check "same seed gives byte-identical spikes.tsv" cmp -s "$T/a/spikes.tsv" "$T/b/spikes.tsv"
+"$HEE_SNN" run "$bm" --quiet --duration '100 s' --seed 0 --output "$T/c"
+check "another seed gives another raster" sh -c "! cmp -s '$T/a/spikes.tsv' '$T/c/spikes.tsv'"
+check "the seed is written into spikes.tsv" grep -q '^# seed: 0$' "$T/c/spikes.tsv"
+"$HEE_SNN" run "$T/a/config.yaml" --quiet --output "$T/replay"
+check "config.yaml replays the run bit for bit" cmp -s "$T/a/spikes.tsv" "$T/replay/spikes.tsv"
+cp -r "$T/a" "$T/rerun"
+"$HEE_SNN" run "$T/rerun/config.yaml" --quiet
+check "rerunning a saved config.yaml in place reproduces it" \
+    cmp -s "$T/a/spikes.tsv" "$T/rerun/spikes.tsv"
+"$HEE_SNN" run "$bm" --quiet --duration '2 s' --output "$T/short"
+check "--duration overrides the file" \
+    awk -F'\t' '!/^#/ && !/^time/ && $1 + 0 >= 2000 { exit 1 }' "$T/short/spikes.tsv"
+status_is 0 "--quiet prints nothing" "$HEE_SNN" run "$bm" --quiet --duration '1 s' --output "$T/q"
+check "--quiet output is empty" test ! -s "$T/out"
+seedless="$T/seedless.yaml"
+grep -v '^seed:' "$bm" >"$seedless"
+"$HEE_SNN" run "$seedless" --quiet --duration '10 s' --output "$T/s1"
+"$HEE_SNN" run "$T/s1/config.yaml" --quiet --output "$T/s2"
+check "a generated seed is saved in config.yaml and replays" \
+    cmp -s "$T/s1/spikes.tsv" "$T/s2/spikes.tsv"
+
+# ---- analysis -------------------------------------------------------------------------------
+status_is 0 "analyze a Boltzmann run" "$HEE_SNN" analyze "$T/ex-boltzmann" --points 6
+check "analyze prints a KL table" grep -q '^T_ms	KL	visited	unvisited' "$T/out"
+check "KL falls from the first to the last time point" awk '
+    /^T_ms/ { t = 1; next } t && NF == 5 { if (!seen++) first = $2; last = $2 }
+    END { exit !(seen == 6 && last < first / 10) }' "$T/out"
+status_is 2 "analyze a LIF run (not binary units) is refused" \
+    "$HEE_SNN" analyze "$T/ex-brette-bench4"
+status_is 2 "analyze a missing directory" "$HEE_SNN" analyze "$T/nowhere"
+
+# ---- bad input: clear error, exit 2, earlier results untouched -----------------------------
+nbad=0
+for f in "$HS_SRCDIR"/tests/data/bad-*.yaml; do
+    [ -e "$f" ] || continue
+    nbad=$((nbad + 1))
+    want=$(sed -n '1s/^# expect: \([0-9]*:[0-9]*\):.*/\1/p' "$f")
+    "$HEE_SNN" validate "$f" >/dev/null 2>"$T/err"; st=$?
+    if [ "$st" = 2 ] && grep -q "$(basename "$f"):$want: error: " "$T/err"; then
+        ok "validate $(basename "$f"): exit 2 at $want"
+    else
+        not_ok "validate $(basename "$f"): exit $st, want 2 and ':$want: error:'"
+        sed 's/^/#   /' "$T/err" | head -3
+    fi
+done
+check "the malformed-file corpus is there (>= 40 files, found $nbad)" test "$nbad" -ge 40
+cp "$T/a/spikes.tsv" "$T/keep.tsv"
+for f in "$HS_SRCDIR"/tests/data/bad-unknown-key.yaml "$HS_SRCDIR"/tests/data/bad-syntax*.yaml; do
+    [ -e "$f" ] || continue
+    status_is 2 "run $(basename "$f") exits 2" "$HEE_SNN" run "$f" --output "$T/a"
+    check "... and leaves the earlier results in place" cmp -s "$T/keep.tsv" "$T/a/spikes.tsv"
+done
+status_is 2 "a missing network file" "$HEE_SNN" run "$T/missing.yaml"
+check "... names the file" grep -q "missing.yaml" "$T/err"
+status_is 2 "an unknown command" "$HEE_SNN" frobnicate
+status_is 2 "an unknown option" "$HEE_SNN" run "$bm" --frobnicate
+status_is 2 "a bad --duration" "$HEE_SNN" run "$bm" --duration '10 mV' --output "$T/x"
+status_is 2 "a bad --seed" "$HEE_SNN" run "$bm" --seed -3 --output "$T/x"
+check "no output directory is created on bad input" test ! -e "$T/x"
+touch "$T/afile"
+status_is 1 "an output path that cannot be created" \
+    "$HEE_SNN" run "$bm" --duration '1 s' --output "$T/afile/sub"
+check "... says why" grep -q "afile/sub" "$T/err"
+status_is 0 "--help" "$HEE_SNN" --help
+check "--help shows an example" grep -q 'Example' "$T/out"
+status_is 0 "--version" "$HEE_SNN" --version
+
+# ---- Ctrl-C: complete files marked as interrupted, exit 130 ---------------------------------
+"$HEE_SNN" run "$HS_SRCDIR/examples/brette-bench4.yaml" --quiet --duration '1000 s' \
+    --output "$T/int" 2>"$T/err" &
+pid=$!
+sleep 1
+kill -INT "$pid"
+wait "$pid"; st=$?
+check "SIGINT ends the run with exit status 130 (got $st)" test "$st" = 130
+check "... and spikes.tsv is marked as interrupted" grep -q '^# interrupted_at_ms: ' \
+    "$T/int/spikes.tsv"
+tint=$(sed -n 's/^# interrupted_at_ms: //p' "$T/int/spikes.tsv")
+check "... and holds what was simulated, up to the interruption at ${tint:-?} ms" awk -F'\t' \
+    -v t="${tint:-0}" '!/^#/ && !/^time/ { n++; if ($1 + 0 > t + 0) bad = 1 }
+    END { exit bad || n == 0 }' "$T/int/spikes.tsv"
+status_is 0 "... and config.yaml is complete" "$HEE_SNN" validate "$T/int/config.yaml"
+
+echo "1..$n"
+[ "$fails" = 0 ]
