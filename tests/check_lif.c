@@ -102,6 +102,46 @@ START_TEST(test_lif_driven_by_jumps)
 }
 END_TEST
 
+/* Input during the refractory period is lost.  a fires every 5 + 20 ln 11 = 52.96 ms; each of
+ * its spikes alone lifts b (20 mV jump, threshold 15 mV above rest) over threshold, but b's
+ * refractory period (60 ms) swallows every second one, so b fires exactly at a's spikes
+ * 0, 2, 4, ...  A model that kept the jump for after the refractory period would fire at its
+ * end instead. */
+START_TEST(test_lif_input_lost_while_refractory)
+{
+    const char *yaml = "hee-snn: 1\nduration: 1 s\nseed: 1\n"
+                       "populations:\n  a:\n    model: lif\n    size: 1\n"
+                       "    params: {tau_m: 20 ms, v_rest: -49 mV, v_thresh: -50 mV,"
+                       " v_reset: -60 mV, t_ref: 5 ms}\n    init: {v: -60 mV}\n"
+                       "  b:\n    model: lif\n    size: 1\n"
+                       "    params: {tau_m: 10 ms, v_rest: -70 mV, v_thresh: -55 mV,"
+                       " v_reset: -70 mV, t_ref: 60 ms}\n"
+                       "projections:\n  - {from: a, to: b, connect: all_to_all, weight: 20 mV}\n"
+                       "record: {spikes: all}\n";
+    hs_config *cfg;
+    hs_net *net = net_from_string(yaml, &cfg);
+    spikes s = {0};
+    hs_net_set_spike_sink(net, collect_spike, &s);
+    run_to(net, 1000);
+    double isi = 20 * log(11.0), period = 5 + isi;
+    size_t na = 0, nb = 0;
+    for (size_t k = 0; k < s.n; k++) {
+        if (s.pop[k] == 0) {
+            ck_assert_double_eq_tol(s.t[k], isi + na * period, 1e-9);
+            na++;
+        } else {
+            ck_assert_double_eq_tol(s.t[k], isi + 2 * nb * period, 1e-9);
+            nb++;
+        }
+    }
+    ck_assert_uint_eq(na, 18);   /* 47.96 + 17 * 52.96 = 948.3 ms */
+    ck_assert_uint_eq(nb, 9);    /* a's spikes 0, 2, ..., 16 */
+    spikes_free(&s);
+    hs_net_free(net);
+    hs_config_free(cfg);
+}
+END_TEST
+
 START_TEST(test_lif_driven_with_delay)
 {
     check_driven("1.5 ms", 1.5);
@@ -117,6 +157,7 @@ static Suite *lif_suite(void)
     tcase_add_test(tc, test_lif_spontaneous_spike_train);
     tcase_add_test(tc, test_lif_driven_by_jumps);
     tcase_add_test(tc, test_lif_driven_with_delay);
+    tcase_add_test(tc, test_lif_input_lost_while_refractory);
     suite_add_tcase(s, tc);
     return s;
 }
