@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "models/lif.h"
 #include "models/model.h"
 #include "util/error.h"
 
@@ -34,18 +33,61 @@ static int lif_check(const double *v, char *why, size_t n)
     return -2;
 }
 
+/* State.  While free, neuron i's membrane is v(t) = v_rest + a[i] / E(t) with the population's
+ * anchor E(t) = exp((t - T0) / tau_m): an input of weight w at time t adds w E(t) to a[i], so
+ * one exp per delivered group of synapses serves every target, instead of one per synapse.
+ * T0 is moved forward (and a rescaled) before E could overflow.
+ *
+ * Scheduling is lazy.  The neuron's key in the event queue is never later than its true
+ * threshold crossing: `exact` says it is the crossing itself; otherwise it is a lower bound
+ * (inhibition since the key was set only delays the crossing).  ek[i] = E(key) lets an
+ * excitatory input test "is the key still a lower bound?" with one multiplication; only when
+ * it is not is the crossing recomputed (one log) and the queue touched.  A neuron woken at a
+ * stale key recomputes its crossing and goes back to sleep.  Spike times are exactly those of
+ * eager scheduling. */
 typedef struct lif_state {
-    double *v;       /* membrane potential at time tl */
-    double *tl;
-    unsigned char *refr;
+    double *a;       /* (v - v_rest) E(t), while free */
+    double *ek;      /* E(key) */
+    double *refr_end;   /* end of the refractory period (input before it is lost) */
+    unsigned char *exact;
+    double T0;       /* anchor time */
 } lif_state;
 
-static void schedule_from(hs_pop *p, uint32_t i, double t, hs_net *net)
+/* Rebase beyond this many membrane time constants: E stays below e^64 ~ 6e27. */
+#define LIF_REBASE 64.0
+
+static double anchor(hs_pop *p, double t)
+{
+    lif_state *s = p->state;
+    const double tau = p->params[P_TAU_M];
+    if (t - s->T0 > LIF_REBASE * tau) {
+        double f = exp(-(t - s->T0) / tau);
+        for (uint32_t i = 0; i < p->n; i++) {
+            s->a[i] *= f;
+            s->ek[i] *= f;
+        }
+        s->T0 = t;
+    }
+    return exp((t - s->T0) / tau);
+}
+
+/* Set neuron i's key to its exact next crossing, given E = E(t). */
+static void schedule_exact(hs_pop *p, uint32_t i, double t, double E, hs_net *net)
 {
     lif_state *s = p->state;
     const double *P = p->params;
-    double dt = hs_lif_crossing(s->v[i], P[P_V_REST], P[P_V_THRESH], P[P_TAU_M]);
-    hs_sched(net, p->gid0 + i, t + dt);
+    const double theta = P[P_V_THRESH] - P[P_V_REST];
+    s->exact[i] = 1;
+    if (s->a[i] >= theta * E) {   /* at or above threshold: fire now */
+        s->ek[i] = E;
+        hs_sched(net, p->gid0 + i, t);
+    } else if (theta < 0) {       /* v_rest above threshold: crossing at E(t*) = a / theta */
+        s->ek[i] = s->a[i] / theta;
+        hs_sched(net, p->gid0 + i, s->T0 + P[P_TAU_M] * log(s->ek[i]));
+    } else {
+        s->ek[i] = INFINITY;
+        hs_sched(net, p->gid0 + i, INFINITY);
+    }
 }
 
 static int lif_init(hs_pop *p, hs_net *net, gsl_rng *rng, hs_error *err)
@@ -55,14 +97,17 @@ static int lif_init(hs_pop *p, hs_net *net, gsl_rng *rng, hs_error *err)
     if (!s)
         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
     p->state = s;
-    s->v = malloc(p->n * sizeof *s->v);
-    s->tl = calloc(p->n, sizeof *s->tl);
-    s->refr = calloc(p->n, 1);
-    if (!s->v || !s->tl || !s->refr)
+    s->a = malloc(p->n * sizeof *s->a);
+    s->ek = malloc(p->n * sizeof *s->ek);
+    s->refr_end = malloc(p->n * sizeof *s->refr_end);
+    s->exact = calloc(p->n, 1);
+    if (!s->a || !s->ek || !s->refr_end || !s->exact)
         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+    s->T0 = 0.0;
     for (uint32_t i = 0; i < p->n; i++) {
-        s->v[i] = p->init ? p->init[i] : p->params[P_V_REST];
-        schedule_from(p, i, 0.0, net);
+        s->a[i] = (p->init ? p->init[i] : p->params[P_V_REST]) - p->params[P_V_REST];
+        s->refr_end[i] = -INFINITY;
+        schedule_exact(p, i, 0.0, 1.0, net);
     }
     return HS_OK;
 }
@@ -72,9 +117,10 @@ static void lif_free(hs_pop *p)
     lif_state *s = p->state;
     if (!s)
         return;
-    free(s->v);
-    free(s->tl);
-    free(s->refr);
+    free(s->a);
+    free(s->ek);
+    free(s->refr_end);
+    free(s->exact);
     free(s);
     p->state = NULL;
 }
@@ -83,21 +129,23 @@ static hs_emit lif_fire(hs_pop *p, uint32_t i, double t, hs_net *net)
 {
     lif_state *s = p->state;
     const double *P = p->params;
-    if (s->refr[i]) {   /* end of the refractory period */
-        s->refr[i] = 0;
-        s->v[i] = P[P_V_RESET];
-        s->tl[i] = t;
-        schedule_from(p, i, t, net);
-        return HS_EMIT_NONE;
+    if (!s->exact[i]) {   /* woken at a lower bound: where is the crossing now? */
+        double E = anchor(p, t);
+        const double theta = P[P_V_THRESH] - P[P_V_REST];
+        if (s->a[i] < theta * E) {
+            schedule_exact(p, i, t, E, net);
+            if (s->ek[i] > E)   /* still ahead (not a rounding tie): sleep until then */
+                return HS_EMIT_NONE;
+        }
     }
-    s->v[i] = P[P_V_RESET];
-    s->tl[i] = t;
-    if (P[P_T_REF] > 0) {
-        s->refr[i] = 1;
-        hs_sched(net, p->gid0 + i, t + P[P_T_REF]);
-    } else {
-        schedule_from(p, i, t, net);
-    }
+    /* Spike.  v is held at v_reset until t + t_ref, input meanwhile is lost; from then on it
+     * decays freely, so its state at the end of the refractory period, and the next crossing,
+     * are known now: one event per spike. */
+    double te = t + P[P_T_REF];
+    s->refr_end[i] = te;
+    double E = anchor(p, te);
+    s->a[i] = (P[P_V_RESET] - P[P_V_REST]) * E;
+    schedule_exact(p, i, te, E, net);
     return HS_EMIT_ONSET;
 }
 
@@ -106,15 +154,27 @@ static void lif_receive(hs_pop *p, double t, const uint32_t *tgt, const double *
 {
     lif_state *s = p->state;
     const double *P = p->params;
-    const double v_rest = P[P_V_REST], v_th = P[P_V_THRESH], tau = P[P_TAU_M];
+    const double theta = P[P_V_THRESH] - P[P_V_REST];
+    const double E = anchor(p, t), thE = theta * E;
+    const int self_firing = theta < 0;
     for (size_t k = 0; k < n; k++) {
         uint32_t j = tgt[k];
-        if (s->refr[j])
+        if (t < s->refr_end[j])   /* input while refractory is lost */
             continue;
-        double v = hs_lif_decay(s->v[j], v_rest, tau, t - s->tl[j]) + sign * w[k];
-        s->v[j] = v;
-        s->tl[j] = t;
-        hs_sched(net, p->gid0 + j, t + hs_lif_crossing(v, v_rest, v_th, tau));
+        double dw = sign * w[k];
+        double a = s->a[j] + dw * E;
+        s->a[j] = a;
+        if (a >= thE) {
+            /* at threshold: fire at t, after the current spike has reached all its targets.
+             * Already due at t?  Keep its place: neurons brought to threshold at the same
+             * instant fire in the order they got there. */
+            if (!(s->exact[j] && s->ek[j] == E))
+                schedule_exact(p, j, t, E, net);
+        } else if (dw > 0 && self_firing && (s->exact[j] || s->ek[j] * theta < a)) {
+            schedule_exact(p, j, t, E, net);   /* the crossing moved before the key */
+        } else {
+            s->exact[j] = 0;                     /* the key is (still) a lower bound */
+        }
     }
 }
 

@@ -1,4 +1,5 @@
-/* lif.h -- closed-form pieces of the leaky integrate-and-fire neuron, for the model and tests */
+/* lif.h -- closed-form pieces of the leaky integrate-and-fire neuron: the reference formulas
+ * that tests/check_lif.c holds the event-driven model (models/lif.c) to */
 #ifndef HS_MODELS_LIF_H
 #define HS_MODELS_LIF_H
 

@@ -14,8 +14,8 @@ static uint32_t drain_ordered(hs_iheap *h, double *last_t, uint64_t *last_s)
     *last_s = 0;
     while (!hs_iheap_empty(h)) {
         uint32_t id = hs_iheap_top(h);
-        double t = h->t[id];
-        uint64_t s = h->seq[id];
+        double t = hs_iheap_head(h)->t;
+        uint64_t s = hs_iheap_head(h)->seq;
         ck_assert_msg(*last_t < t || (*last_t == t && *last_s < s),
                       "out of order: (%g, %llu) after (%g, %llu)", t, (unsigned long long)s,
                       *last_t, (unsigned long long)*last_s);

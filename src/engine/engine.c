@@ -103,15 +103,14 @@ int hs_net_run(hs_net *net, double t_end, volatile int *stop, hs_error *err)
     for (;;) {
         int neuron;
         if (!hs_iheap_empty(q)) {
-            uint32_t id = hs_iheap_top(q);
-            neuron = dq->n == 0 ||
-                     hs_key_less(q->t[id], q->seq[id], dq->a[0].t, dq->a[0].seq);
+            const hs_hent *h = hs_iheap_head(q);
+            neuron = dq->n == 0 || hs_key_less(h->t, h->seq, dq->a[0].t, dq->a[0].seq);
         } else if (dq->n) {
             neuron = 0;
         } else {
             break;
         }
-        double t = neuron ? q->t[hs_iheap_top(q)] : dq->a[0].t;
+        double t = neuron ? hs_iheap_head(q)->t : dq->a[0].t;
         if (!(t < t_end))
             break;
         if (stop && (++polls & 1023) == 0 && *stop) {

@@ -14,17 +14,12 @@ int hs_iheap_init(hs_iheap *h, uint32_t ids)
     size_t n = ids ? ids : 1;
     h->heap = malloc(n * sizeof *h->heap);
     h->pos = malloc(n * sizeof *h->pos);
-    h->t = malloc(n * sizeof *h->t);
-    h->seq = malloc(n * sizeof *h->seq);
-    if (!h->heap || !h->pos || !h->t || !h->seq) {
+    if (!h->heap || !h->pos) {
         hs_iheap_free(h);
         return -1;
     }
-    for (uint32_t i = 0; i < ids; i++) {
+    for (uint32_t i = 0; i < ids; i++)
         h->pos[i] = ABSENT;
-        h->t[i] = INFINITY;
-        h->seq[i] = 0;
-    }
     return 0;
 }
 
@@ -32,50 +27,57 @@ void hs_iheap_free(hs_iheap *h)
 {
     free(h->heap);
     free(h->pos);
-    free(h->t);
-    free(h->seq);
     memset(h, 0, sizeof *h);
 }
 
-static inline int less_id(const hs_iheap *h, uint32_t a, uint32_t b)
+/* (time, seq) order without short-circuit branches, so that picking the least of four
+ * children compiles to conditional moves rather than mispredicted jumps. */
+static inline int ent_less(const hs_hent *a, const hs_hent *b)
 {
-    return hs_key_less(h->t[a], h->seq[a], h->t[b], h->seq[b]);
+    return (a->t < b->t) | ((a->t == b->t) & (a->seq < b->seq));
 }
 
-static void sift_up(hs_iheap *h, uint32_t i)
+/* Move entry e up from hole i. */
+static void sift_up(hs_iheap *h, uint32_t i, hs_hent e)
 {
-    uint32_t id = h->heap[i];
     while (i > 0) {
-        uint32_t p = (i - 1) / 2;
-        uint32_t pid = h->heap[p];
-        if (!less_id(h, id, pid))
+        uint32_t p = (i - 1) / 4;
+        if (!ent_less(&e, &h->heap[p]))
             break;
-        h->heap[i] = pid;
-        h->pos[pid] = i;
+        h->heap[i] = h->heap[p];
+        h->pos[h->heap[i].id] = i;
         i = p;
     }
-    h->heap[i] = id;
-    h->pos[id] = i;
+    h->heap[i] = e;
+    h->pos[e.id] = i;
 }
 
-static void sift_down(hs_iheap *h, uint32_t i)
+/* Move entry e down from hole i. */
+static void sift_down(hs_iheap *h, uint32_t i, hs_hent e)
 {
-    uint32_t id = h->heap[i];
+    const uint32_t n = h->n;
     for (;;) {
-        uint32_t c = 2 * i + 1;
-        if (c >= h->n)
+        uint32_t c = 4 * i + 1;
+        if (c >= n)
             break;
-        if (c + 1 < h->n && less_id(h, h->heap[c + 1], h->heap[c]))
-            c++;
-        uint32_t cid = h->heap[c];
-        if (!less_id(h, cid, id))
+        uint32_t m = c;
+        if (c + 3 < n) {   /* all four children: a branch-free tournament */
+            uint32_t m1 = ent_less(&h->heap[c + 1], &h->heap[c]) ? c + 1 : c;
+            uint32_t m2 = ent_less(&h->heap[c + 3], &h->heap[c + 2]) ? c + 3 : c + 2;
+            m = ent_less(&h->heap[m2], &h->heap[m1]) ? m2 : m1;
+        } else {
+            for (uint32_t k = c + 1; k < n; k++)
+                if (ent_less(&h->heap[k], &h->heap[m]))
+                    m = k;
+        }
+        if (!ent_less(&h->heap[m], &e))
             break;
-        h->heap[i] = cid;
-        h->pos[cid] = i;
-        i = c;
+        h->heap[i] = h->heap[m];
+        h->pos[h->heap[i].id] = i;
+        i = m;
     }
-    h->heap[i] = id;
-    h->pos[id] = i;
+    h->heap[i] = e;
+    h->pos[e.id] = i;
 }
 
 void hs_iheap_set(hs_iheap *h, uint32_t id, double t, uint64_t seq)
@@ -84,31 +86,23 @@ void hs_iheap_set(hs_iheap *h, uint32_t id, double t, uint64_t seq)
     if (t == INFINITY) {
         if (i == ABSENT)
             return;
-        h->t[id] = INFINITY;
         h->pos[id] = ABSENT;
-        uint32_t last = h->heap[--h->n];
+        hs_hent last = h->heap[--h->n];
         if (i == h->n)
             return;
-        h->heap[i] = last;
-        h->pos[last] = i;
-        sift_down(h, i);
-        sift_up(h, h->pos[last]);
+        if (i > 0 && ent_less(&last, &h->heap[(i - 1) / 4]))
+            sift_up(h, i, last);
+        else
+            sift_down(h, i, last);
         return;
     }
-    double old = h->t[id];
-    uint64_t olds = h->seq[id];
-    h->t[id] = t;
-    h->seq[id] = seq;
-    if (i == ABSENT) {
-        i = h->n++;
-        h->heap[i] = id;
-        h->pos[id] = i;
-        sift_up(h, i);
-    } else if (hs_key_less(t, seq, old, olds)) {
-        sift_up(h, i);
-    } else {
-        sift_down(h, i);
-    }
+    hs_hent e = {.t = t, .seq = seq, .id = id};
+    if (i == ABSENT)
+        sift_up(h, h->n++, e);
+    else if (ent_less(&e, &h->heap[i]))
+        sift_up(h, i, e);
+    else
+        sift_down(h, i, e);
 }
 
 int hs_dheap_init(hs_dheap *h, size_t cap)
