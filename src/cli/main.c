@@ -209,16 +209,22 @@ static int cmd_run(int argc, char **argv)
         printf("hee-snn %s: network '%s', seed %" PRIu64 ", %g ms simulated%s\n", hs_version(),
                hs_config_name(cfg), hs_config_seed(cfg), T,
                rc == HS_EINTR ? " (interrupted)" : "");
-        printf("%-16s %-16s %10s %12s %12s\n", "population", "model", "neurons", "spikes",
-               "rate_hz");
+        if (hs_net_npops(net))
+            printf("%-16s %-16s %10s %12s %12s\n", "population", "model", "neurons", "spikes",
+                   "rate_hz");
         for (int p = 0; p < hs_net_npops(net); p++) {
             size_t n = hs_net_pop_size(net, p);
             uint64_t s = hs_net_pop_spikes(net, p);
             printf("%-16s %-16s %10zu %12" PRIu64 " %12.4f\n", hs_net_pop_name(net, p),
                    hs_net_pop_model(net, p), n, s, T > 0 ? s / (n * T * 1e-3) : 0.0);
         }
-        printf("synaptic events: %" PRIu64 " (%.3g per wall second)\n", hs_net_syn_events(net),
-               wall > 0 ? hs_net_syn_events(net) / wall : 0.0);
+        if (hs_net_npops(net))
+            printf("synaptic events: %" PRIu64 " (%.3g per wall second)\n",
+                   hs_net_syn_events(net), wall > 0 ? hs_net_syn_events(net) / wall : 0.0);
+        if (hs_net_hee_units(net))
+            printf("hee rate network: %zu units, %" PRIu64 " update steps (%.3g unit updates "
+                   "per wall second)\n", hs_net_hee_units(net), hs_net_hee_steps(net),
+                   wall > 0 ? 2.0 * hs_net_hee_units(net) * hs_net_hee_steps(net) / wall : 0.0);
         printf("wall time: %.3f s, real-time factor: %.3g (simulated/wall)\n", wall,
                wall > 0 ? T * 1e-3 / wall : 0.0);
         printf("output: %s\n", hs_config_output(cfg));

@@ -19,22 +19,14 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "config/config_int.h"
 #include "config/datafile.h"
 #include "config/ytree.h"
 #include "util/error.h"
 
 #define HS_MAX_YAML_BYTES (64u << 20)
 
-typedef struct ctx {
-    const char *file;
-    hs_config *cfg;
-    hs_error *err;
-} ctx;
-
-static int at(ctx *c, const hs_ynode *n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int at(ctx *c, const hs_ynode *n, const char *fmt, ...)
+int hs_cfg_at(hs_cfgctx *c, const hs_ynode *n, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -43,15 +35,15 @@ static int at(ctx *c, const hs_ynode *n, const char *fmt, ...)
     return HS_ECONFIG;
 }
 
-static int want_kind(ctx *c, const hs_ynode *n, hs_ykind k, const char *what)
+int hs_cfg_want_kind(hs_cfgctx *c, const hs_ynode *n, hs_ykind k, const char *what)
 {
     if (n->kind == k)
         return HS_OK;
-    return at(c, n, "'%s' must be %s, got %s", what, hs_ykind_name(k), hs_ykind_name(n->kind));
+    return hs_cfg_at(c, n, "'%s' must be %s, got %s", what, hs_ykind_name(k), hs_ykind_name(n->kind));
 }
 
 /* Reject keys of map that are not in allowed (NULL-terminated). */
-static int check_keys(ctx *c, const hs_ynode *map, const char *const *allowed, const char *where)
+int hs_cfg_check_keys(hs_cfgctx *c, const hs_ynode *map, const char *const *allowed, const char *where)
 {
     for (size_t i = 0; i < map->n; i++) {
         const hs_ynode *k = map->items[2 * i];
@@ -69,19 +61,19 @@ static int check_keys(ctx *c, const hs_ynode *map, const char *const *allowed, c
                     break;
                 used += (size_t)w;
             }
-            return at(c, k, "unknown key '%s' in %s (known: %s)", k->str, where, known);
+            return hs_cfg_at(c, k, "unknown key '%s' in %s (known: %s)", k->str, where, known);
         }
     }
     return HS_OK;
 }
 
-static int read_string(ctx *c, const hs_ynode *n, const char *what, char **out)
+int hs_cfg_read_string(hs_cfgctx *c, const hs_ynode *n, const char *what, char **out)
 {
-    int rc = want_kind(c, n, HS_Y_SCALAR, what);
+    int rc = hs_cfg_want_kind(c, n, HS_Y_SCALAR, what);
     if (rc)
         return rc;
     if (!n->len)
-        return at(c, n, "'%s' must not be empty", what);
+        return hs_cfg_at(c, n, "'%s' must not be empty", what);
     free(*out);
     *out = strdup(n->str);
     if (!*out)
@@ -89,38 +81,38 @@ static int read_string(ctx *c, const hs_ynode *n, const char *what, char **out)
     return HS_OK;
 }
 
-static int read_number(ctx *c, const hs_ynode *n, const char *what, double *out)
+int hs_cfg_read_number(hs_cfgctx *c, const hs_ynode *n, const char *what, double *out)
 {
-    int rc = want_kind(c, n, HS_Y_SCALAR, what);
+    int rc = hs_cfg_want_kind(c, n, HS_Y_SCALAR, what);
     if (rc)
         return rc;
     if (hs_parse_number(n->str, out) != 0)
-        return at(c, n, "'%s' must be a finite number, got '%s'", what, n->str);
+        return hs_cfg_at(c, n, "'%s' must be a finite number, got '%s'", what, n->str);
     return HS_OK;
 }
 
-static int read_quantity(ctx *c, const hs_ynode *n, const char *what, hs_dim dim, double *out)
+int hs_cfg_read_quantity(hs_cfgctx *c, const hs_ynode *n, const char *what, hs_dim dim, double *out)
 {
-    int rc = want_kind(c, n, HS_Y_SCALAR, what);
+    int rc = hs_cfg_want_kind(c, n, HS_Y_SCALAR, what);
     if (rc)
         return rc;
     char why[256];
     if (hs_quantity_parse(n->str, dim, out, why, sizeof why) != 0)
-        return at(c, n, "%s: %s", what, why);
+        return hs_cfg_at(c, n, "%s: %s", what, why);
     return HS_OK;
 }
 
-static int read_uint(ctx *c, const hs_ynode *n, const char *what, uint64_t max, uint64_t *out)
+int hs_cfg_read_uint(hs_cfgctx *c, const hs_ynode *n, const char *what, uint64_t max, uint64_t *out)
 {
-    int rc = want_kind(c, n, HS_Y_SCALAR, what);
+    int rc = hs_cfg_want_kind(c, n, HS_Y_SCALAR, what);
     if (rc)
         return rc;
     const char *s = n->str;
     if (!*s || !isdigit((unsigned char)*s)) {
         double d;
         if (hs_parse_number(s, &d) == 0 && d < 0)
-            return at(c, n, "'%s' must not be negative, got %s", what, s);
-        return at(c, n, "'%s' must be a whole number, got '%s'", what, s);
+            return hs_cfg_at(c, n, "'%s' must not be negative, got %s", what, s);
+        return hs_cfg_at(c, n, "'%s' must be a whole number, got '%s'", what, s);
     }
     errno = 0;
     char *end;
@@ -131,18 +123,18 @@ static int read_uint(ctx *c, const hs_ynode *n, const char *what, uint64_t max, 
             *out = (uint64_t)d;   /* "1e6" written for a count */
             return HS_OK;
         }
-        return at(c, n, "'%s' must be a whole number, got '%s'", what, s);
+        return hs_cfg_at(c, n, "'%s' must be a whole number, got '%s'", what, s);
     }
     if (errno == ERANGE || v > max)
-        return at(c, n, "'%s' is too large: %s (at most %llu)", what, s,
+        return hs_cfg_at(c, n, "'%s' is too large: %s (at most %llu)", what, s,
                   (unsigned long long)max);
     *out = v;
     return HS_OK;
 }
 
-static int read_bool(ctx *c, const hs_ynode *n, const char *what, int *out)
+int hs_cfg_read_bool(hs_cfgctx *c, const hs_ynode *n, const char *what, int *out)
 {
-    int rc = want_kind(c, n, HS_Y_SCALAR, what);
+    int rc = hs_cfg_want_kind(c, n, HS_Y_SCALAR, what);
     if (rc)
         return rc;
     if (!strcmp(n->str, "true") || !strcmp(n->str, "True") || !strcmp(n->str, "yes")) {
@@ -153,11 +145,11 @@ static int read_bool(ctx *c, const hs_ynode *n, const char *what, int *out)
         *out = 0;
         return HS_OK;
     }
-    return at(c, n, "'%s' must be true or false, got '%s'", what, n->str);
+    return hs_cfg_at(c, n, "'%s' must be true or false, got '%s'", what, n->str);
 }
 
 /* Resolve a path relative to the configuration file's directory; caller frees. */
-static char *resolve_path(ctx *c, const char *p)
+char *hs_cfg_resolve_path(hs_cfgctx *c, const char *p)
 {
     if (p[0] == '/')
         return strdup(p);
@@ -168,13 +160,13 @@ static char *resolve_path(ctx *c, const char *p)
     return r;
 }
 
-static int read_file_values(ctx *c, const hs_ynode *n, const char *what, int matrix,
+int hs_cfg_read_file_values(hs_cfgctx *c, const hs_ynode *n, const char *what, int matrix,
                             hs_valspec *v)
 {
-    int rc = want_kind(c, n, HS_Y_SCALAR, what);
+    int rc = hs_cfg_want_kind(c, n, HS_Y_SCALAR, what);
     if (rc)
         return rc;
-    char *path = resolve_path(c, n->str);
+    char *path = hs_cfg_resolve_path(c, n->str);
     if (!path)
         return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
     hs_error ferr;
@@ -183,9 +175,9 @@ static int read_file_values(ctx *c, const hs_ynode *n, const char *what, int mat
     if (rc) {
         free(path);
         if (ferr.line > 0)
-            return at(c, n, "%s: in data file %s:%d:%d: %s", what, ferr.file, ferr.line,
+            return hs_cfg_at(c, n, "%s: in data file %s:%d:%d: %s", what, ferr.file, ferr.line,
                       ferr.col, ferr.msg);
-        return at(c, n, "%s: %s", what, ferr.msg);
+        return hs_cfg_at(c, n, "%s: %s", what, ferr.msg);
     }
     v->file = path;
     v->data = df.data;
@@ -193,7 +185,7 @@ static int read_file_values(ctx *c, const hs_ynode *n, const char *what, int mat
         if (!df.rectangular) {
             int line = df.bad_line;
             hs_datafile_release(&df);
-            return at(c, n, "%s: data file %s is not a matrix: line %d has a different "
+            return hs_cfg_at(c, n, "%s: data file %s is not a matrix: line %d has a different "
                       "number of columns", what, v->file, line);
         }
         v->kind = HS_VAL_MATRIX;
@@ -210,7 +202,7 @@ static int read_file_values(ctx *c, const hs_ynode *n, const char *what, int mat
 /* Parse a value specification (see hs_valspec).  dim applies to every number in it; numbers
  * in data files are in internal units.  allow_matrix selects matrix (weights) vs vector
  * (per-neuron values). */
-static int read_valspec(ctx *c, const hs_ynode *n, const char *what, hs_dim dim,
+int hs_cfg_read_valspec(hs_cfgctx *c, const hs_ynode *n, const char *what, hs_dim dim,
                         int allow_matrix, hs_valspec *v)
 {
     memset(v, 0, sizeof *v);
@@ -220,19 +212,19 @@ static int read_valspec(ctx *c, const hs_ynode *n, const char *what, hs_dim dim,
     int rc;
     if (n->kind == HS_Y_SCALAR) {
         v->kind = HS_VAL_SCALAR;
-        return read_quantity(c, n, what, dim, &v->a);
+        return hs_cfg_read_quantity(c, n, what, dim, &v->a);
     }
     if (n->kind == HS_Y_SEQ) {
         if (n->n == 0)
-            return at(c, n, "'%s' must not be an empty list", what);
+            return hs_cfg_at(c, n, "'%s' must not be an empty list", what);
         if (n->items[0]->kind == HS_Y_SEQ) {
             if (!allow_matrix)
-                return at(c, n, "'%s' takes one value per neuron, not a matrix", what);
+                return hs_cfg_at(c, n, "'%s' takes one value per neuron, not a matrix", what);
             size_t cols = n->items[0]->n;
             if (cols == 0)
-                return at(c, n->items[0], "'%s': matrix rows must not be empty", what);
+                return hs_cfg_at(c, n->items[0], "'%s': matrix rows must not be empty", what);
             if ((double)n->n * (double)cols > HS_MAX_SYNAPSES)
-                return at(c, n, "'%s': matrix too large", what);
+                return hs_cfg_at(c, n, "'%s': matrix too large", what);
             v->data = malloc(n->n * cols * sizeof *v->data);
             if (!v->data)
                 return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
@@ -242,19 +234,19 @@ static int read_valspec(ctx *c, const hs_ynode *n, const char *what, hs_dim dim,
             for (size_t i = 0; i < n->n; i++) {
                 const hs_ynode *row = n->items[i];
                 if (row->kind != HS_Y_SEQ)
-                    return at(c, row, "'%s': every matrix row must be a list", what);
+                    return hs_cfg_at(c, row, "'%s': every matrix row must be a list", what);
                 if (row->n != cols)
-                    return at(c, row, "'%s': matrix row %zu has %zu values, row 0 has %zu",
+                    return hs_cfg_at(c, row, "'%s': matrix row %zu has %zu values, row 0 has %zu",
                               what, i, row->n, cols);
                 for (size_t j = 0; j < cols; j++)
-                    if ((rc = read_quantity(c, row->items[j], what, dim,
+                    if ((rc = hs_cfg_read_quantity(c, row->items[j], what, dim,
                                             &v->data[i * cols + j])))
                         return rc;
             }
             return HS_OK;
         }
         if (allow_matrix)
-            return at(c, n, "'%s': a list of weights must be a matrix (a list of rows, one "
+            return hs_cfg_at(c, n, "'%s': a list of weights must be a matrix (a list of rows, one "
                       "per presynaptic neuron)", what);
         v->data = malloc(n->n * sizeof *v->data);
         if (!v->data)
@@ -263,68 +255,68 @@ static int read_valspec(ctx *c, const hs_ynode *n, const char *what, hs_dim dim,
         v->rows = n->n;
         v->cols = 1;
         for (size_t i = 0; i < n->n; i++)
-            if ((rc = read_quantity(c, n->items[i], what, dim, &v->data[i])))
+            if ((rc = hs_cfg_read_quantity(c, n->items[i], what, dim, &v->data[i])))
                 return rc;
         return HS_OK;
     }
     /* mapping: one of normal, uniform, file */
     if (n->n != 1)
-        return at(c, n, "'%s' must be a value, a list, or one of {normal: ...}, "
+        return hs_cfg_at(c, n, "'%s' must be a value, a list, or one of {normal: ...}, "
                   "{uniform: ...}, {file: ...}", what);
     const hs_ynode *k = n->items[0], *body = n->items[1];
     if (!strcmp(k->str, "normal")) {
         static const char *const keys[] = {"mean", "sd", NULL};
-        if ((rc = want_kind(c, body, HS_Y_MAP, "normal")) ||
-            (rc = check_keys(c, body, keys, "normal")))
+        if ((rc = hs_cfg_want_kind(c, body, HS_Y_MAP, "normal")) ||
+            (rc = hs_cfg_check_keys(c, body, keys, "normal")))
             return rc;
         const hs_ynode *m = hs_ymap_get(body, "mean"), *s = hs_ymap_get(body, "sd");
         if (!m || !s)
-            return at(c, body, "'normal' needs both 'mean' and 'sd'");
-        if ((rc = read_quantity(c, m, "mean", dim, &v->a)) ||
-            (rc = read_quantity(c, s, "sd", dim, &v->b)))
+            return hs_cfg_at(c, body, "'normal' needs both 'mean' and 'sd'");
+        if ((rc = hs_cfg_read_quantity(c, m, "mean", dim, &v->a)) ||
+            (rc = hs_cfg_read_quantity(c, s, "sd", dim, &v->b)))
             return rc;
         if (v->b < 0)
-            return at(c, s, "'sd' must not be negative, got %s", s->str);
+            return hs_cfg_at(c, s, "'sd' must not be negative, got %s", s->str);
         v->kind = HS_VAL_NORMAL;
         return HS_OK;
     }
     if (!strcmp(k->str, "uniform")) {
         static const char *const keys[] = {"low", "high", NULL};
-        if ((rc = want_kind(c, body, HS_Y_MAP, "uniform")) ||
-            (rc = check_keys(c, body, keys, "uniform")))
+        if ((rc = hs_cfg_want_kind(c, body, HS_Y_MAP, "uniform")) ||
+            (rc = hs_cfg_check_keys(c, body, keys, "uniform")))
             return rc;
         const hs_ynode *lo = hs_ymap_get(body, "low"), *hi = hs_ymap_get(body, "high");
         if (!lo || !hi)
-            return at(c, body, "'uniform' needs both 'low' and 'high'");
-        if ((rc = read_quantity(c, lo, "low", dim, &v->a)) ||
-            (rc = read_quantity(c, hi, "high", dim, &v->b)))
+            return hs_cfg_at(c, body, "'uniform' needs both 'low' and 'high'");
+        if ((rc = hs_cfg_read_quantity(c, lo, "low", dim, &v->a)) ||
+            (rc = hs_cfg_read_quantity(c, hi, "high", dim, &v->b)))
             return rc;
         if (v->b < v->a)
-            return at(c, hi, "'high' (%s) must not be below 'low' (%s)", hi->str, lo->str);
+            return hs_cfg_at(c, hi, "'high' (%s) must not be below 'low' (%s)", hi->str, lo->str);
         v->kind = HS_VAL_UNIFORM;
         return HS_OK;
     }
     if (!strcmp(k->str, "file"))
-        return read_file_values(c, body, what, allow_matrix, v);
-    return at(c, k, "unknown value form '%s' for '%s' (known: normal, uniform, file)", k->str,
+        return hs_cfg_read_file_values(c, body, what, allow_matrix, v);
+    return hs_cfg_at(c, k, "unknown value form '%s' for '%s' (known: normal, uniform, file)", k->str,
               what);
 }
 
-static int check_range(ctx *c, const hs_ynode *n, const hs_param_desc *d, double v)
+static int check_range(hs_cfgctx *c, const hs_ynode *n, const hs_param_desc *d, double v)
 {
     int low = d->lo_open ? !(v > d->lo) : !(v >= d->lo);
     if (low || v > d->hi) {
         const char *u = hs_dim_unit(d->dim);
         if (d->hi < HUGE_VAL)
-            return at(c, n, "parameter '%s' = %s is out of range [%g, %g]%s%s", d->name,
+            return hs_cfg_at(c, n, "parameter '%s' = %s is out of range [%g, %g]%s%s", d->name,
                       n->str, d->lo, d->hi, *u ? " " : "", u);
-        return at(c, n, "parameter '%s' = %s must be %s %g%s%s", d->name, n->str,
+        return hs_cfg_at(c, n, "parameter '%s' = %s must be %s %g%s%s", d->name, n->str,
                   d->lo_open ? ">" : ">=", d->lo, *u ? " " : "", u);
     }
     return HS_OK;
 }
 
-static int read_population(ctx *c, const hs_ynode *key, const hs_ynode *n, hs_popcfg *p)
+static int read_population(hs_cfgctx *c, const hs_ynode *key, const hs_ynode *n, hs_popcfg *p)
 {
     static const char *const base_keys[] = {"model", "size", "params", "bias", "init", NULL};
     int rc;
@@ -333,56 +325,56 @@ static int read_population(ctx *c, const hs_ynode *key, const hs_ynode *n, hs_po
     if (!(p->name = strdup(key->str)))
         return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
     if (strlen(p->name) > 64)
-        return at(c, key, "population name is longer than 64 characters");
+        return hs_cfg_at(c, key, "population name is longer than 64 characters");
     for (const char *s = p->name; *s; s++)
         if (!(isalnum((unsigned char)*s) || *s == '_' || *s == '-' || *s == '.'))
-            return at(c, key, "population name '%s' may use only letters, digits, '_', '-' "
+            return hs_cfg_at(c, key, "population name '%s' may use only letters, digits, '_', '-' "
                       "and '.'", p->name);
-    if ((rc = want_kind(c, n, HS_Y_MAP, p->name)) ||
-        (rc = check_keys(c, n, base_keys, "a population")))
+    if ((rc = hs_cfg_want_kind(c, n, HS_Y_MAP, p->name)) ||
+        (rc = hs_cfg_check_keys(c, n, base_keys, "a population")))
         return rc;
     const hs_ynode *mn = hs_ymap_get(n, "model");
     if (!mn)
-        return at(c, n, "population '%s' has no 'model'", p->name);
-    if ((rc = want_kind(c, mn, HS_Y_SCALAR, "model")))
+        return hs_cfg_at(c, n, "population '%s' has no 'model'", p->name);
+    if ((rc = hs_cfg_want_kind(c, mn, HS_Y_SCALAR, "model")))
         return rc;
     p->model = hs_model_find(mn->str);
     if (!p->model) {
         char names[256];
-        return at(c, mn, "unknown neuron model '%s' (known: %s)", mn->str,
+        return hs_cfg_at(c, mn, "unknown neuron model '%s' (known: %s)", mn->str,
                   hs_model_names(names, sizeof names));
     }
     const hs_model *m = p->model;
     const hs_ynode *sn = hs_ymap_get(n, "size");
     if (!sn)
-        return at(c, n, "population '%s' has no 'size'", p->name);
+        return hs_cfg_at(c, n, "population '%s' has no 'size'", p->name);
     uint64_t size;
-    if ((rc = read_uint(c, sn, "size", UINT64_MAX, &size)))
+    if ((rc = hs_cfg_read_uint(c, sn, "size", UINT64_MAX, &size)))
         return rc;
     if (size < 1)
-        return at(c, sn, "'size' must be at least 1, got %s", sn->str);
+        return hs_cfg_at(c, sn, "'size' must be at least 1, got %s", sn->str);
     if (size > HS_MAX_POP_SIZE)
-        return at(c, sn, "'size' %s is larger than the limit of %u neurons per population",
+        return hs_cfg_at(c, sn, "'size' %s is larger than the limit of %u neurons per population",
                   sn->str, HS_MAX_POP_SIZE);
     p->size = (uint32_t)size;
 
     /* parameters: defaults, then the given ones */
     const hs_ynode *pn = hs_ymap_get(n, "params");
-    if (pn && (rc = want_kind(c, pn, HS_Y_MAP, "params")))
+    if (pn && (rc = hs_cfg_want_kind(c, pn, HS_Y_MAP, "params")))
         return rc;
     for (int i = 0; i < m->nparams; i++) {
         const hs_param_desc *d = &m->params[i];
         const hs_ynode *v = pn ? hs_ymap_get(pn, d->name) : NULL;
         if (!v) {
             if (d->required)
-                return at(c, pn ? pn : n, "model '%s' needs parameter '%s' (%s)", m->name,
+                return hs_cfg_at(c, pn ? pn : n, "model '%s' needs parameter '%s' (%s)", m->name,
                           d->name, d->doc);
             p->params[i] = d->def;
             continue;
         }
         char what[96];
         snprintf(what, sizeof what, "parameter '%s'", d->name);
-        if ((rc = read_quantity(c, v, what, d->dim, &p->params[i])) ||
+        if ((rc = hs_cfg_read_quantity(c, v, what, d->dim, &p->params[i])) ||
             (rc = check_range(c, v, d, p->params[i])))
             return rc;
     }
@@ -402,7 +394,7 @@ static int read_population(ctx *c, const hs_ynode *key, const hs_ynode *n, hs_po
                         break;
                     used += (size_t)w;
                 }
-                return at(c, k, "unknown parameter '%s' for model '%s' (known: %s)", k->str,
+                return hs_cfg_at(c, k, "unknown parameter '%s' for model '%s' (known: %s)", k->str,
                           m->name, m->nparams ? names : "none");
             }
         }
@@ -411,47 +403,47 @@ static int read_population(ctx *c, const hs_ynode *key, const hs_ynode *n, hs_po
         int bad = m->check(p->params, why, sizeof why);
         if (bad != -2) {
             const hs_ynode *where = pn && bad >= 0 ? hs_ymap_get(pn, m->params[bad].name) : NULL;
-            return at(c, where ? where : (pn ? pn : n), "population '%s': %s", p->name, why);
+            return hs_cfg_at(c, where ? where : (pn ? pn : n), "population '%s': %s", p->name, why);
         }
     }
 
     const hs_ynode *bn = hs_ymap_get(n, "bias");
     if (bn) {
         if (!m->has_bias)
-            return at(c, hs_ymap_get(n, "model"), "model '%s' takes no 'bias'", m->name);
-        if ((rc = read_valspec(c, bn, "bias", HS_DIM_NONE, 0, &p->bias)))
+            return hs_cfg_at(c, hs_ymap_get(n, "model"), "model '%s' takes no 'bias'", m->name);
+        if ((rc = hs_cfg_read_valspec(c, bn, "bias", HS_DIM_NONE, 0, &p->bias)))
             return rc;
     } else if (m->has_bias) {
         p->bias.kind = HS_VAL_SCALAR;
         p->bias.a = 0.0;
     }
     if (p->bias.kind == HS_VAL_VECTOR && p->bias.rows != p->size)
-        return at(c, bn, "'bias' has %zu values but population '%s' has %u neurons",
+        return hs_cfg_at(c, bn, "'bias' has %zu values but population '%s' has %u neurons",
                   p->bias.rows, p->name, p->size);
 
     const hs_ynode *in = hs_ymap_get(n, "init");
     if (in) {
         if (!m->init_var)
-            return at(c, in, "model '%s' takes no 'init'", m->name);
+            return hs_cfg_at(c, in, "model '%s' takes no 'init'", m->name);
         const char *const keys[] = {m->init_var, NULL};
-        if ((rc = want_kind(c, in, HS_Y_MAP, "init")) ||
-            (rc = check_keys(c, in, keys, "init")))
+        if ((rc = hs_cfg_want_kind(c, in, HS_Y_MAP, "init")) ||
+            (rc = hs_cfg_check_keys(c, in, keys, "init")))
             return rc;
         const hs_ynode *v = hs_ymap_get(in, m->init_var);
         if (v) {
-            if ((rc = read_valspec(c, v, m->init_var, m->init_dim, 0, &p->init)))
+            if ((rc = hs_cfg_read_valspec(c, v, m->init_var, m->init_dim, 0, &p->init)))
                 return rc;
             if (p->init.kind == HS_VAL_VECTOR && p->init.rows != p->size)
-                return at(c, v, "'init: %s' has %zu values but population '%s' has %u "
+                return hs_cfg_at(c, v, "'init: %s' has %zu values but population '%s' has %u "
                           "neurons", m->init_var, p->init.rows, p->name, p->size);
         }
     }
     return HS_OK;
 }
 
-static int find_pop(ctx *c, const hs_ynode *n, const char *what, int *out)
+static int find_pop(hs_cfgctx *c, const hs_ynode *n, const char *what, int *out)
 {
-    int rc = want_kind(c, n, HS_Y_SCALAR, what);
+    int rc = hs_cfg_want_kind(c, n, HS_Y_SCALAR, what);
     if (rc)
         return rc;
     for (int i = 0; i < c->cfg->npops; i++)
@@ -468,15 +460,15 @@ static int find_pop(ctx *c, const hs_ynode *n, const char *what, int *out)
             break;
         used += (size_t)w;
     }
-    return at(c, n, "unknown population '%s' (known: %s)", n->str, known);
+    return hs_cfg_at(c, n, "unknown population '%s' (known: %s)", n->str, known);
 }
 
-static int read_edges(ctx *c, const hs_ynode *n, hs_projcfg *pr)
+static int read_edges(hs_cfgctx *c, const hs_ynode *n, hs_projcfg *pr)
 {
-    int rc = want_kind(c, n, HS_Y_SCALAR, "file");
+    int rc = hs_cfg_want_kind(c, n, HS_Y_SCALAR, "file");
     if (rc)
         return rc;
-    char *path = resolve_path(c, n->str);
+    char *path = hs_cfg_resolve_path(c, n->str);
     if (!path)
         return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
     pr->edges_file = path;
@@ -486,9 +478,9 @@ static int read_edges(ctx *c, const hs_ynode *n, hs_projcfg *pr)
     rc = hs_edges_read(path, src->size, dst->size, dst->model->weight_dim, &e, &ferr);
     if (rc) {
         if (ferr.line > 0)
-            return at(c, n, "edges file %s:%d:%d: %s", ferr.file, ferr.line, ferr.col,
+            return hs_cfg_at(c, n, "edges file %s:%d:%d: %s", ferr.file, ferr.line, ferr.col,
                       ferr.msg);
-        return at(c, n, "edges file: %s", ferr.msg);
+        return hs_cfg_at(c, n, "edges file: %s", ferr.msg);
     }
     pr->nedges = e.n;
     pr->epre = e.pre;
@@ -498,39 +490,39 @@ static int read_edges(ctx *c, const hs_ynode *n, hs_projcfg *pr)
     return HS_OK;
 }
 
-static int read_projection(ctx *c, const hs_ynode *n, hs_projcfg *pr)
+static int read_projection(hs_cfgctx *c, const hs_ynode *n, hs_projcfg *pr)
 {
     static const char *const keys[] = {"from", "to", "connect", "weight", "delay", "autapses",
                                        NULL};
     int rc;
     pr->line = n->line;
     pr->col = n->col;
-    if ((rc = want_kind(c, n, HS_Y_MAP, "projection")) ||
-        (rc = check_keys(c, n, keys, "a projection")))
+    if ((rc = hs_cfg_want_kind(c, n, HS_Y_MAP, "projection")) ||
+        (rc = hs_cfg_check_keys(c, n, keys, "a projection")))
         return rc;
     const hs_ynode *fn = hs_ymap_get(n, "from"), *tn = hs_ymap_get(n, "to");
     if (!fn)
-        return at(c, n, "projection has no 'from'");
+        return hs_cfg_at(c, n, "projection has no 'from'");
     if (!tn)
-        return at(c, n, "projection has no 'to'");
+        return hs_cfg_at(c, n, "projection has no 'to'");
     if ((rc = find_pop(c, fn, "from", &pr->from)) || (rc = find_pop(c, tn, "to", &pr->to)))
         return rc;
     const hs_popcfg *src = &c->cfg->pops[pr->from], *dst = &c->cfg->pops[pr->to];
     if (!dst->model->can_receive)
-        return at(c, tn, "population '%s' (model '%s') cannot receive synaptic input",
+        return hs_cfg_at(c, tn, "population '%s' (model '%s') cannot receive synaptic input",
                   dst->name, dst->model->name);
     if (dst->model->needs_offsets && !src->model->emits_offsets)
-        return at(c, fn, "population '%s' (model '%s') is driven by the binary state of its "
+        return hs_cfg_at(c, fn, "population '%s' (model '%s') is driven by the binary state of its "
                   "inputs, but '%s' (model '%s') emits spikes without a state",
                   dst->name, dst->model->name, src->name, src->model->name);
 
     const hs_ynode *an = hs_ymap_get(n, "autapses");
-    if (an && (rc = read_bool(c, an, "autapses", &pr->autapses)))
+    if (an && (rc = hs_cfg_read_bool(c, an, "autapses", &pr->autapses)))
         return rc;
 
     const hs_ynode *cn = hs_ymap_get(n, "connect");
     if (!cn)
-        return at(c, n, "projection has no 'connect'");
+        return hs_cfg_at(c, n, "projection has no 'connect'");
     int edges = 0;
     if (cn->kind == HS_Y_SCALAR) {
         if (!strcmp(cn->str, "all_to_all"))
@@ -538,68 +530,68 @@ static int read_projection(ctx *c, const hs_ynode *n, hs_projcfg *pr)
         else if (!strcmp(cn->str, "one_to_one"))
             pr->conn = HS_CONN_ONE;
         else
-            return at(c, cn, "unknown connection rule '%s' (known: all_to_all, one_to_one, "
+            return hs_cfg_at(c, cn, "unknown connection rule '%s' (known: all_to_all, one_to_one, "
                       "fixed_probability, fixed_indegree, file)", cn->str);
     } else if (cn->kind == HS_Y_MAP && cn->n == 1) {
         const hs_ynode *k = cn->items[0], *v = cn->items[1];
         if (!strcmp(k->str, "fixed_probability")) {
             pr->conn = HS_CONN_PROB;
-            if ((rc = read_number(c, v, "fixed_probability", &pr->p)))
+            if ((rc = hs_cfg_read_number(c, v, "fixed_probability", &pr->p)))
                 return rc;
             if (pr->p < 0 || pr->p > 1)
-                return at(c, v, "'fixed_probability' must be in [0, 1], got %s", v->str);
+                return hs_cfg_at(c, v, "'fixed_probability' must be in [0, 1], got %s", v->str);
         } else if (!strcmp(k->str, "fixed_indegree")) {
             uint64_t kd;
             pr->conn = HS_CONN_INDEG;
-            if ((rc = read_uint(c, v, "fixed_indegree", UINT32_MAX, &kd)))
+            if ((rc = hs_cfg_read_uint(c, v, "fixed_indegree", UINT32_MAX, &kd)))
                 return rc;
             uint64_t avail = src->size - (pr->from == pr->to && !pr->autapses ? 1 : 0);
             if (kd > avail)
-                return at(c, v, "'fixed_indegree' %s exceeds the %llu possible presynaptic "
+                return hs_cfg_at(c, v, "'fixed_indegree' %s exceeds the %llu possible presynaptic "
                           "neurons", v->str, (unsigned long long)avail);
             pr->indegree = (uint32_t)kd;
         } else if (!strcmp(k->str, "file")) {
             pr->conn = HS_CONN_FILE;
             edges = 1;
         } else {
-            return at(c, k, "unknown connection rule '%s' (known: all_to_all, one_to_one, "
+            return hs_cfg_at(c, k, "unknown connection rule '%s' (known: all_to_all, one_to_one, "
                       "fixed_probability, fixed_indegree, file)", k->str);
         }
     } else {
-        return at(c, cn, "'connect' must be all_to_all, one_to_one, {fixed_probability: p}, "
+        return hs_cfg_at(c, cn, "'connect' must be all_to_all, one_to_one, {fixed_probability: p}, "
                   "{fixed_indegree: k} or {file: edges.tsv}");
     }
     if (pr->conn == HS_CONN_ONE && src->size != dst->size)
-        return at(c, cn, "one_to_one needs equal sizes, but '%s' has %u and '%s' has %u",
+        return hs_cfg_at(c, cn, "one_to_one needs equal sizes, but '%s' has %u and '%s' has %u",
                   src->name, src->size, dst->name, dst->size);
 
     const hs_ynode *wn = hs_ymap_get(n, "weight"), *dn = hs_ymap_get(n, "delay");
     if (edges) {
         if (wn)
-            return at(c, wn, "'weight' is not given with an edges file (weights are in it)");
+            return hs_cfg_at(c, wn, "'weight' is not given with an edges file (weights are in it)");
         if (dn)
-            return at(c, dn, "'delay' is not given with an edges file (delays are in it)");
+            return hs_cfg_at(c, dn, "'delay' is not given with an edges file (delays are in it)");
         return read_edges(c, cn->items[1], pr);
     }
     if (!wn)
-        return at(c, n, "projection has no 'weight'");
-    if ((rc = read_valspec(c, wn, "weight", dst->model->weight_dim, 1, &pr->weight)))
+        return hs_cfg_at(c, n, "projection has no 'weight'");
+    if ((rc = hs_cfg_read_valspec(c, wn, "weight", dst->model->weight_dim, 1, &pr->weight)))
         return rc;
     if (pr->weight.kind == HS_VAL_MATRIX &&
         (pr->weight.rows != src->size || pr->weight.cols != dst->size))
-        return at(c, wn, "weight matrix is %zu x %zu but '%s' -> '%s' needs %u x %u (rows = "
+        return hs_cfg_at(c, wn, "weight matrix is %zu x %zu but '%s' -> '%s' needs %u x %u (rows = "
                   "presynaptic neurons)", pr->weight.rows, pr->weight.cols, src->name,
                   dst->name, src->size, dst->size);
     if (dn) {
-        if ((rc = read_quantity(c, dn, "delay", HS_DIM_TIME, &pr->delay)))
+        if ((rc = hs_cfg_read_quantity(c, dn, "delay", HS_DIM_TIME, &pr->delay)))
             return rc;
         if (pr->delay < 0)
-            return at(c, dn, "'delay' must not be negative, got %s", dn->str);
+            return hs_cfg_at(c, dn, "'delay' must not be negative, got %s", dn->str);
     }
     return HS_OK;
 }
 
-static int read_pop_list(ctx *c, const hs_ynode *n, const char *what, int *flags)
+static int read_pop_list(hs_cfgctx *c, const hs_ynode *n, const char *what, int *flags)
 {
     int rc, idx;
     if (n->kind == HS_Y_SCALAR && !strcmp(n->str, "all")) {
@@ -608,7 +600,7 @@ static int read_pop_list(ctx *c, const hs_ynode *n, const char *what, int *flags
         return HS_OK;
     }
     if (n->kind != HS_Y_SEQ)
-        return at(c, n, "'%s' must be a list of population names or 'all'", what);
+        return hs_cfg_at(c, n, "'%s' must be a list of population names or 'all'", what);
     for (size_t i = 0; i < n->n; i++) {
         if ((rc = find_pop(c, n->items[i], what, &idx)))
             return rc;
@@ -617,22 +609,23 @@ static int read_pop_list(ctx *c, const hs_ynode *n, const char *what, int *flags
     return HS_OK;
 }
 
-static int read_record(ctx *c, const hs_ynode *n)
+static int read_record(hs_cfgctx *c, const hs_ynode *n)
 {
-    static const char *const keys[] = {"spikes", "format", "distribution", NULL};
+    static const char *const keys[] = {"spikes", "format", "distribution", "states", "every",
+                                       NULL};
     int rc;
-    if ((rc = want_kind(c, n, HS_Y_MAP, "record")) ||
-        (rc = check_keys(c, n, keys, "'record'")))
+    if ((rc = hs_cfg_want_kind(c, n, HS_Y_MAP, "record")) ||
+        (rc = hs_cfg_check_keys(c, n, keys, "'record'")))
         return rc;
     const hs_ynode *s = hs_ymap_get(n, "spikes");
     if (s && (rc = read_pop_list(c, s, "spikes", c->cfg->record_spikes)))
         return rc;
     const hs_ynode *f = hs_ymap_get(n, "format");
     if (f) {
-        if ((rc = want_kind(c, f, HS_Y_SCALAR, "format")))
+        if ((rc = hs_cfg_want_kind(c, f, HS_Y_SCALAR, "format")))
             return rc;
         if (strcmp(f->str, "tsv"))
-            return at(c, f, "unknown record format '%s' (known: tsv)", f->str);
+            return hs_cfg_at(c, f, "unknown record format '%s' (known: tsv)", f->str);
     }
     const hs_ynode *d = hs_ymap_get(n, "distribution");
     if (d) {
@@ -644,20 +637,20 @@ static int read_record(ctx *c, const hs_ynode *n)
                 continue;
             const hs_popcfg *p = &c->cfg->pops[i];
             if (!p->model->zstate)
-                return at(c, d, "'distribution' needs binary units, but '%s' is a '%s' "
+                return hs_cfg_at(c, d, "'distribution' needs binary units, but '%s' is a '%s' "
                           "population", p->name, p->model->name);
             if (p->size > 24)
-                return at(c, d, "'distribution' of '%s' would have 2^%u states (at most "
+                return hs_cfg_at(c, d, "'distribution' of '%s' would have 2^%u states (at most "
                           "24 units)", p->name, p->size);
             count++;
         }
         if (count > 1)
-            return at(c, d, "'distribution' records one population");
+            return hs_cfg_at(c, d, "'distribution' records one population");
     }
-    return HS_OK;
+    return hs_cfg_read_hee_record(c, n);
 }
 
-static int read_top(ctx *c, const hs_ynode *root, const hs_overrides *ov)
+static int read_top(hs_cfgctx *c, const hs_ynode *root, const hs_overrides *ov)
 {
     static const char *const keys[] = {"hee-snn", "name", "seed", "duration", "output",
                                        "populations", "projections", "record", "hee", NULL};
@@ -665,26 +658,26 @@ static int read_top(ctx *c, const hs_ynode *root, const hs_overrides *ov)
     int rc;
     if (!root)
         return hs_error_set(c->err, HS_ECONFIG, c->file, 1, 1, "the file is empty");
-    if ((rc = want_kind(c, root, HS_Y_MAP, "the top level")) ||
-        (rc = check_keys(c, root, keys, "the top level")))
+    if ((rc = hs_cfg_want_kind(c, root, HS_Y_MAP, "the top level")) ||
+        (rc = hs_cfg_check_keys(c, root, keys, "the top level")))
         return rc;
     const hs_ynode *vn = hs_ymap_get(root, "hee-snn");
     if (!vn)
-        return at(c, root, "missing 'hee-snn: 1' (the format version)");
+        return hs_cfg_at(c, root, "missing 'hee-snn: 1' (the format version)");
     double ver;
-    if ((rc = read_number(c, vn, "hee-snn", &ver)))
+    if ((rc = hs_cfg_read_number(c, vn, "hee-snn", &ver)))
         return rc;
     if (ver != 1)
-        return at(c, vn, "unsupported format version %s (this hee-snn reads version 1)",
+        return hs_cfg_at(c, vn, "unsupported format version %s (this hee-snn reads version 1)",
                   vn->str);
 
     const hs_ynode *nn = hs_ymap_get(root, "name");
     if (nn) {
-        if ((rc = read_string(c, nn, "name", &cfg->name)))
+        if ((rc = hs_cfg_read_string(c, nn, "name", &cfg->name)))
             return rc;
         for (const char *s = cfg->name; *s; s++)
             if (!(isalnum((unsigned char)*s) || *s == '_' || *s == '-' || *s == '.'))
-                return at(c, nn, "'name' may use only letters, digits, '_', '-' and '.'");
+                return hs_cfg_at(c, nn, "'name' may use only letters, digits, '_', '-' and '.'");
     } else {
         char *tmp = strdup(cfg->path);
         if (!tmp)
@@ -704,7 +697,7 @@ static int read_top(ctx *c, const hs_ynode *root, const hs_overrides *ov)
         cfg->seed = ov->seed;
     } else if (sn) {
         uint64_t s;
-        if ((rc = read_uint(c, sn, "seed", UINT64_MAX, &s)))
+        if ((rc = hs_cfg_read_uint(c, sn, "seed", UINT64_MAX, &s)))
             return rc;
         cfg->seed = s;
     } else {
@@ -728,22 +721,22 @@ static int read_top(ctx *c, const hs_ynode *root, const hs_overrides *ov)
             return hs_error_set(c->err, HS_ECONFIG, "--duration", 0, 0,
                                 "the duration must be positive");
     } else if (dn) {
-        if ((rc = read_quantity(c, dn, "duration", HS_DIM_TIME, &cfg->duration)))
+        if ((rc = hs_cfg_read_quantity(c, dn, "duration", HS_DIM_TIME, &cfg->duration)))
             return rc;
         if (!(cfg->duration > 0))
-            return at(c, dn, "'duration' must be positive, got %s", dn->str);
+            return hs_cfg_at(c, dn, "'duration' must be positive, got %s", dn->str);
     } else {
-        return at(c, root, "missing 'duration' (give it in the file or with --duration)");
+        return hs_cfg_at(c, root, "missing 'duration' (give it in the file or with --duration)");
     }
     if (cfg->duration > 1e12)
-        return at(c, dn, "'duration' is beyond the supported 1e12 ms");
+        return hs_cfg_at(c, dn, "'duration' is beyond the supported 1e12 ms");
 
     const hs_ynode *on = hs_ymap_get(root, "output");
     if (ov && ov->output) {
         if (!(cfg->output = strdup(ov->output)))
             return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
     } else if (on) {
-        if ((rc = read_string(c, on, "output", &cfg->output)))
+        if ((rc = hs_cfg_read_string(c, on, "output", &cfg->output)))
             return rc;
     } else {
         size_t len = strlen(cfg->name) + 5;
@@ -752,32 +745,35 @@ static int read_top(ctx *c, const hs_ynode *root, const hs_overrides *ov)
         snprintf(cfg->output, len, "out/%s", cfg->name);
     }
 
-    const hs_ynode *pn = hs_ymap_get(root, "populations");
-    if (!pn)
-        return at(c, root, "missing 'populations'");
-    if ((rc = want_kind(c, pn, HS_Y_MAP, "populations")))
+    const hs_ynode *pn = hs_ymap_get(root, "populations"), *hn = hs_ymap_get(root, "hee");
+    if (!pn && !hn)
+        return hs_cfg_at(c, root, "missing 'populations' (or a 'hee:' block)");
+    if (pn && (rc = hs_cfg_want_kind(c, pn, HS_Y_MAP, "populations")))
         return rc;
-    if (pn->n == 0)
-        return at(c, pn, "'populations' is empty");
-    cfg->pops = calloc(pn->n, sizeof *cfg->pops);
-    cfg->record_spikes = calloc(pn->n, sizeof *cfg->record_spikes);
-    cfg->record_dist = calloc(pn->n, sizeof *cfg->record_dist);
+    if (pn && pn->n == 0)
+        return hs_cfg_at(c, pn, "'populations' is empty");
+    size_t np = pn ? pn->n : 0;
+    cfg->pops = calloc(np ? np : 1, sizeof *cfg->pops);
+    cfg->record_spikes = calloc(np ? np : 1, sizeof *cfg->record_spikes);
+    cfg->record_dist = calloc(np ? np : 1, sizeof *cfg->record_dist);
     if (!cfg->pops || !cfg->record_spikes || !cfg->record_dist)
         return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
     double neurons = 0;
-    for (size_t i = 0; i < pn->n; i++) {
+    for (size_t i = 0; i < np; i++) {
         cfg->npops++;
         if ((rc = read_population(c, pn->items[2 * i], pn->items[2 * i + 1],
                                   &cfg->pops[i])))
             return rc;
         neurons += cfg->pops[i].size;
         if (neurons > HS_MAX_NEURONS)
-            return at(c, pn->items[2 * i], "more than %.0f neurons in all", HS_MAX_NEURONS);
+            return hs_cfg_at(c, pn->items[2 * i], "more than %.0f neurons in all", HS_MAX_NEURONS);
     }
+    if (hn && (rc = hs_cfg_read_hee(c, hn)))
+        return rc;
 
     const hs_ynode *prn = hs_ymap_get(root, "projections");
     if (prn) {
-        if ((rc = want_kind(c, prn, HS_Y_SEQ, "projections")))
+        if ((rc = hs_cfg_want_kind(c, prn, HS_Y_SEQ, "projections")))
             return rc;
         cfg->projs = calloc(prn->n ? prn->n : 1, sizeof *cfg->projs);
         if (!cfg->projs)
@@ -792,10 +788,6 @@ static int read_top(ctx *c, const hs_ynode *root, const hs_overrides *ov)
     const hs_ynode *rn = hs_ymap_get(root, "record");
     if (rn && (rc = read_record(c, rn)))
         return rc;
-
-    const hs_ynode *hn = hs_ymap_get(root, "hee");
-    if (hn)
-        return at(c, hn, "the 'hee:' block is not implemented in hee-snn %s yet", PACKAGE_VERSION);
     return HS_OK;
 }
 
@@ -827,6 +819,7 @@ void hs_config_free(hs_config *cfg)
     free(cfg->projs);
     free(cfg->record_spikes);
     free(cfg->record_dist);
+    hs_heecfg_free(cfg->hee);
     free(cfg->path);
     free(cfg->dir);
     free(cfg->name);
@@ -855,7 +848,7 @@ int hs_config_load_string(const char *text, size_t len, const char *name,
         hs_config_free(cfg);
         return rc;
     }
-    ctx c = {.file = cfg->path, .cfg = cfg, .err = err};
+    hs_cfgctx c = {.file = cfg->path, .cfg = cfg, .err = err};
     rc = read_top(&c, doc->root, ov);
     hs_ydoc_free(doc);
     if (rc) {

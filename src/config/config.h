@@ -57,6 +57,36 @@ typedef struct hs_projcfg {
     double *ew, *edelay;
 } hs_projcfg;
 
+/* The hee: block (doc/hee.md). */
+typedef struct hs_heelayer_cfg {
+    char *name;
+    int line, col;
+    uint32_t size;
+    int rho;                   /* hs_rho */
+    double sigma;
+    hs_valspec bias;
+} hs_heelayer_cfg;
+
+typedef enum { HS_HEE_RATE = 0, HS_HEE_SPIKE = 1 } hs_hee_realisation;
+typedef enum { HS_HEE_INIT_ZERO = 0, HS_HEE_INIT_FEEDFORWARD = 1 } hs_hee_init;
+
+typedef struct hs_heecfg {
+    int line, col;
+    hs_hee_realisation realisation;
+    double tau_x, tau_eps, dt;          /* ms */
+    int nlayers;
+    hs_heelayer_cfg *layers;
+    hs_valspec *weights;                /* [l], l >= 1: n_{l-1} x n_l */
+    hs_valspec *lateral;                /* [l]: n_l x n_l, kind UNSET when absent */
+    int clamped;
+    hs_valspec clamp;                   /* layer 0's data when clamped */
+    double adapt_m, adapt_tau_c;        /* adaptation; m = 0: none */
+    hs_hee_init init;
+    /* recording: states.tsv */
+    int *record_x, *record_eps;         /* per layer flags */
+    double every;                       /* ms */
+} hs_heecfg;
+
 struct hs_config {
     char *path;                /* the file as given */
     char *dir;                 /* its directory, for relative paths */
@@ -71,7 +101,7 @@ struct hs_config {
     int nprojs;
     int *record_spikes;        /* npops flags */
     int *record_dist;          /* npops flags: exact state-distribution monitor */
-    int has_hee;               /* a hee: block was given (rejected until it is implemented) */
+    hs_heecfg *hee;            /* the hee: block, or NULL */
 };
 
 /* Limits on sizes a file may ask for. */

@@ -103,6 +103,60 @@ static void put_poplist(FILE *f, const hs_config *cfg, const int *flags)
     fputc(']', f);
 }
 
+static void put_hee(FILE *f, const hs_heecfg *h)
+{
+    static const char *const inits[] = {"zero", "feedforward"};
+    fprintf(f, "hee:\n  realisation: %s\n  tau_x: ", h->realisation == HS_HEE_RATE ? "rate"
+                                                                                 : "spike");
+    put_num(f, h->tau_x, HS_DIM_TIME);
+    fputs("\n  tau_eps: ", f);
+    put_num(f, h->tau_eps, HS_DIM_TIME);
+    fputs("\n  dt: ", f);
+    put_num(f, h->dt, HS_DIM_TIME);
+    fprintf(f, "\n  init: %s\n", inits[h->init]);
+    if (h->adapt_m > 0) {
+        fputs("  adaptation: {m: ", f);
+        put_num(f, h->adapt_m, HS_DIM_NONE);
+        fputs(", tau_c: ", f);
+        put_num(f, h->adapt_tau_c, HS_DIM_TIME);
+        fputs("}\n", f);
+    }
+    fputs("  layers:\n", f);
+    static const char *const rhos[] = {"identity", "sigmoid", "tanh", "softplus"};
+    for (int l = 0; l < h->nlayers; l++) {
+        const hs_heelayer_cfg *ly = &h->layers[l];
+        fprintf(f, "    - {name: %s, size: %u, rho: %s, sigma: ", ly->name, ly->size,
+                rhos[ly->rho]);
+        put_num(f, ly->sigma, HS_DIM_NONE);
+        fputs(", bias: ", f);
+        put_valspec(f, &ly->bias);
+        fputs("}\n", f);
+    }
+    fputs("  weights:\n", f);
+    for (int l = 1; l < h->nlayers; l++) {
+        fprintf(f, "    %s: ", h->layers[l].name);
+        put_valspec(f, &h->weights[l]);
+        fputc('\n', f);
+    }
+    int any = 0;
+    for (int l = 0; l < h->nlayers; l++)
+        any |= h->lateral[l].kind != HS_VAL_UNSET;
+    if (any) {
+        fputs("  lateral:\n", f);
+        for (int l = 0; l < h->nlayers; l++)
+            if (h->lateral[l].kind != HS_VAL_UNSET) {
+                fprintf(f, "    %s: ", h->layers[l].name);
+                put_valspec(f, &h->lateral[l]);
+                fputc('\n', f);
+            }
+    }
+    if (h->clamped) {
+        fprintf(f, "  clamp:\n    %s: ", h->layers[0].name);
+        put_valspec(f, &h->clamp);
+        fputc('\n', f);
+    }
+}
+
 int hs_config_write(const hs_config *cfg, FILE *f, hs_error *err)
 {
     fprintf(f, "# resolved configuration written by hee-snn %s; run it to reproduce the run\n",
@@ -113,7 +167,9 @@ int hs_config_write(const hs_config *cfg, FILE *f, hs_error *err)
     put_num(f, cfg->duration, HS_DIM_TIME);
     fputs("\noutput: ", f);
     put_str(f, cfg->output);
-    fputs("\npopulations:\n", f);
+    fputc('\n', f);
+    if (cfg->npops)
+        fputs("populations:\n", f);
     for (int i = 0; i < cfg->npops; i++) {
         const hs_popcfg *p = &cfg->pops[i];
         const hs_model *m = p->model;
@@ -166,6 +222,8 @@ int hs_config_write(const hs_config *cfg, FILE *f, hs_error *err)
         }
         fprintf(f, "    autapses: %s\n", pr->autapses ? "true" : "false");
     }
+    if (cfg->hee)
+        put_hee(f, cfg->hee);
     fputs("record:\n  spikes: ", f);
     put_poplist(f, cfg, cfg->record_spikes);
     fputs("\n  format: tsv\n", f);
@@ -175,6 +233,20 @@ int hs_config_write(const hs_config *cfg, FILE *f, hs_error *err)
     if (any) {
         fputs("  distribution: ", f);
         put_poplist(f, cfg, cfg->record_dist);
+        fputc('\n', f);
+    }
+    if (cfg->hee) {
+        const hs_heecfg *h = cfg->hee;
+        fputs("  states: [", f);
+        int first = 1;
+        for (int l = 0; l < h->nlayers; l++) {
+            if (h->record_x[l])
+                fprintf(f, "%s%s", first ? "" : ", ", h->layers[l].name), first = 0;
+            if (h->record_eps[l])
+                fprintf(f, "%s%s_eps", first ? "" : ", ", h->layers[l].name), first = 0;
+        }
+        fputs("]\n  every: ", f);
+        put_num(f, h->every, HS_DIM_TIME);
         fputc('\n', f);
     }
     if (ferror(f))

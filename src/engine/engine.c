@@ -11,6 +11,10 @@
  *      this cascade, in sequence order); later groups are queued as deliveries.
  *   4. A delivery event hands its group of synapses to the target model's receive() and
  *      queues the row's next delay group, if any.
+ *   5. The update event of a rate network (a hee: block, queue id = number of neurons) comes
+ *      every dt; it records the state at t if due, advances every membrane to t + dt, and
+ *      reschedules itself.  At equal times its place among neuron events is its sequence
+ *      number, like any other event.
  * Nothing is allocated in the loop (the delivery heap only grows if a burst exceeds its
  * pre-sized capacity).
  */
@@ -19,6 +23,7 @@
 #include <string.h>
 
 #include "net/net.h"
+#include "hee/hee_rt.h"
 #include "util/error.h"
 
 void hs_sched(hs_net *net, uint32_t gid, double t)
@@ -118,7 +123,11 @@ int hs_net_run(hs_net *net, double t_end, volatile int *stop, hs_error *err)
             return hs_error_set(err, HS_EINTR, NULL, 0, 0, "interrupted");
         }
         net->t = t;
-        if (neuron) {
+        if (neuron && hs_iheap_top(q) >= net->nneurons) {   /* the rate network's update */
+            int rc = hs_hee_rt_step(net->hee, t, net, err);
+            if (rc)
+                return rc;
+        } else if (neuron) {
             uint32_t gid = hs_iheap_top(q);
             int p = net->pop_of[gid];
             hs_pop *pop = &net->pops[p];

@@ -6,6 +6,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "net/net.h"
+#include "hee/hee_rt.h"
 #include "util/error.h"
 #include "util/rng.h"
 
@@ -69,6 +70,13 @@ static double draw(const hs_valspec *v, gsl_rng *r, size_t i, size_t j)
     case HS_VAL_UNIFORM: return v->a + (v->b - v->a) * gsl_rng_uniform(r);
     default: return 0.0;
     }
+}
+
+void hs_valspec_draw(const hs_valspec *v, gsl_rng *r, size_t rows, size_t cols, double *out)
+{
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < cols; j++)
+            out[i * cols + j] = v->kind == HS_VAL_VECTOR ? v->data[i] : draw(v, r, i, j);
 }
 
 static int fill_values(const hs_valspec *v, double def, uint32_t n, uint64_t seed,
@@ -272,6 +280,7 @@ void hs_net_free(hs_net *net)
     free(net->spikes);
     free(net->record);
     free(net->mon_times);
+    hs_hee_rt_free(net->hee);
     hs_iheap_free(&net->q);
     hs_dheap_free(&net->dq);
     free(net);
@@ -328,7 +337,8 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
     net->nneurons = (uint32_t)gid;
     net->pop_of = malloc((gid ? gid : 1) * sizeof *net->pop_of);
     if (!net->pop_of || cfg->npops > UINT16_MAX ||
-        hs_iheap_init(&net->q, net->nneurons) || hs_dheap_init(&net->dq, 4096)) {
+        hs_iheap_init(&net->q, net->nneurons + (cfg->hee != NULL)) ||
+        hs_dheap_init(&net->dq, 4096)) {
         rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
         goto fail;
     }
@@ -397,6 +407,11 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
     for (int p = 0; p < cfg->npops; p++)
         if (cfg->record_dist[p] && (rc = hs_net_monitor_states(net, p, err)))
             goto fail;
+    if (cfg->hee) {
+        if ((rc = hs_hee_rt_create(cfg, net->nneurons, &net->hee, err)))
+            goto fail;
+        hs_sched(net, net->nneurons, 0.0);
+    }
     *out = net;
     return HS_OK;
 fail:
@@ -426,6 +441,9 @@ int hs_net_pop_find(const hs_net *net, const char *name)
     return -1;
 }
 
+size_t hs_net_hee_units(const hs_net *net) { return net->hee ? net->hee->m.ntotal : 0; }
+uint64_t hs_net_hee_steps(const hs_net *net) { return net->hee ? net->hee->step : 0; }
+
 size_t hs_net_synapses(const hs_net *net)
 {
     size_t n = 0;
@@ -441,6 +459,8 @@ void hs_net_describe(const hs_net *net, FILE *f)
     for (int p = 0; p < net->npops; p++)
         fprintf(f, "  population %-16s %-16s %10u neurons\n", net->pops[p].name,
                 net->pops[p].model->name, net->pops[p].n);
+    if (net->hee)
+        hs_hee_rt_describe(net->hee, f);
     for (int k = 0; k < net->nprojs; k++) {
         const hs_proj *pr = &net->projs[k];
         fprintf(f, "  projection %s -> %s: %llu synapses, delay %s%g ms\n",

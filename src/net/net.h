@@ -21,6 +21,8 @@ typedef struct hs_proj {
     int offsets;       /* deliver offset events too (the target takes binary states) */
 } hs_proj;
 
+struct hs_hee_rt;
+
 struct hs_net {
     const hs_config *cfg;
     int npops, nprojs;
@@ -43,6 +45,13 @@ struct hs_net {
     uint32_t mon_state;
     double mon_tlast;
     double *mon_times;
+    /* the hee: block's runtime (rate realisation), stepped by the engine as event id
+     * nneurons, or NULL */
+    struct hs_hee_rt *hee;
 };
+
+/* Fill out (rows x cols, row-major) from a value specification: matrices and vectors are
+ * copied, distributions drawn from r in row-major order. */
+void hs_valspec_draw(const hs_valspec *v, gsl_rng *r, size_t rows, size_t cols, double *out);
 
 #endif

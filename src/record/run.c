@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "net/net.h"
+#include "hee/hee_rt.h"
 #include "record/output.h"
 #include "util/error.h"
 
@@ -40,6 +41,37 @@ static int write_distribution(const hs_net *net, FILE *f, hs_error *err)
     return HS_OK;
 }
 
+static int states_row(void *ctx, double t, const hs_hee_rt *rt)
+{
+    FILE *f = ctx;
+    hs_hee_rt_row(rt, t, f);
+    return ferror(f) ? -1 : 0;
+}
+
+/* states.tsv: comment lines, the header, one row per 'every' (rate realisation). */
+static int open_states(const hs_config *cfg, hs_net *net, hs_out *out, FILE **fp,
+                       hs_error *err)
+{
+    *fp = NULL;
+    int any = 0;
+    for (int l = 0; l < cfg->hee->nlayers; l++)
+        any |= cfg->hee->record_x[l] | cfg->hee->record_eps[l];
+    if (!any)
+        return HS_OK;
+    FILE *f = hs_out_file(out, "states.tsv", err);
+    if (!f)
+        return err->code;
+    fprintf(f, "# hee-snn %s\n# seed: %llu\n# network: %s\n# duration_ms: %.17g\n"
+               "# every_ms: %.17g\n# realisation: rate\n",
+            PACKAGE_VERSION, (unsigned long long)cfg->seed, cfg->name, cfg->duration,
+            (double)net->hee->every * net->hee->dt);
+    hs_hee_rt_header(net->hee, f);
+    net->hee->sink = states_row;
+    net->hee->sink_ctx = f;
+    *fp = f;
+    return HS_OK;
+}
+
 int hs_run_to_dir(const hs_config *cfg, hs_net *net, volatile int *stop, hs_run_result *res,
                   hs_error *err)
 {
@@ -65,14 +97,24 @@ int hs_run_to_dir(const hs_config *cfg, hs_net *net, volatile int *stop, hs_run_
     hs_raster_writer w = {.f = fs, .pop_names = names};
     hs_raster_header(fs, PACKAGE_VERSION, cfg->seed, cfg->name, cfg->duration);
     hs_net_set_spike_sink(net, hs_raster_write, &w);
+    FILE *fst = NULL;
+    if (net->hee && (rc = open_states(cfg, net, &out, &fst, err))) {
+        free(names);
+        hs_out_abort(&out);
+        return rc;
+    }
     rc = hs_config_write(cfg, fc, err);
     if (rc == HS_OK)
         rc = hs_net_run(net, cfg->duration, stop, err);
     hs_net_set_spike_sink(net, NULL, NULL);
     free(names);
+    if (net->hee)
+        net->hee->sink = NULL;
     if (rc == HS_EINTR) {
         res->interrupted = 1;
         fprintf(fs, "# interrupted_at_ms: %.17g\n", net->t);
+        if (fst)
+            fprintf(fst, "# interrupted_at_ms: %.17g\n", net->t);
     }
     if ((rc == HS_OK || rc == HS_EINTR) && net->mon_pop >= 0) {
         FILE *fd = hs_out_file(&out, "distribution.tsv", err);

@@ -1,0 +1,47 @@
+/* config_int.h -- reading helpers shared by the parts of the configuration loader
+ *
+ * Each helper checks one YAML node and, on failure, fills the context's error with the file,
+ * line and column of that node and returns HS_ECONFIG (HS_ENOMEM when out of memory).
+ */
+#ifndef HS_CONFIG_CONFIG_INT_H
+#define HS_CONFIG_CONFIG_INT_H
+
+#include "config/config.h"
+#include "config/ytree.h"
+
+typedef struct hs_cfgctx {
+    const char *file;
+    hs_config *cfg;
+    hs_error *err;
+} hs_cfgctx;
+
+/* Set a configuration error at node n (n may be NULL); returns HS_ECONFIG. */
+int hs_cfg_at(hs_cfgctx *c, const hs_ynode *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int hs_cfg_want_kind(hs_cfgctx *c, const hs_ynode *n, hs_ykind k, const char *what);
+/* Reject keys of map that are not in allowed (NULL-terminated); where names the block. */
+int hs_cfg_check_keys(hs_cfgctx *c, const hs_ynode *map, const char *const *allowed,
+                      const char *where);
+/* *out receives a new string (caller frees; a previous *out is freed). */
+int hs_cfg_read_string(hs_cfgctx *c, const hs_ynode *n, const char *what, char **out);
+int hs_cfg_read_number(hs_cfgctx *c, const hs_ynode *n, const char *what, double *out);
+int hs_cfg_read_quantity(hs_cfgctx *c, const hs_ynode *n, const char *what, hs_dim dim,
+                         double *out);
+int hs_cfg_read_uint(hs_cfgctx *c, const hs_ynode *n, const char *what, uint64_t max,
+                     uint64_t *out);
+int hs_cfg_read_bool(hs_cfgctx *c, const hs_ynode *n, const char *what, int *out);
+/* A path relative to the configuration file's directory; caller frees; NULL if no memory. */
+char *hs_cfg_resolve_path(hs_cfgctx *c, const char *p);
+int hs_cfg_read_file_values(hs_cfgctx *c, const hs_ynode *n, const char *what, int matrix,
+                            hs_valspec *v);
+/* A value specification (see hs_valspec); allow_matrix: weights rather than per-neuron. */
+int hs_cfg_read_valspec(hs_cfgctx *c, const hs_ynode *n, const char *what, hs_dim dim,
+                        int allow_matrix, hs_valspec *v);
+
+/* The hee: block (config_hee.c). */
+int hs_cfg_read_hee(hs_cfgctx *c, const hs_ynode *n);
+/* record: states and every (after the hee: block was read). */
+int hs_cfg_read_hee_record(hs_cfgctx *c, const hs_ynode *rec);
+void hs_heecfg_free(hs_heecfg *h);
+
+#endif

@@ -1,0 +1,62 @@
+/* hee.h -- the hierarchical exponential-family energy-based model (HEE): parameters, the
+ * energy and its gradient, and exact reference answers
+ *
+ * Layers l = 0..L-1, layer 0 observed.  Layer l has n_l gaussian units with sufficient
+ * statistic T(x) = rho(x) and base measure h(x) = N(0, sigma_l^2).  Natural parameters come from
+ * the layer above: eta_l = W_{l+1} rho(x_{l+1}) + b_l for l < L-1, eta_{L-1} = b_{L-1}; with
+ * lateral couplings J_l (symmetric, zero diagonal)
+ *
+ *   p(x_l | x_{l+1}) = h(x_l) exp( eta_l . rho(x_l) + rho(x_l).J_l.rho(x_l)/2 - A_l(eta_l) ).
+ *
+ * W_l (l >= 1) is n_{l-1} x n_l, row-major: rows index the units of the layer below.
+ * Everything here is pure: no allocation hidden from the caller except where a comment says.
+ */
+#ifndef HS_HEE_HEE_H
+#define HS_HEE_HEE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { HS_RHO_IDENTITY, HS_RHO_SIGMOID, HS_RHO_TANH, HS_RHO_SOFTPLUS } hs_rho;
+
+/* rho(x) and rho'(x). */
+double hs_rho_f(hs_rho r, double x);
+double hs_rho_d(hs_rho r, double x);
+/* "identity", ... -> 0 and *out, or -1 for an unknown name. */
+int hs_rho_parse(const char *name, hs_rho *out);
+const char *hs_rho_name(hs_rho r);
+
+typedef struct hs_hee_layer {
+    char name[64];
+    uint32_t n;
+    hs_rho rho;
+    double sigma;       /* base-measure standard deviation */
+    double *b;          /* n biases */
+    double *J;          /* n x n lateral couplings, or NULL */
+    uint32_t off;       /* index of unit 0 in the concatenation of all layers */
+} hs_hee_layer;
+
+typedef struct hs_hee {
+    int L;              /* number of layers, >= 2 */
+    hs_hee_layer *layer;
+    double **W;         /* W[l] for l = 1..L-1; W[0] is NULL */
+    uint32_t ntotal;    /* sum of n_l */
+} hs_hee;
+
+/* eta_l given the states of all layers (concatenated, length ntotal) into eta (n_l). */
+void hs_hee_eta(const hs_hee *m, int l, const double *x, double *eta);
+
+/* Exact mean and covariance of a linear-Gaussian HEE (every rho identity): the joint over all
+ * ntotal units when x0 is NULL, else the posterior of layers 1..L-1 (ntotal - n_0 units) given
+ * layer 0 = x0.  mean and cov (row-major) are caller-owned, sized for the chosen set.  Returns
+ * 0, or -1 if a layer is not identity or a precision matrix is not positive definite (the
+ * lateral couplings are too strong for the layer to be normalisable). */
+int hs_hee_gauss_exact(const hs_hee *m, const double *x0, double *mean, double *cov);
+
+/* For one unit with base measure N(0, sigma^2), statistic rho and natural parameter eta: the
+ * mean and variance of rho(eps) under p(eps) ~ N(eps; 0, sigma^2) exp(eta rho(eps)), i.e.
+ * grad A(eta) and its derivative, by adaptive quadrature (GSL) -- closed forms for identity.
+ * Returns 0, or -1 when the integral diverges or quadrature fails (then *mean is NaN). */
+int hs_hee_unit_moments(hs_rho rho, double sigma, double eta, double *mean, double *var);
+
+#endif

@@ -1,0 +1,312 @@
+/* hee_rate.c -- rate (Langevin) realisation of the HEE model
+ *
+ * Gaussian layer l, base measure N(0, sigma^2), per unit i, with F the non-leak drift:
+ *
+ *   tau_x dx = ( -x/sigma^2 + F_x - c ) dt + sqrt(2 tau_x) dW,
+ *     F_x = rho'(x) ( eta_l + (J_l rho(x))_i + (W_l^T (rho(x_{l-1}) - rho(eps_{l-1})))_i )
+ *   tau_eps deps = ( -eps/sigma^2 + F_eps ) dt + sqrt(2 tau_eps) dW',
+ *     F_eps = rho'(eps) ( eta_l + (J_l rho(eps))_i )
+ *   tau_c dc = ( -c + m g ) dt + sqrt(2 m tau_x) dW'',   g = x/sigma^2 - F_x   (adaptation)
+ *
+ * eta_l = W_{l+1} rho(x_{l+1}) + b_l.  The last term of F_x uses the interneurons' sample
+ * rho(eps_{l-1}) in place of grad A_{l-1}(eta_{l-1}): no negative phase.  g is the unit's own
+ * energy gradient, so the adaptation is the momentum of an underdamped (non-reversible)
+ * Langevin sampler and leaves the x-marginal exact for any m >= 0, tau_c > 0 (doc/hee.md).
+ *
+ * Integrator: exponential Euler.  The leak -x/sigma^2 and the noise are integrated exactly
+ * over dt with F held fixed, so an isolated linear unit (F constant) is sampled without
+ * discretisation error; the coupling terms are first order in dt.  All layers advance
+ * synchronously from the state at t.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_randist.h>
+
+#include "hee/hee_rt.h"
+#include "net/net.h"
+#include "util/error.h"
+#include "util/rng.h"
+
+#define NOMEM(err) hs_error_set((err), HS_ENOMEM, NULL, 0, 0, "out of memory")
+
+void hs_hee_rt_free(hs_hee_rt *rt)
+{
+    if (!rt)
+        return;
+    for (int l = 0; l < rt->m.L; l++) {
+        free(rt->m.layer[l].b);
+        free(rt->m.layer[l].J);
+        if (rt->m.W)
+            free(rt->m.W[l]);
+    }
+    free(rt->m.layer);
+    free(rt->m.W);
+    free(rt->x);
+    free(rt->eps);
+    free(rt->c);
+    free(rt->rx);
+    free(rt->reps);
+    free(rt->eta);
+    free(rt->bu);
+    free(rt->tmp);
+    free(rt->clamp);
+    if (rt->rng)
+        gsl_rng_free(rt->rng);
+    free(rt);
+}
+
+static int draw_spec(const hs_config *cfg, const char *layer, const char *what,
+                     const hs_valspec *v, size_t rows, size_t cols, double **out, hs_error *err)
+{
+    char id[96];
+    snprintf(id, sizeof id, "hee:%s", layer);
+    gsl_rng *r = hs_rng_stream(cfg->seed, id, what);
+    *out = malloc(rows * cols * sizeof **out);
+    if (!r || !*out) {
+        if (r)
+            gsl_rng_free(r);
+        return NOMEM(err);
+    }
+    hs_valspec_draw(v, r, rows, cols, *out);
+    gsl_rng_free(r);
+    return HS_OK;
+}
+
+/* The bottom-up pass of init: feedforward.  Each latent layer starts where its bottom-up
+ * input alone puts a linear unit: x_l = sigma_l^2 (b_l + W_l^T (rho(x_{l-1}) - mu_{l-1})), with
+ * mu_{l-1} = grad A_{l-1}(b_{l-1}) the prior mean of rho below, by quadrature. */
+static int feedforward(hs_hee_rt *rt, hs_error *err)
+{
+    const hs_hee *m = &rt->m;
+    for (int l = 1; l < m->L; l++) {
+        const hs_hee_layer *lo = &m->layer[l - 1], *ly = &m->layer[l];
+        for (uint32_t k = 0; k < lo->n; k++) {
+            double mu, var;
+            if (hs_hee_unit_moments(lo->rho, lo->sigma, lo->b[k], &mu, &var))
+                return hs_error_set(err, HS_ERUNTIME, NULL, 0, 0,
+                                    "feedforward init: quadrature failed in layer '%s'",
+                                    lo->name);
+            rt->tmp[k] = hs_rho_f(lo->rho, rt->x[lo->off + k]) - mu;
+        }
+        for (uint32_t i = 0; i < ly->n; i++) {
+            double s = ly->b[i];
+            for (uint32_t k = 0; k < lo->n; k++)
+                s += m->W[l][(size_t)k * ly->n + i] * rt->tmp[k];
+            rt->x[ly->off + i] = ly->sigma * ly->sigma * s;
+        }
+    }
+    return HS_OK;
+}
+
+int hs_hee_rt_create(const hs_config *cfg, uint32_t id, hs_hee_rt **out, hs_error *err)
+{
+    const hs_heecfg *h = cfg->hee;
+    *out = NULL;
+    hs_hee_rt *rt = calloc(1, sizeof *rt);
+    if (!rt)
+        return NOMEM(err);
+    rt->cfg = h;
+    rt->id = id;
+    rt->dt = h->dt;
+    rt->every = (uint64_t)llround(h->every / h->dt);
+    if (rt->every < 1)
+        rt->every = 1;
+    hs_hee *m = &rt->m;
+    m->L = h->nlayers;
+    m->layer = calloc((size_t)m->L, sizeof *m->layer);
+    m->W = calloc((size_t)m->L, sizeof *m->W);
+    int rc = HS_OK;
+    if (!m->layer || !m->W) {
+        rc = NOMEM(err);
+        goto fail;
+    }
+    uint32_t off = 0;
+    size_t nmax = 1;
+    for (int l = 0; l < m->L; l++) {
+        const hs_heelayer_cfg *lc = &h->layers[l];
+        hs_hee_layer *ly = &m->layer[l];
+        snprintf(ly->name, sizeof ly->name, "%s", lc->name);
+        ly->n = lc->size;
+        ly->rho = (hs_rho)lc->rho;
+        ly->sigma = lc->sigma;
+        ly->off = off;
+        off += ly->n;
+        if (ly->n > nmax)
+            nmax = ly->n;
+        if ((rc = draw_spec(cfg, lc->name, "bias", &lc->bias, ly->n, 1, &ly->b, err)))
+            goto fail;
+        if (h->lateral[l].kind != HS_VAL_UNSET &&
+            (rc = draw_spec(cfg, lc->name, "lateral", &h->lateral[l], ly->n, ly->n, &ly->J,
+                            err)))
+            goto fail;
+        if (l > 0 && (rc = draw_spec(cfg, lc->name, "weights", &h->weights[l],
+                                     h->layers[l - 1].size, ly->n, &m->W[l], err)))
+            goto fail;
+    }
+    m->ntotal = off;
+    size_t N = off;
+    rt->x = calloc(N, sizeof *rt->x);
+    rt->eps = calloc(N, sizeof *rt->eps);
+    rt->c = calloc(N, sizeof *rt->c);
+    rt->rx = calloc(N, sizeof *rt->rx);
+    rt->reps = calloc(N, sizeof *rt->reps);
+    rt->eta = calloc(N, sizeof *rt->eta);
+    rt->bu = calloc(N, sizeof *rt->bu);
+    rt->tmp = calloc(nmax, sizeof *rt->tmp);
+    rt->rng = hs_rng_stream(cfg->seed, "hee", "dynamics");
+    if (!rt->x || !rt->eps || !rt->c || !rt->rx || !rt->reps || !rt->eta || !rt->bu ||
+        !rt->tmp || !rt->rng) {
+        rc = NOMEM(err);
+        goto fail;
+    }
+    if (h->clamped) {
+        if ((rc = draw_spec(cfg, h->layers[0].name, "clamp", &h->clamp, m->layer[0].n, 1,
+                            &rt->clamp, err)))
+            goto fail;
+        memcpy(rt->x, rt->clamp, m->layer[0].n * sizeof *rt->x);
+    }
+    if (h->init == HS_HEE_INIT_FEEDFORWARD && (rc = feedforward(rt, err)))
+        goto fail;
+    *out = rt;
+    return HS_OK;
+fail:
+    hs_hee_rt_free(rt);
+    return rc;
+}
+
+/* One exponential-Euler step of tau dy = (-y/s^2 + F) dt + sqrt(2 tau) dW. */
+static inline double ou_step(double y, double F, double s2, double decay, double noise_sd,
+                             gsl_rng *r)
+{
+    return y * decay + (1.0 - decay) * s2 * F + noise_sd * gsl_ran_gaussian_ziggurat(r, 1.0);
+}
+
+int hs_hee_rt_step(hs_hee_rt *rt, double t, struct hs_net *net, hs_error *err)
+{
+    const hs_hee *m = &rt->m;
+    const hs_heecfg *h = rt->cfg;
+    if (rt->sink && rt->step % rt->every == 0) {
+        int rc = rt->sink(rt->sink_ctx, t, rt);
+        if (rc)
+            return hs_error_set(err, HS_EIO, NULL, 0, 0, "writing states failed");
+    }
+    const size_t N = m->ntotal;
+    for (int l = 0; l < m->L; l++) {
+        const hs_hee_layer *ly = &m->layer[l];
+        for (uint32_t i = 0; i < ly->n; i++) {
+            rt->rx[ly->off + i] = hs_rho_f(ly->rho, rt->x[ly->off + i]);
+            rt->reps[ly->off + i] = hs_rho_f(ly->rho, rt->eps[ly->off + i]);
+        }
+    }
+    for (int l = 0; l < m->L; l++)
+        hs_hee_eta(m, l, rt->rx, rt->eta + m->layer[l].off);
+    /* bottom-up: bu_l = W_l^T (rho(x_{l-1}) - rho(eps_{l-1})) */
+    memset(rt->bu, 0, N * sizeof *rt->bu);
+    for (int l = 1; l < m->L; l++) {
+        const hs_hee_layer *lo = &m->layer[l - 1], *ly = &m->layer[l];
+        const double *W = m->W[l];
+        double *bu = rt->bu + ly->off;
+        for (uint32_t k = 0; k < lo->n; k++) {
+            double d = rt->rx[lo->off + k] - rt->reps[lo->off + k];
+            const double *row = W + (size_t)k * ly->n;
+            for (uint32_t i = 0; i < ly->n; i++)
+                bu[i] += row[i] * d;
+        }
+    }
+    const double dt = rt->dt, tau_x = h->tau_x, tau_e = h->tau_eps;
+    const double mad = h->adapt_m, tau_c = h->adapt_tau_c;
+    for (int l = 0; l < m->L; l++) {
+        const hs_hee_layer *ly = &m->layer[l];
+        const double s2 = ly->sigma * ly->sigma;
+        const double dx = exp(-dt / (tau_x * s2)), de = exp(-dt / (tau_e * s2));
+        const double nx = ly->sigma * sqrt(-expm1(-2 * dt / (tau_x * s2)));
+        const double ne = ly->sigma * sqrt(-expm1(-2 * dt / (tau_e * s2)));
+        const int free_x = l > 0 || !rt->clamp;
+        for (uint32_t i = 0; i < ly->n; i++) {
+            size_t u = ly->off + i;
+            double lat_x = 0, lat_e = 0;
+            if (ly->J)
+                for (uint32_t j = 0; j < ly->n; j++) {
+                    lat_x += ly->J[(size_t)i * ly->n + j] * rt->rx[ly->off + j];
+                    lat_e += ly->J[(size_t)i * ly->n + j] * rt->reps[ly->off + j];
+                }
+            double Fe = hs_rho_d(ly->rho, rt->eps[u]) * (rt->eta[u] + lat_e);
+            rt->eps[u] = ou_step(rt->eps[u], Fe, s2, de, ne, rt->rng);
+            if (!free_x)
+                continue;
+            double x = rt->x[u];
+            double Fx = hs_rho_d(ly->rho, x) * (rt->eta[u] + lat_x + rt->bu[u]);
+            if (mad > 0) {
+                double g = x / s2 - Fx, cc = rt->c[u];
+                rt->x[u] = ou_step(x, Fx - cc, s2, dx, nx, rt->rng);
+                rt->c[u] = cc + dt / tau_c * (-cc + mad * g) +
+                           sqrt(2 * mad * tau_x * dt) / tau_c *
+                               gsl_ran_gaussian_ziggurat(rt->rng, 1.0);
+            } else {
+                rt->x[u] = ou_step(x, Fx, s2, dx, nx, rt->rng);
+            }
+        }
+    }
+    rt->step++;
+    hs_sched(net, rt->id, (double)rt->step * dt);   /* k dt exactly, no summed drift */
+    return HS_OK;
+}
+
+void hs_hee_rt_describe(const hs_hee_rt *rt, FILE *f)
+{
+    const hs_hee *m = &rt->m;
+    const hs_heecfg *h = rt->cfg;
+    fprintf(f, "hee: rate realisation, %d layers, %u units; tau_x %g ms, tau_eps %g ms, dt %g ms"
+               "%s\n", m->L, m->ntotal, h->tau_x, h->tau_eps, h->dt,
+            rt->clamp ? ", layer 0 clamped" : "");
+    for (int l = 0; l < m->L; l++) {
+        const hs_hee_layer *ly = &m->layer[l];
+        fprintf(f, "  layer %d %-12s %6u units  rho %-8s sigma %g%s\n", l, ly->name, ly->n,
+                hs_rho_name(ly->rho), ly->sigma,
+                l == 0 && rt->clamp ? "  (clamped)" : "");
+        fprintf(f, "    interneurons %s_eps: %u units, sample grad A_%d\n", ly->name, ly->n, l);
+        if (ly->J)
+            fprintf(f, "    lateral couplings J: %u x %u\n", ly->n, ly->n);
+        if (l > 0)
+            fprintf(f, "    weights W_%d: %u x %u (%s -> eta of %s; bottom-up from %s - %s_eps)"
+                       "\n", l, m->layer[l - 1].n, ly->n, ly->name, m->layer[l - 1].name,
+                    m->layer[l - 1].name, m->layer[l - 1].name);
+    }
+    if (h->adapt_m > 0)
+        fprintf(f, "  adaptation: m %g, tau_c %g ms, on every free unit\n", h->adapt_m,
+                h->adapt_tau_c);
+}
+
+size_t hs_hee_rt_header(const hs_hee_rt *rt, FILE *f)
+{
+    const hs_hee *m = &rt->m;
+    size_t cols = 0;
+    fputs("time_ms", f);
+    for (int l = 0; l < m->L; l++) {
+        if (rt->cfg->record_x[l])
+            for (uint32_t i = 0; i < m->layer[l].n; i++, cols++)
+                fprintf(f, "\t%s[%u]", m->layer[l].name, i);
+        if (rt->cfg->record_eps[l])
+            for (uint32_t i = 0; i < m->layer[l].n; i++, cols++)
+                fprintf(f, "\t%s_eps[%u]", m->layer[l].name, i);
+    }
+    fputc('\n', f);
+    return cols;
+}
+
+void hs_hee_rt_row(const hs_hee_rt *rt, double t, FILE *f)
+{
+    const hs_hee *m = &rt->m;
+    fprintf(f, "%.6f", t);
+    for (int l = 0; l < m->L; l++) {
+        const hs_hee_layer *ly = &m->layer[l];
+        if (rt->cfg->record_x[l])
+            for (uint32_t i = 0; i < ly->n; i++)
+                fprintf(f, "\t%.9g", rt->x[ly->off + i]);
+        if (rt->cfg->record_eps[l])
+            for (uint32_t i = 0; i < ly->n; i++)
+                fprintf(f, "\t%.9g", rt->eps[ly->off + i]);
+    }
+    fputc('\n', f);
+}

@@ -1,0 +1,52 @@
+/* hee_rt.h -- the rate realisation of a hee: block: Langevin membranes stepped by the engine
+ *
+ * The engine schedules one update event every dt (queue id = the network's neuron count);
+ * each event advances every membrane of every layer synchronously from the state at t to the
+ * state at t + dt (doc/hee.md gives the equations and the integrator).
+ */
+#ifndef HS_HEE_HEE_RT_H
+#define HS_HEE_HEE_RT_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <gsl/gsl_rng.h>
+
+#include "config/config.h"
+#include "hee/hee.h"
+
+struct hs_net;
+typedef struct hs_hee_rt hs_hee_rt;
+
+/* Called at every recording time (multiples of record every) with the state at t. */
+typedef int (*hs_hee_sink)(void *ctx, double t, const hs_hee_rt *rt);
+
+struct hs_hee_rt {
+    hs_hee m;                 /* parameters, drawn at compile time (owned) */
+    const hs_heecfg *cfg;
+    double *x, *eps, *c;      /* principal membranes, interneurons, adaptation (ntotal each) */
+    double *rx, *reps;        /* rho(x), rho(eps) */
+    double *eta, *bu, *tmp;   /* eta_l; bottom-up W_l^T (rho(x_{l-1}) - rho(eps_{l-1})) */
+    double *clamp;            /* layer 0 data, or NULL */
+    gsl_rng *rng;
+    uint32_t id;              /* the update event's id in the engine's queue */
+    double dt;
+    uint64_t step;            /* steps taken */
+    uint64_t every;           /* record every this many steps */
+    hs_hee_sink sink;
+    void *sink_ctx;
+};
+
+/* Build the runtime of cfg->hee: draw weights and biases from the seeded streams
+ * ("hee:LAYER", "bias" / "weights" / "lateral"), set the initial state. */
+int hs_hee_rt_create(const hs_config *cfg, uint32_t id, hs_hee_rt **out, hs_error *err);
+void hs_hee_rt_free(hs_hee_rt *rt);
+/* The update event at time t: record if due, advance by dt, reschedule (hs_sched). */
+int hs_hee_rt_step(hs_hee_rt *rt, double t, struct hs_net *net, hs_error *err);
+/* Print layers, interneurons and couplings (hee-snn validate --describe). */
+void hs_hee_rt_describe(const hs_hee_rt *rt, FILE *f);
+/* Write the states.tsv column header for the recorded units; returns the column count. */
+size_t hs_hee_rt_header(const hs_hee_rt *rt, FILE *f);
+/* Write one states.tsv row. */
+void hs_hee_rt_row(const hs_hee_rt *rt, double t, FILE *f);
+
+#endif

@@ -1,0 +1,347 @@
+/* check_hee.c -- the HEE model: exact references, and the rate realisation against them
+ *
+ * Exact answers: the closed-form Gaussian of a linear HEE (against an independent ancestral
+ * derivation), grad A by quadrature (against closed forms, symmetry, and d mean/d eta = var).
+ * Sampled answers: posterior means and covariances of the Langevin network, interneuron
+ * means of rho(eps), adaptation -- each within 5 batch-means standard errors (tests/stats.h),
+ * each with a power check where a wrong answer is near.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_errno.h>
+
+#include "hee/hee_rt.h"
+#include "net/net.h"
+#include "stats.h"
+#include "testutil.h"
+
+#define NB 20
+
+/* ---- exact references ------------------------------------------------------------------ */
+
+/* One observed, one latent unit: the posterior by hand.  log p(h | v) = -h^2/(2 s1^2) + b1 h +
+ * w h v - s0^2 (w h + b0)^2 / 2 + const, so precision 1/s1^2 + s0^2 w^2 and linear term
+ * b1 + w v - s0^2 w b0. */
+START_TEST(test_hee_gauss_one_by_one)
+{
+    double b0 = 0.3, b1 = -0.7, w = 1.3, s0 = 0.8, s1 = 1.5, v = 0.9;
+    hs_hee_layer ly[2] = {{.name = "v", .n = 1, .sigma = s0, .b = &b0, .off = 0},
+                          {.name = "h", .n = 1, .sigma = s1, .b = &b1, .off = 1}};
+    double *W[2] = {NULL, &w};
+    hs_hee m = {.L = 2, .layer = ly, .W = W, .ntotal = 2};
+    double mean, var;
+    ck_assert_int_eq(hs_hee_gauss_exact(&m, &v, &mean, &var), 0);
+    double prec = 1 / (s1 * s1) + s0 * s0 * w * w;
+    ck_assert_double_eq_tol(var, 1 / prec, 1e-14);
+    ck_assert_double_eq_tol(mean, (b1 + w * v - s0 * s0 * w * b0) / prec, 1e-14);
+}
+END_TEST
+
+/* Three layers with lateral couplings: the joint from the closed form equals the joint built
+ * ancestrally, x_l | x_{l+1} ~ N(P_l^-1 (W x_{l+1} + b_l), P_l^-1), propagated top-down. */
+START_TEST(test_hee_gauss_joint_ancestral)
+{
+    double b0[2] = {0.1, -0.2}, b1[2] = {0.4, 0.0}, b2[1] = {-0.3};
+    double J1[4] = {0, 0.3, 0.3, 0};
+    double W1[4] = {0.5, -0.4, 0.2, 0.7}, W2[2] = {0.6, -0.3};
+    hs_hee_layer ly[3] = {{.name = "a", .n = 2, .sigma = 1.0, .b = b0, .off = 0},
+                          {.name = "b", .n = 2, .sigma = 0.7, .b = b1, .J = J1, .off = 2},
+                          {.name = "c", .n = 1, .sigma = 1.2, .b = b2, .off = 4}};
+    double *W[3] = {NULL, W1, W2};
+    hs_hee m = {.L = 3, .layer = ly, .W = W, .ntotal = 5};
+    double mean[5], cov[25];
+    ck_assert_int_eq(hs_hee_gauss_exact(&m, NULL, mean, cov), 0);
+    /* ancestral: c ~ N(s^2 b2, s^2); b | c ~ N(S1 (W2 c + b1), S1), S1 = (I/0.49 - J1)^-1;
+     * a | b ~ N(W1 b + b0, I) */
+    double s2 = 1.44, mc = s2 * b2[0], vc = s2;
+    double P[4] = {1 / 0.49, -0.3, -0.3, 1 / 0.49}, det = P[0] * P[3] - P[1] * P[2];
+    double S1[4] = {P[3] / det, -P[1] / det, -P[2] / det, P[0] / det};
+    double mb[2], A[2];   /* mean of b; A = S1 W2 (b's dependence on c) */
+    for (int i = 0; i < 2; i++) {
+        A[i] = S1[2 * i] * W2[0] + S1[2 * i + 1] * W2[1];
+        mb[i] = A[i] * mc + S1[2 * i] * b1[0] + S1[2 * i + 1] * b1[1];
+    }
+    double Cbb[4], Cbc[2];
+    for (int i = 0; i < 2; i++) {
+        Cbc[i] = A[i] * vc;
+        for (int j = 0; j < 2; j++)
+            Cbb[2 * i + j] = A[i] * A[j] * vc + S1[2 * i + j];
+    }
+    double ma[2], Cab[4], Cac[2], Caa[4];
+    for (int i = 0; i < 2; i++) {
+        ma[i] = W1[2 * i] * mb[0] + W1[2 * i + 1] * mb[1] + b0[i];
+        Cac[i] = W1[2 * i] * Cbc[0] + W1[2 * i + 1] * Cbc[1];
+        for (int j = 0; j < 2; j++)
+            Cab[2 * i + j] = W1[2 * i] * Cbb[j] + W1[2 * i + 1] * Cbb[2 + j];
+    }
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++)
+            Caa[2 * i + j] = Cab[2 * i] * W1[2 * j] + Cab[2 * i + 1] * W1[2 * j + 1] + (i == j);
+    double em[5] = {ma[0], ma[1], mb[0], mb[1], mc};
+    for (int i = 0; i < 5; i++)
+        ck_assert_double_eq_tol(mean[i], em[i], 1e-12);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_double_eq_tol(cov[i * 5 + 4], Cac[i], 1e-12);
+        ck_assert_double_eq_tol(cov[(2 + i) * 5 + 4], Cbc[i], 1e-12);
+        for (int j = 0; j < 2; j++) {
+            ck_assert_double_eq_tol(cov[i * 5 + j], Caa[2 * i + j], 1e-12);
+            ck_assert_double_eq_tol(cov[i * 5 + 2 + j], Cab[2 * i + j], 1e-12);
+            ck_assert_double_eq_tol(cov[(2 + i) * 5 + 2 + j], Cbb[2 * i + j], 1e-12);
+        }
+    }
+    ck_assert_double_eq_tol(cov[24], vc, 1e-12);
+    /* a layer that is not normalisable is refused, not answered */
+    J1[1] = J1[2] = 5.0;
+    ck_assert_int_eq(hs_hee_gauss_exact(&m, NULL, mean, cov), -1);
+}
+END_TEST
+
+/* grad A by quadrature: closed form for identity, symmetry at eta = 0 for sigmoid and tanh,
+ * and everywhere the identity d(mean)/d(eta) = var (A'' is the variance of T). */
+START_TEST(test_hee_unit_moments)
+{
+    double m, v;
+    ck_assert_int_eq(hs_hee_unit_moments(HS_RHO_IDENTITY, 0.5, 2.0, &m, &v), 0);
+    ck_assert_double_eq_tol(m, 0.5, 1e-15);
+    ck_assert_double_eq_tol(v, 0.25, 1e-15);
+    ck_assert_int_eq(hs_hee_unit_moments(HS_RHO_SIGMOID, 1.7, 0.0, &m, &v), 0);
+    ck_assert_double_eq_tol(m, 0.5, 1e-10);
+    ck_assert_int_eq(hs_hee_unit_moments(HS_RHO_TANH, 0.9, 0.0, &m, &v), 0);
+    ck_assert_double_eq_tol(m, 0.0, 1e-10);
+    static const hs_rho rhos[] = {HS_RHO_SIGMOID, HS_RHO_TANH, HS_RHO_SOFTPLUS};
+    static const double etas[] = {-3.0, -0.5, 0.0, 1.0, 4.0};
+    for (int r = 0; r < 3; r++)
+        for (int e = 0; e < 5; e++) {
+            double h = 1e-4, mp, mm, vp;
+            ck_assert_int_eq(hs_hee_unit_moments(rhos[r], 1.2, etas[e], &m, &v), 0);
+            ck_assert_int_eq(hs_hee_unit_moments(rhos[r], 1.2, etas[e] + h, &mp, &vp), 0);
+            ck_assert_int_eq(hs_hee_unit_moments(rhos[r], 1.2, etas[e] - h, &mm, &vp), 0);
+            ck_assert_msg(fabs((mp - mm) / (2 * h) - v) < 1e-6 * (1 + v),
+                          "%s eta %g: dmean/deta %.9g, var %.9g", hs_rho_name(rhos[r]),
+                          etas[e], (mp - mm) / (2 * h), v);
+        }
+}
+END_TEST
+
+/* ---- sampling ----------------------------------------------------------------------------- */
+
+/* Collects, per batch, the sums of x and x x^T over the units [lo, lo + K) of the runtime
+ * (or of eps, or of rho(eps)), every recorded step after a burn-in. */
+typedef struct collector {
+    size_t lo, K;
+    int which;          /* 0: x, 1: rho(eps) */
+    double burn, T;
+    double s1[NB][8], s2[NB][8][8];
+    long n[NB];
+} collector;
+
+static int collect(void *ctx, double t, const hs_hee_rt *rt)
+{
+    collector *c = ctx;
+    if (t < c->burn)
+        return 0;
+    int b = (int)((t - c->burn) / (c->T / NB));
+    if (b >= NB)
+        return 0;
+    double y[8];
+    for (size_t i = 0; i < c->K; i++) {
+        size_t u = c->lo + i;
+        if (c->which == 0) {
+            y[i] = rt->x[u];
+        } else {
+            int l = 0;
+            while (l + 1 < rt->m.L && rt->m.layer[l + 1].off <= u)
+                l++;
+            y[i] = hs_rho_f(rt->m.layer[l].rho, rt->eps[u]);
+        }
+    }
+    for (size_t i = 0; i < c->K; i++) {
+        c->s1[b][i] += y[i];
+        for (size_t j = 0; j < c->K; j++)
+            c->s2[b][i][j] += y[i] * y[j];
+    }
+    c->n[b]++;
+    return 0;
+}
+
+static hs_net *run_hee(const char *yaml, collector *c, hs_config **cfg)
+{
+    hs_net *net = net_from_string(yaml, cfg);
+    ck_assert_ptr_nonnull(net->hee);
+    net->hee->sink = collect;
+    net->hee->sink_ctx = c;
+    run_to(net, c->burn + c->T + net->hee->dt);
+    for (int b = 0; b < NB; b++)
+        ck_assert_int_gt(c->n[b], 10);
+    return net;
+}
+
+static batch_stat mean_stat(const collector *c, size_t i)
+{
+    double x[NB];
+    for (int b = 0; b < NB; b++) x[b] = c->s1[b][i] / c->n[b];
+    return batch_means(x, NB);
+}
+
+static batch_stat cov_stat(const collector *c, size_t i, size_t j)
+{
+    double x[NB];
+    for (int b = 0; b < NB; b++) {
+        double mi = c->s1[b][i] / c->n[b], mj = c->s1[b][j] / c->n[b];
+        x[b] = c->s2[b][i][j] / c->n[b] - mi * mj;
+    }
+    return batch_means(x, NB);
+}
+
+/* Posterior means and covariances of the latent layers of a clamped linear-Gaussian HEE
+ * against the closed form: every |z| < 5 (K means and K(K+1)/2 covariances).  Returns the
+ * largest |z| of the means against the exact means shifted by `shift` posterior sd (power
+ * check; 0 for none). */
+static double check_linear_posterior(const char *yaml, double burn, double T, double shift)
+{
+    collector *c = calloc(1, sizeof *c);
+    ck_assert_ptr_nonnull(c);
+    hs_config *cfg;
+    hs_net *probe = net_from_string(yaml, &cfg);
+    const hs_hee *m = &probe->hee->m;
+    c->lo = m->layer[0].n;
+    c->K = m->ntotal - c->lo;
+    ck_assert_uint_le(c->K, 8);
+    double mean[8], cov[64];
+    ck_assert_int_eq(hs_hee_gauss_exact(m, probe->hee->clamp, mean, cov), 0);
+    hs_net_free(probe);
+    hs_config_free(cfg);
+    c->burn = burn;
+    c->T = T;
+    hs_net *net = run_hee(yaml, c, &cfg);
+    double zmax = 0, zshift = 0;
+    for (size_t i = 0; i < c->K; i++) {
+        batch_stat s = mean_stat(c, i);
+        double sd = sqrt(cov[i * c->K + i]);
+        double z = zscore(s, mean[i]);
+        printf("  mean[%zu] %.4f +- %.4f exact %.4f (z %.2f)\n", i, s.mean, s.se, mean[i], z);
+        zmax = fmax(zmax, fabs(z));
+        zshift = fmax(zshift, fabs(zscore(s, mean[i] + shift * sd)));
+        for (size_t j = 0; j <= i; j++) {
+            batch_stat q = cov_stat(c, i, j);
+            double zq = zscore(q, cov[i * c->K + j]);
+            printf("  cov[%zu][%zu] %.4f +- %.4f exact %.4f (z %.2f)\n", i, j, q.mean, q.se,
+                   cov[i * c->K + j], zq);
+            zmax = fmax(zmax, fabs(zq));
+        }
+    }
+    ck_assert_msg(zmax < 5, "largest |z| %.2f against the exact posterior", zmax);
+    hs_net_free(net);
+    hs_config_free(cfg);
+    free(c);
+    return zshift;
+}
+
+static const char *lg2 =
+    "hee-snn: 1\nseed: 5\nduration: 1 s\nhee:\n  tau_x: 10 ms\n  tau_eps: 0.2 ms\n"
+    "  dt: 0.01 ms\n  layers:\n"
+    "    - {name: v, size: 4, rho: identity, sigma: 1.0, bias: 0.0}\n"
+    "    - {name: h, size: 2, rho: identity, sigma: 1.0, bias: [0.5, -0.5]}\n"
+    "  weights:\n    h: [[0.5, 0.0], [0.0, 0.5], [0.3, -0.2], [-0.4, 0.1]]\n"
+    "  clamp:\n    v: [1.0, -0.5, 0.3, 0.2]\n";
+
+START_TEST(test_hee_rate_linear_two_layers)
+{
+    printf("linear-Gaussian, 2 layers (4-2), rate realisation, 200 s:\n");
+    double zs = check_linear_posterior(lg2, 100, 2e5, 0.1);
+    /* power: the same run must tell the exact means from means 0.1 sd away */
+    ck_assert_msg(zs > 5, "power check: |z| %.2f against means shifted by 0.1 sd", zs);
+}
+END_TEST
+
+START_TEST(test_hee_rate_linear_three_layers)
+{
+    const char *yaml =
+        "hee-snn: 1\nseed: 6\nduration: 1 s\nhee:\n  tau_x: 10 ms\n  tau_eps: 0.2 ms\n"
+        "  dt: 0.01 ms\n  layers:\n"
+        "    - {name: v, size: 4, sigma: 0.8, bias: [0.1, 0.0, -0.1, 0.2]}\n"
+        "    - {name: h1, size: 3, sigma: 1.0, bias: [0.2, -0.3, 0.0]}\n"
+        "    - {name: h2, size: 2, sigma: 1.2, bias: [0.4, -0.2]}\n"
+        "  weights:\n"
+        "    h1: [[0.5, -0.3, 0.2], [0.1, 0.6, -0.4], [-0.2, 0.3, 0.5], [0.4, 0.0, -0.3]]\n"
+        "    h2: [[0.6, -0.2], [0.3, 0.5], [-0.4, 0.2]]\n"
+        "  lateral:\n    h1: [[0, 0.2, 0], [0.2, 0, -0.1], [0, -0.1, 0]]\n"
+        "  clamp:\n    v: [0.5, -1.0, 0.3, 0.8]\n";
+    printf("linear-Gaussian, 3 layers (4-3-2, lateral J in h1), rate realisation, 200 s:\n");
+    check_linear_posterior(yaml, 100, 2e5, 0);
+}
+END_TEST
+
+/* Interneurons alone: the top layer's eps samples p(eps | b) (eta = b is fixed there), so the
+ * time average of rho(eps) must be grad A(b) from quadrature. */
+START_TEST(test_hee_interneurons_grad_a)
+{
+    static const char *rhos[] = {"sigmoid", "tanh", "softplus"};
+    for (int r = 0; r < 3; r++) {
+        char yaml[1024];
+        snprintf(yaml, sizeof yaml,
+                 "hee-snn: 1\nseed: 8\nduration: 1 s\nhee:\n  tau_x: 10 ms\n"
+                 "  tau_eps: 0.2 ms\n  dt: 0.005 ms\n  layers:\n"
+                 "    - {name: v, size: 1, bias: 0.0}\n"
+                 "    - {name: h, size: 3, rho: %s, sigma: 1.5, bias: [-2.0, 0.3, 1.5]}\n"
+                 "  weights:\n    h: [[0.0, 0.0, 0.0]]\n",
+                 rhos[r]);
+        collector *c = calloc(1, sizeof *c);
+        ck_assert_ptr_nonnull(c);
+        c->lo = 1;
+        c->K = 3;
+        c->which = 1;
+        c->burn = 5;
+        c->T = 1e4;
+        hs_config *cfg;
+        hs_net *net = run_hee(yaml, c, &cfg);
+        hs_rho rho;
+        ck_assert_int_eq(hs_rho_parse(rhos[r], &rho), 0);
+        static const double b[3] = {-2.0, 0.3, 1.5};
+        for (size_t i = 0; i < 3; i++) {
+            double ex, var;
+            ck_assert_int_eq(hs_hee_unit_moments(rho, 1.5, b[i], &ex, &var), 0);
+            batch_stat s = mean_stat(c, i);
+            printf("interneuron %-8s eta %+.1f: E[rho(eps)] %.5f +- %.5f, grad A %.5f\n",
+                   rhos[r], b[i], s.mean, s.se, ex);
+            ck_assert_msg(fabs(zscore(s, ex)) < 5, "%s eta %g: %.5f +- %.5f vs %.5f",
+                          rhos[r], b[i], s.mean, s.se, ex);
+            ck_assert(s.se < 0.01 * (1 + fabs(ex)));
+        }
+        hs_net_free(net);
+        hs_config_free(cfg);
+        free(c);
+    }
+}
+END_TEST
+
+static Suite *hee_suite(void)
+{
+    Suite *s = suite_create("hee");
+    TCase *tc = tcase_create("exact");
+    tcase_add_test(tc, test_hee_gauss_one_by_one);
+    tcase_add_test(tc, test_hee_gauss_joint_ancestral);
+    tcase_add_test(tc, test_hee_unit_moments);
+    suite_add_tcase(s, tc);
+    TCase *ts = tcase_create("sampling");
+    tcase_set_timeout(ts, 300);
+    tcase_add_test(ts, test_hee_rate_linear_two_layers);
+    tcase_add_test(ts, test_hee_rate_linear_three_layers);
+    tcase_add_test(ts, test_hee_interneurons_grad_a);
+    suite_add_tcase(s, ts);
+    return s;
+}
+
+int main(void)
+{
+    gsl_set_error_handler_off();
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    SRunner *sr = srunner_create(hee_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
