@@ -93,7 +93,7 @@ for f in "$HS_SRCDIR"/tests/data/bad-*.yaml; do
 done
 check "the malformed-file corpus is there (>= 40 files, found $nbad)" test "$nbad" -ge 40
 cp "$T/a/spikes.tsv" "$T/keep.tsv"
-for f in "$HS_SRCDIR"/tests/data/bad-unknown-key.yaml "$HS_SRCDIR"/tests/data/bad-syntax*.yaml; do
+for f in "$HS_SRCDIR"/tests/data/bad-unknown-top-key.yaml "$HS_SRCDIR"/tests/data/bad-syntax*.yaml; do
     [ -e "$f" ] || continue
     status_is 2 "run $(basename "$f") exits 2" "$HEE_SNN" run "$f" --output "$T/a"
     check "... and leaves the earlier results in place" cmp -s "$T/keep.tsv" "$T/a/spikes.tsv"

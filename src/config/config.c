@@ -153,10 +153,18 @@ char *hs_cfg_resolve_path(hs_cfgctx *c, const char *p)
 {
     if (p[0] == '/')
         return strdup(p);
-    size_t n = strlen(c->cfg->dir) + strlen(p) + 2;
+    /* Absolute, so that the config.yaml written beside the results still finds the file. */
+    char cwd[PATH_MAX] = "";
+    const char *dir = c->cfg->dir;
+    if (dir[0] != '/' && !getcwd(cwd, sizeof cwd))
+        cwd[0] = '\0';
+    if (!strcmp(dir, "."))
+        dir = "";
+    size_t n = strlen(cwd) + strlen(dir) + strlen(p) + 3;
     char *r = malloc(n);
     if (r)
-        snprintf(r, n, "%s/%s", c->cfg->dir, p);
+        snprintf(r, n, "%s%s%s%s%s", cwd, cwd[0] && dir[0] ? "/" : "", dir,
+                 cwd[0] || dir[0] ? "/" : "", p);
     return r;
 }
 
@@ -177,7 +185,7 @@ int hs_cfg_read_file_values(hs_cfgctx *c, const hs_ynode *n, const char *what, i
         if (ferr.line > 0)
             return hs_cfg_at(c, n, "%s: in data file %s:%d:%d: %s", what, ferr.file, ferr.line,
                       ferr.col, ferr.msg);
-        return hs_cfg_at(c, n, "%s: %s", what, ferr.msg);
+        return hs_cfg_at(c, n, "%s: %s: %s", what, ferr.file[0] ? ferr.file : n->str, ferr.msg);
     }
     v->file = path;
     v->data = df.data;

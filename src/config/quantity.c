@@ -42,6 +42,18 @@ const char *hs_dim_unit(hs_dim d)
     return u[d];
 }
 
+/* strtod for decimal numbers only: hexadecimal ("0x10") is refused by ending the parse at
+ * the 'x', so the caller sees trailing garbage. */
+static double dec_strtod(const char *p, char **end)
+{
+    const char *q = p + (*p == '+' || *p == '-');
+    if (q[0] == '0' && (q[1] == 'x' || q[1] == 'X')) {
+        *end = (char *)q + 1;
+        return 0.0;
+    }
+    return strtod(p, end);
+}
+
 int hs_parse_number(const char *s, double *out)
 {
     char *end;
@@ -50,7 +62,7 @@ int hs_parse_number(const char *s, double *out)
     if (!*s)
         return -1;
     errno = 0;
-    double v = strtod(s, &end);
+    double v = dec_strtod(s, &end);
     if (end == s || errno == ERANGE)
         return -1;
     while (isspace((unsigned char)*end))
@@ -89,7 +101,7 @@ int hs_quantity_parse(const char *s, hs_dim want, double *out, char *why, size_t
         p++;
     char *end;
     errno = 0;
-    double v = strtod(p, &end);
+    double v = dec_strtod(p, &end);
     if (end == p) {
         snprintf(why, whylen, "expected a %s such as '20 %s', got '%s'", hs_dim_name(want),
                  hs_dim_unit(want), s);

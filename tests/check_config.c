@@ -1,0 +1,207 @@
+/* check_config.c -- the configuration loader: every malformed file of tests/data/ fails with
+ * its expected line, column and message; good files load; defaults, overrides, round trip */
+#include <check.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "testutil.h"
+
+#ifndef HS_SRCDIR
+#define HS_SRCDIR "."
+#endif
+
+/* Names of tests/data files starting with prefix, sorted; returns the count. */
+static size_t list_data(const char *prefix, char names[][128], size_t max)
+{
+    DIR *d = opendir(HS_SRCDIR "/tests/data");
+    ck_assert_msg(d != NULL, "cannot open %s/tests/data", HS_SRCDIR);
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (strncmp(e->d_name, prefix, strlen(prefix)) || len < 5 ||
+            strcmp(e->d_name + len - 5, ".yaml"))
+            continue;
+        ck_assert_uint_lt(n, max);
+        snprintf(names[n++], 128, "%s", e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, 128, (int (*)(const void *, const void *))strcmp);
+    return n;
+}
+
+static char names[256][128];
+
+/* Every bad-*.yaml starts with "# expect: LINE:COL: SUBSTRING". */
+START_TEST(test_config_bad_corpus)
+{
+    size_t n = list_data("bad-", names, 256);
+    ck_assert_msg(n >= 40, "only %zu malformed files in tests/data (at least 40 expected)", n);
+    for (size_t i = 0; i < n; i++) {
+        char path[512], first[512] = "";
+        snprintf(path, sizeof path, "%s/tests/data/%s", HS_SRCDIR, names[i]);
+        FILE *f = fopen(path, "r");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_ptr_nonnull(fgets(first, sizeof first, f));
+        fclose(f);
+        first[strcspn(first, "\n")] = '\0';
+        int line, col, off = 0;
+        ck_assert_msg(sscanf(first, "# expect: %d:%d: %n", &line, &col, &off) == 2 && off > 0,
+                      "%s: first line must be '# expect: LINE:COL: SUBSTRING'", names[i]);
+        const char *want = first + off;
+        hs_config *cfg = NULL;
+        hs_error err = {0};
+        int rc = hs_config_load(path, NULL, &cfg, &err);
+        if (rc == HS_OK) {   /* some errors are found only when compiling */
+            hs_net *net = NULL;
+            rc = hs_net_compile(cfg, &net, &err);
+            hs_net_free(net);
+            hs_config_free(cfg);
+        }
+        char buf[2300];
+        hs_error_format(&err, buf, sizeof buf);
+        ck_assert_msg(rc == HS_ECONFIG, "%s: status %d, want HS_ECONFIG (%s)", names[i], rc,
+                      buf);
+        ck_assert_msg(err.line == line && err.col == col, "%s: error at %d:%d, want %d:%d (%s)",
+                      names[i], err.line, err.col, line, col, buf);
+        ck_assert_msg(strstr(err.file, names[i]) != NULL, "%s: error names file '%s'", names[i],
+                      err.file);
+        ck_assert_msg(strstr(err.msg, want) != NULL, "%s: message '%s' lacks '%s'", names[i],
+                      err.msg, want);
+    }
+}
+END_TEST
+
+START_TEST(test_config_good_files)
+{
+    size_t n = list_data("good-", names, 256);
+    ck_assert_uint_ge(n, 3);
+    for (size_t i = 0; i < n; i++) {
+        char path[512], buf[2300];
+        snprintf(path, sizeof path, "%s/tests/data/%s", HS_SRCDIR, names[i]);
+        hs_config *cfg;
+        hs_error err = {0};
+        int rc = hs_config_load(path, NULL, &cfg, &err);
+        ck_assert_msg(rc == HS_OK, "%s", hs_error_format(&err, buf, sizeof buf));
+        hs_net *net;
+        rc = hs_net_compile(cfg, &net, &err);
+        ck_assert_msg(rc == HS_OK, "%s", hs_error_format(&err, buf, sizeof buf));
+        hs_net_free(net);
+        hs_config_free(cfg);
+    }
+}
+END_TEST
+
+static const char *minimal = "hee-snn: 1\nduration: 2 s\npopulations:\n"
+                             "  z: {model: neural_sampling, size: 2}\n";
+
+START_TEST(test_config_defaults)
+{
+    hs_config *cfg;
+    hs_error err = {0};
+    ck_assert_int_eq(hs_config_load_string(minimal, strlen(minimal), "dir/net.yaml", NULL, &cfg,
+                                           &err), HS_OK);
+    ck_assert_str_eq(hs_config_name(cfg), "net");                /* from the file name */
+    ck_assert_str_eq(hs_config_output(cfg), "out/net");
+    ck_assert_int_eq(hs_config_seed_generated(cfg), 1);          /* no seed: one is made */
+    ck_assert_double_eq(hs_config_duration(cfg), 2000.0);
+    ck_assert_double_eq(cfg->pops[0].params[0], 20.0);           /* tau_ref 20 ms */
+    ck_assert_int_eq(cfg->record_spikes[0], 0);                  /* nothing recorded unasked */
+    hs_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_config_overrides)
+{
+    hs_config *cfg;
+    hs_error err = {0};
+    hs_overrides ov = {.has_seed = 1, .seed = 0, .duration = "250 ms", .output = "elsewhere"};
+    ck_assert_int_eq(hs_config_load_string(minimal, strlen(minimal), "net.yaml", &ov, &cfg,
+                                           &err), HS_OK);
+    ck_assert_uint_eq(hs_config_seed(cfg), 0);                   /* 0 is a valid seed */
+    ck_assert_int_eq(hs_config_seed_generated(cfg), 0);
+    ck_assert_double_eq(hs_config_duration(cfg), 250.0);
+    ck_assert_str_eq(hs_config_output(cfg), "elsewhere");
+    hs_config_free(cfg);
+    ov.duration = "5 mV";
+    ck_assert_int_eq(hs_config_load_string(minimal, strlen(minimal), "net.yaml", &ov, &cfg,
+                                           &err), HS_ECONFIG);
+    ck_assert_str_eq(err.file, "--duration");
+}
+END_TEST
+
+/* load -> write -> load -> write gives the same text: nothing is lost or changed. */
+START_TEST(test_config_round_trip)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/tests/data/good-everything.yaml", HS_SRCDIR);
+    const char *files[] = {path, NULL};
+    char hee[512];
+    snprintf(hee, sizeof hee, "%s/tests/data/good-hee.yaml", HS_SRCDIR);
+    files[1] = hee;
+    for (int k = 0; k < 2; k++) {
+        hs_config *a, *b;
+        hs_error err = {0};
+        ck_assert_int_eq(hs_config_load(files[k], NULL, &a, &err), HS_OK);
+        char *t1 = NULL, *t2 = NULL;
+        size_t n1 = 0, n2 = 0;
+        FILE *f = open_memstream(&t1, &n1);
+        ck_assert_int_eq(hs_config_write(a, f, &err), HS_OK);
+        fclose(f);
+        ck_assert_int_eq(hs_config_load_string(t1, n1, "/tmp/x/config.yaml", NULL, &b, &err),
+                         HS_OK);
+        f = open_memstream(&t2, &n2);
+        ck_assert_int_eq(hs_config_write(b, f, &err), HS_OK);
+        fclose(f);
+        ck_assert_str_eq(t1, t2);
+        ck_assert_uint_eq(hs_config_seed(a), hs_config_seed(b));
+        free(t1);
+        free(t2);
+        hs_config_free(a);
+        hs_config_free(b);
+    }
+}
+END_TEST
+
+/* Hostile input fails fast and cleanly (the corpus has the file forms; these are larger). */
+START_TEST(test_config_hostile)
+{
+    size_t depth = 200000;
+    char *deep = malloc(2 * depth + 8);
+    ck_assert_ptr_nonnull(deep);
+    memset(deep, '[', depth);
+    memset(deep + depth, ']', depth);
+    deep[2 * depth] = '\0';
+    hs_config *cfg;
+    hs_error err = {0};
+    ck_assert_int_eq(hs_config_load_string(deep, 2 * depth, "deep.yaml", NULL, &cfg, &err),
+                     HS_ECONFIG);
+    ck_assert(strstr(err.msg, "nesting") != NULL);
+    free(deep);
+    const char *huge = "hee-snn: 1\nduration: 1 s\npopulations:\n"
+                       "  a: {model: lif, size: 100000000}\n  b: {model: lif, size: 100000000}\n"
+                       "  c: {model: lif, size: 100000000}\n";
+    ck_assert_int_eq(hs_config_load_string(huge, strlen(huge), "huge.yaml", NULL, &cfg, &err),
+                     HS_ECONFIG);
+    ck_assert_int_eq(err.line, 6);   /* the population that crosses the limit */
+}
+END_TEST
+
+static Suite *config_suite(void)
+{
+    Suite *s = suite_create("config");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_config_bad_corpus);
+    tcase_add_test(tc, test_config_good_files);
+    tcase_add_test(tc, test_config_defaults);
+    tcase_add_test(tc, test_config_overrides);
+    tcase_add_test(tc, test_config_round_trip);
+    tcase_add_test(tc, test_config_hostile);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+RUN_SUITE(config_suite)
