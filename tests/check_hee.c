@@ -13,6 +13,7 @@
 #include <string.h>
 #include <gsl/gsl_errno.h>
 
+#include "hee/hee_compare.h"
 #include "hee/hee_rt.h"
 #include "net/net.h"
 #include "stats.h"
@@ -410,6 +411,43 @@ START_TEST(test_hee_adaptation_momentum)
 }
 END_TEST
 
+/* hee-snn compare on a fixed seed: the exact row has zero error, every other row agrees with
+ * it within 5 of its own Monte Carlo errors (means and variances), adaptation lowers the
+ * autocorrelation time, and Gibbs with exact conditionals is nearly independent. */
+START_TEST(test_hee_compare_table)
+{
+    hs_config *cfg;
+    hs_error err = {0};
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml, "%s", lg2);
+    char *d = strstr(yaml, "duration: 1 s");
+    ck_assert_ptr_nonnull(d);
+    memcpy(d, "duration: 40s", 13);
+    ck_assert_int_eq(hs_config_load_string(yaml, strlen(yaml), "lg2.yaml", NULL, &cfg, &err),
+                     HS_OK);
+    hs_cmp_opts o = {.sweep_key = "m", .sweep = {2.0}, .nsweep = 1};
+    hs_cmp_table *t = malloc(sizeof *t);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_int_eq(hs_hee_compare(cfg, &o, t, &err), HS_OK);
+    hs_hee_compare_text(t, stdout);
+    ck_assert_int_eq(t->nrows, 7);   /* exact, rate, rate+adapt, sweep, langevin, underdamped, gibbs */
+    ck_assert_str_eq(t->rows[0].name, "exact");
+    ck_assert(t->rows[0].mean_err == 0 && t->rows[0].var_err == 0 && t->rows[0].kl == 0);
+    for (int k = 1; k < t->nrows; k++) {
+        const hs_cmp_row *r = &t->rows[k];
+        ck_assert_msg(r->mean_z < 5 && r->var_z < 5, "%s (%s): mean z %.2f, var z %.2f",
+                      r->name, r->detail, r->mean_z, r->var_z);
+        ck_assert_uint_gt(r->nsamples, 30000);
+    }
+    ck_assert_str_eq(t->rows[2].name, "rate+adapt");
+    ck_assert(t->rows[2].tau_int < 0.8 * t->rows[1].tau_int);
+    ck_assert_str_eq(t->rows[6].name, "gibbs");
+    ck_assert(t->rows[6].tau_int < 1.5);
+    free(t);
+    hs_config_free(cfg);
+}
+END_TEST
+
 static Suite *hee_suite(void)
 {
     Suite *s = suite_create("hee");
@@ -424,6 +462,7 @@ static Suite *hee_suite(void)
     tcase_add_test(ts, test_hee_rate_linear_three_layers);
     tcase_add_test(ts, test_hee_interneurons_grad_a);
     tcase_add_test(ts, test_hee_adaptation_momentum);
+    tcase_add_test(ts, test_hee_compare_table);
     suite_add_tcase(s, ts);
     return s;
 }

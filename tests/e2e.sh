@@ -77,6 +77,19 @@ status_is 2 "analyze a LIF run (not binary units) is refused" \
     "$HEE_SNN" analyze "$T/ex-brette-bench4"
 status_is 2 "analyze a missing directory" "$HEE_SNN" analyze "$T/nowhere"
 
+# ---- compare ---------------------------------------------------------------------------------
+status_is 0 "compare the linear-Gaussian example" "$HEE_SNN" compare \
+    "$HS_SRCDIR/examples/hee-linear-gaussian.yaml" --duration '5 s' --sweep m=2 --output "$T/cmp"
+check "compare.tsv has the exact row with zero error" awk -F'\t' '
+    $1 == "exact" { found = 1; if ($3 != 0 || $6 != 0 || $9 != 0) bad = 1 }
+    END { exit bad || !found }' "$T/cmp/compare.tsv"
+check "compare.tsv has every sampler" sh -c "for r in rate rate+adapt sweep langevin \
+    underdamped gibbs; do grep -q \"^\$r	\" '$T/cmp/compare.tsv' || exit 1; done"
+check "compare.txt is written" test -s "$T/cmp/compare.txt"
+status_is 2 "compare without a hee: block" "$HEE_SNN" compare "$bm" --output "$T/cmp2"
+status_is 2 "compare with a bad sweep" "$HEE_SNN" compare \
+    "$HS_SRCDIR/examples/hee-linear-gaussian.yaml" --sweep q=1 --output "$T/cmp3"
+
 # ---- bad input: clear error, exit 2, earlier results untouched -----------------------------
 nbad=0
 for f in "$HS_SRCDIR"/tests/data/bad-*.yaml; do

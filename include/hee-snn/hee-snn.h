@@ -134,6 +134,16 @@ typedef struct hs_run_result {
 HS_API int hs_run_to_dir(const hs_config *cfg, hs_net *net, volatile int *stop,
                          hs_run_result *res, hs_error *err);
 
+/* ---- comparing samplers ------------------------------------------------------------------ */
+
+/* Sample the hee: block of cfg with every sampler that applies (its rate realisation as written
+ * and with adaptation toggled, an optional sweep "KEY=V1,V2,..." over m or tau_eps (ms), and for
+ * linear models the exact answer, plain and underdamped Langevin and Gibbs), each for cfg's
+ * duration; write compare.tsv and compare.txt into cfg's output directory and the readable
+ * table to out (may be NULL).  doc/hee.md explains the columns. */
+HS_API int hs_compare_to_dir(const hs_config *cfg, const char *sweep, FILE *out,
+                             hs_error *err);
+
 /* ---- analysis ---------------------------------------------------------------------------- */
 
 /* Analyse the output directory of a run: for a population of binary units (pop, or the only

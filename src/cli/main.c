@@ -37,6 +37,11 @@ static const char usage_text[] =
     "  analyze OUTDIR [--population NAME] [--points N]\n"
     "      Compare the sampled joint state of a population of binary units with the\n"
     "      exact Boltzmann distribution: KL divergence at successive times, marginals.\n"
+    "  compare NET.yaml [--sweep KEY=V1,V2,...] [--seed N] [--duration T] [--output DIR]\n"
+    "      Sample the file's hee: block several ways (its rate realisation, with and\n"
+    "      without adaptation, a sweep over m or tau_eps in ms, and for linear models the\n"
+    "      exact answer, Langevin, underdamped Langevin and Gibbs); write compare.tsv\n"
+    "      and compare.txt: errors, KL, autocorrelation time, effective samples/s.\n"
     "  --help, --version\n"
     "\n"
     "Options:\n"
@@ -51,6 +56,7 @@ static const char usage_text[] =
     "\n"
     "Example:\n"
     "  hee-snn run examples/boltzmann.yaml && hee-snn analyze out/boltzmann\n"
+    "  hee-snn compare examples/hee-linear-gaussian.yaml --sweep m=0.5,2\n"
     "\n"
     "Documentation: doc/ in the source tree (doc/network-format.md for the YAML keys).\n";
 
@@ -84,7 +90,10 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-enum { OPT_SEED = 256, OPT_DURATION, OPT_OUTPUT, OPT_QUIET, OPT_DESCRIBE, OPT_POP, OPT_POINTS };
+enum {
+    OPT_SEED = 256, OPT_DURATION, OPT_OUTPUT, OPT_QUIET, OPT_DESCRIBE, OPT_POP, OPT_POINTS,
+    OPT_SWEEP
+};
 
 static const struct option long_opts[] = {
     {"seed", required_argument, NULL, OPT_SEED},
@@ -94,6 +103,7 @@ static const struct option long_opts[] = {
     {"describe", no_argument, NULL, OPT_DESCRIBE},
     {"population", required_argument, NULL, OPT_POP},
     {"points", required_argument, NULL, OPT_POINTS},
+    {"sweep", required_argument, NULL, OPT_SWEEP},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -102,6 +112,7 @@ typedef struct opts {
     hs_overrides ov;
     int quiet, describe, points;
     const char *pop;
+    const char *sweep;
     const char *file;
 } opts;
 
@@ -131,6 +142,7 @@ static int parse_opts(int argc, char **argv, const char *cmd, opts *o)
         case OPT_QUIET: o->quiet = 1; break;
         case OPT_DESCRIBE: o->describe = 1; break;
         case OPT_POP: o->pop = optarg; break;
+        case OPT_SWEEP: o->sweep = optarg; break;
         case OPT_POINTS:
             o->points = atoi(optarg);
             if (o->points < 1 || o->points > 60)
@@ -239,6 +251,24 @@ static int cmd_run(int argc, char **argv)
     return 0;
 }
 
+static int cmd_compare(int argc, char **argv)
+{
+    opts o;
+    int rc = parse_opts(argc, argv, "compare", &o);
+    if (rc)
+        return rc;
+    hs_error err = {0};
+    hs_config *cfg;
+    if (hs_config_load(o.file, &o.ov, &cfg, &err))
+        return report_input(&err);
+    rc = hs_compare_to_dir(cfg, o.sweep, o.quiet ? NULL : stdout, &err);
+    if (rc == HS_OK && !o.quiet)
+        printf("\nwritten: %s/compare.tsv, %s/compare.txt\n", hs_config_output(cfg),
+               hs_config_output(cfg));
+    hs_config_free(cfg);
+    return rc ? report(&err) : 0;
+}
+
 static int cmd_analyze(int argc, char **argv)
 {
     opts o;
@@ -254,7 +284,7 @@ static int cmd_analyze(int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        return usage_error("%s", "missing command (run, validate, analyze)");
+        return usage_error("%s", "missing command (run, validate, analyze, compare)");
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         fputs(usage_text, stdout);
@@ -270,5 +300,7 @@ int main(int argc, char **argv)
         return cmd_validate(argc - 1, argv + 1);
     if (!strcmp(cmd, "analyze"))
         return cmd_analyze(argc - 1, argv + 1);
-    return usage_error("unknown command '%s' (run, validate, analyze)", cmd);
+    if (!strcmp(cmd, "compare"))
+        return cmd_compare(argc - 1, argv + 1);
+    return usage_error("unknown command '%s' (run, validate, analyze, compare)", cmd);
 }

@@ -51,6 +51,10 @@ void hs_hee_rt_free(hs_hee_rt *rt)
     free(rt->bu);
     free(rt->tmp);
     free(rt->clamp);
+    if (rt->Pinv)
+        for (int l = 0; l < rt->m.L; l++)
+            free(rt->Pinv[l]);
+    free(rt->Pinv);
     if (rt->rng)
         gsl_rng_free(rt->rng);
     free(rt);
@@ -184,13 +188,20 @@ static inline double ou_step(double y, double F, double s2, double decay, double
 
 int hs_hee_rt_step(hs_hee_rt *rt, double t, struct hs_net *net, hs_error *err)
 {
-    const hs_hee *m = &rt->m;
-    const hs_heecfg *h = rt->cfg;
     if (rt->sink && rt->step % rt->every == 0) {
         int rc = rt->sink(rt->sink_ctx, t, rt);
         if (rc)
             return hs_error_set(err, HS_EIO, NULL, 0, 0, "writing states failed");
     }
+    hs_hee_rt_advance(rt);
+    hs_sched(net, rt->id, (double)rt->step * rt->dt);   /* k dt exactly, no summed drift */
+    return HS_OK;
+}
+
+void hs_hee_rt_advance(hs_hee_rt *rt)
+{
+    const hs_hee *m = &rt->m;
+    const hs_heecfg *h = rt->cfg;
     const size_t N = m->ntotal;
     for (int l = 0; l < m->L; l++) {
         const hs_hee_layer *ly = &m->layer[l];
@@ -201,6 +212,18 @@ int hs_hee_rt_step(hs_hee_rt *rt, double t, struct hs_net *net, hs_error *err)
     }
     for (int l = 0; l < m->L; l++)
         hs_hee_eta(m, l, rt->rx, rt->eta + m->layer[l].off);
+    /* the exact reference replaces rho(eps) by grad A = P^-1 eta (identity layers) */
+    if (rt->exact_grad)
+        for (int l = 0; l < m->L; l++) {
+            const hs_hee_layer *ly = &m->layer[l];
+            const double *Pi = rt->Pinv[l], *eta = rt->eta + ly->off;
+            for (uint32_t i = 0; i < ly->n; i++) {
+                double g = 0;
+                for (uint32_t j = 0; j < ly->n; j++)
+                    g += Pi[(size_t)i * ly->n + j] * eta[j];
+                rt->reps[ly->off + i] = g;
+            }
+        }
     /* bottom-up: bu_l = W_l^T (rho(x_{l-1}) - rho(eps_{l-1})) */
     memset(rt->bu, 0, N * sizeof *rt->bu);
     for (int l = 1; l < m->L; l++) {
@@ -231,8 +254,10 @@ int hs_hee_rt_step(hs_hee_rt *rt, double t, struct hs_net *net, hs_error *err)
                     lat_x += ly->J[(size_t)i * ly->n + j] * rt->rx[ly->off + j];
                     lat_e += ly->J[(size_t)i * ly->n + j] * rt->reps[ly->off + j];
                 }
-            double Fe = hs_rho_d(ly->rho, rt->eps[u]) * (rt->eta[u] + lat_e);
-            rt->eps[u] = ou_step(rt->eps[u], Fe, s2, de, ne, rt->rng);
+            if (!rt->exact_grad) {
+                double Fe = hs_rho_d(ly->rho, rt->eps[u]) * (rt->eta[u] + lat_e);
+                rt->eps[u] = ou_step(rt->eps[u], Fe, s2, de, ne, rt->rng);
+            }
             if (!free_x)
                 continue;
             double x = rt->x[u];
@@ -249,8 +274,38 @@ int hs_hee_rt_step(hs_hee_rt *rt, double t, struct hs_net *net, hs_error *err)
         }
     }
     rt->step++;
-    hs_sched(net, rt->id, (double)rt->step * dt);   /* k dt exactly, no summed drift */
-    return HS_OK;
+}
+
+int hs_hee_rt_use_exact_grad(hs_hee_rt *rt)
+{
+    const hs_hee *m = &rt->m;
+    if (m->L < 1)
+        return -1;
+    for (int l = 0; l < m->L; l++)
+        if (m->layer[l].rho != HS_RHO_IDENTITY)
+            return -1;
+    rt->Pinv = calloc((size_t)m->L, sizeof *rt->Pinv);
+    if (!rt->Pinv)
+        return -1;
+    for (int l = 0; l < m->L; l++) {
+        const hs_hee_layer *ly = &m->layer[l];
+        /* P^-1 as the exact covariance of a one-layer model with eta = 0 */
+        hs_hee_layer one = *ly;
+        one.off = 0;
+        double *zero = calloc(ly->n, sizeof *zero), *mean = malloc(ly->n * sizeof *mean);
+        rt->Pinv[l] = malloc((size_t)ly->n * ly->n * sizeof **rt->Pinv);
+        one.b = zero;
+        double *W[1] = {NULL};
+        hs_hee mm = {.L = 1, .layer = &one, .W = W, .ntotal = ly->n};
+        int bad = !zero || !mean || !rt->Pinv[l] || hs_hee_gauss_exact(&mm, NULL, mean,
+                                                                      rt->Pinv[l]);
+        free(zero);
+        free(mean);
+        if (bad)
+            return -1;
+    }
+    rt->exact_grad = 1;
+    return 0;
 }
 
 void hs_hee_rt_describe(const hs_hee_rt *rt, FILE *f)

@@ -34,6 +34,10 @@ struct hs_hee_rt {
     uint64_t every;           /* record every this many steps */
     hs_hee_sink sink;
     void *sink_ctx;
+    /* reference mode (hee-snn compare): the bottom-up term uses the exact grad A_{l-1} =
+     * P_{l-1}^-1 eta_{l-1} of identity layers instead of the interneurons' sample */
+    int exact_grad;
+    double **Pinv;            /* per layer n_l x n_l, when exact_grad */
 };
 
 /* Build the runtime of cfg->hee: draw weights and biases from the seeded streams
@@ -42,6 +46,10 @@ int hs_hee_rt_create(const hs_config *cfg, uint32_t id, hs_hee_rt **out, hs_erro
 void hs_hee_rt_free(hs_hee_rt *rt);
 /* The update event at time t: record if due, advance by dt, reschedule (hs_sched). */
 int hs_hee_rt_step(hs_hee_rt *rt, double t, struct hs_net *net, hs_error *err);
+/* Switch to the exact-gradient reference dynamics (identity layers only; -1 otherwise). */
+int hs_hee_rt_use_exact_grad(hs_hee_rt *rt);
+/* Advance every membrane from t to t + dt (no recording, no scheduling). */
+void hs_hee_rt_advance(hs_hee_rt *rt);
 /* Print layers, interneurons and couplings (hee-snn validate --describe). */
 void hs_hee_rt_describe(const hs_hee_rt *rt, FILE *f);
 /* Write the states.tsv column header for the recorded units; returns the column count. */

@@ -1,0 +1,642 @@
+/* hee_compare.c -- one HEE model sampled several ways, compared in one table
+ *
+ * Rows (each sampler runs the same energy, the same duration, sampled every `every` ms after a
+ * burn-in of a tenth of the run; Gibbs gives one sample per sweep, the same number of them):
+ *   exact        closed-form Gaussian (linear models): the reference, zero error by definition
+ *   rate         the hee: block as written (interneurons, its adaptation)
+ *   rate+adapt / rate-adapt   the same with adaptation switched on (m 1, tau_c = tau_x) or off
+ *   sweep rows   rate with one key varied (--sweep m=..., tau_eps=...)
+ *   langevin     overdamped Langevin with the exact grad A (no interneurons), same integrator
+ *   underdamped  kinetic Langevin with the exact gradient, friction 1/tau_x (OBABO)
+ *   gibbs        component-wise Gibbs sweeps with the exact Gaussian conditionals
+ * For a model without a closed form, the reference is a rate run four times as long.
+ *
+ * Columns: the largest standardised error of the means (|mean - ref| / ref sd) with its Monte
+ * Carlo error in the same units, the same for variances (relative), their z scores (error over
+ * Monte Carlo error: "agrees within its stated error" is |z| < 5), the Gaussian KL of the fitted
+ * sample moments to the reference, the integrated autocorrelation time (samples, Sokal's window,
+ * mean over units), effective samples per wall second (the slowest unit), and wall time.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_randist.h>
+
+#include "hee/hee_compare.h"
+#include "hee/hee_rt.h"
+#include "util/error.h"
+#include "util/rng.h"
+
+#define NOMEM(err) hs_error_set((err), HS_ENOMEM, NULL, 0, 0, "out of memory")
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Samples of the free units: n x K, row-major. */
+typedef struct samples {
+    size_t n, cap, K;
+    double *y;
+} samples;
+
+static void take(samples *s, const double *x)
+{
+    if (s->n < s->cap)
+        memcpy(s->y + s->n++ * s->K, x, s->K * sizeof *x);
+}
+
+/* ---- statistics ---------------------------------------------------------------------------- */
+
+/* Integrated autocorrelation time of z[0..n-1] (samples), Sokal's automatic window: the
+ * smallest M with M >= 5 tau(M), tau(M) = 1 + 2 sum_{k=1..M} rho(k). */
+static double sokal_tau(const double *z, size_t n)
+{
+    double mean = 0, var = 0;
+    for (size_t k = 0; k < n; k++) mean += z[k];
+    mean /= (double)n;
+    for (size_t k = 0; k < n; k++) var += (z[k] - mean) * (z[k] - mean);
+    var /= (double)n;
+    if (!(var > 0))
+        return 1.0;
+    double tau = 1;
+    for (size_t lag = 1; lag < n / 4; lag++) {
+        double c = 0;
+        for (size_t k = 0; k + lag < n; k++)
+            c += (z[k] - mean) * (z[k + lag] - mean);
+        tau += 2 * c / ((double)n * var);
+        if ((double)lag >= 5 * tau)
+            break;
+    }
+    return tau < 1 ? 1 : tau;
+}
+
+/* KL( N(m1, S1) || N(m0, S0) ); NaN if a covariance is not positive definite. */
+static double gauss_kl(size_t K, const double *m1, const double *S1, const double *m0,
+                       const double *S0)
+{
+    gsl_matrix *L0 = gsl_matrix_alloc(K, K), *L1 = gsl_matrix_alloc(K, K);
+    gsl_vector *d = gsl_vector_alloc(K), *w = gsl_vector_alloc(K);
+    double kl = NAN;
+    if (!L0 || !L1 || !d || !w)
+        goto out;
+    for (size_t i = 0; i < K; i++)
+        for (size_t j = 0; j < K; j++) {
+            gsl_matrix_set(L0, i, j, S0[i * K + j]);
+            gsl_matrix_set(L1, i, j, S1[i * K + j]);
+        }
+    if (gsl_linalg_cholesky_decomp1(L0) || gsl_linalg_cholesky_decomp1(L1))
+        goto out;
+    double logdet0 = 0, logdet1 = 0, tr = 0;
+    for (size_t i = 0; i < K; i++) {
+        logdet0 += 2 * log(gsl_matrix_get(L0, i, i));
+        logdet1 += 2 * log(gsl_matrix_get(L1, i, i));
+    }
+    for (size_t j = 0; j < K; j++) {   /* tr(S0^-1 S1), column by column */
+        for (size_t i = 0; i < K; i++)
+            gsl_vector_set(d, i, S1[i * K + j]);
+        gsl_linalg_cholesky_solve(L0, d, w);
+        tr += gsl_vector_get(w, j);
+    }
+    for (size_t i = 0; i < K; i++)
+        gsl_vector_set(d, i, m0[i] - m1[i]);
+    gsl_linalg_cholesky_solve(L0, d, w);
+    double quad = 0;
+    for (size_t i = 0; i < K; i++)
+        quad += gsl_vector_get(d, i) * gsl_vector_get(w, i);
+    kl = 0.5 * (tr + quad - (double)K + logdet0 - logdet1);
+out:
+    gsl_matrix_free(L0);
+    gsl_matrix_free(L1);
+    gsl_vector_free(d);
+    gsl_vector_free(w);
+    return kl;
+}
+
+static void moments(const samples *s, double *mean, double *cov)
+{
+    size_t K = s->K;
+    memset(mean, 0, K * sizeof *mean);
+    memset(cov, 0, K * K * sizeof *cov);
+    for (size_t k = 0; k < s->n; k++)
+        for (size_t i = 0; i < K; i++)
+            mean[i] += s->y[k * K + i];
+    for (size_t i = 0; i < K; i++)
+        mean[i] /= (double)s->n;
+    for (size_t k = 0; k < s->n; k++)
+        for (size_t i = 0; i < K; i++)
+            for (size_t j = 0; j < K; j++)
+                cov[i * K + j] += (s->y[k * K + i] - mean[i]) * (s->y[k * K + j] - mean[j]);
+    for (size_t i = 0; i < K * K; i++)
+        cov[i] /= (double)s->n;
+}
+
+/* Fill a row's statistics from its samples against the reference moments. */
+static void score(hs_cmp_row *r, const samples *s, const double *rmean, const double *rcov)
+{
+    size_t K = s->K;
+    double *mean = malloc(K * sizeof *mean), *cov = malloc(K * K * sizeof *cov);
+    if (!mean || !cov) {
+        free(mean);
+        free(cov);
+        return;
+    }
+    moments(s, mean, cov);
+    r->nsamples = s->n;
+    double tau_sum = 0, ess_min = INFINITY;
+    r->mean_err = r->mean_mc = r->var_err = r->var_mc = r->mean_z = r->var_z = 0;
+    double *z = malloc(s->n * sizeof *z);
+    if (!z) {
+        free(mean);
+        free(cov);
+        return;
+    }
+    for (size_t i = 0; i < K; i++) {
+        double var = cov[i * K + i], rsd = sqrt(rcov[i * K + i]);
+        /* the error of a mean follows the autocorrelation of x, that of a variance the
+         * autocorrelation of (x - mean)^2, which is longer for oscillating samplers */
+        for (size_t k = 0; k < s->n; k++) z[k] = s->y[k * K + i];
+        double tau = sokal_tau(z, s->n);
+        for (size_t k = 0; k < s->n; k++) z[k] = (z[k] - mean[i]) * (z[k] - mean[i]);
+        double tau2 = sokal_tau(z, s->n);
+        tau_sum += tau;
+        ess_min = fmin(ess_min, (double)s->n / tau);
+        double se_m = sqrt(var * tau / (double)s->n);
+        double se_v = var * sqrt(2 * tau2 / (double)s->n);
+        double em = fabs(mean[i] - rmean[i]), ev = fabs(var - rcov[i * K + i]);
+        r->mean_err = fmax(r->mean_err, em / rsd);
+        r->mean_mc = fmax(r->mean_mc, se_m / rsd);
+        r->var_err = fmax(r->var_err, ev / rcov[i * K + i]);
+        r->var_mc = fmax(r->var_mc, se_v / rcov[i * K + i]);
+        r->mean_z = fmax(r->mean_z, em / se_m);
+        r->var_z = fmax(r->var_z, ev / se_v);
+    }
+    free(z);
+    r->tau_int = tau_sum / (double)K;
+    r->ess_per_s = r->wall > 0 ? ess_min / r->wall : INFINITY;
+    r->kl = gauss_kl(K, mean, cov, rmean, rcov);
+    free(mean);
+    free(cov);
+}
+
+/* ---- samplers ----------------------------------------------------------------------------- */
+
+typedef struct variant {
+    double m, tau_c, tau_eps, dt;
+    int exact_grad;
+} variant;
+
+/* Run the rate network of cfg with the variant's settings for burn + T ms. */
+static int run_rate(const hs_config *cfg, const variant *v, const char *stream, double burn,
+                    double T, samples *s, double *wall, hs_error *err)
+{
+    hs_heecfg h = *cfg->hee;
+    hs_config c = *cfg;
+    h.adapt_m = v->m;
+    h.adapt_tau_c = v->tau_c;
+    h.tau_eps = v->tau_eps;
+    h.dt = v->dt;
+    c.hee = &h;
+    hs_hee_rt *rt;
+    int rc = hs_hee_rt_create(&c, 0, &rt, err);
+    if (rc)
+        return rc;
+    /* every sampler its own stream: rows are independent, their errors honest */
+    gsl_rng_free(rt->rng);
+    if (!(rt->rng = hs_rng_stream(cfg->seed, "compare", stream))) {
+        hs_hee_rt_free(rt);
+        return NOMEM(err);
+    }
+    if (v->exact_grad && hs_hee_rt_use_exact_grad(rt)) {
+        hs_hee_rt_free(rt);
+        return hs_error_set(err, HS_ERUNTIME, NULL, 0, 0, "exact gradient unavailable");
+    }
+    size_t lo = rt->clamp ? rt->m.layer[0].n : 0;
+    uint64_t every = (uint64_t)llround(cfg->hee->every / v->dt);
+    uint64_t nburn = (uint64_t)llround(burn / v->dt), nrun = (uint64_t)llround(T / v->dt);
+    if (every < 1)
+        every = 1;
+    double t0 = now_s();
+    for (uint64_t k = 0; k < nburn + nrun; k++) {
+        if (k >= nburn && (k - nburn) % every == 0)
+            take(s, rt->x + lo);
+        hs_hee_rt_advance(rt);
+    }
+    *wall = now_s() - t0;
+    hs_hee_rt_free(rt);
+    return HS_OK;
+}
+
+/* Exact energy gradient of the free units of an identity model, through the rate runtime's
+ * exact-gradient drift: g = x/sigma^2 - F. */
+static void energy_grad(hs_hee_rt *rt, size_t lo, double *g)
+{
+    const hs_hee *m = &rt->m;
+    for (size_t u = 0; u < m->ntotal; u++)
+        rt->rx[u] = rt->x[u];
+    for (int l = 0; l < m->L; l++)
+        hs_hee_eta(m, l, rt->rx, rt->eta + m->layer[l].off);
+    memset(rt->bu, 0, m->ntotal * sizeof *rt->bu);
+    for (int l = 1; l < m->L; l++) {
+        const hs_hee_layer *lo_ = &m->layer[l - 1], *ly = &m->layer[l];
+        const double *Pi = rt->Pinv[l - 1], *eta = rt->eta + lo_->off;
+        for (uint32_t k = 0; k < lo_->n; k++) {
+            double gA = 0;
+            for (uint32_t j = 0; j < lo_->n; j++)
+                gA += Pi[(size_t)k * lo_->n + j] * eta[j];
+            double d = rt->x[lo_->off + k] - gA;
+            for (uint32_t i = 0; i < ly->n; i++)
+                rt->bu[ly->off + i] += m->W[l][(size_t)k * ly->n + i] * d;
+        }
+    }
+    for (int l = 0; l < m->L; l++) {
+        const hs_hee_layer *ly = &m->layer[l];
+        for (uint32_t i = 0; i < ly->n; i++) {
+            size_t u = ly->off + i;
+            if (u < lo)
+                continue;
+            double lat = 0;
+            if (ly->J)
+                for (uint32_t j = 0; j < ly->n; j++)
+                    lat += ly->J[(size_t)i * ly->n + j] * rt->x[ly->off + j];
+            g[u - lo] = rt->x[u] / (ly->sigma * ly->sigma) - (rt->eta[u] + lat + rt->bu[u]);
+        }
+    }
+}
+
+/* Kinetic Langevin in units of tau_x, friction gamma = 1, OBABO splitting with step dt. */
+static int run_underdamped(const hs_config *cfg, double burn, double T, samples *s,
+                           double *wall, hs_error *err)
+{
+    hs_hee_rt *rt;
+    int rc = hs_hee_rt_create(cfg, 0, &rt, err);
+    if (rc)
+        return rc;
+    gsl_rng_free(rt->rng);
+    if (!(rt->rng = hs_rng_stream(cfg->seed, "compare", "underdamped"))) {
+        hs_hee_rt_free(rt);
+        return NOMEM(err);
+    }
+    if (hs_hee_rt_use_exact_grad(rt)) {
+        hs_hee_rt_free(rt);
+        return hs_error_set(err, HS_ERUNTIME, NULL, 0, 0, "exact gradient unavailable");
+    }
+    size_t lo = rt->clamp ? rt->m.layer[0].n : 0, K = rt->m.ntotal - lo;
+    double *v = calloc(K, sizeof *v), *g = malloc(K * sizeof *g);
+    if (!v || !g) {
+        free(v);
+        free(g);
+        hs_hee_rt_free(rt);
+        return NOMEM(err);
+    }
+    const double dt = cfg->hee->dt, h = dt / cfg->hee->tau_x, gamma = 1.0;
+    const double a = exp(-gamma * h / 2), b = sqrt(1 - a * a);
+    uint64_t every = (uint64_t)llround(cfg->hee->every / dt);
+    uint64_t nburn = (uint64_t)llround(burn / dt), nrun = (uint64_t)llround(T / dt);
+    if (every < 1)
+        every = 1;
+    double t0 = now_s();
+    energy_grad(rt, lo, g);
+    for (uint64_t k = 0; k < nburn + nrun; k++) {
+        if (k >= nburn && (k - nburn) % every == 0)
+            take(s, rt->x + lo);
+        for (size_t i = 0; i < K; i++) {
+            v[i] = a * v[i] + b * gsl_ran_gaussian_ziggurat(rt->rng, 1.0);
+            v[i] -= 0.5 * h * g[i];
+            rt->x[lo + i] += h * v[i];
+        }
+        energy_grad(rt, lo, g);
+        for (size_t i = 0; i < K; i++) {
+            v[i] -= 0.5 * h * g[i];
+            v[i] = a * v[i] + b * gsl_ran_gaussian_ziggurat(rt->rng, 1.0);
+        }
+    }
+    *wall = now_s() - t0;
+    free(v);
+    free(g);
+    hs_hee_rt_free(rt);
+    return HS_OK;
+}
+
+/* Gibbs sweeps with the exact conditionals of the Gaussian target (mean mu, covariance C):
+ * x_i | x_-i ~ N(mu_i - sum_{j != i} Q_ij (x_j - mu_j) / Q_ii, 1 / Q_ii), Q = C^-1. */
+static int run_gibbs(const hs_config *cfg, size_t K, const double *mu, const double *C,
+                     size_t nburn, size_t n, samples *s, double *wall, hs_error *err)
+{
+    gsl_matrix *Q = gsl_matrix_alloc(K, K);
+    double *x = calloc(K, sizeof *x);
+    gsl_rng *r = hs_rng_stream(cfg->seed, "compare", "gibbs");
+    int rc = HS_OK;
+    if (!Q || !x || !r) {
+        rc = NOMEM(err);
+        goto out;
+    }
+    for (size_t i = 0; i < K; i++)
+        for (size_t j = 0; j < K; j++)
+            gsl_matrix_set(Q, i, j, C[i * K + j]);
+    if (gsl_linalg_cholesky_decomp1(Q) || gsl_linalg_cholesky_invert(Q)) {
+        rc = hs_error_set(err, HS_ERUNTIME, NULL, 0, 0, "covariance not positive definite");
+        goto out;
+    }
+    double t0 = now_s();
+    for (size_t k = 0; k < nburn + n; k++) {
+        for (size_t i = 0; i < K; i++) {
+            double qii = gsl_matrix_get(Q, i, i), acc = 0;
+            for (size_t j = 0; j < K; j++)
+                if (j != i)
+                    acc += gsl_matrix_get(Q, i, j) * (x[j] - mu[j]);
+            x[i] = mu[i] - acc / qii + gsl_ran_gaussian_ziggurat(r, 1.0) / sqrt(qii);
+        }
+        if (k >= nburn)
+            take(s, x);
+    }
+    *wall = now_s() - t0;
+out:
+    gsl_matrix_free(Q);
+    free(x);
+    if (r)
+        gsl_rng_free(r);
+    return rc;
+}
+
+/* ---- the table ---------------------------------------------------------------------------- */
+
+static int add_row(hs_cmp_table *t, const char *name, const char *detail)
+{
+    if (t->nrows == HS_CMP_MAX_ROWS)
+        return -1;
+    hs_cmp_row *r = &t->rows[t->nrows++];
+    memset(r, 0, sizeof *r);
+    snprintf(r->name, sizeof r->name, "%s", name);
+    snprintf(r->detail, sizeof r->detail, "%s", detail);
+    r->ess_per_spike = NAN;
+    return 0;
+}
+
+int hs_hee_compare(const hs_config *cfg, const hs_cmp_opts *o, hs_cmp_table *t,
+                   hs_error *err)
+{
+    memset(t, 0, sizeof *t);
+    const hs_heecfg *h = cfg->hee;
+    if (!h)
+        return hs_error_set(err, HS_ECONFIG, cfg->path, 0, 0,
+                            "'compare' needs a 'hee:' block in the network file");
+    hs_hee_rt *probe;
+    int rc = hs_hee_rt_create(cfg, 0, &probe, err);
+    if (rc)
+        return rc;
+    size_t lo = probe->clamp ? probe->m.layer[0].n : 0, K = probe->m.ntotal - lo;
+    int linear = 1;
+    for (int l = 0; l < probe->m.L; l++)
+        linear &= probe->m.layer[l].rho == HS_RHO_IDENTITY;
+    double *rmean = malloc(K * sizeof *rmean), *rcov = malloc(K * K * sizeof *rcov);
+    if (!rmean || !rcov) {
+        rc = NOMEM(err);
+        goto out;
+    }
+    double T = cfg->duration, burn = 0.1 * T;
+    size_t cap = (size_t)(T / h->every) + 2;
+    if ((double)cap * (double)K > 5e8) {
+        rc = hs_error_set(err, HS_ECONFIG, cfg->path, 0, 0,
+                          "compare would keep %.0f samples; shorten the run or record less "
+                          "often ('every')", (double)cap * K);
+        goto out;
+    }
+    samples s = {.cap = cap, .K = K, .y = malloc(cap * K * sizeof(double))};
+    if (!s.y) {
+        rc = NOMEM(err);
+        goto out;
+    }
+    t->K = K;
+    t->T = T;
+    t->every = h->every;
+    snprintf(t->reference, sizeof t->reference, "%s",
+             linear ? "exact (closed-form Gaussian)" : "rate, 4x longer run");
+    if (linear) {
+        if (hs_hee_gauss_exact(&probe->m, probe->clamp, rmean, rcov)) {
+            rc = hs_error_set(err, HS_ECONFIG, cfg->path, h->line, h->col,
+                              "the model is not normalisable (a layer's precision I/sigma^2 - "
+                              "J is not positive definite)");
+            goto out_s;
+        }
+        add_row(t, "exact", "closed-form Gaussian");
+        t->rows[0].nsamples = 0;
+        t->rows[0].tau_int = NAN;
+        t->rows[0].ess_per_s = NAN;
+    } else {
+        variant v = {h->adapt_m, h->adapt_tau_c, h->tau_eps, h->dt, 0};
+        double wall;
+        samples ref = {.cap = 4 * cap, .K = K, .y = malloc(4 * cap * K * sizeof(double))};
+        if (!ref.y) {
+            rc = NOMEM(err);
+            goto out_s;
+        }
+        rc = run_rate(cfg, &v, "reference", burn, 4 * T, &ref, &wall, err);
+        if (rc == HS_OK)
+            moments(&ref, rmean, rcov);
+        free(ref.y);
+        if (rc)
+            goto out_s;
+    }
+    /* the rate realisation as written, and with adaptation toggled */
+    variant asis = {h->adapt_m, h->adapt_tau_c, h->tau_eps, h->dt, 0};
+    variant toggled = asis;
+    toggled.m = h->adapt_m > 0 ? 0.0 : 1.0;
+    toggled.tau_c = h->adapt_m > 0 ? h->adapt_tau_c : h->tau_x;
+    struct {
+        const char *name;
+        variant v;
+        char detail[96];
+    } runs[2 + HS_CMP_MAX_SWEEP];
+    int nruns = 0;
+    runs[nruns].name = "rate";
+    runs[nruns].v = asis;
+    snprintf(runs[nruns++].detail, 96, "as written: tau_eps %g ms, m %g", h->tau_eps,
+             h->adapt_m);
+    runs[nruns].name = h->adapt_m > 0 ? "rate-adapt" : "rate+adapt";
+    runs[nruns].v = toggled;
+    snprintf(runs[nruns++].detail, 96, "adaptation m %g, tau_c %g ms", toggled.m, toggled.tau_c);
+    for (int k = 0; k < o->nsweep; k++) {
+        variant v = asis;
+        if (!strcmp(o->sweep_key, "m")) {
+            v.m = o->sweep[k];
+            if (v.m > 0 && !(h->adapt_m > 0))
+                v.tau_c = h->tau_x;
+        } else if (!strcmp(o->sweep_key, "tau_eps")) {
+            v.tau_eps = o->sweep[k];
+            v.dt = fmin(h->dt, v.tau_eps / 20);
+        } else {
+            rc = hs_error_set(err, HS_ECONFIG, "--sweep", 0, 0,
+                              "unknown sweep key '%s' (known: m, tau_eps)", o->sweep_key);
+            goto out_s;
+        }
+        runs[nruns].name = "sweep";
+        runs[nruns].v = v;
+        snprintf(runs[nruns++].detail, 96, "%s = %g", o->sweep_key, o->sweep[k]);
+    }
+    for (int k = 0; k < nruns; k++) {
+        add_row(t, runs[k].name, runs[k].detail);
+        s.n = 0;
+        hs_cmp_row *r = &t->rows[t->nrows - 1];
+        char stream[32];
+        snprintf(stream, sizeof stream, "row:%d", t->nrows);
+        if ((rc = run_rate(cfg, &runs[k].v, stream, burn, T, &s, &r->wall, err)))
+            goto out_s;
+        score(r, &s, rmean, rcov);
+    }
+    if (linear) {
+        variant ex = asis;
+        ex.m = 0;
+        ex.exact_grad = 1;
+        add_row(t, "langevin", "overdamped, exact grad A, no interneurons");
+        s.n = 0;
+        hs_cmp_row *r = &t->rows[t->nrows - 1];
+        if ((rc = run_rate(cfg, &ex, "langevin", burn, T, &s, &r->wall, err)))
+            goto out_s;
+        score(r, &s, rmean, rcov);
+        add_row(t, "underdamped", "kinetic Langevin, exact gradient, friction 1/tau_x");
+        s.n = 0;
+        r = &t->rows[t->nrows - 1];
+        if ((rc = run_underdamped(cfg, burn, T, &s, &r->wall, err)))
+            goto out_s;
+        score(r, &s, rmean, rcov);
+        add_row(t, "gibbs", "exact Gaussian conditionals, one sample per sweep");
+        s.n = 0;
+        r = &t->rows[t->nrows - 1];
+        if ((rc = run_gibbs(cfg, K, rmean, rcov, cap / 10, cap - 2, &s, &r->wall, err)))
+            goto out_s;
+        score(r, &s, rmean, rcov);
+    }
+out_s:
+    free(s.y);
+out:
+    free(rmean);
+    free(rcov);
+    hs_hee_rt_free(probe);
+    return rc;
+}
+
+static void put(FILE *f, double v, const char *fmt)
+{
+    if (isnan(v))
+        fputs("-", f);
+    else
+        fprintf(f, fmt, v);
+}
+
+void hs_hee_compare_tsv(const hs_cmp_table *t, FILE *f)
+{
+    fprintf(f, "# reference: %s\n# units: %zu free\n# duration_ms: %.17g\n# every_ms: %.17g\n",
+            t->reference, t->K, t->T, t->every);
+    fputs("sampler\tdetail\tmean_err\tmean_mc\tmean_z\tvar_err\tvar_mc\tvar_z\tkl\ttau_int\t"
+          "ess_per_s\tess_per_spike\twall_s\tsamples\n", f);
+    for (int k = 0; k < t->nrows; k++) {
+        const hs_cmp_row *r = &t->rows[k];
+        fprintf(f, "%s\t%s\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t", r->name, r->detail,
+                r->mean_err, r->mean_mc, r->mean_z, r->var_err, r->var_mc, r->var_z, r->kl);
+        put(f, r->tau_int, "%.6g");
+        fputc('\t', f);
+        put(f, r->ess_per_s, "%.6g");
+        fputc('\t', f);
+        put(f, r->ess_per_spike, "%.6g");
+        fprintf(f, "\t%.6g\t%zu\n", r->wall, r->nsamples);
+    }
+}
+
+void hs_hee_compare_text(const hs_cmp_table *t, FILE *f)
+{
+    fprintf(f, "reference: %s; %zu free units; %g ms per sampler, sampled every %g ms after a "
+               "%g ms burn-in\n\n", t->reference, t->K, t->T, t->every, 0.1 * t->T);
+    fprintf(f, "%-12s %16s %16s %10s %9s %11s %8s  %s\n", "sampler", "mean err (sd)",
+            "var err (rel)", "KL", "tau_int", "ESS/s", "wall s", "detail");
+    for (int k = 0; k < t->nrows; k++) {
+        const hs_cmp_row *r = &t->rows[k];
+        char me[40], ve[40], tau[20], ess[20];
+        snprintf(me, sizeof me, "%.3f+-%.3f", r->mean_err, r->mean_mc);
+        snprintf(ve, sizeof ve, "%.3f+-%.3f", r->var_err, r->var_mc);
+        snprintf(tau, sizeof tau, isnan(r->tau_int) ? "-" : "%.1f", r->tau_int);
+        snprintf(ess, sizeof ess, isnan(r->ess_per_s) ? "-" : "%.3g", r->ess_per_s);
+        fprintf(f, "%-12s %16s %16s %10.2e %9s %11s %8.3f  %s\n", r->name, me, ve, r->kl, tau,
+                ess, r->wall, r->detail);
+    }
+    fputs("\nmean err: largest |mean - reference| over units, in reference standard deviations, "
+          "+- its Monte Carlo error;\nvar err: largest relative variance error; tau_int: "
+          "integrated autocorrelation time in samples;\nESS/s: effective samples per wall "
+          "second of the slowest unit.\n", f);
+}
+
+/* ---- the command ----------------------------------------------------------------------------- */
+
+#include "record/output.h"
+
+static int parse_sweep(const char *spec, hs_cmp_opts *o, hs_error *err)
+{
+    memset(o, 0, sizeof *o);
+    if (!spec)
+        return HS_OK;
+    const char *eq = strchr(spec, '=');
+    if (!eq || eq == spec || (size_t)(eq - spec) >= sizeof o->sweep_key)
+        return hs_error_set(err, HS_ECONFIG, "--sweep", 0, 0,
+                            "expected KEY=V1,V2,... (keys: m, tau_eps in ms), got '%s'", spec);
+    memcpy(o->sweep_key, spec, (size_t)(eq - spec));
+    const char *p = eq + 1;
+    while (*p) {
+        char *end;
+        double v = strtod(p, &end);
+        if (end == p || !isfinite(v) || v < 0 || (*end && *end != ','))
+            return hs_error_set(err, HS_ECONFIG, "--sweep", 0, 0,
+                                "'%s': values must be numbers >= 0 separated by commas", spec);
+        if (!strcmp(o->sweep_key, "tau_eps") && !(v > 0))
+            return hs_error_set(err, HS_ECONFIG, "--sweep", 0, 0, "tau_eps must be > 0");
+        if (o->nsweep == HS_CMP_MAX_SWEEP)
+            return hs_error_set(err, HS_ECONFIG, "--sweep", 0, 0, "at most %d values",
+                                HS_CMP_MAX_SWEEP);
+        o->sweep[o->nsweep++] = v;
+        p = *end ? end + 1 : end;
+    }
+    if (strcmp(o->sweep_key, "m") && strcmp(o->sweep_key, "tau_eps"))
+        return hs_error_set(err, HS_ECONFIG, "--sweep", 0, 0,
+                            "unknown sweep key '%s' (known: m, tau_eps)", o->sweep_key);
+    return HS_OK;
+}
+
+int hs_compare_to_dir(const hs_config *cfg, const char *sweep, FILE *out, hs_error *err)
+{
+    hs_cmp_opts o;
+    int rc = parse_sweep(sweep, &o, err);
+    if (rc)
+        return rc;
+    hs_cmp_table *t = malloc(sizeof *t);
+    if (!t)
+        return NOMEM(err);
+    rc = hs_hee_compare(cfg, &o, t, err);
+    if (rc) {
+        free(t);
+        return rc;
+    }
+    hs_out dir;
+    if ((rc = hs_out_open(&dir, cfg->output, err))) {
+        free(t);
+        return rc;
+    }
+    FILE *ft = hs_out_file(&dir, "compare.tsv", err);
+    FILE *fx = ft ? hs_out_file(&dir, "compare.txt", err) : NULL;
+    if (!ft || !fx) {
+        hs_out_abort(&dir);
+        free(t);
+        return err->code;
+    }
+    fprintf(ft, "# hee-snn %s compare\n# seed: %llu\n# network: %s\n", hs_version(),
+            (unsigned long long)cfg->seed, cfg->name);
+    hs_hee_compare_tsv(t, ft);
+    hs_hee_compare_text(t, fx);
+    if (out)
+        hs_hee_compare_text(t, out);
+    free(t);
+    return hs_out_commit(&dir, err);
+}
