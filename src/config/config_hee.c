@@ -301,8 +301,6 @@ int hs_cfg_read_hee(hs_cfgctx *c, const hs_ynode *n)
                              h->layers[0].name, k->str);
         if ((rc = hs_cfg_read_valspec(c, v, "clamp", HS_DIM_NONE, 0, &h->clamp)))
             return rc;
-        if (h->clamp.kind != HS_VAL_VECTOR && h->clamp.kind != HS_VAL_SCALAR)
-            return hs_cfg_at(c, v, "'clamp' takes a value or one value per unit");
         if (h->clamp.kind == HS_VAL_VECTOR && h->clamp.rows != h->layers[0].size)
             return hs_cfg_at(c, v, "'clamp' has %zu values for the %u units of '%s'",
                              h->clamp.rows, h->layers[0].size, h->layers[0].name);
