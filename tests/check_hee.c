@@ -19,6 +19,10 @@
 #include "stats.h"
 #include "testutil.h"
 
+#ifndef HS_SRCDIR
+#define HS_SRCDIR "."
+#endif
+
 #define NB 20
 
 /* ---- exact references ------------------------------------------------------------------ */
@@ -430,19 +434,57 @@ START_TEST(test_hee_compare_table)
     ck_assert_ptr_nonnull(t);
     ck_assert_int_eq(hs_hee_compare(cfg, &o, t, &err), HS_OK);
     hs_hee_compare_text(t, stdout);
-    ck_assert_int_eq(t->nrows, 7);   /* exact, rate, rate+adapt, sweep, langevin, underdamped, gibbs */
+    /* exact, rate, rate+adapt, spike, sweep, langevin, underdamped, gibbs */
+    ck_assert_int_eq(t->nrows, 8);
     ck_assert_str_eq(t->rows[0].name, "exact");
     ck_assert(t->rows[0].mean_err == 0 && t->rows[0].var_err == 0 && t->rows[0].kl == 0);
+    ck_assert_str_eq(t->rows[3].name, "spike");   /* its documented bias: the next test */
+    ck_assert(t->rows[3].ess_per_spike > 0);
     for (int k = 1; k < t->nrows; k++) {
         const hs_cmp_row *r = &t->rows[k];
+        if (k == 3)
+            continue;
         ck_assert_msg(r->mean_z < 5 && r->var_z < 5, "%s (%s): mean z %.2f, var z %.2f",
                       r->name, r->detail, r->mean_z, r->var_z);
         ck_assert_uint_gt(r->nsamples, 30000);
     }
     ck_assert_str_eq(t->rows[2].name, "rate+adapt");
     ck_assert(t->rows[2].tau_int < 0.8 * t->rows[1].tau_int);
-    ck_assert_str_eq(t->rows[6].name, "gibbs");
-    ck_assert(t->rows[6].tau_int < 1.5);
+    ck_assert_str_eq(t->rows[7].name, "gibbs");
+    ck_assert(t->rows[7].tau_int < 1.5);
+    free(t);
+    hs_config_free(cfg);
+}
+END_TEST
+
+/* The spike realisation on examples/hee-linear-gaussian.yaml.  With the defaults (100 neurons
+ * per unit, 100 Hz + 30 Hz per unit of x, tau_syn 1 ms) every posterior mean is within 0.1
+ * posterior sd of the exact one (measured 0.02 +- 0.01 over 100 s; the bound leaves room for
+ * 5 Monte Carlo errors).  Spike-count noise inflates the variances; the inflation must shrink
+ * as neurons per unit grow (measured 1 -> 10 -> 100 neurons: about 7.9, 0.9, 0.2), each step by
+ * far more than the Monte Carlo errors of the two rows. */
+START_TEST(test_hee_spike_realisation)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/examples/hee-linear-gaussian.yaml", HS_SRCDIR);
+    hs_config *cfg;
+    hs_error err = {0};
+    hs_overrides ov = {.duration = "60 s"};
+    ck_assert_int_eq(hs_config_load(path, &ov, &cfg, &err), HS_OK);
+    hs_cmp_opts o = {.sweep_key = "neurons_per_unit", .sweep = {1, 10}, .nsweep = 2};
+    hs_cmp_table *t = malloc(sizeof *t);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_int_eq(hs_hee_compare(cfg, &o, t, &err), HS_OK);
+    hs_hee_compare_text(t, stdout);
+    const hs_cmp_row *p100 = &t->rows[3], *p1 = &t->rows[4], *p10 = &t->rows[5];
+    ck_assert_str_eq(p100->name, "spike");
+    ck_assert_msg(p100->mean_err < 0.1, "defaults: means off by %.3f sd", p100->mean_err);
+    ck_assert(p100->mean_mc < 0.02);
+    ck_assert_msg(p1->var_err > p10->var_err + 5 * (p1->var_mc + p10->var_mc) &&
+                      p10->var_err > p100->var_err + 5 * (p10->var_mc + p100->var_mc),
+                  "variance bias does not shrink with neurons per unit: %.3f, %.3f, %.3f",
+                  p1->var_err, p10->var_err, p100->var_err);
+    ck_assert(p100->var_err < 0.35);
     free(t);
     hs_config_free(cfg);
 }
@@ -463,6 +505,7 @@ static Suite *hee_suite(void)
     tcase_add_test(ts, test_hee_interneurons_grad_a);
     tcase_add_test(ts, test_hee_adaptation_momentum);
     tcase_add_test(ts, test_hee_compare_table);
+    tcase_add_test(ts, test_hee_spike_realisation);
     suite_add_tcase(s, ts);
     return s;
 }

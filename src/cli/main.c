@@ -38,10 +38,11 @@ static const char usage_text[] =
     "      Compare the sampled joint state of a population of binary units with the\n"
     "      exact Boltzmann distribution: KL divergence at successive times, marginals.\n"
     "  compare NET.yaml [--sweep KEY=V1,V2,...] [--seed N] [--duration T] [--output DIR]\n"
-    "      Sample the file's hee: block several ways (its rate realisation, with and\n"
-    "      without adaptation, a sweep over m or tau_eps in ms, and for linear models the\n"
-    "      exact answer, Langevin, underdamped Langevin and Gibbs); write compare.tsv\n"
-    "      and compare.txt: errors, KL, autocorrelation time, effective samples/s.\n"
+    "      Sample the file's hee: block several ways (rate realisation with and without\n"
+    "      adaptation, spike realisation, a sweep over m, tau_eps, neurons_per_unit,\n"
+    "      tau_syn or rate_per_unit, and for linear models the exact answer, Langevin,\n"
+    "      underdamped Langevin and Gibbs); write compare.tsv and compare.txt: errors,\n"
+    "      KL, autocorrelation time, effective samples per second and per spike.\n"
     "  --help, --version\n"
     "\n"
     "Options:\n"
@@ -234,7 +235,7 @@ static int cmd_run(int argc, char **argv)
             printf("synaptic events: %" PRIu64 " (%.3g per wall second)\n",
                    hs_net_syn_events(net), wall > 0 ? hs_net_syn_events(net) / wall : 0.0);
         if (hs_net_hee_units(net))
-            printf("hee rate network: %zu units, %" PRIu64 " update steps (%.3g unit updates "
+            printf("hee network: %zu units, %" PRIu64 " update steps (%.3g unit updates "
                    "per wall second)\n", hs_net_hee_units(net), hs_net_hee_steps(net),
                    wall > 0 ? 2.0 * hs_net_hee_units(net) * hs_net_hee_steps(net) / wall : 0.0);
         printf("wall time: %.3f s, real-time factor: %.3g (simulated/wall)\n", wall,

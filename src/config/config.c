@@ -602,14 +602,20 @@ static int read_projection(hs_cfgctx *c, const hs_ynode *n, hs_projcfg *pr)
 static int read_pop_list(hs_cfgctx *c, const hs_ynode *n, const char *what, int *flags)
 {
     int rc, idx;
+    int spikes = !strcmp(what, "spikes");   /* spikes may also name hee: populations */
     if (n->kind == HS_Y_SCALAR && !strcmp(n->str, "all")) {
         for (int i = 0; i < c->cfg->npops; i++)
             flags[i] = 1;
+        if (spikes)
+            hs_cfg_hee_spikes(c, NULL, 1);
         return HS_OK;
     }
     if (n->kind != HS_Y_SEQ)
         return hs_cfg_at(c, n, "'%s' must be a list of population names or 'all'", what);
     for (size_t i = 0; i < n->n; i++) {
+        if (spikes && n->items[i]->kind == HS_Y_SCALAR &&
+            hs_cfg_hee_spikes(c, n->items[i]->str, 0))
+            continue;
         if ((rc = find_pop(c, n->items[i], what, &idx)))
             return rc;
         flags[idx] = 1;

@@ -82,8 +82,14 @@ typedef struct hs_heecfg {
     hs_valspec clamp;                   /* layer 0's data when clamped */
     double adapt_m, adapt_tau_c;        /* adaptation; m = 0: none */
     hs_hee_init init;
-    /* recording: states.tsv */
+    /* spike realisation: P neurons per unit firing at r = baseline + rate_per_unit rho(x),
+     * clipped to [0, r_max]; read out by traces of time constant tau_syn */
+    uint32_t P;
+    double r0, r1, rmax;                /* Hz */
+    double tau_syn;                     /* ms */
+    /* recording: states.tsv, and spikes of the spike realisation's populations */
     int *record_x, *record_eps;         /* per layer flags */
+    int *spikes_x, *spikes_eps;         /* per layer flags */
     double every;                       /* ms */
 } hs_heecfg;
 

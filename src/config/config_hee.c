@@ -167,6 +167,75 @@ static int read_layer_matrices(hs_cfgctx *c, const hs_ynode *n, const char *what
     return HS_OK;
 }
 
+int hs_cfg_hee_spikes(hs_cfgctx *c, const char *name, int all)
+{
+    hs_heecfg *h = c->cfg->hee;
+    if (!h || h->realisation != HS_HEE_SPIKE)
+        return 0;
+    for (int l = 0; l < h->nlayers; l++) {
+        if (all) {
+            h->spikes_x[l] = h->spikes_eps[l] = 1;
+            continue;
+        }
+        const char *ln = h->layers[l].name;
+        size_t len = strlen(ln);
+        if (!strcmp(name, ln)) {
+            h->spikes_x[l] = 1;
+            return 1;
+        }
+        if (!strncmp(name, ln, len) && !strcmp(name + len, "_eps")) {
+            h->spikes_eps[l] = 1;
+            return 1;
+        }
+    }
+    return all;
+}
+
+static int read_spike_params(hs_cfgctx *c, const hs_ynode *n, hs_heecfg *h)
+{
+    static const char *const keys[] = {"neurons_per_unit", "r_max", "rate_per_unit",
+                                       "baseline", "tau_syn", NULL};
+    int rc;
+    h->P = 100;
+    h->r0 = 100;
+    h->r1 = 30;
+    h->rmax = 1000;
+    h->tau_syn = 1.0;
+    if (!n)
+        return HS_OK;
+    if ((rc = hs_cfg_want_kind(c, n, HS_Y_MAP, "spike")) ||
+        (rc = hs_cfg_check_keys(c, n, keys, "'spike'")))
+        return rc;
+    const hs_ynode *k;
+    if ((k = hs_ymap_get(n, "neurons_per_unit"))) {
+        uint64_t P;
+        if ((rc = hs_cfg_read_uint(c, k, "neurons_per_unit", 100000, &P)))
+            return rc;
+        if (P < 1)
+            return hs_cfg_at(c, k, "'neurons_per_unit' must be at least 1");
+        h->P = (uint32_t)P;
+    }
+    struct {
+        const char *key;
+        double *v;
+        int positive;
+    } rates[] = {{"r_max", &h->rmax, 1}, {"rate_per_unit", &h->r1, 1}, {"baseline", &h->r0, 0}};
+    for (int i = 0; i < 3; i++)
+        if ((k = hs_ymap_get(n, rates[i].key))) {
+            if ((rc = hs_cfg_read_quantity(c, k, rates[i].key, HS_DIM_RATE, rates[i].v)))
+                return rc;
+            if (rates[i].positive ? !(*rates[i].v > 0) : *rates[i].v < 0)
+                return hs_cfg_at(c, k, "'%s' must be %s, got %s", rates[i].key,
+                                 rates[i].positive ? "positive" : "at least 0", k->str);
+        }
+    if ((rc = read_time_pos(c, n, "tau_syn", 1.0, &h->tau_syn)))
+        return rc;
+    if (h->r0 >= h->rmax)
+        return hs_cfg_at(c, n, "'baseline' (%g Hz) must be below 'r_max' (%g Hz)", h->r0,
+                         h->rmax);
+    return HS_OK;
+}
+
 static int read_states(hs_cfgctx *c, const hs_ynode *n)
 {
     hs_heecfg *h = c->cfg->hee;
@@ -207,7 +276,7 @@ int hs_cfg_read_hee(hs_cfgctx *c, const hs_ynode *n)
 {
     static const char *const keys[] = {"realisation", "tau_x",  "tau_eps", "dt",
                                        "layers",      "weights", "lateral", "clamp",
-                                       "adaptation",  "init",    NULL};
+                                       "adaptation",  "init",    "spike",   NULL};
     int rc;
     if ((rc = hs_cfg_want_kind(c, n, HS_Y_MAP, "hee")) ||
         (rc = hs_cfg_check_keys(c, n, keys, "'hee'")))
@@ -226,7 +295,7 @@ int hs_cfg_read_hee(hs_cfgctx *c, const hs_ynode *n)
         if (!strcmp(rn->str, "rate"))
             h->realisation = HS_HEE_RATE;
         else if (!strcmp(rn->str, "spike"))
-            return hs_cfg_at(c, rn, "realisation 'spike' is not implemented yet (use 'rate')");
+            h->realisation = HS_HEE_SPIKE;
         else
             return hs_cfg_at(c, rn, "unknown realisation '%s' (known: rate, spike)", rn->str);
     }
@@ -253,7 +322,10 @@ int hs_cfg_read_hee(hs_cfgctx *c, const hs_ynode *n)
     h->lateral = calloc(ln->n, sizeof *h->lateral);
     h->record_x = calloc(ln->n, sizeof *h->record_x);
     h->record_eps = calloc(ln->n, sizeof *h->record_eps);
-    if (!h->layers || !h->weights || !h->lateral || !h->record_x || !h->record_eps)
+    h->spikes_x = calloc(ln->n, sizeof *h->spikes_x);
+    h->spikes_eps = calloc(ln->n, sizeof *h->spikes_eps);
+    if (!h->layers || !h->weights || !h->lateral || !h->record_x || !h->record_eps ||
+        !h->spikes_x || !h->spikes_eps)
         return NOMEM(c);
     double units = 0;
     for (size_t i = 0; i < ln->n; i++) {
@@ -339,6 +411,14 @@ int hs_cfg_read_hee(hs_cfgctx *c, const hs_ynode *n)
             return hs_cfg_at(c, in, "'init: feedforward' starts from clamped data; add "
                              "'clamp'");
     }
+    const hs_ynode *spn = hs_ymap_get(n, "spike");
+    if (spn && h->realisation != HS_HEE_SPIKE)
+        return hs_cfg_at(c, spn, "'spike' parameters need 'realisation: spike'");
+    if ((rc = read_spike_params(c, spn, h)))
+        return rc;
+    if (h->realisation == HS_HEE_SPIKE && h->adapt_m > 0)
+        return hs_cfg_at(c, an, "adaptation in the spike realisation is not implemented yet "
+                         "(it is in 'realisation: rate')");
     h->every = 1.0;
     return HS_OK;
 }
@@ -391,5 +471,7 @@ void hs_heecfg_free(hs_heecfg *h)
     free(h->lateral);
     free(h->record_x);
     free(h->record_eps);
+    free(h->spikes_x);
+    free(h->spikes_eps);
     free(h);
 }

@@ -43,5 +43,8 @@ int hs_cfg_read_hee(hs_cfgctx *c, const hs_ynode *n);
 /* record: states and every (after the hee: block was read). */
 int hs_cfg_read_hee_record(hs_cfgctx *c, const hs_ynode *rec);
 void hs_heecfg_free(hs_heecfg *h);
+/* record: spikes naming a population of the hee: block's spike realisation: flag it and
+ * return 1; 0 if name is no such population.  all != 0 flags every one. */
+int hs_cfg_hee_spikes(hs_cfgctx *c, const char *name, int all);
 
 #endif

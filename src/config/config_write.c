@@ -100,6 +100,13 @@ static void put_poplist(FILE *f, const hs_config *cfg, const int *flags)
             fprintf(f, "%s%s", first ? "" : ", ", cfg->pops[i].name);
             first = 0;
         }
+    if (flags == cfg->record_spikes && cfg->hee)   /* the spike realisation's populations */
+        for (int l = 0; l < cfg->hee->nlayers; l++) {
+            if (cfg->hee->spikes_x[l])
+                fprintf(f, "%s%s", first ? "" : ", ", cfg->hee->layers[l].name), first = 0;
+            if (cfg->hee->spikes_eps[l])
+                fprintf(f, "%s%s_eps", first ? "" : ", ", cfg->hee->layers[l].name), first = 0;
+        }
     fputc(']', f);
 }
 
@@ -114,6 +121,17 @@ static void put_hee(FILE *f, const hs_heecfg *h)
     fputs("\n  dt: ", f);
     put_num(f, h->dt, HS_DIM_TIME);
     fprintf(f, "\n  init: %s\n", inits[h->init]);
+    if (h->realisation == HS_HEE_SPIKE) {
+        fprintf(f, "  spike: {neurons_per_unit: %u, r_max: ", h->P);
+        put_num(f, h->rmax, HS_DIM_RATE);
+        fputs(", rate_per_unit: ", f);
+        put_num(f, h->r1, HS_DIM_RATE);
+        fputs(", baseline: ", f);
+        put_num(f, h->r0, HS_DIM_RATE);
+        fputs(", tau_syn: ", f);
+        put_num(f, h->tau_syn, HS_DIM_TIME);
+        fputs("}\n", f);
+    }
     if (h->adapt_m > 0) {
         fputs("  adaptation: {m: ", f);
         put_num(f, h->adapt_m, HS_DIM_NONE);

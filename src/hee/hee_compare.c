@@ -189,14 +189,23 @@ static void score(hs_cmp_row *r, const samples *s, const double *rmean, const do
 typedef struct variant {
     double m, tau_c, tau_eps, dt;
     int exact_grad;
+    int spike;              /* the spike realisation, with: */
+    uint32_t P;
+    double r1, tau_syn;
 } variant;
 
 /* Run the rate network of cfg with the variant's settings for burn + T ms. */
 static int run_rate(const hs_config *cfg, const variant *v, const char *stream, double burn,
-                    double T, samples *s, double *wall, hs_error *err)
+                    double T, samples *s, double *wall, double *spikes, hs_error *err)
 {
     hs_heecfg h = *cfg->hee;
     hs_config c = *cfg;
+    h.realisation = v->spike ? HS_HEE_SPIKE : HS_HEE_RATE;
+    if (v->spike) {
+        h.P = v->P;
+        h.r1 = v->r1;
+        h.tau_syn = v->tau_syn;
+    }
     h.adapt_m = v->m;
     h.adapt_tau_c = v->tau_c;
     h.tau_eps = v->tau_eps;
@@ -228,6 +237,8 @@ static int run_rate(const hs_config *cfg, const variant *v, const char *stream, 
         hs_hee_rt_advance(rt);
     }
     *wall = now_s() - t0;
+    if (spikes)
+        *spikes = (double)rt->spikes;
     hs_hee_rt_free(rt);
     return HS_OK;
 }
@@ -429,55 +440,79 @@ int hs_hee_compare(const hs_config *cfg, const hs_cmp_opts *o, hs_cmp_table *t,
         t->rows[0].tau_int = NAN;
         t->rows[0].ess_per_s = NAN;
     } else {
-        variant v = {h->adapt_m, h->adapt_tau_c, h->tau_eps, h->dt, 0};
+        variant v = {.m = h->adapt_m, .tau_c = h->adapt_tau_c, .tau_eps = h->tau_eps, .dt = h->dt};
         double wall;
         samples ref = {.cap = 4 * cap, .K = K, .y = malloc(4 * cap * K * sizeof(double))};
         if (!ref.y) {
             rc = NOMEM(err);
             goto out_s;
         }
-        rc = run_rate(cfg, &v, "reference", burn, 4 * T, &ref, &wall, err);
+        rc = run_rate(cfg, &v, "reference", burn, 4 * T, &ref, &wall, NULL, err);
         if (rc == HS_OK)
             moments(&ref, rmean, rcov);
         free(ref.y);
         if (rc)
             goto out_s;
     }
-    /* the rate realisation as written, and with adaptation toggled */
-    variant asis = {h->adapt_m, h->adapt_tau_c, h->tau_eps, h->dt, 0};
+    /* the rate realisation (adaptation as written, then toggled), the spike realisation
+     * (the file's spike parameters or the defaults), and the sweep */
+    variant asis = {h->adapt_m, h->adapt_tau_c, h->tau_eps, h->dt, 0, 0, h->P, h->r1,
+                    h->tau_syn};
+    if (h->realisation != HS_HEE_SPIKE) {   /* defaults of the spike realisation */
+        asis.P = 100;
+        asis.r1 = 30;
+        asis.tau_syn = 1.0;
+    }
     variant toggled = asis;
     toggled.m = h->adapt_m > 0 ? 0.0 : 1.0;
     toggled.tau_c = h->adapt_m > 0 ? h->adapt_tau_c : h->tau_x;
+    variant spk = asis;
+    spk.spike = 1;
+    spk.m = 0;
     struct {
         const char *name;
         variant v;
-        char detail[96];
-    } runs[2 + HS_CMP_MAX_SWEEP];
+        char detail[128];
+    } runs[3 + HS_CMP_MAX_SWEEP];
     int nruns = 0;
     runs[nruns].name = "rate";
     runs[nruns].v = asis;
-    snprintf(runs[nruns++].detail, 96, "as written: tau_eps %g ms, m %g", h->tau_eps,
+    snprintf(runs[nruns++].detail, 128, "tau_eps %g ms, adaptation m %g", h->tau_eps,
              h->adapt_m);
     runs[nruns].name = h->adapt_m > 0 ? "rate-adapt" : "rate+adapt";
     runs[nruns].v = toggled;
-    snprintf(runs[nruns++].detail, 96, "adaptation m %g, tau_c %g ms", toggled.m, toggled.tau_c);
+    snprintf(runs[nruns++].detail, 128, "adaptation m %g, tau_c %g ms", toggled.m, toggled.tau_c);
+    runs[nruns].name = "spike";
+    runs[nruns].v = spk;
+    snprintf(runs[nruns++].detail, 128, "%u neurons/unit, %g + %g Hz/unit, tau_syn %g ms",
+             spk.P, h->r0, spk.r1, spk.tau_syn);
     for (int k = 0; k < o->nsweep; k++) {
+        const char *key = o->sweep_key;
+        double x = o->sweep[k];
         variant v = asis;
-        if (!strcmp(o->sweep_key, "m")) {
-            v.m = o->sweep[k];
+        if (!strcmp(key, "m")) {
+            v.m = x;
             if (v.m > 0 && !(h->adapt_m > 0))
                 v.tau_c = h->tau_x;
-        } else if (!strcmp(o->sweep_key, "tau_eps")) {
-            v.tau_eps = o->sweep[k];
+        } else if (!strcmp(key, "tau_eps")) {
+            v.tau_eps = x;
             v.dt = fmin(h->dt, v.tau_eps / 20);
+        } else if (!strcmp(key, "neurons_per_unit") || !strcmp(key, "tau_syn") ||
+                   !strcmp(key, "rate_per_unit")) {
+            v = spk;
+            if (key[0] == 'n')
+                v.P = (uint32_t)x;
+            else if (key[0] == 't')
+                v.tau_syn = x;
+            else
+                v.r1 = x;
         } else {
-            rc = hs_error_set(err, HS_ECONFIG, "--sweep", 0, 0,
-                              "unknown sweep key '%s' (known: m, tau_eps)", o->sweep_key);
+            rc = hs_error_set(err, HS_ECONFIG, "--sweep", 0, 0, "unknown sweep key '%s'", key);
             goto out_s;
         }
-        runs[nruns].name = "sweep";
+        runs[nruns].name = v.spike ? "spike-sweep" : "sweep";
         runs[nruns].v = v;
-        snprintf(runs[nruns++].detail, 96, "%s = %g", o->sweep_key, o->sweep[k]);
+        snprintf(runs[nruns++].detail, 128, "%s = %g", key, x);
     }
     for (int k = 0; k < nruns; k++) {
         add_row(t, runs[k].name, runs[k].detail);
@@ -485,9 +520,12 @@ int hs_hee_compare(const hs_config *cfg, const hs_cmp_opts *o, hs_cmp_table *t,
         hs_cmp_row *r = &t->rows[t->nrows - 1];
         char stream[32];
         snprintf(stream, sizeof stream, "row:%d", t->nrows);
-        if ((rc = run_rate(cfg, &runs[k].v, stream, burn, T, &s, &r->wall, err)))
+        double spikes = 0;
+        if ((rc = run_rate(cfg, &runs[k].v, stream, burn, T, &s, &r->wall, &spikes, err)))
             goto out_s;
         score(r, &s, rmean, rcov);
+        if (runs[k].v.spike && spikes > 0)
+            r->ess_per_spike = r->ess_per_s * r->wall / spikes;
     }
     if (linear) {
         variant ex = asis;
@@ -496,7 +534,7 @@ int hs_hee_compare(const hs_config *cfg, const hs_cmp_opts *o, hs_cmp_table *t,
         add_row(t, "langevin", "overdamped, exact grad A, no interneurons");
         s.n = 0;
         hs_cmp_row *r = &t->rows[t->nrows - 1];
-        if ((rc = run_rate(cfg, &ex, "langevin", burn, T, &s, &r->wall, err)))
+        if ((rc = run_rate(cfg, &ex, "langevin", burn, T, &s, &r->wall, NULL, err)))
             goto out_s;
         score(r, &s, rmean, rcov);
         add_row(t, "underdamped", "kinetic Langevin, exact gradient, friction 1/tau_x");
@@ -552,22 +590,24 @@ void hs_hee_compare_text(const hs_cmp_table *t, FILE *f)
 {
     fprintf(f, "reference: %s; %zu free units; %g ms per sampler, sampled every %g ms after a "
                "%g ms burn-in\n\n", t->reference, t->K, t->T, t->every, 0.1 * t->T);
-    fprintf(f, "%-12s %16s %16s %10s %9s %11s %8s  %s\n", "sampler", "mean err (sd)",
-            "var err (rel)", "KL", "tau_int", "ESS/s", "wall s", "detail");
+    fprintf(f, "%-12s %16s %16s %10s %9s %11s %10s %8s  %s\n", "sampler", "mean err (sd)",
+            "var err (rel)", "KL", "tau_int", "ESS/s", "ESS/spike", "wall s", "detail");
     for (int k = 0; k < t->nrows; k++) {
         const hs_cmp_row *r = &t->rows[k];
-        char me[40], ve[40], tau[20], ess[20];
+        char me[40], ve[40], tau[20], ess[20], esp[20];
         snprintf(me, sizeof me, "%.3f+-%.3f", r->mean_err, r->mean_mc);
         snprintf(ve, sizeof ve, "%.3f+-%.3f", r->var_err, r->var_mc);
         snprintf(tau, sizeof tau, isnan(r->tau_int) ? "-" : "%.1f", r->tau_int);
         snprintf(ess, sizeof ess, isnan(r->ess_per_s) ? "-" : "%.3g", r->ess_per_s);
-        fprintf(f, "%-12s %16s %16s %10.2e %9s %11s %8.3f  %s\n", r->name, me, ve, r->kl, tau,
-                ess, r->wall, r->detail);
+        snprintf(esp, sizeof esp, isnan(r->ess_per_spike) ? "-" : "%.2e", r->ess_per_spike);
+        fprintf(f, "%-12s %16s %16s %10.2e %9s %11s %10s %8.3f  %s\n", r->name, me, ve, r->kl,
+                tau, ess, esp, r->wall, r->detail);
     }
     fputs("\nmean err: largest |mean - reference| over units, in reference standard deviations, "
           "+- its Monte Carlo error;\nvar err: largest relative variance error; tau_int: "
           "integrated autocorrelation time in samples;\nESS/s: effective samples per wall "
-          "second of the slowest unit.\n", f);
+          "second of the slowest unit;\nESS/spike: effective samples per spike of the whole "
+          "network (spike realisation).\n", f);
 }
 
 /* ---- the command ----------------------------------------------------------------------------- */
@@ -582,7 +622,8 @@ static int parse_sweep(const char *spec, hs_cmp_opts *o, hs_error *err)
     const char *eq = strchr(spec, '=');
     if (!eq || eq == spec || (size_t)(eq - spec) >= sizeof o->sweep_key)
         return hs_error_set(err, HS_ECONFIG, "--sweep", 0, 0,
-                            "expected KEY=V1,V2,... (keys: m, tau_eps in ms), got '%s'", spec);
+                            "expected KEY=V1,V2,... (keys: m, tau_eps (ms), neurons_per_unit, tau_syn (ms), "
+                            "rate_per_unit (Hz)), got '%s'", spec);
     memcpy(o->sweep_key, spec, (size_t)(eq - spec));
     const char *p = eq + 1;
     while (*p) {
@@ -591,17 +632,27 @@ static int parse_sweep(const char *spec, hs_cmp_opts *o, hs_error *err)
         if (end == p || !isfinite(v) || v < 0 || (*end && *end != ','))
             return hs_error_set(err, HS_ECONFIG, "--sweep", 0, 0,
                                 "'%s': values must be numbers >= 0 separated by commas", spec);
-        if (!strcmp(o->sweep_key, "tau_eps") && !(v > 0))
-            return hs_error_set(err, HS_ECONFIG, "--sweep", 0, 0, "tau_eps must be > 0");
+        if (strcmp(o->sweep_key, "m") && !(v > 0))
+            return hs_error_set(err, HS_ECONFIG, "--sweep", 0, 0, "%s must be > 0",
+                                o->sweep_key);
+        if (!strcmp(o->sweep_key, "neurons_per_unit") && (v != floor(v) || v > 100000))
+            return hs_error_set(err, HS_ECONFIG, "--sweep", 0, 0,
+                                "neurons_per_unit takes whole numbers up to 100000");
         if (o->nsweep == HS_CMP_MAX_SWEEP)
             return hs_error_set(err, HS_ECONFIG, "--sweep", 0, 0, "at most %d values",
                                 HS_CMP_MAX_SWEEP);
         o->sweep[o->nsweep++] = v;
         p = *end ? end + 1 : end;
     }
-    if (strcmp(o->sweep_key, "m") && strcmp(o->sweep_key, "tau_eps"))
+    static const char *const known[] = {"m", "tau_eps", "neurons_per_unit", "tau_syn",
+                                        "rate_per_unit", NULL};
+    int ok = 0;
+    for (const char *const *k = known; *k; k++)
+        ok |= !strcmp(*k, o->sweep_key);
+    if (!ok)
         return hs_error_set(err, HS_ECONFIG, "--sweep", 0, 0,
-                            "unknown sweep key '%s' (known: m, tau_eps)", o->sweep_key);
+                            "unknown sweep key '%s' (known: m, tau_eps, neurons_per_unit, "
+                            "tau_syn, rate_per_unit)", o->sweep_key);
     return HS_OK;
 }
 

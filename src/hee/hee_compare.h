@@ -8,10 +8,11 @@
 #include "config/config.h"
 
 #define HS_CMP_MAX_SWEEP 16
-#define HS_CMP_MAX_ROWS (8 + HS_CMP_MAX_SWEEP)
+#define HS_CMP_MAX_ROWS (10 + HS_CMP_MAX_SWEEP)
 
 typedef struct hs_cmp_opts {
-    char sweep_key[32];            /* "" for none; m or tau_eps */
+    char sweep_key[32];            /* "" for none; m, tau_eps, neurons_per_unit, tau_syn,
+                                    * rate_per_unit */
     double sweep[HS_CMP_MAX_SWEEP];
     int nsweep;
 } hs_cmp_opts;

@@ -51,6 +51,9 @@ void hs_hee_rt_free(hs_hee_rt *rt)
     free(rt->bu);
     free(rt->tmp);
     free(rt->clamp);
+    free(rt->ax);
+    free(rt->ae);
+    free(rt->popname);
     if (rt->Pinv)
         for (int l = 0; l < rt->m.L; l++)
             free(rt->Pinv[l]);
@@ -101,6 +104,32 @@ static int feedforward(hs_hee_rt *rt, hs_error *err)
         }
     }
     return HS_OK;
+}
+
+/* Firing rate (Hz) of each of a unit's P neurons. */
+static double spike_rate(const hs_hee_rt *rt, hs_rho rho, double x)
+{
+    double r = rt->r0 + rt->r1 * hs_rho_f(rho, x);
+    return r < 0 ? 0 : r > rt->rmax ? rt->rmax : r;
+}
+
+/* The unit's P neurons over one step: a binomial count of spikes, each given to one of the P
+ * neurons at random and reported at the step's start; the trace decays and takes them. */
+static void spike_unit(hs_hee_rt *rt, double *trace, double rate_hz, double decay, int pop,
+                       uint32_t unit, double t)
+{
+    double p = rate_hz * rt->dt * 1e-3;
+    unsigned int k = gsl_ran_binomial(rt->rng, p < 1 ? p : 1, rt->P);
+    *trace = *trace * decay + k * (1e3 / (rt->P * rt->tau_syn));
+    if (!k)
+        return;
+    rt->spikes += k;
+    if (rt->pop_spikes)
+        rt->pop_spikes[pop] += k;
+    if (rt->spike_sink && rt->record[pop])
+        for (unsigned int j = 0; j < k; j++)
+            rt->spike_sink(rt->spike_ctx, t, pop,
+                           unit * rt->P + (uint32_t)gsl_rng_uniform_int(rt->rng, rt->P));
 }
 
 int hs_hee_rt_create(const hs_config *cfg, uint32_t id, hs_hee_rt **out, hs_error *err)
@@ -172,6 +201,31 @@ int hs_hee_rt_create(const hs_config *cfg, uint32_t id, hs_hee_rt **out, hs_erro
     }
     if (h->init == HS_HEE_INIT_FEEDFORWARD && (rc = feedforward(rt, err)))
         goto fail;
+    if (h->realisation == HS_HEE_SPIKE) {
+        rt->spike = 1;
+        rt->P = h->P;
+        rt->r0 = h->r0;
+        rt->r1 = h->r1;
+        rt->rmax = h->rmax;
+        rt->tau_syn = h->tau_syn;
+        rt->ax = malloc(N * sizeof *rt->ax);
+        rt->ae = malloc(N * sizeof *rt->ae);
+        rt->popname = calloc(2 * (size_t)m->L, sizeof *rt->popname);
+        if (!rt->ax || !rt->ae || !rt->popname) {
+            rc = NOMEM(err);
+            goto fail;
+        }
+        for (int l = 0; l < m->L; l++) {
+            snprintf(rt->popname[2 * l], sizeof *rt->popname, "%s", m->layer[l].name);
+            snprintf(rt->popname[2 * l + 1], sizeof *rt->popname, "%s_eps", m->layer[l].name);
+            /* traces start at the mean of the initial state: no start-up transient */
+            for (uint32_t i = 0; i < m->layer[l].n; i++) {
+                size_t u = m->layer[l].off + i;
+                rt->ax[u] = spike_rate(rt, m->layer[l].rho, rt->x[u]);
+                rt->ae[u] = spike_rate(rt, m->layer[l].rho, rt->eps[u]);
+            }
+        }
+    }
     *out = rt;
     return HS_OK;
 fail:
@@ -206,8 +260,14 @@ void hs_hee_rt_advance(hs_hee_rt *rt)
     for (int l = 0; l < m->L; l++) {
         const hs_hee_layer *ly = &m->layer[l];
         for (uint32_t i = 0; i < ly->n; i++) {
-            rt->rx[ly->off + i] = hs_rho_f(ly->rho, rt->x[ly->off + i]);
-            rt->reps[ly->off + i] = hs_rho_f(ly->rho, rt->eps[ly->off + i]);
+            size_t u = ly->off + i;
+            if (rt->spike) {   /* units hear each other only through spike traces */
+                rt->rx[u] = (rt->ax[u] - rt->r0) / rt->r1;
+                rt->reps[u] = (rt->ae[u] - rt->r0) / rt->r1;
+            } else {
+                rt->rx[u] = hs_rho_f(ly->rho, rt->x[u]);
+                rt->reps[u] = hs_rho_f(ly->rho, rt->eps[u]);
+            }
         }
     }
     for (int l = 0; l < m->L; l++)
@@ -273,8 +333,40 @@ void hs_hee_rt_advance(hs_hee_rt *rt)
             }
         }
     }
+    if (rt->spike) {
+        const double decay = exp(-dt / rt->tau_syn), t = (double)rt->step * dt;
+        for (int l = 0; l < m->L; l++) {
+            const hs_hee_layer *ly = &m->layer[l];
+            for (uint32_t i = 0; i < ly->n; i++) {
+                size_t u = ly->off + i;
+                spike_unit(rt, &rt->ax[u], spike_rate(rt, ly->rho, rt->x[u]), decay,
+                           rt->pop0 + 2 * l, i, t);
+                spike_unit(rt, &rt->ae[u], spike_rate(rt, ly->rho, rt->eps[u]), decay,
+                           rt->pop0 + 2 * l + 1, i, t);
+            }
+        }
+    }
     rt->step++;
 }
+
+static int unit_init(hs_pop *p, hs_net *net, gsl_rng *r, hs_error *err)
+{
+    (void)p, (void)net, (void)r, (void)err;
+    return HS_OK;
+}
+
+static hs_emit unit_fire(hs_pop *p, uint32_t i, double t, hs_net *net)
+{
+    (void)p, (void)i, (void)t, (void)net;
+    return HS_EMIT_NONE;
+}
+
+const hs_model hs_model_hee_unit = {
+    .name = "hee_spike",
+    .summary = "a neuron of a hee: block's spike realisation (P per unit, rate r0 + r1 rho(x))",
+    .init = unit_init,
+    .fire = unit_fire,
+};
 
 int hs_hee_rt_use_exact_grad(hs_hee_rt *rt)
 {
@@ -312,9 +404,13 @@ void hs_hee_rt_describe(const hs_hee_rt *rt, FILE *f)
 {
     const hs_hee *m = &rt->m;
     const hs_heecfg *h = rt->cfg;
-    fprintf(f, "hee: rate realisation, %d layers, %u units; tau_x %g ms, tau_eps %g ms, dt %g ms"
-               "%s\n", m->L, m->ntotal, h->tau_x, h->tau_eps, h->dt,
-            rt->clamp ? ", layer 0 clamped" : "");
+    fprintf(f, "hee: %s realisation, %d layers, %u units; tau_x %g ms, tau_eps %g ms, dt %g ms"
+               "%s\n", rt->spike ? "spike" : "rate", m->L, m->ntotal, h->tau_x, h->tau_eps,
+            h->dt, rt->clamp ? ", layer 0 clamped" : "");
+    if (rt->spike)
+        fprintf(f, "  spiking: %u neurons per unit at r = %g Hz + %g Hz x rho(x) (0 to %g Hz), "
+                   "read out by traces of %g ms; spikes on the %g ms grid\n", rt->P, rt->r0,
+                rt->r1, rt->rmax, rt->tau_syn, h->dt);
     for (int l = 0; l < m->L; l++) {
         const hs_hee_layer *ly = &m->layer[l];
         fprintf(f, "  layer %d %-12s %6u units  rho %-8s sigma %g%s\n", l, ly->name, ly->n,

@@ -13,6 +13,7 @@
 
 #include "config/config.h"
 #include "hee/hee.h"
+#include "models/model.h"
 
 struct hs_net;
 typedef struct hs_hee_rt hs_hee_rt;
@@ -38,11 +39,28 @@ struct hs_hee_rt {
      * P_{l-1}^-1 eta_{l-1} of identity layers instead of the interneurons' sample */
     int exact_grad;
     double **Pinv;            /* per layer n_l x n_l, when exact_grad */
+    /* spike realisation: every unit is P neurons firing at r = r0 + r1 rho(x) in [0, rmax];
+     * downstream reads traces a (Hz), decoded as rho-hat = (a - r0) / r1 */
+    int spike;
+    uint32_t P;
+    double r0, r1, rmax, tau_syn;
+    double *ax, *ae;          /* traces of the principal units and of the interneurons */
+    int pop0;                 /* engine population of layer 0's units; layer l: pop0 + 2l,
+                               * its interneurons pop0 + 2l + 1 */
+    char (*popname)[72];      /* 2L population names */
+    uint64_t spikes;
+    hs_spike_fn spike_sink;   /* set by the engine: net's sink when recorded */
+    void *spike_ctx;
+    const int *record;        /* per engine population: record its spikes */
+    uint64_t *pop_spikes;     /* per engine population */
 };
 
 /* Build the runtime of cfg->hee: draw weights and biases from the seeded streams
  * ("hee:LAYER", "bias" / "weights" / "lateral"), set the initial state. */
 int hs_hee_rt_create(const hs_config *cfg, uint32_t id, hs_hee_rt **out, hs_error *err);
+/* The neuron model of the spike realisation's populations (stepped by the runtime, never by
+ * the engine's queue). */
+extern const hs_model hs_model_hee_unit;
 void hs_hee_rt_free(hs_hee_rt *rt);
 /* The update event at time t: record if due, advance by dt, reschedule (hs_sched). */
 int hs_hee_rt_step(hs_hee_rt *rt, double t, struct hs_net *net, hs_error *err);

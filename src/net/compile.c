@@ -294,13 +294,17 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
     net->cfg = cfg;
     net->mon_pop = -1;
-    net->npops = cfg->npops;
+    /* the spike realisation of a hee: block adds two populations per layer (units and
+     * interneurons), stepped by its runtime */
+    int hee_pops = cfg->hee && cfg->hee->realisation == HS_HEE_SPIKE ? 2 * cfg->hee->nlayers : 0;
+    size_t np = (size_t)cfg->npops + (size_t)hee_pops;
+    net->npops = (int)np;
     net->nprojs = cfg->nprojs;
-    net->pops = calloc((size_t)cfg->npops, sizeof *net->pops);
+    net->pops = calloc(np + 1, sizeof *net->pops);
     net->projs = calloc((size_t)cfg->nprojs + 1, sizeof *net->projs);
-    net->spikes = calloc((size_t)cfg->npops, sizeof *net->spikes);
-    net->record = calloc((size_t)cfg->npops, sizeof *net->record);
-    net->out_projs = calloc((size_t)cfg->npops, sizeof *net->out_projs);
+    net->spikes = calloc(np + 1, sizeof *net->spikes);
+    net->record = calloc(np + 1, sizeof *net->record);
+    net->out_projs = calloc(np + 1, sizeof *net->out_projs);
     int rc = HS_OK;
     if (!net->pops || !net->projs || !net->spikes || !net->record || !net->out_projs) {
         rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
@@ -369,7 +373,7 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
         if (rc)
             goto fail;
     }
-    for (int p = 0; p < cfg->npops; p++) {
+    for (int p = 0; p < net->npops; p++) {
         int n = 0;
         for (int k = 0; k < cfg->nprojs; k++)
             n += cfg->projs[k].from == p;
@@ -410,6 +414,19 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
     if (cfg->hee) {
         if ((rc = hs_hee_rt_create(cfg, net->nneurons, &net->hee, err)))
             goto fail;
+        hs_hee_rt *rt = net->hee;
+        rt->pop0 = cfg->npops;
+        rt->record = net->record;
+        rt->pop_spikes = net->spikes;
+        for (int k = 0; k < hee_pops; k++) {
+            hs_pop *pop = &net->pops[cfg->npops + k];
+            pop->model = &hs_model_hee_unit;
+            pop->name = rt->popname[k];
+            pop->n = rt->P * rt->m.layer[k / 2].n;
+            pop->gid0 = 0;   /* not in the event queue */
+            net->record[cfg->npops + k] =
+                k % 2 ? cfg->hee->spikes_eps[k / 2] : cfg->hee->spikes_x[k / 2];
+        }
         hs_sched(net, net->nneurons, 0.0);
     }
     *out = net;
@@ -423,6 +440,10 @@ void hs_net_set_spike_sink(hs_net *net, hs_spike_fn fn, void *ctx)
 {
     net->sink = fn;
     net->sink_ctx = ctx;
+    if (net->hee) {
+        net->hee->spike_sink = fn;
+        net->hee->spike_ctx = ctx;
+    }
 }
 
 int hs_net_npops(const hs_net *net) { return net->npops; }
