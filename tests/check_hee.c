@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_errno.h>
+#include <gsl/gsl_integration.h>
 
 #include "hee/hee_compare.h"
 #include "hee/hee_rt.h"
@@ -490,6 +491,76 @@ START_TEST(test_hee_spike_realisation)
 }
 END_TEST
 
+/* A nonlinear posterior with an exact answer: one observed identity unit v (sigma_v, bias b_v)
+ * clamped to v0 under one latent unit h (rho, sigma_h, bias b_h), weight w.  The posterior is
+ *   p(h | v0) ~ exp( -h^2/(2 sigma_h^2) + b_h rho(h) + eta_v v0 - sigma_v^2 eta_v^2 / 2 ),
+ *   eta_v = w rho(h) + b_v,
+ * and its mean and variance come from quadrature.  The rate realisation (interneurons of v
+ * estimating grad A_v) must match them within 5 batch-means standard errors. */
+typedef struct post1 {
+    hs_rho rho;
+    double sh, bh, w, v0, sv, bv, shift;
+    int power;
+} post1;
+
+static double post1_logp(const post1 *p, double h)
+{
+    double r = hs_rho_f(p->rho, h), eta = p->w * r + p->bv;
+    return -h * h / (2 * p->sh * p->sh) + p->bh * r + eta * p->v0 -
+           p->sv * p->sv * eta * eta / 2;
+}
+
+static double post1_f(double h, void *ctx)
+{
+    const post1 *p = ctx;
+    return pow(h, p->power) * exp(post1_logp(p, h) - p->shift);
+}
+
+START_TEST(test_hee_rate_nonlinear_posterior)
+{
+    static const char *rhos[] = {"tanh", "sigmoid", "softplus"};
+    for (int k = 0; k < 3; k++) {
+        post1 p = {.sh = 1.5, .bh = 0.3, .w = 1.5, .v0 = 1.2, .sv = 0.7, .bv = -0.2};
+        ck_assert_int_eq(hs_rho_parse(rhos[k], &p.rho), 0);
+        p.shift = -INFINITY;
+        for (double h = -20; h <= 20; h += 0.01)
+            p.shift = fmax(p.shift, post1_logp(&p, h));
+        gsl_integration_workspace *ws = gsl_integration_workspace_alloc(1000);
+        gsl_function f = {post1_f, &p};
+        double I[3], e;
+        for (p.power = 0; p.power < 3; p.power++)
+            ck_assert_int_eq(gsl_integration_qag(&f, -20, 20, 0, 1e-11, 1000,
+                                                 GSL_INTEG_GAUSS61, ws, &I[p.power], &e), 0);
+        gsl_integration_workspace_free(ws);
+        double mean = I[1] / I[0], var = I[2] / I[0] - mean * mean;
+        char yaml[1024];
+        snprintf(yaml, sizeof yaml,
+                 "hee-snn: 1\nseed: 12\nduration: 1 s\nhee:\n  tau_x: 10 ms\n"
+                 "  tau_eps: 0.2 ms\n  dt: 0.01 ms\n  layers:\n"
+                 "    - {name: v, size: 1, sigma: 0.7, bias: -0.2}\n"
+                 "    - {name: h, size: 1, rho: %s, sigma: 1.5, bias: 0.3}\n"
+                 "  weights:\n    h: [[1.5]]\n  clamp:\n    v: [1.2]\n", rhos[k]);
+        collector *c = calloc(1, sizeof *c);
+        ck_assert_ptr_nonnull(c);
+        c->lo = 1;
+        c->K = 1;
+        c->burn = 100;
+        c->T = 1e5;
+        hs_config *cfg;
+        hs_net *net = run_hee(yaml, c, &cfg);
+        batch_stat sm = mean_stat(c, 0), sv = cov_stat(c, 0, 0);
+        printf("nonlinear posterior, rho %-8s: mean %.4f +- %.4f (exact %.4f), var %.4f +- "
+               "%.4f (exact %.4f)\n", rhos[k], sm.mean, sm.se, mean, sv.mean, sv.se, var);
+        ck_assert_msg(fabs(zscore(sm, mean)) < 5 && fabs(zscore(sv, var)) < 5,
+                      "rho %s: mean z %.2f, var z %.2f", rhos[k], zscore(sm, mean),
+                      zscore(sv, var));
+        hs_net_free(net);
+        hs_config_free(cfg);
+        free(c);
+    }
+}
+END_TEST
+
 static Suite *hee_suite(void)
 {
     Suite *s = suite_create("hee");
@@ -503,6 +574,7 @@ static Suite *hee_suite(void)
     tcase_add_test(ts, test_hee_rate_linear_two_layers);
     tcase_add_test(ts, test_hee_rate_linear_three_layers);
     tcase_add_test(ts, test_hee_interneurons_grad_a);
+    tcase_add_test(ts, test_hee_rate_nonlinear_posterior);
     tcase_add_test(ts, test_hee_adaptation_momentum);
     tcase_add_test(ts, test_hee_compare_table);
     tcase_add_test(ts, test_hee_spike_realisation);

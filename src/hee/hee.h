@@ -43,8 +43,9 @@ typedef struct hs_hee {
     uint32_t ntotal;    /* sum of n_l */
 } hs_hee;
 
-/* eta_l given the states of all layers (concatenated, length ntotal) into eta (n_l). */
-void hs_hee_eta(const hs_hee *m, int l, const double *x, double *eta);
+/* eta_l into eta (n_l), given the sufficient statistics T = rho(x) of all layers (concatenated,
+ * length ntotal; in the spike realisation, their trace estimates). */
+void hs_hee_eta(const hs_hee *m, int l, const double *T, double *eta);
 
 /* Exact mean and covariance of a linear-Gaussian HEE (every rho identity): the joint over all
  * ntotal units when x0 is NULL, else the posterior of layers 1..L-1 (ntotal - n_0 units) given

@@ -52,18 +52,21 @@ double hs_rho_d(hs_rho r, double x)
     return 1.0;
 }
 
-void hs_hee_eta(const hs_hee *m, int l, const double *x, double *eta)
+void hs_hee_eta(const hs_hee *m, int l, const double *T, double *eta)
 {
     const hs_hee_layer *ly = &m->layer[l];
-    memcpy(eta, ly->b, ly->n * sizeof *eta);
-    if (l + 1 >= m->L)
+    if (l + 1 >= m->L) {
+        memcpy(eta, ly->b, ly->n * sizeof *eta);
         return;
+    }
     const hs_hee_layer *up = &m->layer[l + 1];
-    const double *W = m->W[l + 1];
-    for (uint32_t j = 0; j < up->n; j++) {
-        double r = hs_rho_f(up->rho, x[up->off + j]);
-        for (uint32_t i = 0; i < ly->n; i++)
-            eta[i] += W[(size_t)i * up->n + j] * r;
+    const double *W = m->W[l + 1], *Tu = T + up->off;
+    for (uint32_t i = 0; i < ly->n; i++) {   /* row by row: W is n_l x n_{l+1} */
+        const double *row = W + (size_t)i * up->n;
+        double s = ly->b[i];
+        for (uint32_t j = 0; j < up->n; j++)
+            s += row[j] * Tu[j];
+        eta[i] = s;
     }
 }
 
