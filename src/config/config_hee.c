@@ -416,9 +416,6 @@ int hs_cfg_read_hee(hs_cfgctx *c, const hs_ynode *n)
         return hs_cfg_at(c, spn, "'spike' parameters need 'realisation: spike'");
     if ((rc = read_spike_params(c, spn, h)))
         return rc;
-    if (h->realisation == HS_HEE_SPIKE && h->adapt_m > 0)
-        return hs_cfg_at(c, an, "adaptation in the spike realisation is not implemented yet "
-                         "(it is in 'realisation: rate')");
     h->every = 1.0;
     return HS_OK;
 }

@@ -468,7 +468,6 @@ int hs_hee_compare(const hs_config *cfg, const hs_cmp_opts *o, hs_cmp_table *t,
     toggled.tau_c = h->adapt_m > 0 ? h->adapt_tau_c : h->tau_x;
     variant spk = asis;
     spk.spike = 1;
-    spk.m = 0;
     struct {
         const char *name;
         variant v;
@@ -484,8 +483,8 @@ int hs_hee_compare(const hs_config *cfg, const hs_cmp_opts *o, hs_cmp_table *t,
     snprintf(runs[nruns++].detail, 128, "adaptation m %g, tau_c %g ms", toggled.m, toggled.tau_c);
     runs[nruns].name = "spike";
     runs[nruns].v = spk;
-    snprintf(runs[nruns++].detail, 128, "%u neurons/unit, %g + %g Hz/unit, tau_syn %g ms",
-             spk.P, h->r0, spk.r1, spk.tau_syn);
+    snprintf(runs[nruns++].detail, 128, "%u neurons/unit, %g + %g Hz/unit, tau_syn %g ms, m %g",
+             spk.P, h->r0, spk.r1, spk.tau_syn, spk.m);
     for (int k = 0; k < o->nsweep; k++) {
         const char *key = o->sweep_key;
         double x = o->sweep[k];
