@@ -191,7 +191,7 @@ typedef struct variant {
     int exact_grad;
     int spike;              /* the spike realisation, with: */
     uint32_t P;
-    double r1, tau_syn;
+    double r1, tau_syn, rmax;
 } variant;
 
 /* Run the rate network of cfg with the variant's settings for burn + T ms. */
@@ -205,6 +205,7 @@ static int run_rate(const hs_config *cfg, const variant *v, const char *stream, 
         h.P = v->P;
         h.r1 = v->r1;
         h.tau_syn = v->tau_syn;
+        h.rmax = v->rmax;
     }
     h.adapt_m = v->m;
     h.adapt_tau_c = v->tau_c;
@@ -457,12 +458,7 @@ int hs_hee_compare(const hs_config *cfg, const hs_cmp_opts *o, hs_cmp_table *t,
     /* the rate realisation (adaptation as written, then toggled), the spike realisation
      * (the file's spike parameters or the defaults), and the sweep */
     variant asis = {h->adapt_m, h->adapt_tau_c, h->tau_eps, h->dt, 0, 0, h->P, h->r1,
-                    h->tau_syn};
-    if (h->realisation != HS_HEE_SPIKE) {   /* defaults of the spike realisation */
-        asis.P = 100;
-        asis.r1 = 30;
-        asis.tau_syn = 1.0;
-    }
+                    h->tau_syn, h->rmax};
     variant toggled = asis;
     toggled.m = h->adapt_m > 0 ? 0.0 : 1.0;
     toggled.tau_c = h->adapt_m > 0 ? h->adapt_tau_c : h->tau_x;
@@ -497,12 +493,14 @@ int hs_hee_compare(const hs_config *cfg, const hs_cmp_opts *o, hs_cmp_table *t,
             v.tau_eps = x;
             v.dt = fmin(h->dt, v.tau_eps / 20);
         } else if (!strcmp(key, "neurons_per_unit") || !strcmp(key, "tau_syn") ||
-                   !strcmp(key, "rate_per_unit")) {
+                   !strcmp(key, "rate_per_unit") || !strcmp(key, "r_max")) {
             v = spk;
             if (key[0] == 'n')
                 v.P = (uint32_t)x;
             else if (key[0] == 't')
                 v.tau_syn = x;
+            else if (!strcmp(key, "r_max"))
+                v.rmax = x;
             else
                 v.r1 = x;
         } else {
@@ -622,7 +620,7 @@ static int parse_sweep(const char *spec, hs_cmp_opts *o, hs_error *err)
     if (!eq || eq == spec || (size_t)(eq - spec) >= sizeof o->sweep_key)
         return hs_error_set(err, HS_ECONFIG, "--sweep", 0, 0,
                             "expected KEY=V1,V2,... (keys: m, tau_eps (ms), neurons_per_unit, tau_syn (ms), "
-                            "rate_per_unit (Hz)), got '%s'", spec);
+                            "rate_per_unit (Hz), r_max (Hz)), got '%s'", spec);
     memcpy(o->sweep_key, spec, (size_t)(eq - spec));
     const char *p = eq + 1;
     while (*p) {
@@ -644,14 +642,14 @@ static int parse_sweep(const char *spec, hs_cmp_opts *o, hs_error *err)
         p = *end ? end + 1 : end;
     }
     static const char *const known[] = {"m", "tau_eps", "neurons_per_unit", "tau_syn",
-                                        "rate_per_unit", NULL};
+                                        "rate_per_unit", "r_max", NULL};
     int ok = 0;
     for (const char *const *k = known; *k; k++)
         ok |= !strcmp(*k, o->sweep_key);
     if (!ok)
         return hs_error_set(err, HS_ECONFIG, "--sweep", 0, 0,
                             "unknown sweep key '%s' (known: m, tau_eps, neurons_per_unit, "
-                            "tau_syn, rate_per_unit)", o->sweep_key);
+                            "tau_syn, rate_per_unit, r_max)", o->sweep_key);
     return HS_OK;
 }
 
