@@ -82,6 +82,7 @@ typedef struct hs_heecfg {
     hs_valspec clamp;                   /* layer 0's data when clamped */
     double adapt_m, adapt_tau_c;        /* adaptation; m = 0: none */
     hs_hee_init init;
+    int noise_budget;                   /* count interneuron and spike noise toward x's noise */
     /* spike realisation: P neurons per unit firing at r = baseline + rate_per_unit rho(x),
      * clipped to [0, r_max]; read out by traces of time constant tau_syn */
     uint32_t P;

@@ -276,7 +276,8 @@ int hs_cfg_read_hee(hs_cfgctx *c, const hs_ynode *n)
 {
     static const char *const keys[] = {"realisation", "tau_x",  "tau_eps", "dt",
                                        "layers",      "weights", "lateral", "clamp",
-                                       "adaptation",  "init",    "spike",   NULL};
+                                       "adaptation",  "init",    "spike",   "noise_budget",
+                                       NULL};
     int rc;
     if ((rc = hs_cfg_want_kind(c, n, HS_Y_MAP, "hee")) ||
         (rc = hs_cfg_check_keys(c, n, keys, "'hee'")))
@@ -411,6 +412,10 @@ int hs_cfg_read_hee(hs_cfgctx *c, const hs_ynode *n)
             return hs_cfg_at(c, in, "'init: feedforward' starts from clamped data; add "
                              "'clamp'");
     }
+    h->noise_budget = 1;
+    const hs_ynode *nb = hs_ymap_get(n, "noise_budget");
+    if (nb && (rc = hs_cfg_read_bool(c, nb, "noise_budget", &h->noise_budget)))
+        return rc;
     const hs_ynode *spn = hs_ymap_get(n, "spike");
     if (spn && h->realisation != HS_HEE_SPIKE)
         return hs_cfg_at(c, spn, "'spike' parameters need 'realisation: spike'");

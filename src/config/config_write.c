@@ -120,7 +120,8 @@ static void put_hee(FILE *f, const hs_heecfg *h)
     put_num(f, h->tau_eps, HS_DIM_TIME);
     fputs("\n  dt: ", f);
     put_num(f, h->dt, HS_DIM_TIME);
-    fprintf(f, "\n  init: %s\n", inits[h->init]);
+    fprintf(f, "\n  init: %s\n  noise_budget: %s\n", inits[h->init],
+            h->noise_budget ? "true" : "false");
     if (h->realisation == HS_HEE_SPIKE) {
         fprintf(f, "  spike: {neurons_per_unit: %u, r_max: ", h->P);
         put_num(f, h->rmax, HS_DIM_RATE);

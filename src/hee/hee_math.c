@@ -61,12 +61,21 @@ void hs_hee_eta(const hs_hee *m, int l, const double *T, double *eta)
     }
     const hs_hee_layer *up = &m->layer[l + 1];
     const double *W = m->W[l + 1], *Tu = T + up->off;
+    const uint32_t n = up->n, n4 = n & ~3u;
     for (uint32_t i = 0; i < ly->n; i++) {   /* row by row: W is n_l x n_{l+1} */
-        const double *row = W + (size_t)i * up->n;
-        double s = ly->b[i];
-        for (uint32_t j = 0; j < up->n; j++)
-            s += row[j] * Tu[j];
-        eta[i] = s;
+        const double *row = W + (size_t)i * n;
+        /* four partial sums: independent chains the compiler can keep in flight */
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        uint32_t j = 0;
+        for (; j < n4; j += 4) {
+            s0 += row[j] * Tu[j];
+            s1 += row[j + 1] * Tu[j + 1];
+            s2 += row[j + 2] * Tu[j + 2];
+            s3 += row[j + 3] * Tu[j + 3];
+        }
+        for (; j < n; j++)
+            s0 += row[j] * Tu[j];
+        eta[i] = ly->b[i] + ((s0 + s1) + (s2 + s3));
     }
 }
 

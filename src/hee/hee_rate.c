@@ -53,6 +53,8 @@ void hs_hee_rt_free(hs_hee_rt *rt)
     free(rt->clamp);
     free(rt->ax);
     free(rt->ae);
+    free(rt->kappa);
+    free(rt->shot);
     free(rt->popname);
     if (rt->Pinv)
         for (int l = 0; l < rt->m.L; l++)
@@ -187,9 +189,11 @@ int hs_hee_rt_create(const hs_config *cfg, uint32_t id, hs_hee_rt **out, hs_erro
     rt->eta = calloc(N, sizeof *rt->eta);
     rt->bu = calloc(N, sizeof *rt->bu);
     rt->tmp = calloc(nmax, sizeof *rt->tmp);
+    rt->kappa = calloc(N, sizeof *rt->kappa);
+    rt->shot = calloc(N, sizeof *rt->shot);
     rt->rng = hs_rng_stream(cfg->seed, "hee", "dynamics");
     if (!rt->x || !rt->eps || !rt->c || !rt->rx || !rt->reps || !rt->eta || !rt->bu ||
-        !rt->tmp || !rt->rng) {
+        !rt->tmp || !rt->rng || !rt->kappa || !rt->shot) {
         rc = NOMEM(err);
         goto fail;
     }
@@ -201,6 +205,11 @@ int hs_hee_rt_create(const hs_config *cfg, uint32_t id, hs_hee_rt **out, hs_erro
     }
     if (h->init == HS_HEE_INIT_FEEDFORWARD && (rc = feedforward(rt, err)))
         goto fail;
+    /* identity layers in the rate realisation: the budget is a constant */
+    rt->kappa_fixed = h->realisation == HS_HEE_RATE;
+    for (int l = 0; l < m->L; l++)
+        if (m->layer[l].rho != HS_RHO_IDENTITY)
+            rt->kappa_fixed = 0;
     if (h->realisation == HS_HEE_SPIKE) {
         rt->spike = 1;
         rt->P = h->P;
@@ -231,6 +240,66 @@ int hs_hee_rt_create(const hs_config *cfg, uint32_t id, hs_hee_rt **out, hs_erro
 fail:
     hs_hee_rt_free(rt);
     return rc;
+}
+
+/* Noise budget, to first order.  The drift of x_i carries noise of its own: the interneurons'
+ * fluctuations (an OU process of variance sigma^2 and time constant tau_eps sigma^2 has low-
+ * frequency power tau_eps sigma^4) enter through W^T, and in the spike realisation every trace
+ * adds shot noise of power r / (P r1^2) (r, r1 per ms).  Through tau_x dx = ... + F dt that is a
+ * diffusion kappa_i / tau_x with
+ *   kappa_i = rho'(x_i)^2 / tau_x * [ sum_k W_l[k][i]^2 (rho'(eps_k)^2 tau_eps s_k^4 + shot_k
+ *             + shot_eps_k) + sum_j W_{l+1}[i][j]^2 shot_j + sum_j J_ij^2 shot_j ],
+ * a fraction kappa_i of the unit's intended noise, which is therefore reduced by that fraction
+ * (only the diagonal of the injected noise is counted; its correlations across units are not). */
+static void noise_budget(hs_hee_rt *rt)
+{
+    const hs_hee *m = &rt->m;
+    const hs_heecfg *h = rt->cfg;
+    const double P = rt->P, r1 = rt->r1 * 1e-3;
+    for (int l = 0; l < m->L; l++) {
+        const hs_hee_layer *ly = &m->layer[l];
+        for (uint32_t i = 0; i < ly->n; i++) {
+            size_t u = ly->off + i;
+            /* shot[u]: the x trace's shot power; the interneuron's is computed below */
+            rt->shot[u] = rt->spike ? 1e-3 * spike_rate(rt, ly->rho, rt->x[u]) / (P * r1 * r1)
+                                    : 0.0;
+        }
+    }
+    for (int l = 0; l < m->L; l++) {
+        const hs_hee_layer *ly = &m->layer[l];
+        for (uint32_t i = 0; i < ly->n; i++) {
+            size_t u = ly->off + i;
+            double acc = 0;
+            if (l > 0) {
+                const hs_hee_layer *lo = &m->layer[l - 1];
+                double s4 = lo->sigma * lo->sigma * lo->sigma * lo->sigma;
+                for (uint32_t k = 0; k < lo->n; k++) {
+                    size_t q = lo->off + k;
+                    double de = hs_rho_d(lo->rho, rt->eps[q]);
+                    double se = rt->spike
+                                    ? 1e-3 * spike_rate(rt, lo->rho, rt->eps[q]) / (P * r1 * r1)
+                                    : 0.0;
+                    double w = m->W[l][(size_t)k * ly->n + i];
+                    acc += w * w * (de * de * h->tau_eps * s4 + rt->shot[q] + se);
+                }
+            }
+            if (rt->spike && l + 1 < m->L) {
+                const hs_hee_layer *up = &m->layer[l + 1];
+                for (uint32_t j = 0; j < up->n; j++) {
+                    double w = m->W[l + 1][(size_t)i * up->n + j];
+                    acc += w * w * rt->shot[up->off + j];
+                }
+            }
+            if (rt->spike && ly->J)
+                for (uint32_t j = 0; j < ly->n; j++) {
+                    double w = ly->J[(size_t)i * ly->n + j];
+                    acc += w * w * rt->shot[ly->off + j];
+                }
+            double d = hs_rho_d(ly->rho, rt->x[u]);
+            double k = d * d * acc / h->tau_x;
+            rt->kappa[u] = k < 1 ? k : 1;
+        }
+    }
 }
 
 /* One exponential-Euler step of tau dy = (-y/s^2 + F) dt + sqrt(2 tau) dW. */
@@ -289,16 +358,23 @@ void hs_hee_rt_advance(hs_hee_rt *rt)
     for (int l = 1; l < m->L; l++) {
         const hs_hee_layer *lo = &m->layer[l - 1], *ly = &m->layer[l];
         const double *W = m->W[l];
-        double *bu = rt->bu + ly->off;
+        double *restrict bu = rt->bu + ly->off;
         for (uint32_t k = 0; k < lo->n; k++) {
             double d = rt->rx[lo->off + k] - rt->reps[lo->off + k];
-            const double *row = W + (size_t)k * ly->n;
+            if (d == 0.0)
+                continue;   /* e.g. a clamped unit whose interneuron sits at its value */
+            const double *restrict row = W + (size_t)k * ly->n;
             for (uint32_t i = 0; i < ly->n; i++)
                 bu[i] += row[i] * d;
         }
     }
     const double dt = rt->dt, tau_x = h->tau_x, tau_e = h->tau_eps;
     const double mad = h->adapt_m, tau_c = h->adapt_tau_c;
+    if (h->noise_budget && !rt->exact_grad && rt->kappa_fixed < 2) {
+        noise_budget(rt);
+        if (rt->kappa_fixed == 1)
+            rt->kappa_fixed = 2;
+    }
     for (int l = 0; l < m->L; l++) {
         const hs_hee_layer *ly = &m->layer[l];
         const double s2 = ly->sigma * ly->sigma;
@@ -322,14 +398,15 @@ void hs_hee_rt_advance(hs_hee_rt *rt)
                 continue;
             double x = rt->x[u];
             double Fx = hs_rho_d(ly->rho, x) * (rt->eta[u] + lat_x + rt->bu[u]);
+            double nxu = h->noise_budget ? nx * sqrt(1 - rt->kappa[u]) : nx;
             if (mad > 0) {
                 double g = x / s2 - Fx, cc = rt->c[u];
-                rt->x[u] = ou_step(x, Fx - cc, s2, dx, nx, rt->rng);
+                rt->x[u] = ou_step(x, Fx - cc, s2, dx, nxu, rt->rng);
                 rt->c[u] = cc + dt / tau_c * (-cc + mad * g) +
                            sqrt(2 * mad * tau_x * dt) / tau_c *
                                gsl_ran_gaussian_ziggurat(rt->rng, 1.0);
             } else {
-                rt->x[u] = ou_step(x, Fx, s2, dx, nx, rt->rng);
+                rt->x[u] = ou_step(x, Fx, s2, dx, nxu, rt->rng);
             }
         }
     }

@@ -27,6 +27,9 @@ struct hs_hee_rt {
     double *x, *eps, *c;      /* principal membranes, interneurons, adaptation (ntotal each) */
     double *rx, *reps;        /* rho(x), rho(eps) */
     double *eta, *bu, *tmp;   /* eta_l; bottom-up W_l^T (rho(x_{l-1}) - rho(eps_{l-1})) */
+    double *kappa;            /* noise budget: fraction of x's noise the inputs already carry */
+    double *shot;             /* per unit: low-frequency power of its trace's spike noise */
+    int kappa_fixed;          /* kappa does not depend on the state: computed once */
     double *clamp;            /* layer 0 data, or NULL */
     gsl_rng *rng;
     uint32_t id;              /* the update event's id in the engine's queue */
