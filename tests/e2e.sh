@@ -5,31 +5,14 @@
 #
 # Run by `make check` with HEE_SNN (the binary) and HS_SRCDIR (the source tree) set.
 set -u
-: "${HEE_SNN:=./src/hee-snn}"
-: "${HS_SRCDIR:=.}"
-T=$(mktemp -d "${TMPDIR:-/tmp}/hee-e2e.XXXXXX") || exit 99
-trap 'rm -rf "$T"' EXIT
-fails=0
-n=0
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
-check() { # check DESCRIPTION COMMAND...: the command must succeed
-    d=$1; shift
-    if "$@"; then ok "$d"; else not_ok "$d"; fi
-}
-status_is() { # status_is WANT DESCRIPTION COMMAND...: the command must exit with WANT
-    want=$1 d=$2; shift 2
-    "$@" >"$T/out" 2>"$T/err"; got=$?
-    if [ "$got" = "$want" ]; then ok "$d"; else
-        not_ok "$d (exit $got, want $want)"; sed 's/^/#   /' "$T/err" | head -5; fi
-}
+. "${HS_SRCDIR:-.}/tests/tap.sh"
 data_lines() { grep -v '^#' "$1" | tail -n +2 | wc -l; }
 
 # ---- every example validates and runs ----------------------------------------------------
 for ex in "$HS_SRCDIR"/examples/*.yaml; do
     name=$(basename "$ex" .yaml)
     status_is 0 "validate $name" "$HEE_SNN" validate "$ex"
+    if grep -q '^  learn:' "$ex"; then continue; fi   # training: tests/e2e-learn.sh
     status_is 0 "run $name" "$HEE_SNN" run "$ex" --output "$T/ex-$name"
     check "$name: spikes.tsv has the contract header" \
         grep -q -x "$(printf 'time_ms\tpopulation\tneuron')" "$T/ex-$name/spikes.tsv"

@@ -153,6 +153,33 @@ HS_API int hs_compare_to_dir(const hs_config *cfg, const char *sweep, FILE *out,
 HS_API int hs_analyze_dir(const char *outdir, const char *pop, int points, FILE *out,
                           hs_error *err);
 
+/* ---- learning (doc/learning.md) -------------------------------------------------------- */
+
+typedef struct hs_train_result {
+    char outdir[1024];
+    uint64_t steps, items, epochs;         /* at the end */
+    double t_start, t_end;                 /* model time, ms (t_start > 0 after resume) */
+    int has_loglik;                        /* the model's exact log-likelihood is computable */
+    double loglik_train, loglik_holdout;   /* the last evaluation (nats per item); NaN if none */
+    double loglik_max;                     /* the best any parameters reach on the training
+                                            * items, where a closed form exists (probabilistic
+                                            * PCA); NaN otherwise */
+    double wall;                           /* seconds */
+    int interrupted, resumed;
+} hs_train_result;
+
+/* Does cfg train (a hee: block with data: and learn:)? */
+HS_API int hs_config_trains(const hs_config *cfg);
+
+/* Train cfg's hee: block with local plasticity for cfg's duration of model time and write into
+ * its output directory model.yaml (the trained network, loadable by hs_config_load),
+ * learning.tsv (the learning curve), config.yaml and checkpoint.bin, each atomically.  With
+ * resume, continue from the directory's checkpoint.bin: the result is bit for bit that of an
+ * uninterrupted run.  *stop (may be NULL) set asynchronously ends the run early with a
+ * checkpoint and complete files; the return is then HS_EINTR. */
+HS_API int hs_train_to_dir(const hs_config *cfg, int resume, volatile int *stop,
+                           hs_train_result *res, hs_error *err);
+
 #ifdef __cplusplus
 }
 #endif

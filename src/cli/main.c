@@ -1,4 +1,4 @@
-/* main.c -- the hee-snn command line: run, validate, analyze
+/* main.c -- the hee-snn command line: run, train, validate, analyze, compare
  *
  * The only place that prints to the user or exits.  Exit status: 0 success, 1 runtime
  * failure, 2 usage or configuration error, 130 interrupted.
@@ -32,6 +32,13 @@ static const char usage_text[] =
     "  run NET.yaml [--seed N] [--duration T] [--output DIR] [--quiet]\n"
     "      Simulate the network; write spikes.tsv and config.yaml into the output\n"
     "      directory (default out/<name>) and print a summary.\n"
+    "      A file whose hee: block has data: and learn: is trained (as by 'train').\n"
+    "  train NET.yaml [--resume] [--seed N] [--duration T] [--output DIR] [--quiet]\n"
+    "      Train the hee: block on its data set with local plasticity; write\n"
+    "      model.yaml (the trained network), learning.tsv (learning curve with exact\n"
+    "      log-likelihoods where computable), config.yaml and checkpoint.bin.\n"
+    "      --resume continues from OUTDIR/checkpoint.bin, bit for bit; a longer\n"
+    "      --duration extends a finished run.\n"
     "  validate NET.yaml [--describe]\n"
     "      Parse and compile only; print the errors, or what it compiled into.\n"
     "  analyze OUTDIR [--population NAME] [--points N]\n"
@@ -50,6 +57,7 @@ static const char usage_text[] =
     "  --duration T     simulated time with a unit, e.g. '10 s' (overrides the file)\n"
     "  --output DIR     output directory (overrides the file)\n"
     "  --quiet          no summary on standard output\n"
+    "  --resume         (train) continue from the output directory's checkpoint\n"
     "\n"
     "Exit status: 0 success; 1 runtime failure (including output that cannot be\n"
     "written); 2 usage or configuration error, or input that cannot be read;\n"
@@ -58,6 +66,7 @@ static const char usage_text[] =
     "Example:\n"
     "  hee-snn run examples/boltzmann.yaml && hee-snn analyze out/boltzmann\n"
     "  hee-snn compare examples/hee-linear-gaussian.yaml --sweep m=0.5,2\n"
+    "  hee-snn train examples/hee-learn-ppca.yaml && hee-snn run out/hee-learn-ppca/model.yaml\n"
     "\n"
     "Documentation: doc/ in the source tree (doc/network-format.md for the YAML keys).\n";
 
@@ -93,7 +102,7 @@ static double now_s(void)
 
 enum {
     OPT_SEED = 256, OPT_DURATION, OPT_OUTPUT, OPT_QUIET, OPT_DESCRIBE, OPT_POP, OPT_POINTS,
-    OPT_SWEEP
+    OPT_SWEEP, OPT_RESUME
 };
 
 static const struct option long_opts[] = {
@@ -105,13 +114,14 @@ static const struct option long_opts[] = {
     {"population", required_argument, NULL, OPT_POP},
     {"points", required_argument, NULL, OPT_POINTS},
     {"sweep", required_argument, NULL, OPT_SWEEP},
+    {"resume", no_argument, NULL, OPT_RESUME},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
 typedef struct opts {
     hs_overrides ov;
-    int quiet, describe, points;
+    int quiet, describe, points, resume;
     const char *pop;
     const char *sweep;
     const char *file;
@@ -144,6 +154,7 @@ static int parse_opts(int argc, char **argv, const char *cmd, opts *o)
         case OPT_DESCRIBE: o->describe = 1; break;
         case OPT_POP: o->pop = optarg; break;
         case OPT_SWEEP: o->sweep = optarg; break;
+        case OPT_RESUME: o->resume = 1; break;
         case OPT_POINTS:
             o->points = atoi(optarg);
             if (o->points < 1 || o->points > 60)
@@ -185,6 +196,72 @@ static int cmd_validate(int argc, char **argv)
     return 0;
 }
 
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Train a loaded configuration (train, or run on a file that learns); frees cfg. */
+static int train(hs_config *cfg, const opts *o)
+{
+    hs_error err = {0};
+    hs_train_result res;
+    catch_signals();
+    int rc = hs_train_to_dir(cfg, o->resume, &g_stop, &res, &err);
+    if (rc && rc != HS_EINTR) {
+        hs_config_free(cfg);
+        return report(&err);
+    }
+    if (!o->quiet) {
+        printf("hee-snn %s: trained '%s', seed %" PRIu64 ", %g ms to %g ms of model time%s%s\n",
+               hs_version(), hs_config_name(cfg), hs_config_seed(cfg), res.t_start, res.t_end,
+               res.resumed ? " (resumed)" : "", rc == HS_EINTR ? " (interrupted)" : "");
+        printf("items presented: %" PRIu64 " (%" PRIu64 " full epochs), %" PRIu64 " steps\n",
+               res.items, res.epochs, res.steps);
+        if (res.has_loglik)
+            printf("log-likelihood per item (exact): training %.6g, held out %.6g\n",
+                   res.loglik_train, res.loglik_holdout);
+        if (res.loglik_max == res.loglik_max)
+            printf("maximum on the training items (closed form): %.6g, %.3g below it\n",
+                   res.loglik_max, res.loglik_max - res.loglik_train);
+        printf("wall time: %.3f s, real-time factor: %.3g (simulated/wall)\n", res.wall,
+               res.wall > 0 ? (res.t_end - res.t_start) * 1e-3 / res.wall : 0.0);
+        printf("output: %s (model.yaml, learning.tsv, checkpoint.bin)\n", res.outdir);
+    }
+    hs_config_free(cfg);
+    if (rc == HS_EINTR) {
+        fprintf(stderr, "hee-snn: interrupted; checkpoint written, continue with "
+                        "'hee-snn train --resume'\n");
+        return 130;
+    }
+    return 0;
+}
+
+static int cmd_train(int argc, char **argv)
+{
+    opts o;
+    int rc = parse_opts(argc, argv, "train", &o);
+    if (rc)
+        return rc;
+    hs_error err = {0};
+    hs_config *cfg = NULL;
+    if (hs_config_load(o.file, &o.ov, &cfg, &err))
+        return report_input(&err);
+    if (!hs_config_trains(cfg)) {
+        hs_config_free(cfg);
+        return usage_error("'%s' has nothing to train: its hee: block needs data: and learn: "
+                           "(doc/learning.md)", o.file);
+    }
+    if (hs_config_seed_generated(cfg))
+        fprintf(stderr, "hee-snn: no seed given; using seed %" PRIu64 "\n",
+                hs_config_seed(cfg));
+    return train(cfg, &o);
+}
+
 static int cmd_run(int argc, char **argv)
 {
     opts o;
@@ -200,15 +277,17 @@ static int cmd_run(int argc, char **argv)
     if (hs_config_seed_generated(cfg))
         fprintf(stderr, "hee-snn: no seed given; using seed %" PRIu64 "\n",
                 hs_config_seed(cfg));
+    if (o.resume) {
+        hs_config_free(cfg);
+        return usage_error("%s", "--resume belongs to 'train'");
+    }
+    if (hs_config_trains(cfg))
+        return train(cfg, &o);
     if (hs_net_compile(cfg, &net, &err)) {
         hs_config_free(cfg);
         return report(&err);
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    catch_signals();
     double t0 = now_s();
     rc = hs_run_to_dir(cfg, net, &g_stop, &res, &err);
     double wall = now_s() - t0;
@@ -285,7 +364,7 @@ static int cmd_analyze(int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        return usage_error("%s", "missing command (run, validate, analyze, compare)");
+        return usage_error("%s", "missing command (run, train, validate, analyze, compare)");
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         fputs(usage_text, stdout);
@@ -297,11 +376,13 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "run"))
         return cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "train"))
+        return cmd_train(argc - 1, argv + 1);
     if (!strcmp(cmd, "validate"))
         return cmd_validate(argc - 1, argv + 1);
     if (!strcmp(cmd, "analyze"))
         return cmd_analyze(argc - 1, argv + 1);
     if (!strcmp(cmd, "compare"))
         return cmd_compare(argc - 1, argv + 1);
-    return usage_error("unknown command '%s' (run, validate, analyze, compare)", cmd);
+    return usage_error("unknown command '%s' (run, train, validate, analyze, compare)", cmd);
 }

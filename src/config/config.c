@@ -148,6 +148,28 @@ int hs_cfg_read_bool(hs_cfgctx *c, const hs_ynode *n, const char *what, int *out
     return hs_cfg_at(c, n, "'%s' must be true or false, got '%s'", what, n->str);
 }
 
+int hs_cfg_read_time(hs_cfgctx *c, const hs_ynode *parent, const char *key, double def,
+                     int positive, double *out)
+{
+    const hs_ynode *n = hs_ymap_get(parent, key);
+    *out = def;
+    if (!n)
+        return HS_OK;
+    int rc = hs_cfg_read_quantity(c, n, key, HS_DIM_TIME, out);
+    if (rc)
+        return rc;
+    if (positive ? !(*out > 0) : *out < 0)
+        return hs_cfg_at(c, n, "'%s' must be %s, got %s", key,
+                         positive ? "positive" : "at least 0", n->str);
+    return HS_OK;
+}
+
+int hs_cfg_read_time_pos(hs_cfgctx *c, const hs_ynode *parent, const char *key, double def,
+                         double *out)
+{
+    return hs_cfg_read_time(c, parent, key, def, 1, out);
+}
+
 /* Resolve a path relative to the configuration file's directory; caller frees. */
 char *hs_cfg_resolve_path(hs_cfgctx *c, const char *p)
 {

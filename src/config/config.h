@@ -70,6 +70,37 @@ typedef struct hs_heelayer_cfg {
 typedef enum { HS_HEE_RATE = 0, HS_HEE_SPIKE = 1 } hs_hee_realisation;
 typedef enum { HS_HEE_INIT_ZERO = 0, HS_HEE_INIT_FEEDFORWARD = 1 } hs_hee_init;
 
+/* hee: data: a data set clamped on layer 0, one item after another (doc/learning.md). */
+typedef enum { HS_DATA_TSV = 0, HS_DATA_IDX = 1, HS_DATA_PATCHES = 2 } hs_data_kind;
+
+typedef struct hs_datacfg {
+    int line, col;
+    hs_data_kind kind;
+    char *path;                /* tsv file or idx images (absolute) */
+    char *labels;              /* idx labels, or NULL */
+    char **images;             /* patches: PNG files (absolute) */
+    size_t nimages;
+    uint32_t patch;            /* patches: side in pixels */
+    uint64_t count;            /* patches: how many */
+    uint64_t limit;            /* first items only; 0: all */
+    uint64_t holdout;          /* the last items are held out of training, for evaluation */
+    double scale, offset;      /* x <- x scale + offset */
+    int whiten;                /* ZCA, after scaling */
+    int shuffle;               /* a new order every epoch, from the run's seed */
+    double present;            /* ms per item */
+} hs_datacfg;
+
+/* hee: learn: local plasticity (doc/learning.md). */
+typedef struct hs_learncfg {
+    int line, col;
+    double lr;                 /* per ms (written in Hz) */
+    double decay;              /* lr(t) = lr / (1 + t / decay); 0: constant */
+    double settle;             /* ms after each new item before plasticity counts */
+    int learn_W, learn_b, learn_J;
+    double checkpoint;         /* ms of model time between checkpoints */
+    double log_every;          /* ms between rows of learning.tsv */
+} hs_learncfg;
+
 typedef struct hs_heecfg {
     int line, col;
     hs_hee_realisation realisation;
@@ -92,6 +123,8 @@ typedef struct hs_heecfg {
     int *record_x, *record_eps;         /* per layer flags */
     int *spikes_x, *spikes_eps;         /* per layer flags */
     double every;                       /* ms */
+    hs_datacfg *data;                   /* or NULL */
+    hs_learncfg *learn;                 /* or NULL */
 } hs_heecfg;
 
 struct hs_config {
@@ -110,6 +143,15 @@ struct hs_config {
     int *record_dist;          /* npops flags: exact state-distribution monitor */
     hs_heecfg *hee;            /* the hee: block, or NULL */
 };
+
+/* Concrete parameters of a hee: block, per layer (b[l], W[l] for l >= 1, J[l] or NULL). */
+typedef struct hs_hee_values {
+    double *const *b, *const *W, *const *J;
+} hs_hee_values;
+
+/* config.yaml of a trained model: the hee: block with the values in p instead of its value
+ * specifications, without data, clamp and learning; named NAME-model. */
+int hs_config_write_model(const hs_config *cfg, const hs_hee_values *p, FILE *f, hs_error *err);
 
 /* Limits on sizes a file may ask for. */
 #define HS_MAX_POP_SIZE 100000000u

@@ -25,21 +25,6 @@
 
 #define NOMEM(c) hs_error_set((c)->err, HS_ENOMEM, (c)->file, 0, 0, "out of memory")
 
-static int read_time_pos(hs_cfgctx *c, const hs_ynode *parent, const char *key, double def,
-                         double *out)
-{
-    const hs_ynode *n = hs_ymap_get(parent, key);
-    *out = def;
-    if (!n)
-        return HS_OK;
-    int rc = hs_cfg_read_quantity(c, n, key, HS_DIM_TIME, out);
-    if (rc)
-        return rc;
-    if (!(*out > 0))
-        return hs_cfg_at(c, n, "'%s' must be positive, got %s", key, n->str);
-    return HS_OK;
-}
-
 static int find_layer(const hs_heecfg *h, const char *name)
 {
     for (int l = 0; l < h->nlayers; l++)
@@ -228,7 +213,7 @@ static int read_spike_params(hs_cfgctx *c, const hs_ynode *n, hs_heecfg *h)
                 return hs_cfg_at(c, k, "'%s' must be %s, got %s", rates[i].key,
                                  rates[i].positive ? "positive" : "at least 0", k->str);
         }
-    if ((rc = read_time_pos(c, n, "tau_syn", 1.0, &h->tau_syn)))
+    if ((rc = hs_cfg_read_time_pos(c, n, "tau_syn", 1.0, &h->tau_syn)))
         return rc;
     if (h->r0 >= h->rmax)
         return hs_cfg_at(c, n, "'baseline' (%g Hz) must be below 'r_max' (%g Hz)", h->r0,
@@ -277,7 +262,7 @@ int hs_cfg_read_hee(hs_cfgctx *c, const hs_ynode *n)
     static const char *const keys[] = {"realisation", "tau_x",  "tau_eps", "dt",
                                        "layers",      "weights", "lateral", "clamp",
                                        "adaptation",  "init",    "spike",   "noise_budget",
-                                       NULL};
+                                       "data",        "learn",   NULL};
     int rc;
     if ((rc = hs_cfg_want_kind(c, n, HS_Y_MAP, "hee")) ||
         (rc = hs_cfg_check_keys(c, n, keys, "'hee'")))
@@ -300,9 +285,9 @@ int hs_cfg_read_hee(hs_cfgctx *c, const hs_ynode *n)
         else
             return hs_cfg_at(c, rn, "unknown realisation '%s' (known: rate, spike)", rn->str);
     }
-    if ((rc = read_time_pos(c, n, "tau_x", 10.0, &h->tau_x)) ||
-        (rc = read_time_pos(c, n, "tau_eps", 0.2, &h->tau_eps)) ||
-        (rc = read_time_pos(c, n, "dt", 0.01, &h->dt)))
+    if ((rc = hs_cfg_read_time_pos(c, n, "tau_x", 10.0, &h->tau_x)) ||
+        (rc = hs_cfg_read_time_pos(c, n, "tau_eps", 0.2, &h->tau_eps)) ||
+        (rc = hs_cfg_read_time_pos(c, n, "dt", 0.01, &h->dt)))
         return rc;
     if (h->dt > h->tau_eps || h->dt > h->tau_x)
         return hs_cfg_at(c, hs_ymap_get(n, "dt") ? hs_ymap_get(n, "dt") : n,
@@ -380,6 +365,18 @@ int hs_cfg_read_hee(hs_cfgctx *c, const hs_ynode *n)
         h->clamped = 1;
     }
 
+    const hs_ynode *dn = hs_ymap_get(n, "data");
+    if (dn) {
+        if (cn)
+            return hs_cfg_at(c, dn, "'data' and 'clamp' both set layer 0; keep one");
+        if ((rc = hs_cfg_read_hee_data(c, dn, h)))
+            return rc;
+        h->clamped = 1;
+    }
+    const hs_ynode *lrn = hs_ymap_get(n, "learn");
+    if (lrn && (rc = hs_cfg_read_hee_learn(c, lrn, h)))
+        return rc;
+
     const hs_ynode *an = hs_ymap_get(n, "adaptation");
     if (an) {
         static const char *const akeys[] = {"m", "tau_c", NULL};
@@ -393,7 +390,7 @@ int hs_cfg_read_hee(hs_cfgctx *c, const hs_ynode *n)
             return rc;
         if (h->adapt_m < 0)
             return hs_cfg_at(c, mn, "'m' must not be negative, got %s", mn->str);
-        if ((rc = read_time_pos(c, an, "tau_c", 5 * h->tau_x, &h->adapt_tau_c)))
+        if ((rc = hs_cfg_read_time_pos(c, an, "tau_c", 5 * h->tau_x, &h->adapt_tau_c)))
             return rc;
     }
 
@@ -410,7 +407,7 @@ int hs_cfg_read_hee(hs_cfgctx *c, const hs_ynode *n)
                              in->str);
         if (h->init == HS_HEE_INIT_FEEDFORWARD && !h->clamped)
             return hs_cfg_at(c, in, "'init: feedforward' starts from clamped data; add "
-                             "'clamp'");
+                             "'clamp' or 'data'");
     }
     h->noise_budget = 1;
     const hs_ynode *nb = hs_ymap_get(n, "noise_budget");
@@ -468,6 +465,8 @@ void hs_heecfg_free(hs_heecfg *h)
         vs_free(&h->lateral[l]);
     }
     vs_free(&h->clamp);
+    hs_datacfg_free(h->data);
+    free(h->learn);
     free(h->layers);
     free(h->weights);
     free(h->lateral);

@@ -29,6 +29,11 @@ int hs_cfg_read_quantity(hs_cfgctx *c, const hs_ynode *n, const char *what, hs_d
                          double *out);
 int hs_cfg_read_uint(hs_cfgctx *c, const hs_ynode *n, const char *what, uint64_t max,
                      uint64_t *out);
+/* The optional time parent[key] (def when absent), positive or at least 0. */
+int hs_cfg_read_time(hs_cfgctx *c, const hs_ynode *parent, const char *key, double def,
+                     int positive, double *out);
+int hs_cfg_read_time_pos(hs_cfgctx *c, const hs_ynode *parent, const char *key, double def,
+                         double *out);
 int hs_cfg_read_bool(hs_cfgctx *c, const hs_ynode *n, const char *what, int *out);
 /* A path relative to the configuration file's directory; caller frees; NULL if no memory. */
 char *hs_cfg_resolve_path(hs_cfgctx *c, const char *p);
@@ -43,6 +48,10 @@ int hs_cfg_read_hee(hs_cfgctx *c, const hs_ynode *n);
 /* record: states and every (after the hee: block was read). */
 int hs_cfg_read_hee_record(hs_cfgctx *c, const hs_ynode *rec);
 void hs_heecfg_free(hs_heecfg *h);
+/* hee: data: and learn: (config_learn.c), read by hs_cfg_read_hee. */
+int hs_cfg_read_hee_data(hs_cfgctx *c, const hs_ynode *n, hs_heecfg *h);
+int hs_cfg_read_hee_learn(hs_cfgctx *c, const hs_ynode *n, hs_heecfg *h);
+void hs_datacfg_free(hs_datacfg *d);
 /* record: spikes naming a population of the hee: block's spike realisation: flag it and
  * return 1; 0 if name is no such population.  all != 0 flags every one. */
 int hs_cfg_hee_spikes(hs_cfgctx *c, const char *name, int all);

@@ -110,7 +110,87 @@ static void put_poplist(FILE *f, const hs_config *cfg, const int *flags)
     fputc(']', f);
 }
 
-static void put_hee(FILE *f, const hs_heecfg *h)
+/* A concrete n x m matrix (m = 1: a vector) as a YAML flow sequence, one row per line. */
+static void put_matrix(FILE *f, const double *a, size_t n, size_t m, int indent)
+{
+    fputc('[', f);
+    for (size_t i = 0; i < n; i++) {
+        if (m > 1)
+            fprintf(f, "%s%*s[", i ? ",\n" : "", i ? indent + 1 : 0, "");
+        else if (i)
+            fputs(", ", f);
+        for (size_t j = 0; j < m; j++) {
+            if (j)
+                fputs(", ", f);
+            put_num(f, a[i * m + j], HS_DIM_NONE);
+        }
+        if (m > 1)
+            fputc(']', f);
+    }
+    fputc(']', f);
+}
+
+static void put_data(FILE *f, const hs_datacfg *d)
+{
+    fputs("  data:\n    ", f);
+    if (d->kind == HS_DATA_TSV) {
+        fputs("tsv: ", f);
+        put_str(f, d->path);
+    } else if (d->kind == HS_DATA_IDX) {
+        fputs("idx: {images: ", f);
+        put_str(f, d->path);
+        if (d->labels) {
+            fputs(", labels: ", f);
+            put_str(f, d->labels);
+        }
+        fputc('}', f);
+    } else {
+        fputs("patches: {images: [", f);
+        for (size_t i = 0; i < d->nimages; i++) {
+            if (i)
+                fputs(", ", f);
+            put_str(f, d->images[i]);
+        }
+        fprintf(f, "], size: %u, count: %llu}", d->patch, (unsigned long long)d->count);
+    }
+    fprintf(f, "\n    limit: %llu\n    holdout: %llu\n    scale: ", (unsigned long long)d->limit,
+            (unsigned long long)d->holdout);
+    put_num(f, d->scale, HS_DIM_NONE);
+    fputs("\n    offset: ", f);
+    put_num(f, d->offset, HS_DIM_NONE);
+    fprintf(f, "\n    whiten: %s\n    shuffle: %s\n    present: ", d->whiten ? "true" : "false",
+            d->shuffle ? "true" : "false");
+    put_num(f, d->present, HS_DIM_TIME);
+    fputc('\n', f);
+}
+
+static void put_learn(FILE *f, const hs_learncfg *L)
+{
+    fputs("  learn:\n    learning_rate: ", f);
+    put_num(f, L->lr * 1e3, HS_DIM_RATE);
+    if (L->decay > 0) {
+        fputs("\n    decay: ", f);
+        put_num(f, L->decay, HS_DIM_TIME);
+    }
+    fputs("\n    settle: ", f);
+    put_num(f, L->settle, HS_DIM_TIME);
+    fprintf(f, "\n    params: [%s%s%s]", L->learn_W ? "W" : "",
+            L->learn_b ? (L->learn_W ? ", b" : "b") : "",
+            L->learn_J ? (L->learn_W || L->learn_b ? ", J" : "J") : "");
+    if (L->checkpoint > 0) {
+        fputs("\n    checkpoint: ", f);
+        put_num(f, L->checkpoint, HS_DIM_TIME);
+    }
+    if (L->log_every > 0) {
+        fputs("\n    log: ", f);
+        put_num(f, L->log_every, HS_DIM_TIME);
+    }
+    fputc('\n', f);
+}
+
+/* The hee: block; with p, its parameters are p's concrete values and the data, clamp and
+ * learning keys are left out (a trained model). */
+static void put_hee(FILE *f, const hs_heecfg *h, const hs_hee_values *p)
 {
     static const char *const inits[] = {"zero", "feedforward"};
     fprintf(f, "hee:\n  realisation: %s\n  tau_x: ", h->realisation == HS_HEE_RATE ? "rate"
@@ -120,7 +200,7 @@ static void put_hee(FILE *f, const hs_heecfg *h)
     put_num(f, h->tau_eps, HS_DIM_TIME);
     fputs("\n  dt: ", f);
     put_num(f, h->dt, HS_DIM_TIME);
-    fprintf(f, "\n  init: %s\n  noise_budget: %s\n", inits[h->init],
+    fprintf(f, "\n  init: %s\n  noise_budget: %s\n", inits[p ? HS_HEE_INIT_ZERO : h->init],
             h->noise_budget ? "true" : "false");
     if (h->realisation == HS_HEE_SPIKE) {
         fprintf(f, "  spike: {neurons_per_unit: %u, r_max: ", h->P);
@@ -148,13 +228,20 @@ static void put_hee(FILE *f, const hs_heecfg *h)
                 rhos[ly->rho]);
         put_num(f, ly->sigma, HS_DIM_NONE);
         fputs(", bias: ", f);
-        put_valspec(f, &ly->bias);
+        if (p)
+            put_matrix(f, p->b[l], ly->size, 1, 0);
+        else
+            put_valspec(f, &ly->bias);
         fputs("}\n", f);
     }
     fputs("  weights:\n", f);
     for (int l = 1; l < h->nlayers; l++) {
         fprintf(f, "    %s: ", h->layers[l].name);
-        put_valspec(f, &h->weights[l]);
+        if (p)
+            put_matrix(f, p->W[l], h->layers[l - 1].size, h->layers[l].size,
+                       (int)strlen(h->layers[l].name) + 6);
+        else
+            put_valspec(f, &h->weights[l]);
         fputc('\n', f);
     }
     int any = 0;
@@ -165,27 +252,55 @@ static void put_hee(FILE *f, const hs_heecfg *h)
         for (int l = 0; l < h->nlayers; l++)
             if (h->lateral[l].kind != HS_VAL_UNSET) {
                 fprintf(f, "    %s: ", h->layers[l].name);
-                put_valspec(f, &h->lateral[l]);
+                if (p)
+                    put_matrix(f, p->J[l], h->layers[l].size, h->layers[l].size,
+                               (int)strlen(h->layers[l].name) + 6);
+                else
+                    put_valspec(f, &h->lateral[l]);
                 fputc('\n', f);
             }
     }
-    if (h->clamped) {
+    if (p)
+        return;
+    if (h->data)
+        put_data(f, h->data);
+    else if (h->clamped) {
         fprintf(f, "  clamp:\n    %s: ", h->layers[0].name);
         put_valspec(f, &h->clamp);
         fputc('\n', f);
     }
+    if (h->learn)
+        put_learn(f, h->learn);
 }
 
-int hs_config_write(const hs_config *cfg, FILE *f, hs_error *err)
+static int write_config(const hs_config *cfg, const hs_hee_values *vals, FILE *f,
+                        hs_error *err)
 {
-    fprintf(f, "# resolved configuration written by hee-snn %s; run it to reproduce the run\n",
-            PACKAGE_VERSION);
+    if (vals)
+        fprintf(f, "# model trained by hee-snn %s from '%s' (seed %llu); add 'clamp' or 'data' "
+                   "to infer, run it free to generate\n",
+                PACKAGE_VERSION, cfg->path, (unsigned long long)cfg->seed);
+    else
+        fprintf(f, "# resolved configuration written by hee-snn %s; run it to reproduce the "
+                   "run\n", PACKAGE_VERSION);
     fputs("hee-snn: 1\nname: ", f);
-    put_str(f, cfg->name);
+    if (vals) {
+        size_t n = strlen(cfg->name) + 7;
+        char *name = malloc(n);
+        if (!name)
+            return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        snprintf(name, n, "%s-model", cfg->name);
+        put_str(f, name);
+        free(name);
+    } else {
+        put_str(f, cfg->name);
+    }
     fprintf(f, "\nseed: %llu\nduration: ", (unsigned long long)cfg->seed);
     put_num(f, cfg->duration, HS_DIM_TIME);
-    fputs("\noutput: ", f);
-    put_str(f, cfg->output);
+    if (!vals) {
+        fputs("\noutput: ", f);
+        put_str(f, cfg->output);
+    }
     fputc('\n', f);
     if (cfg->npops)
         fputs("populations:\n", f);
@@ -242,7 +357,7 @@ int hs_config_write(const hs_config *cfg, FILE *f, hs_error *err)
         fprintf(f, "    autapses: %s\n", pr->autapses ? "true" : "false");
     }
     if (cfg->hee)
-        put_hee(f, cfg->hee);
+        put_hee(f, cfg->hee, vals);
     fputs("record:\n  spikes: ", f);
     put_poplist(f, cfg, cfg->record_spikes);
     fputs("\n  format: tsv\n", f);
@@ -271,4 +386,14 @@ int hs_config_write(const hs_config *cfg, FILE *f, hs_error *err)
     if (ferror(f))
         return hs_error_set(err, HS_EIO, NULL, 0, 0, "write error");
     return HS_OK;
+}
+
+int hs_config_write(const hs_config *cfg, FILE *f, hs_error *err)
+{
+    return write_config(cfg, NULL, f, err);
+}
+
+int hs_config_write_model(const hs_config *cfg, const hs_hee_values *p, FILE *f, hs_error *err)
+{
+    return write_config(cfg, p, f, err);
 }

@@ -60,4 +60,20 @@ int hs_hee_gauss_exact(const hs_hee *m, const double *x0, double *mean, double *
  * Returns 0, or -1 when the integral diverges or quadrature fails (then *mean is NaN). */
 int hs_hee_unit_moments(hs_rho rho, double sigma, double eta, double *mean, double *var);
 
+/* Can hs_hee_loglik compute log p(x_0) exactly for this model?  Yes for linear-Gaussian models
+ * (closed form) and for two-layer models with an identity layer 0 without lateral couplings and
+ * at most two latent units (quadrature). */
+int hs_hee_loglik_available(const hs_hee *m);
+/* Mean log-likelihood (nats per item) of the n items X (n x n_0, row-major) under m's marginal
+ * on layer 0.  Returns 0, or -1 when not available (see above) or the integral fails. */
+int hs_hee_loglik(const hs_hee *m, const double *X, size_t n, double *ll);
+/* The quadrature path alone, for any model it covers, linear ones included (tests compare it
+ * with the closed form).  Same returns. */
+int hs_hee_loglik_quadrature(const hs_hee *m, const double *X, size_t n, double *ll);
+/* The largest mean log-likelihood of the n items X any parameters of m's shape can reach, for
+ * two identity layers without lateral couplings: probabilistic PCA with noise variance
+ * sigma_0^2 and n_1 components, in closed form from the eigenvalues of the sample covariance.
+ * Returns 0, or -1 when m is not of that shape. */
+int hs_hee_ppca_ml(const hs_hee *m, const double *X, size_t n, double *ll);
+
 #endif

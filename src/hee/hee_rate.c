@@ -23,6 +23,7 @@
 #include <string.h>
 #include <gsl/gsl_randist.h>
 
+#include "data/dataset.h"
 #include "hee/hee_rt.h"
 #include "net/net.h"
 #include "util/error.h"
@@ -51,6 +52,8 @@ void hs_hee_rt_free(hs_hee_rt *rt)
     free(rt->bu);
     free(rt->tmp);
     free(rt->clamp);
+    hs_dataset_free(rt->ds);
+    free(rt->order);
     free(rt->ax);
     free(rt->ae);
     free(rt->kappa);
@@ -197,7 +200,21 @@ int hs_hee_rt_create(const hs_config *cfg, uint32_t id, hs_hee_rt **out, hs_erro
         rc = NOMEM(err);
         goto fail;
     }
-    if (h->clamped) {
+    rt->seed = cfg->seed;
+    rt->order_epoch = -1;
+    if (h->data) {
+        if ((rc = hs_hee_load_data(cfg, &rt->ds, err)))
+            goto fail;
+        rt->ntrain = rt->ds->n - h->data->holdout;
+        rt->present_steps = (uint64_t)llround(h->data->present / h->dt);
+        rt->clamp = malloc(m->layer[0].n * sizeof *rt->clamp);
+        rt->order = malloc(rt->ntrain * sizeof *rt->order);
+        if (!rt->clamp || !rt->order || hs_hee_rt_item(rt, 0, 0)) {
+            rc = NOMEM(err);
+            goto fail;
+        }
+        memcpy(rt->x, rt->clamp, m->layer[0].n * sizeof *rt->x);
+    } else if (h->clamped) {
         if ((rc = draw_spec(cfg, h->layers[0].name, "clamp", &h->clamp, m->layer[0].n, 1,
                             &rt->clamp, err)))
             goto fail;
@@ -205,8 +222,8 @@ int hs_hee_rt_create(const hs_config *cfg, uint32_t id, hs_hee_rt **out, hs_erro
     }
     if (h->init == HS_HEE_INIT_FEEDFORWARD && (rc = feedforward(rt, err)))
         goto fail;
-    /* identity layers in the rate realisation: the budget is a constant */
-    rt->kappa_fixed = h->realisation == HS_HEE_RATE;
+    /* identity layers in the rate realisation without learning: the budget is a constant */
+    rt->kappa_fixed = h->realisation == HS_HEE_RATE && !h->learn;
     for (int l = 0; l < m->L; l++)
         if (m->layer[l].rho != HS_RHO_IDENTITY)
             rt->kappa_fixed = 0;
@@ -321,11 +338,38 @@ int hs_hee_rt_step(hs_hee_rt *rt, double t, struct hs_net *net, hs_error *err)
     return HS_OK;
 }
 
+int hs_hee_rt_item(hs_hee_rt *rt, uint64_t step, int reset)
+{
+    const uint64_t k = step / rt->present_steps;
+    const long long epoch = (long long)(k / rt->ntrain);
+    const size_t n0 = rt->m.layer[0].n;
+    if (epoch != rt->order_epoch) {
+        if (rt->cfg->data->shuffle) {
+            if (hs_data_shuffle_order(rt->seed, (unsigned)epoch, rt->ntrain, rt->order))
+                return -1;
+        } else {
+            for (size_t i = 0; i < rt->ntrain; i++)
+                rt->order[i] = i;
+        }
+        rt->order_epoch = epoch;
+    }
+    memcpy(rt->clamp, rt->ds->x + rt->order[k % rt->ntrain] * rt->ds->dim,
+           n0 * sizeof *rt->clamp);
+    if (reset) {
+        memcpy(rt->x, rt->clamp, n0 * sizeof *rt->x);
+        if (rt->cfg->init == HS_HEE_INIT_FEEDFORWARD && feedforward(rt, NULL))
+            return -1;
+    }
+    return 0;
+}
+
 void hs_hee_rt_advance(hs_hee_rt *rt)
 {
     const hs_hee *m = &rt->m;
     const hs_heecfg *h = rt->cfg;
     const size_t N = m->ntotal;
+    if (rt->ds && rt->step % rt->present_steps == 0 && rt->step > 0)
+        (void)hs_hee_rt_item(rt, rt->step, 1);   /* memory for it was checked at step 0 */
     for (int l = 0; l < m->L; l++) {
         const hs_hee_layer *ly = &m->layer[l];
         for (uint32_t i = 0; i < ly->n; i++) {

@@ -31,6 +31,13 @@ struct hs_hee_rt {
     double *shot;             /* per unit: low-frequency power of its trace's spike noise */
     int kappa_fixed;          /* kappa does not depend on the state: computed once */
     double *clamp;            /* layer 0 data, or NULL */
+    /* data: (doc/learning.md): layer 0 clamped to item after item, each for `present` */
+    struct hs_dataset *ds;    /* owned, or NULL */
+    size_t ntrain;            /* the first ntrain items are presented; the rest are held out */
+    size_t *order;            /* this epoch's order of the ntrain items */
+    long long order_epoch;    /* the epoch order[] belongs to, -1 before the first */
+    uint64_t present_steps;   /* steps per item */
+    uint64_t seed;            /* the run's seed: the shuffles derive from it */
     gsl_rng *rng;
     uint32_t id;              /* the update event's id in the engine's queue */
     double dt;
@@ -57,6 +64,14 @@ struct hs_hee_rt {
     const int *record;        /* per engine population: record its spikes */
     uint64_t *pop_spikes;     /* per engine population */
 };
+
+/* Load, scale and whiten the data set of cfg->hee->data (hee_learn.c).  Errors name the data
+ * file, or the YAML line of data: when the sizes disagree. */
+int hs_hee_load_data(const hs_config *cfg, struct hs_dataset **out, hs_error *err);
+/* The item on layer 0 during step `step` (data: only): sets rt->clamp and, when reset, the
+ * membranes of layer 0 (and the feedforward pass of init: feedforward).  0, or -1 when out of
+ * memory. */
+int hs_hee_rt_item(hs_hee_rt *rt, uint64_t step, int reset);
 
 /* Build the runtime of cfg->hee: draw weights and biases from the seeded streams
  * ("hee:LAYER", "bias" / "weights" / "lateral"), set the initial state. */

@@ -1,0 +1,507 @@
+/* hee_learn.c -- local plasticity, the training loop, checkpoints and the trained model file
+ *
+ * Phase order of one training step (the same as a run's, plus plasticity):
+ *   1. at the first step of an item: the next item on layer 0 (hs_hee_rt_item)
+ *   2. the learning-curve row, when due (model time a multiple of `log`)
+ *   3. the checkpoint, when due; or, when asked to stop, a checkpoint and the end
+ *   4. the membranes advance by dt (hs_hee_rt_advance)
+ *   5. once the item has settled, every parameter moves by lr(t) dt times its local term,
+ *      computed from the statistics of step 4 (the state at t)
+ *
+ * checkpoint.bin holds everything the rest of the run depends on: the parameters, every state
+ * variable, the random stream, the step and the learning curve so far; so a run resumed from it
+ * continues bit for bit as if it had never stopped.  It is native-endian binary, for the machine
+ * that wrote it.
+ */
+#include "hs-config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "data/dataset.h"
+#include "data/image.h"
+#include "hee/hee_learn.h"
+#include "record/output.h"
+#include "util/error.h"
+#include "util/rng.h"
+
+#define NOMEM(err) hs_error_set((err), HS_ENOMEM, NULL, 0, 0, "out of memory")
+
+static const char CKPT_MAGIC[8] = {'H', 'S', 'C', 'K', 'P', 'T', '0', '1'};
+static const char CKPT_END[8] = {'H', 'S', 'C', 'K', 'E', 'N', 'D', '\n'};
+
+/* ---- data ----------------------------------------------------------------------------------- */
+
+int hs_hee_load_data(const hs_config *cfg, hs_dataset **out, hs_error *err)
+{
+    const hs_heecfg *h = cfg->hee;
+    const hs_datacfg *d = h->data;
+    int rc;
+    *out = NULL;
+    switch (d->kind) {
+    case HS_DATA_TSV:
+        rc = hs_data_load_tsv(d->path, d->limit, out, err);
+        break;
+    case HS_DATA_IDX:
+        rc = hs_data_load_idx(d->path, d->labels, d->limit, out, err);
+        break;
+    default:
+        rc = hs_data_patches((const char *const *)d->images, d->nimages, d->patch, d->count,
+                             cfg->seed, out, err);
+        break;
+    }
+    if (rc)
+        return rc;
+    hs_dataset *ds = *out;
+    if (ds->dim != h->layers[0].size) {
+        rc = hs_error_set(err, HS_ECONFIG, cfg->path, d->line, d->col,
+                          "the data items have %zu values, layer '%s' has %u units", ds->dim,
+                          h->layers[0].name, h->layers[0].size);
+        goto fail;
+    }
+    if (d->holdout >= ds->n) {
+        rc = hs_error_set(err, HS_ECONFIG, cfg->path, d->line, d->col,
+                          "'holdout' (%llu) leaves no item to present out of %zu",
+                          (unsigned long long)d->holdout, ds->n);
+        goto fail;
+    }
+    hs_data_scale(ds, d->scale, d->offset);
+    if (d->whiten && (rc = hs_data_whiten(ds, 1e-3, err)))
+        goto fail;
+    return HS_OK;
+fail:
+    hs_dataset_free(ds);
+    *out = NULL;
+    return rc;
+}
+
+/* ---- plasticity ----------------------------------------------------------------------------- */
+
+double hs_hee_learning_rate(const hs_learncfg *L, double t)
+{
+    return L->decay > 0 ? L->lr / (1.0 + t / L->decay) : L->lr;
+}
+
+void hs_hee_rt_learn(hs_hee_rt *rt, double g)
+{
+    hs_hee *m = &rt->m;
+    const hs_learncfg *L = rt->cfg->learn;
+    const double *rx = rt->rx, *re = rt->reps;
+    for (int l = 0; l < m->L; l++) {
+        hs_hee_layer *ly = &m->layer[l];
+        const double *tx = rx + ly->off, *te = re + ly->off;
+        if (L->learn_W && l > 0) {
+            const hs_hee_layer *lo = &m->layer[l - 1];
+            double *restrict W = m->W[l];
+            for (uint32_t k = 0; k < lo->n; k++) {
+                double d = g * (rx[lo->off + k] - re[lo->off + k]);
+                double *restrict row = W + (size_t)k * ly->n;
+                for (uint32_t i = 0; i < ly->n; i++)
+                    row[i] += d * tx[i];
+            }
+        }
+        if (L->learn_b)
+            for (uint32_t i = 0; i < ly->n; i++)
+                ly->b[i] += g * (tx[i] - te[i]);
+        if (L->learn_J && ly->J)
+            for (uint32_t i = 0; i < ly->n; i++)
+                for (uint32_t j = 0; j < ly->n; j++)
+                    if (i != j)
+                        ly->J[(size_t)i * ly->n + j] += g * (tx[i] * tx[j] - te[i] * te[j]);
+    }
+}
+
+/* ---- the learning curve --------------------------------------------------------------------- */
+
+enum { COL_T, COL_EPOCH, COL_ITEM, COL_LR, COL_WNORM, COL_DW, COL_LLTRAIN, COL_LLHOLD, NCOL };
+
+typedef struct curve {
+    size_t n, cap;
+    double *rows;        /* n x NCOL */
+    double *Wprev;       /* all W concatenated, at the previous row */
+    size_t nW;
+} curve;
+
+static int curve_push(curve *c, const double *row)
+{
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 64;
+        double *r = realloc(c->rows, cap * NCOL * sizeof *r);
+        if (!r)
+            return -1;
+        c->rows = r;
+        c->cap = cap;
+    }
+    memcpy(c->rows + c->n++ * NCOL, row, NCOL * sizeof *row);
+    return 0;
+}
+
+/* At most this many items enter each log-likelihood evaluation. */
+#define LL_ITEMS 2000
+
+static int curve_row(curve *c, const hs_hee_rt *rt, double lr, int *has_ll)
+{
+    const hs_hee *m = &rt->m;
+    const hs_dataset *ds = rt->ds;
+    double row[NCOL];
+    const uint64_t k = rt->step / rt->present_steps;
+    row[COL_T] = (double)rt->step * rt->dt;
+    row[COL_EPOCH] = (double)(k / rt->ntrain);
+    row[COL_ITEM] = (double)k;
+    row[COL_LR] = lr * 1e3;
+    double wn = 0, dw = 0;
+    size_t q = 0;
+    for (int l = 1; l < m->L; l++) {
+        size_t cells = (size_t)m->layer[l - 1].n * m->layer[l].n;
+        for (size_t i = 0; i < cells; i++, q++) {
+            double w = m->W[l][i];
+            wn += w * w;
+            dw += (w - c->Wprev[q]) * (w - c->Wprev[q]);
+            c->Wprev[q] = w;
+        }
+    }
+    row[COL_WNORM] = sqrt(wn);
+    row[COL_DW] = c->n ? sqrt(dw) : NAN;
+    row[COL_LLTRAIN] = row[COL_LLHOLD] = NAN;
+    *has_ll = hs_hee_loglik_available(m);
+    if (*has_ll) {
+        size_t ntr = rt->ntrain < LL_ITEMS ? rt->ntrain : LL_ITEMS;
+        size_t nho = ds->n - rt->ntrain;
+        if (nho > LL_ITEMS)
+            nho = LL_ITEMS;
+        if (hs_hee_loglik(m, ds->x, ntr, &row[COL_LLTRAIN]))
+            row[COL_LLTRAIN] = NAN;
+        if (nho && hs_hee_loglik(m, ds->x + rt->ntrain * ds->dim, nho, &row[COL_LLHOLD]))
+            row[COL_LLHOLD] = NAN;
+    }
+    return curve_push(c, row);
+}
+
+static void curve_write(const curve *c, const hs_config *cfg, FILE *f, int has_ll,
+                        double llmax, int interrupted)
+{
+    fprintf(f, "# hee-snn %s\n# seed: %llu\n# network: %s\n# realisation: %s\n", PACKAGE_VERSION,
+            (unsigned long long)cfg->seed, cfg->name,
+            cfg->hee->realisation == HS_HEE_SPIKE ? "spike" : "rate");
+    if (has_ll)
+        fputs("# loglik_*: mean log-likelihood per item (nats), exact; training items: the "
+              "first up to 2000\n", f);
+    if (has_ll && isfinite(llmax))
+        fprintf(f, "# loglik_max: %.9g (the maximum over all parameters on the same training "
+                   "items: probabilistic PCA, closed form)\n", llmax);
+    fputs("time_ms\tepoch\titems\tlearning_rate_hz\tw_norm\tdw_norm", f);
+    if (has_ll)
+        fputs("\tloglik_train\tloglik_holdout", f);
+    fputc('\n', f);
+    for (size_t i = 0; i < c->n; i++) {
+        const double *r = c->rows + i * NCOL;
+        fprintf(f, "%.6f\t%.0f\t%.0f\t%.9g\t%.9g\t%.9g", r[COL_T], r[COL_EPOCH], r[COL_ITEM],
+                r[COL_LR], r[COL_WNORM], r[COL_DW]);
+        if (has_ll)
+            fprintf(f, "\t%.9g\t%.9g", r[COL_LLTRAIN], r[COL_LLHOLD]);
+        fputc('\n', f);
+    }
+    if (interrupted)
+        fprintf(f, "# interrupted_at_ms: %.17g\n", c->n ? c->rows[(c->n - 1) * NCOL] : 0.0);
+}
+
+/* ---- checkpoints ---------------------------------------------------------------------------- */
+
+/* What a checkpoint must match: the resolved configuration without its duration and output,
+ * which may change between an interrupted run and its resumption. */
+static int config_hash(const hs_config *cfg, uint64_t *hash, hs_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return NOMEM(err);
+    int rc = hs_config_write(cfg, f, err);
+    fclose(f);
+    if (rc) {
+        free(text);
+        return rc;
+    }
+    uint64_t hv = 0xcbf29ce484222325ULL;
+    for (char *line = text; line && *line;) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        if (strncmp(line, "duration:", 9) && strncmp(line, "output:", 7) && line[0] != '#')
+            hv = hs_fnv1a64(hv, line);
+        line = nl ? nl + 1 : NULL;
+    }
+    free(text);
+    *hash = hv;
+    return HS_OK;
+}
+
+/* Every array of the runtime a continuation depends on, in a fixed order. */
+typedef struct span {
+    double *p;
+    size_t n;
+} span;
+
+static size_t state_spans(hs_hee_rt *rt, span *s)
+{
+    hs_hee *m = &rt->m;
+    const size_t N = m->ntotal;
+    size_t k = 0;
+    for (int l = 0; l < m->L; l++) {
+        const hs_hee_layer *ly = &m->layer[l];
+        s[k++] = (span){ly->b, ly->n};
+        if (ly->J)
+            s[k++] = (span){ly->J, (size_t)ly->n * ly->n};
+        if (l > 0)
+            s[k++] = (span){m->W[l], (size_t)m->layer[l - 1].n * ly->n};
+    }
+    s[k++] = (span){rt->x, N};
+    s[k++] = (span){rt->eps, N};
+    s[k++] = (span){rt->c, N};
+    if (rt->spike) {
+        s[k++] = (span){rt->ax, N};
+        s[k++] = (span){rt->ae, N};
+    }
+    return k;
+}
+
+static int ckpt_write(hs_hee_rt *rt, const curve *c, uint64_t hash, const char *dir,
+                      hs_error *err)
+{
+    hs_out out;
+    int rc = hs_out_open(&out, dir, err);
+    if (rc)
+        return rc;
+    FILE *f = hs_out_file(&out, "checkpoint.bin", err);
+    if (!f) {
+        hs_out_abort(&out);
+        return err->code;
+    }
+    span s[3 * 64 + 8];
+    size_t ns = state_spans(rt, s);
+    uint64_t hdr[5] = {hash, rt->step, rt->spikes, rt->m.ntotal, c->n};
+    fwrite(CKPT_MAGIC, 1, sizeof CKPT_MAGIC, f);
+    fwrite(hdr, sizeof hdr[0], 5, f);
+    for (size_t i = 0; i < ns; i++)
+        fwrite(s[i].p, sizeof(double), s[i].n, f);
+    fwrite(c->rows, sizeof(double), c->n * NCOL, f);
+    fwrite(c->Wprev, sizeof(double), c->nW, f);
+    if (gsl_rng_fwrite(f, rt->rng)) {
+        hs_out_abort(&out);
+        return hs_error_set(err, HS_EIO, dir, 0, 0, "cannot write checkpoint.bin");
+    }
+    fwrite(CKPT_END, 1, sizeof CKPT_END, f);
+    return hs_out_commit(&out, err);
+}
+
+static int ckpt_read(hs_hee_rt *rt, curve *c, uint64_t hash, const char *dir, hs_error *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/checkpoint.bin", dir);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return hs_error_set(err, HS_ECONFIG, path, 0, 0, "no checkpoint to resume from");
+    char magic[8], end[8];
+    uint64_t hdr[5];
+    int rc = HS_OK;
+    if (fread(magic, 1, 8, f) != 8 || memcmp(magic, CKPT_MAGIC, 8) ||
+        fread(hdr, sizeof hdr[0], 5, f) != 5) {
+        rc = hs_error_set(err, HS_ECONFIG, path, 0, 0, "not a hee-snn checkpoint");
+        goto done;
+    }
+    if (hdr[0] != hash || hdr[3] != rt->m.ntotal) {
+        rc = hs_error_set(err, HS_ECONFIG, path, 0, 0,
+                          "the checkpoint was written for a different network or seed; only "
+                          "'duration' and 'output' may change before --resume");
+        goto done;
+    }
+    span s[3 * 64 + 8];
+    size_t ns = state_spans(rt, s);
+    for (size_t i = 0; i < ns && rc == HS_OK; i++)
+        if (fread(s[i].p, sizeof(double), s[i].n, f) != s[i].n)
+            rc = -1;
+    c->n = 0;
+    for (uint64_t r = 0; r < hdr[4] && rc == HS_OK; r++) {
+        double row[NCOL];
+        if (fread(row, sizeof(double), NCOL, f) != NCOL)
+            rc = -1;
+        else if (curve_push(c, row))
+            rc = NOMEM(err);
+    }
+    if (rc == HS_OK && fread(c->Wprev, sizeof(double), c->nW, f) != c->nW)
+        rc = -1;
+    if (rc == HS_OK && gsl_rng_fread(f, rt->rng))
+        rc = -1;
+    if (rc == HS_OK && (fread(end, 1, 8, f) != 8 || memcmp(end, CKPT_END, 8)))
+        rc = -1;
+    if (rc == -1)
+        rc = hs_error_set(err, HS_ECONFIG, path, 0, 0, "the checkpoint is truncated or corrupt");
+    if (rc == HS_OK) {
+        rt->step = hdr[1];
+        rt->spikes = hdr[2];
+    }
+done:
+    fclose(f);
+    return rc;
+}
+
+/* ---- the trained model ---------------------------------------------------------------------- */
+
+static int write_outputs(const hs_config *cfg, hs_hee_rt *rt, const curve *c, int has_ll,
+                         double llmax, int interrupted, hs_error *err)
+{
+    const hs_hee *m = &rt->m;
+    double *b[64], *W[64], *J[64];
+    for (int l = 0; l < m->L; l++) {
+        b[l] = m->layer[l].b;
+        J[l] = m->layer[l].J;
+        W[l] = m->W[l];
+    }
+    hs_hee_values p = {b, W, J};
+    hs_out out;
+    int rc = hs_out_open(&out, cfg->output, err);
+    if (rc)
+        return rc;
+    FILE *fm = hs_out_file(&out, "model.yaml", err);
+    FILE *fl = fm ? hs_out_file(&out, "learning.tsv", err) : NULL;
+    FILE *fc = fl ? hs_out_file(&out, "config.yaml", err) : NULL;
+    if (!fc) {
+        hs_out_abort(&out);
+        return err->code;
+    }
+    if (interrupted)
+        fprintf(fm, "# interrupted at %.17g ms of %.17g ms; hee-snn train --resume continues\n",
+                (double)rt->step * rt->dt, cfg->duration);
+    if ((rc = hs_config_write_model(cfg, &p, fm, err)) || (rc = hs_config_write(cfg, fc, err))) {
+        hs_out_abort(&out);
+        return rc;
+    }
+    curve_write(c, cfg, fl, has_ll, llmax, interrupted);
+    return hs_out_commit(&out, err);
+}
+
+/* ---- the loop ------------------------------------------------------------------------------- */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static uint64_t steps_of(double t, double dt)
+{
+    uint64_t s = (uint64_t)llround(t / dt);
+    return s ? s : 1;
+}
+
+int hs_hee_train(const hs_config *cfg, int resume, volatile int *stop, hs_train_result *res,
+                 hs_error *err)
+{
+    memset(res, 0, sizeof *res);
+    snprintf(res->outdir, sizeof res->outdir, "%s", cfg->output);
+    res->loglik_train = res->loglik_holdout = res->loglik_max = NAN;
+    const hs_heecfg *h = cfg->hee;
+    if (!h || !h->learn)
+        return hs_error_set(err, HS_ECONFIG, cfg->path, h ? h->line : 0, h ? h->col : 0,
+                            "nothing to train: add 'data' and 'learn' to the 'hee' block");
+    const hs_learncfg *L = h->learn;
+    hs_hee_rt *rt = NULL;
+    int rc = hs_hee_rt_create(cfg, 0, &rt, err);
+    if (rc)
+        return rc;
+    curve c = {0};
+    uint64_t hash = 0;
+    for (int l = 1; l < rt->m.L; l++)
+        c.nW += (size_t)rt->m.layer[l - 1].n * rt->m.layer[l].n;
+    c.Wprev = calloc(c.nW ? c.nW : 1, sizeof *c.Wprev);
+    if (!c.Wprev) {
+        rc = NOMEM(err);
+        goto done;
+    }
+    if ((rc = config_hash(cfg, &hash, err)))
+        goto done;
+    const double dt = rt->dt;
+    const uint64_t total = (uint64_t)llround(cfg->duration / dt);
+    const uint64_t settle = (uint64_t)llround(L->settle / dt);
+    const uint64_t log_steps = steps_of(L->log_every > 0 ? L->log_every : cfg->duration / 100,
+                                        dt);
+    const uint64_t ck_steps = steps_of(L->checkpoint > 0 ? L->checkpoint : cfg->duration / 10,
+                                       dt);
+    int first = 0;   /* the first step of a resumed run: its row and checkpoint exist */
+    if (resume) {
+        if ((rc = ckpt_read(rt, &c, hash, cfg->output, err)))
+            goto done;
+        if (rt->step > total) {
+            rc = hs_error_set(err, HS_ECONFIG, cfg->path, 0, 0,
+                              "the checkpoint is at %.17g ms, beyond the duration (%.17g ms)",
+                              (double)rt->step * dt, cfg->duration);
+            goto done;
+        }
+        if (hs_hee_rt_item(rt, rt->step, 0)) {
+            rc = NOMEM(err);
+            goto done;
+        }
+        res->resumed = first = 1;
+    }
+    res->t_start = (double)rt->step * dt;
+    int has_ll = hs_hee_loglik_available(&rt->m);
+    if (hs_hee_ppca_ml(&rt->m, rt->ds->x, rt->ntrain < LL_ITEMS ? rt->ntrain : LL_ITEMS,
+                       &res->loglik_max))
+        res->loglik_max = NAN;
+    const double t0 = now_s();
+    for (;;) {
+        const uint64_t s = rt->step;
+        const double lr = hs_hee_learning_rate(L, (double)s * dt);
+        if (!first && (s % log_steps == 0 || s == total) && curve_row(&c, rt, lr, &has_ll)) {
+            rc = NOMEM(err);
+            goto done;
+        }
+        if (s == total)
+            break;
+        if (stop && *stop) {
+            res->interrupted = 1;
+            break;
+        }
+        if (!first && s % ck_steps == 0 && s > 0 &&
+            (rc = ckpt_write(rt, &c, hash, cfg->output, err)))
+            goto done;
+        first = 0;
+        hs_hee_rt_advance(rt);
+        if (s % rt->present_steps >= settle)
+            hs_hee_rt_learn(rt, lr * dt);
+    }
+    res->wall = now_s() - t0;
+    if ((rc = ckpt_write(rt, &c, hash, cfg->output, err)) ||
+        (rc = write_outputs(cfg, rt, &c, has_ll, res->loglik_max, res->interrupted, err)))
+        goto done;
+    res->steps = rt->step;
+    res->t_end = (double)rt->step * dt;
+    res->items = rt->step / rt->present_steps;
+    res->epochs = res->items / rt->ntrain;
+    res->has_loglik = has_ll;
+    if (c.n) {
+        res->loglik_train = c.rows[(c.n - 1) * NCOL + COL_LLTRAIN];
+        res->loglik_holdout = c.rows[(c.n - 1) * NCOL + COL_LLHOLD];
+    }
+    rc = res->interrupted ? HS_EINTR : HS_OK;
+done:
+    free(c.rows);
+    free(c.Wprev);
+    hs_hee_rt_free(rt);
+    return rc;
+}
+
+int hs_config_trains(const hs_config *cfg)
+{
+    return cfg->hee && cfg->hee->learn;
+}
+
+int hs_train_to_dir(const hs_config *cfg, int resume, volatile int *stop, hs_train_result *res,
+                    hs_error *err)
+{
+    return hs_hee_train(cfg, resume, stop, res, err);
+}

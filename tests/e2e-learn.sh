@@ -1,0 +1,77 @@
+#!/bin/sh
+# e2e-learn.sh -- end-to-end tests of training from the command line: train writes a loadable
+# model and a learning curve, run trains a file that learns, Ctrl-C leaves a checkpoint from
+# which --resume reproduces the uninterrupted run bit for bit, bad input fails cleanly.
+#
+# Run by `make check` with HEE_SNN (the binary) and HS_SRCDIR (the source tree) set.
+set -u
+. "${HS_SRCDIR:-.}/tests/tap.sh"
+
+ex="$HS_SRCDIR/examples/hee-learn-ppca.yaml"
+
+# ---- train: model, curve, checkpoint ---------------------------------------------------------
+status_is 0 "train the pPCA example (20 s)" "$HEE_SNN" train "$ex" --duration '20 s' \
+    --output "$T/a"
+for f in model.yaml learning.tsv config.yaml checkpoint.bin; do
+    check "... writes $f" test -s "$T/a/$f"
+done
+check "... reports the exact log-likelihood and the closed-form maximum" \
+    grep -q 'maximum on the training items (closed form)' "$T/out"
+check "... learning.tsv has its header" grep -q -x "$(printf 'time_ms\tepoch\titems\tlearning_rate_hz\tw_norm\tdw_norm\tloglik_train\tloglik_holdout')" "$T/a/learning.tsv"
+check "... and the log-likelihood rose by more than 5 nats per item" awk -F'\t' '
+    /^#/ || /^time/ { next } { if (first == "") first = $7; last = $7 }
+    END { exit !(last - first > 5) }' "$T/a/learning.tsv"
+status_is 0 "model.yaml is a valid network file" "$HEE_SNN" validate "$T/a/model.yaml"
+status_is 0 "... that runs (the trained model, free)" "$HEE_SNN" run "$T/a/model.yaml" \
+    --duration '1 s' --output "$T/a-run"
+check "... and records its states" test -s "$T/a-run/states.tsv"
+status_is 0 "config.yaml of training trains again" "$HEE_SNN" train "$T/a/config.yaml" \
+    --output "$T/a2"
+tail -n +2 "$T/a/model.yaml" >"$T/m1"   # (line 1 names the file it was trained from)
+tail -n +2 "$T/a2/model.yaml" >"$T/m2"
+check "... to the same model, bit for bit" cmp -s "$T/m1" "$T/m2"
+status_is 0 "'run' trains a file that learns" "$HEE_SNN" run "$ex" --duration '2 s' \
+    --output "$T/r"
+check "... writing model.yaml" test -s "$T/r/model.yaml"
+
+# ---- Ctrl-C and --resume -----------------------------------------------------------------
+"$HEE_SNN" train "$ex" --quiet --duration '60 s' --output "$T/full"
+"$HEE_SNN" train "$ex" --quiet --duration '60 s' --output "$T/int" 2>"$T/err" &
+pid=$!
+sleep 0.4
+kill -INT "$pid"
+wait "$pid"; st=$?
+check "SIGINT ends training with exit status 130 (got $st)" test "$st" = 130
+check "... says how to continue" grep -q -- '--resume' "$T/err"
+check "... marks learning.tsv as interrupted" grep -q '^# interrupted_at_ms: ' \
+    "$T/int/learning.tsv"
+status_is 0 "... and the interrupted model.yaml is a valid network file" \
+    "$HEE_SNN" validate "$T/int/model.yaml"
+status_is 0 "train --resume continues from the checkpoint" "$HEE_SNN" train "$ex" --resume \
+    --duration '60 s' --output "$T/int"
+check "... saying so" grep -q '(resumed)' "$T/out"
+check "... and ends with the uninterrupted run's model, bit for bit" \
+    cmp -s "$T/full/model.yaml" "$T/int/model.yaml"
+check "... and its learning curve" cmp -s "$T/full/learning.tsv" "$T/int/learning.tsv"
+status_is 0 "a longer --duration extends a finished run" "$HEE_SNN" train "$ex" --resume \
+    --duration '61 s' --output "$T/full"
+check "... to 61 s" grep -q '^61000.000000' "$T/full/learning.tsv"
+
+# ---- bad input -------------------------------------------------------------------------------
+status_is 2 "--resume without a checkpoint" "$HEE_SNN" train "$ex" --resume --output "$T/none"
+check "... says so" grep -q 'no checkpoint to resume from' "$T/err"
+cp "$T/int/model.yaml" "$T/keep.yaml"
+status_is 2 "--resume with another seed" "$HEE_SNN" train "$ex" --resume --seed 7 \
+    --output "$T/int"
+check "... is refused" grep -q 'different network or seed' "$T/err"
+check "... and leaves the earlier results untouched" cmp -s "$T/keep.yaml" "$T/int/model.yaml"
+status_is 2 "train on a file without learn:" "$HEE_SNN" train \
+    "$HS_SRCDIR/examples/hee-linear-gaussian.yaml" --output "$T/x"
+check "... says what is missing" grep -q 'needs data: and learn:' "$T/err"
+status_is 2 "--resume with run" "$HEE_SNN" run "$ex" --resume --output "$T/x"
+mkdir -p "$T/bad" && printf 'garbage' >"$T/bad/checkpoint.bin"
+status_is 2 "a corrupt checkpoint" "$HEE_SNN" train "$ex" --resume --output "$T/bad"
+check "... is named" grep -q 'checkpoint.bin' "$T/err"
+
+echo "1..$n"
+[ "$fails" = 0 ]
