@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <gsl/gsl_errno.h>
 
 #include "hee-snn/hee-snn.h"
 
@@ -363,6 +364,7 @@ static int cmd_analyze(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    gsl_set_error_handler_off();   /* GSL reports status codes; the library checks them */
     if (argc < 2)
         return usage_error("%s", "missing command (run, train, validate, analyze, compare)");
     const char *cmd = argv[1];

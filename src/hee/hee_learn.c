@@ -261,6 +261,7 @@ static size_t state_spans(hs_hee_rt *rt, span *s)
     s[k++] = (span){rt->x, N};
     s[k++] = (span){rt->eps, N};
     s[k++] = (span){rt->c, N};
+    s[k++] = (span){rt->kappa, N};
     if (rt->spike) {
         s[k++] = (span){rt->ax, N};
         s[k++] = (span){rt->ae, N};
@@ -280,7 +281,7 @@ static int ckpt_write(hs_hee_rt *rt, const curve *c, uint64_t hash, const char *
         hs_out_abort(&out);
         return err->code;
     }
-    span s[3 * 64 + 8];
+    span s[3 * 64 + 12];
     size_t ns = state_spans(rt, s);
     uint64_t hdr[5] = {hash, rt->step, rt->spikes, rt->m.ntotal, c->n};
     fwrite(CKPT_MAGIC, 1, sizeof CKPT_MAGIC, f);
@@ -318,7 +319,7 @@ static int ckpt_read(hs_hee_rt *rt, curve *c, uint64_t hash, const char *dir, hs
                           "'duration' and 'output' may change before --resume");
         goto done;
     }
-    span s[3 * 64 + 8];
+    span s[3 * 64 + 12];
     size_t ns = state_spans(rt, s);
     for (size_t i = 0; i < ns && rc == HS_OK; i++)
         if (fread(s[i].p, sizeof(double), s[i].n, f) != s[i].n)

@@ -224,6 +224,9 @@ int hs_hee_rt_create(const hs_config *cfg, uint32_t id, hs_hee_rt **out, hs_erro
         goto fail;
     /* identity layers in the rate realisation without learning: the budget is a constant */
     rt->kappa_fixed = h->realisation == HS_HEE_RATE && !h->learn;
+    rt->kappa_every = (uint64_t)llround(0.5 * h->tau_eps / h->dt);
+    if (rt->kappa_every < 1)
+        rt->kappa_every = 1;
     for (int l = 0; l < m->L; l++)
         if (m->layer[l].rho != HS_RHO_IDENTITY)
             rt->kappa_fixed = 0;
@@ -414,7 +417,9 @@ void hs_hee_rt_advance(hs_hee_rt *rt)
     }
     const double dt = rt->dt, tau_x = h->tau_x, tau_e = h->tau_eps;
     const double mad = h->adapt_m, tau_c = h->adapt_tau_c;
-    if (h->noise_budget && !rt->exact_grad && rt->kappa_fixed < 2) {
+    /* the budget follows the state on the interneurons' time scale: every tau_eps / 2 */
+    if (h->noise_budget && !rt->exact_grad && rt->kappa_fixed < 2 &&
+        (rt->kappa_fixed == 1 || rt->step % rt->kappa_every == 0)) {
         noise_budget(rt);
         if (rt->kappa_fixed == 1)
             rt->kappa_fixed = 2;

@@ -30,6 +30,7 @@ struct hs_hee_rt {
     double *kappa;            /* noise budget: fraction of x's noise the inputs already carry */
     double *shot;             /* per unit: low-frequency power of its trace's spike noise */
     int kappa_fixed;          /* kappa does not depend on the state: computed once */
+    uint64_t kappa_every;     /* otherwise recomputed every this many steps */
     double *clamp;            /* layer 0 data, or NULL */
     /* data: (doc/learning.md): layer 0 clamped to item after item, each for `present` */
     struct hs_dataset *ds;    /* owned, or NULL */
