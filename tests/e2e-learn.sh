@@ -17,9 +17,9 @@ for f in model.yaml learning.tsv config.yaml checkpoint.bin; do
 done
 check "... reports the exact log-likelihood and the closed-form maximum" \
     grep -q 'maximum on the training items (closed form)' "$T/out"
-check "... learning.tsv has its header" grep -q -x "$(printf 'time_ms\tepoch\titems\tlearning_rate_hz\tw_norm\tdw_norm\tloglik_train\tloglik_holdout')" "$T/a/learning.tsv"
+check "... learning.tsv has its header" grep -q -x "$(printf 'time_ms\tepoch\titems\tlearning_rate_hz\tw_norm\tdw_norm\trelax_ms\tseparation\tloglik_train\tloglik_holdout')" "$T/a/learning.tsv"
 check "... and the log-likelihood rose by more than 5 nats per item" awk -F'\t' '
-    /^#/ || /^time/ { next } { if (first == "") first = $7; last = $7 }
+    /^#/ || /^time/ { next } { if (first == "") first = $9; last = $9 }
     END { exit !(last - first > 5) }' "$T/a/learning.tsv"
 status_is 0 "model.yaml is a valid network file" "$HEE_SNN" validate "$T/a/model.yaml"
 status_is 0 "... that runs (the trained model, free)" "$HEE_SNN" run "$T/a/model.yaml" \

@@ -180,6 +180,35 @@ HS_API int hs_config_trains(const hs_config *cfg);
 HS_API int hs_train_to_dir(const hs_config *cfg, int resume, volatile int *stop,
                            hs_train_result *res, hs_error *err);
 
+/* ---- generation (doc/learning.md) ------------------------------------------------------ */
+
+typedef enum { HS_GEN_MARGINAL = 0, HS_GEN_JOINT = 1 } hs_gen_mode;
+
+typedef struct hs_gen_opts {
+    hs_gen_mode mode;
+    size_t samples;      /* how many (0: 100) */
+    double every;        /* joint: model time between samples, ms (<= 0: 10 tau_x) */
+    double burnin;       /* joint: model time before the first, ms (< 0: 20 tau_x) */
+    double settle;       /* marginal: model time per layer per sample, ms (<= 0: 10 tau_eps) */
+} hs_gen_opts;
+
+typedef struct hs_gen_result {
+    char outdir[1024];
+    size_t samples;
+    double model_ms, wall;
+    int png;             /* samples.png was written (layer 0 has a shape) */
+    int interrupted;
+} hs_gen_result;
+
+/* Generate data from cfg's hee: block with layer 0 free (a clamp or data set is ignored):
+ * marginal generation samples ancestrally through the interneurons, top layer first, each layer
+ * given the one above, for `settle` each; joint generation runs the whole network and reads
+ * layer 0 every `every`.  Writes samples.tsv (and samples.png, a grid of up to 100, when layer 0
+ * has a shape) into cfg's output directory, atomically.  *stop (may be NULL) ends early with the
+ * samples so far (HS_EINTR). */
+HS_API int hs_generate_to_dir(const hs_config *cfg, const hs_gen_opts *o, volatile int *stop,
+                              hs_gen_result *res, hs_error *err);
+
 #ifdef __cplusplus
 }
 #endif

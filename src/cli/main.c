@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,13 @@ static const char usage_text[] =
     "      log-likelihoods where computable), config.yaml and checkpoint.bin.\n"
     "      --resume continues from OUTDIR/checkpoint.bin, bit for bit; a longer\n"
     "      --duration extends a finished run.\n"
+    "  generate NET.yaml [--mode marginal|joint] [--samples N] [--settle T]\n"
+    "           [--every T] [--burnin T] [--seed N] [--output DIR] [--quiet]\n"
+    "      Generate data from the hee: block (e.g. a trained model.yaml) with layer 0\n"
+    "      free: marginal = ancestral through the interneurons, top layer first, each\n"
+    "      layer for --settle (default 10 tau_eps); joint = the whole network run free,\n"
+    "      layer 0 read every --every (default 10 tau_x) after --burnin (20 tau_x).\n"
+    "      Writes samples.tsv, and samples.png when layer 0 has a shape.\n"
     "  validate NET.yaml [--describe]\n"
     "      Parse and compile only; print the errors, or what it compiled into.\n"
     "  analyze OUTDIR [--population NAME] [--points N]\n"
@@ -68,6 +76,7 @@ static const char usage_text[] =
     "  hee-snn run examples/boltzmann.yaml && hee-snn analyze out/boltzmann\n"
     "  hee-snn compare examples/hee-linear-gaussian.yaml --sweep m=0.5,2\n"
     "  hee-snn train examples/hee-learn-ppca.yaml && hee-snn run out/hee-learn-ppca/model.yaml\n"
+    "  hee-snn generate out/hee-learn-ppca/model.yaml --mode joint --samples 500\n"
     "\n"
     "Documentation: doc/ in the source tree (doc/network-format.md for the YAML keys).\n";
 
@@ -103,7 +112,7 @@ static double now_s(void)
 
 enum {
     OPT_SEED = 256, OPT_DURATION, OPT_OUTPUT, OPT_QUIET, OPT_DESCRIBE, OPT_POP, OPT_POINTS,
-    OPT_SWEEP, OPT_RESUME
+    OPT_SWEEP, OPT_RESUME, OPT_MODE, OPT_SAMPLES, OPT_SETTLE, OPT_EVERY, OPT_BURNIN
 };
 
 static const struct option long_opts[] = {
@@ -116,6 +125,11 @@ static const struct option long_opts[] = {
     {"points", required_argument, NULL, OPT_POINTS},
     {"sweep", required_argument, NULL, OPT_SWEEP},
     {"resume", no_argument, NULL, OPT_RESUME},
+    {"mode", required_argument, NULL, OPT_MODE},
+    {"samples", required_argument, NULL, OPT_SAMPLES},
+    {"settle", required_argument, NULL, OPT_SETTLE},
+    {"every", required_argument, NULL, OPT_EVERY},
+    {"burnin", required_argument, NULL, OPT_BURNIN},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -126,12 +140,32 @@ typedef struct opts {
     const char *pop;
     const char *sweep;
     const char *file;
+    hs_gen_opts gen;
 } opts;
+
+/* A time option ("10 ms", "1 s") into ms; 0 and the value, or a usage error. */
+static int time_opt(const char *opt, const char *arg, double *out)
+{
+    char *end;
+    double v = strtod(arg, &end);
+    while (*end == ' ')
+        end++;
+    double unit = !strcmp(end, "ms") ? 1 : !strcmp(end, "s") ? 1e3 : !strcmp(end, "us") ? 1e-3
+                                                                                       : -1;
+    if (end == arg || unit < 0 || !(v >= 0) || !isfinite(v)) {
+        fprintf(stderr, "hee-snn: %s takes a time with a unit (us, ms, s), e.g. '10 ms', got "
+                        "'%s'\nTry 'hee-snn --help'.\n", opt, arg);
+        return 2;
+    }
+    *out = v * unit;
+    return 0;
+}
 
 static int parse_opts(int argc, char **argv, const char *cmd, opts *o)
 {
     memset(o, 0, sizeof *o);
     o->points = 10;
+    o->gen.burnin = -1;
     optind = 1;
     opterr = 0;
     int c;
@@ -156,6 +190,34 @@ static int parse_opts(int argc, char **argv, const char *cmd, opts *o)
         case OPT_POP: o->pop = optarg; break;
         case OPT_SWEEP: o->sweep = optarg; break;
         case OPT_RESUME: o->resume = 1; break;
+        case OPT_MODE:
+            if (!strcmp(optarg, "marginal"))
+                o->gen.mode = HS_GEN_MARGINAL;
+            else if (!strcmp(optarg, "joint"))
+                o->gen.mode = HS_GEN_JOINT;
+            else
+                return usage_error("--mode is 'marginal' or 'joint', got '%s'", optarg);
+            break;
+        case OPT_SAMPLES: {
+            char *end;
+            long long v = strtoll(optarg, &end, 10);
+            if (*end || v < 1 || v > 100000000)
+                return usage_error("--samples takes a number from 1 to 1e8, got '%s'", optarg);
+            o->gen.samples = (size_t)v;
+            break;
+        }
+        case OPT_SETTLE:
+            if (time_opt("--settle", optarg, &o->gen.settle))
+                return 2;
+            break;
+        case OPT_EVERY:
+            if (time_opt("--every", optarg, &o->gen.every))
+                return 2;
+            break;
+        case OPT_BURNIN:
+            if (time_opt("--burnin", optarg, &o->gen.burnin))
+                return 2;
+            break;
         case OPT_POINTS:
             o->points = atoi(optarg);
             if (o->points < 1 || o->points > 60)
@@ -263,6 +325,35 @@ static int cmd_train(int argc, char **argv)
     return train(cfg, &o);
 }
 
+static int cmd_generate(int argc, char **argv)
+{
+    opts o;
+    int rc = parse_opts(argc, argv, "generate", &o);
+    if (rc)
+        return rc;
+    hs_error err = {0};
+    hs_config *cfg = NULL;
+    if (hs_config_load(o.file, &o.ov, &cfg, &err))
+        return report_input(&err);
+    catch_signals();
+    hs_gen_result res;
+    rc = hs_generate_to_dir(cfg, &o.gen, &g_stop, &res, &err);
+    if (rc && rc != HS_EINTR) {
+        hs_config_free(cfg);
+        return report(&err);
+    }
+    if (!o.quiet) {
+        printf("hee-snn %s: %zu samples from '%s' (%s generation), seed %" PRIu64 "%s\n",
+               hs_version(), res.samples, hs_config_name(cfg),
+               o.gen.mode == HS_GEN_JOINT ? "joint" : "marginal", hs_config_seed(cfg),
+               rc == HS_EINTR ? " (interrupted)" : "");
+        printf("model time: %g ms, wall time: %.3f s\n", res.model_ms, res.wall);
+        printf("output: %s/samples.tsv%s\n", res.outdir, res.png ? " and samples.png" : "");
+    }
+    hs_config_free(cfg);
+    return rc == HS_EINTR ? 130 : 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     opts o;
@@ -366,7 +457,7 @@ int main(int argc, char **argv)
 {
     gsl_set_error_handler_off();   /* GSL reports status codes; the library checks them */
     if (argc < 2)
-        return usage_error("%s", "missing command (run, train, validate, analyze, compare)");
+        return usage_error("%s", "missing command (run, train, generate, validate, analyze, compare)");
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         fputs(usage_text, stdout);
@@ -380,11 +471,13 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "train"))
         return cmd_train(argc - 1, argv + 1);
+    if (!strcmp(cmd, "generate"))
+        return cmd_generate(argc - 1, argv + 1);
     if (!strcmp(cmd, "validate"))
         return cmd_validate(argc - 1, argv + 1);
     if (!strcmp(cmd, "analyze"))
         return cmd_analyze(argc - 1, argv + 1);
     if (!strcmp(cmd, "compare"))
         return cmd_compare(argc - 1, argv + 1);
-    return usage_error("unknown command '%s' (run, train, validate, analyze, compare)", cmd);
+    return usage_error("unknown command '%s' (run, train, generate, validate, analyze, compare)", cmd);
 }

@@ -65,6 +65,7 @@ typedef struct hs_heelayer_cfg {
     int rho;                   /* hs_rho */
     double sigma;
     hs_valspec bias;
+    uint32_t rows, cols;       /* shape: [rows, cols] of image units; 0 when not given */
 } hs_heelayer_cfg;
 
 typedef enum { HS_HEE_RATE = 0, HS_HEE_SPIKE = 1 } hs_hee_realisation;
@@ -147,6 +148,7 @@ struct hs_config {
 /* Concrete parameters of a hee: block, per layer (b[l], W[l] for l >= 1, J[l] or NULL). */
 typedef struct hs_hee_values {
     double *const *b, *const *W, *const *J;
+    uint32_t rows, cols;       /* layer 0's image shape (from the data), or 0 */
 } hs_hee_values;
 
 /* config.yaml of a trained model: the hee: block with the values in p instead of its value

@@ -35,7 +35,8 @@ static int find_layer(const hs_heecfg *h, const char *name)
 
 static int read_layer(hs_cfgctx *c, const hs_ynode *n, hs_heelayer_cfg *ly)
 {
-    static const char *const keys[] = {"name", "size", "rho", "sigma", "bias", "family", NULL};
+    static const char *const keys[] = {"name", "size", "rho",   "sigma",
+                                       "bias", "family", "shape", NULL};
     int rc;
     if ((rc = hs_cfg_want_kind(c, n, HS_Y_MAP, "a layer")) ||
         (rc = hs_cfg_check_keys(c, n, keys, "a layer")))
@@ -73,6 +74,23 @@ static int read_layer(hs_cfgctx *c, const hs_ynode *n, hs_heelayer_cfg *ly)
     if (size < 1)
         return hs_cfg_at(c, sn, "'size' must be at least 1, got %s", sn->str);
     ly->size = (uint32_t)size;
+    const hs_ynode *shn = hs_ymap_get(n, "shape");   /* images: rows x cols, for pictures */
+    if (shn) {
+        uint64_t rc2[2];
+        if ((rc = hs_cfg_want_kind(c, shn, HS_Y_SEQ, "shape")))
+            return rc;
+        if (shn->n != 2)
+            return hs_cfg_at(c, shn, "'shape' takes two numbers, [rows, cols]");
+        for (int k = 0; k < 2; k++)
+            if ((rc = hs_cfg_read_uint(c, shn->items[k], "shape", 1000000, &rc2[k])))
+                return rc;
+        if (rc2[0] * rc2[1] != size)
+            return hs_cfg_at(c, shn, "'shape' %llu x %llu does not match the %u units of '%s'",
+                             (unsigned long long)rc2[0], (unsigned long long)rc2[1],
+                             ly->size, ly->name);
+        ly->rows = (uint32_t)rc2[0];
+        ly->cols = (uint32_t)rc2[1];
+    }
     ly->rho = HS_RHO_IDENTITY;
     const hs_ynode *rn = hs_ymap_get(n, "rho");
     if (rn) {

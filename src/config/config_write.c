@@ -227,6 +227,11 @@ static void put_hee(FILE *f, const hs_heecfg *h, const hs_hee_values *p)
         fprintf(f, "    - {name: %s, size: %u, rho: %s, sigma: ", ly->name, ly->size,
                 rhos[ly->rho]);
         put_num(f, ly->sigma, HS_DIM_NONE);
+        uint32_t rows = ly->rows, cols = ly->cols;
+        if (p && l == 0 && p->rows)
+            rows = p->rows, cols = p->cols;
+        if (rows)
+            fprintf(f, ", shape: [%u, %u]", rows, cols);
         fputs(", bias: ", f);
         if (p)
             put_matrix(f, p->b[l], ly->size, 1, 0);

@@ -68,12 +68,24 @@ int hs_hee_loglik_available(const hs_hee *m);
  * on layer 0.  Returns 0, or -1 when not available (see above) or the integral fails. */
 int hs_hee_loglik(const hs_hee *m, const double *X, size_t n, double *ll);
 /* The quadrature path alone, for any model it covers, linear ones included (tests compare it
- * with the closed form).  Same returns. */
-int hs_hee_loglik_quadrature(const hs_hee *m, const double *X, size_t n, double *ll);
+ * with the closed form); each (may be NULL) receives the n items' own log-likelihoods.  Same
+ * returns. */
+int hs_hee_loglik_quadrature(const hs_hee *m, const double *X, size_t n, double *ll,
+                             double *each);
 /* The largest mean log-likelihood of the n items X any parameters of m's shape can reach, for
  * two identity layers without lateral couplings: probabilistic PCA with noise variance
  * sigma_0^2 and n_1 components, in closed form from the eigenvalues of the sample covariance.
  * Returns 0, or -1 when m is not of that shape. */
 int hs_hee_ppca_ml(const hs_hee *m, const double *X, size_t n, double *ll);
+
+/* Time scales of inference, from the model linearised at 0 (rho' there), per layer l >= 1 with
+ * posterior precision P_l = I / sigma_l^2 + sigma_{l-1}^2 rho'^2 W_l^T W_l (its lower bound:
+ * the curvature from above is left out): *relax_ms, the slowest relaxation over the layers,
+ * tau_x / lambda_min(P_l) -- presentations should be several of these long; *separation, the
+ * smallest ratio of the fastest principal relaxation tau_x / lambda_max(P_l) to the
+ * interneurons' time tau_eps sigma_{l-1}^2 below -- the interneurons track only when it is
+ * well above 1.  Returns 0, or -1 on failure. */
+int hs_hee_timescales(const hs_hee *m, double tau_x, double tau_eps, double *relax_ms,
+                      double *separation);
 
 #endif

@@ -116,7 +116,10 @@ void hs_hee_rt_learn(hs_hee_rt *rt, double g)
 
 /* ---- the learning curve --------------------------------------------------------------------- */
 
-enum { COL_T, COL_EPOCH, COL_ITEM, COL_LR, COL_WNORM, COL_DW, COL_LLTRAIN, COL_LLHOLD, NCOL };
+enum {
+    COL_T, COL_EPOCH, COL_ITEM, COL_LR, COL_WNORM, COL_DW, COL_RELAX, COL_SEP, COL_LLTRAIN,
+    COL_LLHOLD, NCOL
+};
 
 typedef struct curve {
     size_t n, cap;
@@ -165,6 +168,8 @@ static int curve_row(curve *c, const hs_hee_rt *rt, double lr, int *has_ll)
     }
     row[COL_WNORM] = sqrt(wn);
     row[COL_DW] = c->n ? sqrt(dw) : NAN;
+    if (hs_hee_timescales(m, rt->cfg->tau_x, rt->cfg->tau_eps, &row[COL_RELAX], &row[COL_SEP]))
+        row[COL_RELAX] = row[COL_SEP] = NAN;
     row[COL_LLTRAIN] = row[COL_LLHOLD] = NAN;
     *has_ll = hs_hee_loglik_available(m);
     if (*has_ll) {
@@ -192,14 +197,16 @@ static void curve_write(const curve *c, const hs_config *cfg, FILE *f, int has_l
     if (has_ll && isfinite(llmax))
         fprintf(f, "# loglik_max: %.9g (the maximum over all parameters on the same training "
                    "items: probabilistic PCA, closed form)\n", llmax);
-    fputs("time_ms\tepoch\titems\tlearning_rate_hz\tw_norm\tdw_norm", f);
+    fputs("# relax_ms: slowest relaxation of the latent layers; separation: principal over "
+          "interneuron time scale (doc/learning.md)\n", f);
+    fputs("time_ms\tepoch\titems\tlearning_rate_hz\tw_norm\tdw_norm\trelax_ms\tseparation", f);
     if (has_ll)
         fputs("\tloglik_train\tloglik_holdout", f);
     fputc('\n', f);
     for (size_t i = 0; i < c->n; i++) {
         const double *r = c->rows + i * NCOL;
-        fprintf(f, "%.6f\t%.0f\t%.0f\t%.9g\t%.9g\t%.9g", r[COL_T], r[COL_EPOCH], r[COL_ITEM],
-                r[COL_LR], r[COL_WNORM], r[COL_DW]);
+        fprintf(f, "%.6f\t%.0f\t%.0f\t%.9g\t%.9g\t%.9g\t%.4g\t%.4g", r[COL_T], r[COL_EPOCH],
+                r[COL_ITEM], r[COL_LR], r[COL_WNORM], r[COL_DW], r[COL_RELAX], r[COL_SEP]);
         if (has_ll)
             fprintf(f, "\t%.9g\t%.9g", r[COL_LLTRAIN], r[COL_LLHOLD]);
         fputc('\n', f);
@@ -361,7 +368,7 @@ static int write_outputs(const hs_config *cfg, hs_hee_rt *rt, const curve *c, in
         J[l] = m->layer[l].J;
         W[l] = m->W[l];
     }
-    hs_hee_values p = {b, W, J};
+    hs_hee_values p = {b, W, J, rt->ds->rows, rt->ds->cols};
     hs_out out;
     int rc = hs_out_open(&out, cfg->output, err);
     if (rc)

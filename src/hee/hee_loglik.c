@@ -7,8 +7,9 @@
  * h is N(sigma_0^2 (W rho(h) + b_0), sigma_0^2 I), and
  *   p(v) = int N(h; 0, sigma_1^2 I) exp(b_1.rho(h) + rho(h).J_1.rho(h)/2) p(v | h) dh / Z,
  * with Z the same integral without p(v | h).  Both integrals use one tensor grid of composite
- * Gauss-Legendre nodes (GSL) over mu +- 12 sigma_1, with mu the largest shift the tilt can
- * cause; log-sum-exp keeps sharp posteriors finite.
+ * Gauss-Legendre nodes (GSL) over the prior's support, in panels twice the narrowest posterior
+ * standard deviation wide (at most 1000 nodes per dimension); log-sum-exp keeps sharp
+ * posteriors finite.
  *
  * The maximum over all parameters, for one linear latent layer without lateral couplings, is
  * that of probabilistic PCA with the model's fixed noise variance (Tipping & Bishop 1999).
@@ -64,10 +65,17 @@ done:
     return rc;
 }
 
-#define PANELS 60
-#define ORDER 8
+#define ORDER 8          /* Gauss-Legendre points per panel */
+#define MAX_PANELS 125  /* per latent dimension: at most 1000 nodes, 1e6 on a 2-d grid */
 
-int hs_hee_loglik_quadrature(const hs_hee *m, const double *X, size_t n, double *ll)
+/* Largest slope of rho. */
+static double slope_max(hs_rho r)
+{
+    return r == HS_RHO_SIGMOID ? 0.25 : 1.0;
+}
+
+int hs_hee_loglik_quadrature(const hs_hee *m, const double *X, size_t n, double *ll,
+                             double *each)
 {
     if (m->L != 2 || m->layer[0].rho != HS_RHO_IDENTITY || m->layer[0].J || m->layer[1].n > 2 ||
         n == 0)
@@ -75,28 +83,43 @@ int hs_hee_loglik_quadrature(const hs_hee *m, const double *X, size_t n, double 
     const hs_hee_layer *v = &m->layer[0], *h = &m->layer[1];
     const uint32_t n0 = v->n, K = h->n;
     const double *W = m->W[1];
-    /* nodes per latent dimension */
+    /* Nodes per latent dimension.  The integrand is at most p(h) times a constant, so the
+     * prior's support bounds the range: 12 sd around the origin plus the furthest the tilt
+     * exp(b rho + rho J rho / 2) can shift it.  Panels are twice the narrowest posterior sd
+     * 1 / sqrt(1/sigma_1^2 + sigma_0^2 sum_i W_ij^2 rho'^2), wide. */
     gsl_integration_glfixed_table *t = gsl_integration_glfixed_table_alloc(ORDER);
-    const size_t G = PANELS * ORDER, P = K == 1 ? G : G * G;
+    size_t panels[2] = {1, 1};
+    double lo[2] = {0, 0}, hi[2] = {0, 0};
+    for (uint32_t j = 0; j < K; j++) {
+        double s = h->sigma, sl = slope_max(h->rho), tilt = fabs(h->b[j]), prec = 1 / (s * s);
+        if (h->J)
+            for (uint32_t q = 0; q < K; q++)
+                tilt += fabs(h->J[(size_t)j * K + q]) * 10.0;
+        for (uint32_t i = 0; i < n0; i++) {
+            double w = W[(size_t)i * K + j] * sl;
+            prec += v->sigma * v->sigma * w * w;
+        }
+        lo[j] = -12 * s - s * s * tilt * sl;
+        hi[j] = 12 * s + s * s * tilt * sl;
+        double want = ceil((hi[j] - lo[j]) / (2.0 / sqrt(prec)));
+        panels[j] = want < 16 ? 16 : want > MAX_PANELS ? MAX_PANELS : (size_t)want;
+    }
+    const size_t G0 = panels[0] * ORDER, G1 = K == 2 ? panels[1] * ORDER : 1;
+    const size_t G = G0 > G1 ? G0 : G1, P = G0 * G1;
     double *node[2] = {malloc(G * sizeof(double)), malloc(G * sizeof(double))};
     double *wt[2] = {malloc(G * sizeof(double)), malloc(G * sizeof(double))};
     double *logw = malloc(P * sizeof *logw), *mu = malloc(P * n0 * sizeof *mu);
+    double *term = malloc(P * sizeof *term);
     int rc = -1;
-    if (!t || !node[0] || !node[1] || !wt[0] || !wt[1] || !logw || !mu)
+    if (!t || !node[0] || !node[1] || !wt[0] || !wt[1] || !logw || !mu || !term)
         goto done;
     for (uint32_t j = 0; j < K; j++) {
-        /* the tilt exp(b rho + bottom-up) moves the mass by at most sigma^2 times the largest
-         * slope it can add; cover that and 12 sd on either side */
-        double s = h->sigma, reach = fabs(h->b[j]);
-        for (uint32_t i = 0; i < n0; i++)
-            reach += fabs(W[(size_t)i * K + j]) * 10.0 / v->sigma;
-        double lo = -12 * s - s * s * reach, hi = 12 * s + s * s * reach;
-        double width = (hi - lo) / PANELS;
-        for (size_t p = 0; p < PANELS; p++)
+        double width = (hi[j] - lo[j]) / (double)panels[j];
+        for (size_t p = 0; p < panels[j]; p++)
             for (size_t k = 0; k < ORDER; k++) {
                 double xk, wk;
-                gsl_integration_glfixed_point(lo + p * width, lo + (p + 1) * width, k, &xk, &wk,
-                                              t);
+                gsl_integration_glfixed_point(lo[j] + p * width, lo[j] + (p + 1) * width, k,
+                                              &xk, &wk, t);
                 node[j][p * ORDER + k] = xk;
                 wt[j][p * ORDER + k] = wk;
             }
@@ -104,7 +127,7 @@ int hs_hee_loglik_quadrature(const hs_hee *m, const double *X, size_t n, double 
     /* log prior weight (unnormalised) and layer 0's mean at every grid point */
     double lmax = -INFINITY;
     for (size_t g = 0; g < P; g++) {
-        size_t ix[2] = {g % G, g / G};
+        size_t ix[2] = {g % G0, g / G0};
         double rho[2], lw = 0;
         for (uint32_t j = 0; j < K; j++) {
             double x = node[j][ix[j]];
@@ -132,26 +155,23 @@ int hs_hee_loglik_quadrature(const hs_hee *m, const double *X, size_t n, double 
     for (size_t s = 0; s < n; s++) {
         const double *x = X + s * n0;
         double best = -INFINITY;
-        for (size_t g = 0; g < P; g++) {   /* first pass: the largest term */
-            double q = 0;
-            for (uint32_t i = 0; i < n0; i++) {
-                double d = x[i] - mu[g * n0 + i];
-                q += d * d;
-            }
-            double a = logw[g] - 0.5 * q / s2;
-            if (a > best)
-                best = a;
-        }
-        double acc = 0;
         for (size_t g = 0; g < P; g++) {
             double q = 0;
             for (uint32_t i = 0; i < n0; i++) {
                 double d = x[i] - mu[g * n0 + i];
                 q += d * d;
             }
-            acc += exp(logw[g] - 0.5 * q / s2 - best);
+            term[g] = logw[g] - 0.5 * q / s2;
+            if (term[g] > best)
+                best = term[g];
         }
-        sum += best + log(acc) - logZ + lnorm;
+        double acc = 0;
+        for (size_t g = 0; g < P; g++)
+            acc += exp(term[g] - best);
+        double li = best + log(acc) - logZ + lnorm;
+        if (each)
+            each[s] = li;
+        sum += li;
     }
     *ll = sum / (double)n;
     rc = isfinite(*ll) ? 0 : -1;
@@ -164,6 +184,7 @@ done:
     }
     free(logw);
     free(mu);
+    free(term);
     return rc;
 }
 
@@ -186,7 +207,7 @@ int hs_hee_loglik(const hs_hee *m, const double *X, size_t n, double *ll)
     int linear = 1;
     for (int l = 0; l < m->L; l++)
         linear &= m->layer[l].rho == HS_RHO_IDENTITY;
-    return linear ? gauss_loglik(m, X, n, ll) : hs_hee_loglik_quadrature(m, X, n, ll);
+    return linear ? gauss_loglik(m, X, n, ll) : hs_hee_loglik_quadrature(m, X, n, ll, NULL);
 }
 
 int hs_hee_ppca_ml(const hs_hee *m, const double *X, size_t n, double *ll)

@@ -2,6 +2,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_eigen.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_integration.h>
 #include <gsl/gsl_linalg.h>
@@ -262,5 +264,51 @@ int hs_hee_unit_moments(hs_rho rho, double sigma, double eta, double *mean, doub
         return -1;
     *mean = I[1] / I[0];
     *var = I[2] / I[0] - *mean * *mean;
+    return 0;
+}
+
+int hs_hee_timescales(const hs_hee *m, double tau_x, double tau_eps, double *relax_ms,
+                      double *separation)
+{
+    *relax_ms = 0;
+    *separation = INFINITY;
+    for (int l = 1; l < m->L; l++) {
+        const hs_hee_layer *lo = &m->layer[l - 1], *ly = &m->layer[l];
+        const size_t n = ly->n, k = lo->n;
+        const double s_lo = lo->sigma * lo->sigma, sl_lo = hs_rho_d(lo->rho, 0);
+        const double sl = hs_rho_d(ly->rho, 0);
+        /* precision of layer l's posterior, linearised at 0: I / sigma_l^2 (+ the top-down
+         * curvature is left out) + sigma_{l-1}^2 rho'_{l-1}^2 rho'_l^2 W_l^T W_l */
+        gsl_matrix *A = gsl_matrix_alloc(n, n);
+        gsl_vector *ev = gsl_vector_alloc(n);
+        gsl_eigen_symm_workspace *w = gsl_eigen_symm_alloc(n);
+        if (!A || !ev || !w) {
+            if (A)
+                gsl_matrix_free(A);
+            if (ev)
+                gsl_vector_free(ev);
+            if (w)
+                gsl_eigen_symm_free(w);
+            return -1;
+        }
+        gsl_matrix_const_view Wv = gsl_matrix_const_view_array(m->W[l], k, n);
+        const double g = s_lo * sl_lo * sl_lo * sl * sl;
+        gsl_matrix_set_identity(A);
+        gsl_blas_dgemm(CblasTrans, CblasNoTrans, g, &Wv.matrix, &Wv.matrix,
+                       1.0 / (ly->sigma * ly->sigma), A);
+        int bad = gsl_eigen_symm(A, ev, w);
+        double lmin = gsl_vector_min(ev), lmax = gsl_vector_max(ev);
+        gsl_matrix_free(A);
+        gsl_vector_free(ev);
+        gsl_eigen_symm_free(w);
+        if (bad || !(lmin > 0))
+            return -1;
+        /* slowest relaxation of x_l; fastest against its interneurons below */
+        if (tau_x / lmin > *relax_ms)
+            *relax_ms = tau_x / lmin;
+        double sep = (tau_x / lmax) / (tau_eps * s_lo);
+        if (sep < *separation)
+            *separation = sep;
+    }
     return 0;
 }

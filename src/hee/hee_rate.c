@@ -553,6 +553,11 @@ void hs_hee_rt_describe(const hs_hee_rt *rt, FILE *f)
     if (h->adapt_m > 0)
         fprintf(f, "  adaptation: m %g, tau_c %g ms, on every free unit\n", h->adapt_m,
                 h->adapt_tau_c);
+    double relax, sep;
+    if (hs_hee_timescales(m, h->tau_x, h->tau_eps, &relax, &sep) == 0)
+        fprintf(f, "  time scales (linearised at 0): slowest relaxation %.3g ms; principal "
+                   "neurons %.3g times slower than the interneurons below%s\n", relax, sep,
+                sep < 5 ? " -- too close: lower tau_eps (and dt) or raise tau_x" : "");
 }
 
 size_t hs_hee_rt_header(const hs_hee_rt *rt, FILE *f)
@@ -586,4 +591,52 @@ void hs_hee_rt_row(const hs_hee_rt *rt, double t, FILE *f)
                 fprintf(f, "\t%.9g", rt->eps[ly->off + i]);
     }
     fputc('\n', f);
+}
+
+void hs_hee_rt_unclamp(hs_hee_rt *rt)
+{
+    free(rt->clamp);
+    hs_dataset_free(rt->ds);
+    free(rt->order);
+    rt->clamp = NULL;
+    rt->ds = NULL;
+    rt->order = NULL;
+    rt->kappa_fixed = 0;   /* the budget of a free layer 0 differs */
+}
+
+void hs_hee_rt_advance_ancestral(hs_hee_rt *rt, int l)
+{
+    const hs_hee *m = &rt->m;
+    const hs_hee_layer *ly = &m->layer[l];
+    for (int k = 0; k < m->L; k++)   /* T(eps): from the traces in the spike realisation */
+        for (uint32_t i = 0; i < m->layer[k].n; i++) {
+            size_t u = m->layer[k].off + i;
+            rt->reps[u] = rt->spike ? (rt->ae[u] - rt->r0) / rt->r1
+                                    : hs_rho_f(m->layer[k].rho, rt->eps[u]);
+        }
+    /* eta_l from the interneurons of the layer above (hs_hee_eta reads T + off of l + 1) */
+    double *eta = rt->eta + ly->off;
+    hs_hee_eta(m, l, rt->reps, eta);
+    const double dt = rt->dt, tau_e = rt->cfg->tau_eps, s2 = ly->sigma * ly->sigma;
+    const double de = exp(-dt / (tau_e * s2));
+    const double ne = ly->sigma * sqrt(-expm1(-2 * dt / (tau_e * s2)));
+    for (uint32_t i = 0; i < ly->n; i++) {
+        size_t u = ly->off + i;
+        double lat = 0;
+        if (ly->J)
+            for (uint32_t j = 0; j < ly->n; j++)
+                lat += ly->J[(size_t)i * ly->n + j] * rt->reps[ly->off + j];
+        double Fe = hs_rho_d(ly->rho, rt->eps[u]) * (eta[i] + lat);
+        rt->eps[u] = ou_step(rt->eps[u], Fe, s2, de, ne, rt->rng);
+    }
+    if (rt->spike) {   /* every interneuron keeps firing; the layers above hold their state */
+        const double decay = exp(-dt / rt->tau_syn), t = (double)rt->step * dt;
+        for (int k = 0; k < m->L; k++)
+            for (uint32_t i = 0; i < m->layer[k].n; i++) {
+                size_t u = m->layer[k].off + i;
+                spike_unit(rt, &rt->ae[u], spike_rate(rt, m->layer[k].rho, rt->eps[u]), decay,
+                           rt->pop0 + 2 * k + 1, i, t);
+            }
+    }
+    rt->step++;
 }

@@ -87,6 +87,11 @@ int hs_hee_rt_step(hs_hee_rt *rt, double t, struct hs_net *net, hs_error *err);
 int hs_hee_rt_use_exact_grad(hs_hee_rt *rt);
 /* Advance every membrane from t to t + dt (no recording, no scheduling). */
 void hs_hee_rt_advance(hs_hee_rt *rt);
+/* Free layer 0 of a clamp or data set (generation). */
+void hs_hee_rt_unclamp(hs_hee_rt *rt);
+/* One step of ancestral sampling through the interneurons: only layer l's interneurons move,
+ * with eta_l = W_{l+1} T(eps_{l+1}) + b_l from the interneurons above (b_l at the top). */
+void hs_hee_rt_advance_ancestral(hs_hee_rt *rt, int l);
 /* Print layers, interneurons and couplings (hee-snn validate --describe). */
 void hs_hee_rt_describe(const hs_hee_rt *rt, FILE *f);
 /* Write the states.tsv column header for the recorded units; returns the column count. */
