@@ -16,6 +16,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "hee-snn/hee-snn.h"
+#include "util/clock.h"
 
 static volatile int g_stop;
 
@@ -101,13 +102,6 @@ static int usage_error(const char *fmt, const char *arg)
     fprintf(stderr, fmt, arg);
     fprintf(stderr, "\nTry 'hee-snn --help'.\n");
     return 2;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 enum {
@@ -304,24 +298,32 @@ static int train(hs_config *cfg, const opts *o)
     return 0;
 }
 
+/* Load the file named on the command line; 0, or the exit status of the error. */
+static int load(const opts *o, hs_config **cfg)
+{
+    hs_error err = {0};
+    if (hs_config_load(o->file, &o->ov, cfg, &err))
+        return report_input(&err);
+    if (hs_config_seed_generated(*cfg))
+        fprintf(stderr, "hee-snn: no seed given; using seed %" PRIu64 "\n",
+                hs_config_seed(*cfg));
+    return 0;
+}
+
 static int cmd_train(int argc, char **argv)
 {
     opts o;
     int rc = parse_opts(argc, argv, "train", &o);
     if (rc)
         return rc;
-    hs_error err = {0};
     hs_config *cfg = NULL;
-    if (hs_config_load(o.file, &o.ov, &cfg, &err))
-        return report_input(&err);
+    if ((rc = load(&o, &cfg)))
+        return rc;
     if (!hs_config_trains(cfg)) {
         hs_config_free(cfg);
         return usage_error("'%s' has nothing to train: its hee: block needs data: and learn: "
                            "(doc/learning.md)", o.file);
     }
-    if (hs_config_seed_generated(cfg))
-        fprintf(stderr, "hee-snn: no seed given; using seed %" PRIu64 "\n",
-                hs_config_seed(cfg));
     return train(cfg, &o);
 }
 
@@ -333,8 +335,8 @@ static int cmd_generate(int argc, char **argv)
         return rc;
     hs_error err = {0};
     hs_config *cfg = NULL;
-    if (hs_config_load(o.file, &o.ov, &cfg, &err))
-        return report_input(&err);
+    if ((rc = load(&o, &cfg)))
+        return rc;
     catch_signals();
     hs_gen_result res;
     rc = hs_generate_to_dir(cfg, &o.gen, &g_stop, &res, &err);
@@ -380,9 +382,9 @@ static int cmd_run(int argc, char **argv)
         return report(&err);
     }
     catch_signals();
-    double t0 = now_s();
+    double t0 = hs_wall_s();
     rc = hs_run_to_dir(cfg, net, &g_stop, &res, &err);
-    double wall = now_s() - t0;
+    double wall = hs_wall_s() - t0;
     if (rc && rc != HS_EINTR) {
         hs_net_free(net);
         hs_config_free(cfg);

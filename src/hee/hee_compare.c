@@ -27,17 +27,11 @@
 
 #include "hee/hee_compare.h"
 #include "hee/hee_rt.h"
+#include "util/clock.h"
 #include "util/error.h"
 #include "util/rng.h"
 
 #define NOMEM(err) hs_error_set((err), HS_ENOMEM, NULL, 0, 0, "out of memory")
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Samples of the free units: n x K, row-major. */
 typedef struct samples {
@@ -231,13 +225,13 @@ static int run_rate(const hs_config *cfg, const variant *v, const char *stream, 
     uint64_t nburn = (uint64_t)llround(burn / v->dt), nrun = (uint64_t)llround(T / v->dt);
     if (every < 1)
         every = 1;
-    double t0 = now_s();
+    double t0 = hs_wall_s();
     for (uint64_t k = 0; k < nburn + nrun; k++) {
         if (k >= nburn && (k - nburn) % every == 0)
             take(s, rt->x + lo);
         hs_hee_rt_advance(rt);
     }
-    *wall = now_s() - t0;
+    *wall = hs_wall_s() - t0;
     if (spikes)
         *spikes = (double)rt->spikes;
     hs_hee_rt_free(rt);
@@ -312,7 +306,7 @@ static int run_underdamped(const hs_config *cfg, double burn, double T, samples 
     uint64_t nburn = (uint64_t)llround(burn / dt), nrun = (uint64_t)llround(T / dt);
     if (every < 1)
         every = 1;
-    double t0 = now_s();
+    double t0 = hs_wall_s();
     energy_grad(rt, lo, g);
     for (uint64_t k = 0; k < nburn + nrun; k++) {
         if (k >= nburn && (k - nburn) % every == 0)
@@ -328,7 +322,7 @@ static int run_underdamped(const hs_config *cfg, double burn, double T, samples 
             v[i] = a * v[i] + b * gsl_ran_gaussian_ziggurat(rt->rng, 1.0);
         }
     }
-    *wall = now_s() - t0;
+    *wall = hs_wall_s() - t0;
     free(v);
     free(g);
     hs_hee_rt_free(rt);
@@ -355,7 +349,7 @@ static int run_gibbs(const hs_config *cfg, size_t K, const double *mu, const dou
         rc = hs_error_set(err, HS_ERUNTIME, NULL, 0, 0, "covariance not positive definite");
         goto out;
     }
-    double t0 = now_s();
+    double t0 = hs_wall_s();
     for (size_t k = 0; k < nburn + n; k++) {
         for (size_t i = 0; i < K; i++) {
             double qii = gsl_matrix_get(Q, i, i), acc = 0;
@@ -367,7 +361,7 @@ static int run_gibbs(const hs_config *cfg, size_t K, const double *mu, const dou
         if (k >= nburn)
             take(s, x);
     }
-    *wall = now_s() - t0;
+    *wall = hs_wall_s() - t0;
 out:
     gsl_matrix_free(Q);
     free(x);

@@ -22,22 +22,10 @@
 #include "data/image.h"
 #include "hee/hee_rt.h"
 #include "record/output.h"
+#include "util/clock.h"
 #include "util/error.h"
 
 #define NOMEM(err) hs_error_set((err), HS_ENOMEM, NULL, 0, 0, "out of memory")
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static uint64_t steps_of(double t, double dt)
-{
-    uint64_t s = (uint64_t)llround(t / dt);
-    return s ? s : 1;
-}
 
 static int write_samples(const hs_config *cfg, const hs_hee_rt *rt, const hs_gen_opts *o,
                          const double *S, size_t n, int interrupted, hs_gen_result *res,
@@ -114,10 +102,10 @@ int hs_generate_to_dir(const hs_config *cfg, const hs_gen_opts *opts, volatile i
         hs_hee_rt_free(rt);
         return NOMEM(err);
     }
-    const double t0 = now_s();
+    const double t0 = hs_wall_s();
     size_t got = 0;
     if (o.mode == HS_GEN_MARGINAL) {
-        const uint64_t stage = steps_of(o.settle, rt->dt);
+        const uint64_t stage = hs_hee_steps(o.settle, rt->dt);
         for (; got < o.samples && !(stop && *stop); got++) {
             for (int l = rt->m.L - 1; l >= 0; l--)
                 for (uint64_t k = 0; k < stage; k++)
@@ -126,7 +114,7 @@ int hs_generate_to_dir(const hs_config *cfg, const hs_gen_opts *opts, volatile i
         }
     } else {
         const uint64_t burn = (uint64_t)llround(o.burnin / rt->dt);
-        const uint64_t every = steps_of(o.every, rt->dt);
+        const uint64_t every = hs_hee_steps(o.every, rt->dt);
         for (uint64_t k = 0; k < burn && !(stop && *stop); k++)
             hs_hee_rt_advance(rt);
         for (; got < o.samples && !(stop && *stop); got++) {
@@ -135,7 +123,7 @@ int hs_generate_to_dir(const hs_config *cfg, const hs_gen_opts *opts, volatile i
             memcpy(S + got * n0, rt->x, n0 * sizeof *S);
         }
     }
-    res->wall = now_s() - t0;
+    res->wall = hs_wall_s() - t0;
     res->model_ms = (double)rt->step * rt->dt;
     res->samples = got;
     res->interrupted = got < o.samples;

@@ -25,6 +25,7 @@
 #include "data/image.h"
 #include "hee/hee_learn.h"
 #include "record/output.h"
+#include "util/clock.h"
 #include "util/error.h"
 #include "util/rng.h"
 
@@ -393,19 +394,6 @@ static int write_outputs(const hs_config *cfg, hs_hee_rt *rt, const curve *c, in
 
 /* ---- the loop ------------------------------------------------------------------------------- */
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static uint64_t steps_of(double t, double dt)
-{
-    uint64_t s = (uint64_t)llround(t / dt);
-    return s ? s : 1;
-}
-
 int hs_hee_train(const hs_config *cfg, int resume, volatile int *stop, hs_train_result *res,
                  hs_error *err)
 {
@@ -435,9 +423,9 @@ int hs_hee_train(const hs_config *cfg, int resume, volatile int *stop, hs_train_
     const double dt = rt->dt;
     const uint64_t total = (uint64_t)llround(cfg->duration / dt);
     const uint64_t settle = (uint64_t)llround(L->settle / dt);
-    const uint64_t log_steps = steps_of(L->log_every > 0 ? L->log_every : cfg->duration / 100,
+    const uint64_t log_steps = hs_hee_steps(L->log_every > 0 ? L->log_every : cfg->duration / 100,
                                         dt);
-    const uint64_t ck_steps = steps_of(L->checkpoint > 0 ? L->checkpoint : cfg->duration / 10,
+    const uint64_t ck_steps = hs_hee_steps(L->checkpoint > 0 ? L->checkpoint : cfg->duration / 10,
                                        dt);
     int first = 0;   /* the first step of a resumed run: its row and checkpoint exist */
     if (resume) {
@@ -460,7 +448,7 @@ int hs_hee_train(const hs_config *cfg, int resume, volatile int *stop, hs_train_
     if (hs_hee_ppca_ml(&rt->m, rt->ds->x, rt->ntrain < LL_ITEMS ? rt->ntrain : LL_ITEMS,
                        &res->loglik_max))
         res->loglik_max = NAN;
-    const double t0 = now_s();
+    const double t0 = hs_wall_s();
     for (;;) {
         const uint64_t s = rt->step;
         const double lr = hs_hee_learning_rate(L, (double)s * dt);
@@ -482,7 +470,7 @@ int hs_hee_train(const hs_config *cfg, int resume, volatile int *stop, hs_train_
         if (s % rt->present_steps >= settle)
             hs_hee_rt_learn(rt, lr * dt);
     }
-    res->wall = now_s() - t0;
+    res->wall = hs_wall_s() - t0;
     if ((rc = ckpt_write(rt, &c, hash, cfg->output, err)) ||
         (rc = write_outputs(cfg, rt, &c, has_ll, res->loglik_max, res->interrupted, err)))
         goto done;

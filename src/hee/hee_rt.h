@@ -7,6 +7,7 @@
 #ifndef HS_HEE_HEE_RT_H
 #define HS_HEE_HEE_RT_H
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <gsl/gsl_rng.h>
@@ -65,6 +66,13 @@ struct hs_hee_rt {
     const int *record;        /* per engine population: record its spikes */
     uint64_t *pop_spikes;     /* per engine population */
 };
+
+/* Steps of dt in model time t, at least 1. */
+static inline uint64_t hs_hee_steps(double t, double dt)
+{
+    uint64_t s = (uint64_t)llround(t / dt);
+    return s ? s : 1;
+}
 
 /* Load, scale and whiten the data set of cfg->hee->data (hee_learn.c).  Errors name the data
  * file, or the YAML line of data: when the sizes disagree. */
