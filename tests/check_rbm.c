@@ -371,7 +371,7 @@ static int on_epoch(void *ctx, const hs_rbm *m, size_t epoch)
  * starts, weights N(0, 0.1^2)) has log-likelihood -9 log 2 = -6.24 nats and puts 14/512 = 2.7% on
  * the training set; the best any model can do is -log 14 = -2.64 and mass 1.  Required: the
  * mean log-likelihood rises by 2 nats from its value after the first epoch and ends above -3.5
- * (on average over the items, e^-3.5 = 3% per pattern against the best 1/14 = 7%), and the
+ * (a geometric mean of e^-3.5 = 3% per pattern against the best 1/14 = 7%), and the
  * exact mass on the 14 patterns exceeds 0.7.  Over seeds 1..20 the settings below ended at
  * log-likelihood >= -3.02 (CD-3) and >= -3.20 (PCD-1), mass >= 0.81 and >= 0.77, so the
  * thresholds test learning, not the seed.  Samples must then be bars and stripes about as often
