@@ -9,6 +9,7 @@ set -u
 : "${HS_SRCDIR:=.}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/hee-doc.XXXXXX") || exit 99
 trap 'rm -rf "$T"' EXIT
+ln -s "$(cd "$HS_SRCDIR" && pwd)/examples" "$T/examples"   # snippets name examples/data/...
 n=0
 fails=0
 for md in "$HS_SRCDIR"/README.md "$HS_SRCDIR"/doc/*.md; do

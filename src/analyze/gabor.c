@@ -47,7 +47,8 @@ static void gabor_eval(const gsl_vector *p, const gabor_ws *ws, gsl_vector *f, g
             if (!J)
                 continue;
             double si = sin(arg), ae = amp * e;
-            double gxp = -ae * (co * u / sx + si * w), gyp = -ae * co * v / sy;   /* dg/dx', dg/dy' */
+            /* dg/dx' and dg/dy' */
+            double gxp = -ae * (co * u / sx + si * w), gyp = -ae * co * v / sy;
             double *row = gsl_matrix_ptr(J, i, 0);
             row[P_AMP] = e * co;
             row[P_X0] = -c * gxp + s * gyp;
@@ -126,8 +127,11 @@ static void canonical(const double *p, hs_gabor *g)
     th -= k * M_PI;
     if (fmod(k, 2) != 0)
         ph = -ph;
-    if (!(th < M_PI))   /* rounding */
+    if (!(th < M_PI)) {   /* rounding: theta = pi is theta = 0 with the phase negated */
         th = 0;
+        ph = -ph;
+    }
+    th = fmax(th, 0);     /* rounding the other way */
     if (f == 0) {
         amp *= cos(ph);
         ph = 0;

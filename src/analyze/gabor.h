@@ -2,7 +2,8 @@
  *
  * A receptive field (rows x cols values, row-major) is fitted by
  *
- *   g(x, y) = offset + amp exp(-x'^2 / (2 sigma_x^2) - y'^2 / (2 sigma_y^2)) cos(2 pi freq x' + phase)
+ *   g(x, y) = offset + amp exp(-x'^2 / (2 sigma_x^2) - y'^2 / (2 sigma_y^2))
+ *                          cos(2 pi freq x' + phase)
  *   x' =  (x - x0) cos theta + (y - y0) sin theta
  *   y' = -(x - x0) sin theta + (y - y0) cos theta
  *
@@ -37,16 +38,17 @@ typedef struct hs_gabor {
  *   below 1e-8) or 200 iterations.
  * Nothing is constrained.  The result is reported in a canonical form that describes the same
  * function: amp >= 0, freq >= 0, theta in [0, pi), phase in [-pi, pi) (theta + pi is the same
- * Gabor with phase negated, amp < 0 the same with phase + pi); for freq = 0 the phase is folded
- * into amp (phase 0 or -pi), and theta is then arbitrary if sigma_x = sigma_y.  On the pixel
- * grid a wave vector k = freq (cos theta, sin theta) and its aliases k - n (n an integer vector)
- * take the same values (exactly so for a round envelope), so a best fit with k outside the
- * Nyquist square |k_x|, |k_y| <= 1/2 is refitted once from its alias inside and replaced by it
- * unless that is clearly worse (SSE up by more than 10 residual variances SSE / (rows cols - 9)).
- * A constant image is fitted by
- * offset = its value, amp = 0, freq = 0, centre in the middle, sigmas 1, r2 = 0.
+ * Gabor with phase negated, amp < 0 the same with phase + pi); for freq = 0 exactly the phase is
+ * folded into amp (phase 0 or -pi).  A blob (no carrier) defines theta only up to pi/2 with the
+ * widths swapped, and usually comes out with a tiny freq (freq * sigma ~ 1e-4) and a phase
+ * near 0: recognise it by freq * max(sigma_x, sigma_y) << 1.  On the pixel grid a wave vector
+ * k = freq (cos theta, sin theta) and its aliases k - n (n an integer vector) take the same
+ * values (exactly so for a round envelope), so a best fit with k outside the Nyquist square
+ * |k_x|, |k_y| <= 1/2 is refitted once from its alias inside and replaced by it unless that is
+ * clearly worse (SSE up by more than 10 residual variances SSE / (rows cols - 9)).  A constant
+ * image gives offset = its value, amp = 0, freq = 0, the centre in the middle, sigmas 1, r2 = 0.
  * Errors: HS_ECONFIG if rows * cols < 10 (fewer pixels than 9 parameters + 1) or a pixel is not
- * finite; HS_ENOMEM. */
+ * finite; HS_ENOMEM; HS_ERUNTIME if no start reaches a finite residual. */
 int hs_gabor_fit(const double *img, uint32_t rows, uint32_t cols, hs_gabor *out, hs_error *err);
 
 /* hs_gabor_fit on each of the n images imgs + i * rows * cols, into out[i], sharing one

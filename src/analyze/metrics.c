@@ -228,26 +228,30 @@ static void standardise(const double *f, size_t dim, const double *shift, const 
         z[k] = scale ? (f[k] - shift[k]) / scale[k] : f[k] - shift[k];
 }
 
-/* Add items first, first + stride, ... < n of F to st; buf holds ROW_BLOCK * dim doubles. */
+/* Add items first, first + stride, ... < n of F to st; buf holds 2 ROW_BLOCK dim doubles. */
 static void rstats_add(rstats st, const double *F, const int *y, size_t n, size_t first,
                        size_t stride, size_t dim, size_t C, const double *shift,
                        const double *scale, double *buf)
 {
+    double *zt = buf + ROW_BLOCK * dim;   /* the block transposed, leading dimension ROW_BLOCK */
     size_t b = 0;
     for (size_t i = first; i < n; i += stride) {
         double *z = buf + b * dim;
         standardise(F + i * dim, dim, shift, scale, z);
         for (size_t k = 0; k < dim; k++) {
+            zt[k * ROW_BLOCK + b] = z[k];
             st.s[k] += z[k];
             st.R[k * C + (size_t)y[i]] += z[k];
         }
         st.c[y[i]] += 1;
         *st.N += 1;
         if (++b == ROW_BLOCK || n - i <= stride) {
-            /* dgemm rather than dsyrk: twice as fast with gslcblas */
+            /* S += Z^T Z as a product of untransposed factors: with gslcblas twice as fast as
+             * dsyrk (which does half the work) and 1.4 times as fast as dgemm on Z^T */
             gsl_matrix_view Z = gsl_matrix_view_array(buf, b, dim);
+            gsl_matrix_view Zt = gsl_matrix_view_array_with_tda(zt, dim, b, ROW_BLOCK);
             gsl_matrix_view S = gsl_matrix_view_array(st.S, dim, dim);
-            gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, &Z.matrix, &Z.matrix, 1.0, &S.matrix);
+            gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &Zt.matrix, &Z.matrix, 1.0, &S.matrix);
             b = 0;
         }
     }
@@ -355,10 +359,10 @@ int hs_metrics_ridge_fit(const double *F, const int *y, size_t n, size_t dim, in
         (rc = check_finite(F, n, dim, "features", err)) != HS_OK)
         return rc;
     size_t C = (size_t)nclasses, L = rstats_len(dim, C);
-    double *mean = calloc(3 * dim + ROW_BLOCK * dim + dim * dim + L, sizeof *mean);
+    double *mean = calloc((2 + 2 * ROW_BLOCK) * dim + dim * dim + L, sizeof *mean);
     if (!mean)
         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
-    double *sd = mean + dim, *buf = sd + 2 * dim, *G = buf + ROW_BLOCK * dim, *sums = G + dim * dim;
+    double *sd = mean + dim, *buf = sd + dim, *G = buf + 2 * ROW_BLOCK * dim, *sums = G + dim * dim;
     /* centring first keeps S - s s^T / N free of cancellation */
     mean_sd(F, n, dim, mean, sd);
     rstats st = rstats_at(sums, dim, C);
@@ -405,7 +409,7 @@ int hs_linear_probe(const double *Ftrain, const int *ytrain, size_t ntrain,
 
     size_t C = (size_t)nclasses, L = rstats_len(dim, C), folds = cv ? NFOLDS : 1;
     /* per-fold sums, their total, and the sums without one fold */
-    size_t len = (folds + 2) * L + dim * dim + (dim + 1) * C + C + (2 + ROW_BLOCK) * dim;
+    size_t len = (folds + 2) * L + dim * dim + (dim + 1) * C + C + (2 + 2 * ROW_BLOCK) * dim;
     double *sums = calloc(len, sizeof *sums);
     if (!sums)
         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
