@@ -190,6 +190,7 @@ typedef struct hs_gen_opts {
     double every;        /* joint: model time between samples, ms (<= 0: 10 tau_x) */
     double burnin;       /* joint: model time before the first, ms (< 0: 20 tau_x) */
     double settle;       /* marginal: model time per layer per sample, ms (<= 0: 10 tau_eps) */
+    int means;           /* write E[T(x_0) | the layer above] instead of the sampled x_0 */
 } hs_gen_opts;
 
 typedef struct hs_gen_result {

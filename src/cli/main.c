@@ -43,11 +43,12 @@ static const char usage_text[] =
     "      --resume continues from OUTDIR/checkpoint.bin, bit for bit; a longer\n"
     "      --duration extends a finished run.\n"
     "  generate NET.yaml [--mode marginal|joint] [--samples N] [--settle T]\n"
-    "           [--every T] [--burnin T] [--seed N] [--output DIR] [--quiet]\n"
+    "           [--every T] [--burnin T] [--means] [--seed N] [--output DIR] [--quiet]\n"
     "      Generate data from the hee: block (e.g. a trained model.yaml) with layer 0\n"
     "      free: marginal = ancestral through the interneurons, top layer first, each\n"
     "      layer for --settle (default 10 tau_eps); joint = the whole network run free,\n"
     "      layer 0 read every --every (default 10 tau_x) after --burnin (20 tau_x).\n"
+    "      --means writes E[T(x_0) | the layer above] instead of the noisy sample.\n"
     "      Writes samples.tsv, and samples.png when layer 0 has a shape.\n"
     "  validate NET.yaml [--describe]\n"
     "      Parse and compile only; print the errors, or what it compiled into.\n"
@@ -106,7 +107,7 @@ static int usage_error(const char *fmt, const char *arg)
 
 enum {
     OPT_SEED = 256, OPT_DURATION, OPT_OUTPUT, OPT_QUIET, OPT_DESCRIBE, OPT_POP, OPT_POINTS,
-    OPT_SWEEP, OPT_RESUME, OPT_MODE, OPT_SAMPLES, OPT_SETTLE, OPT_EVERY, OPT_BURNIN
+    OPT_SWEEP, OPT_RESUME, OPT_MODE, OPT_SAMPLES, OPT_SETTLE, OPT_EVERY, OPT_BURNIN, OPT_MEANS
 };
 
 static const struct option long_opts[] = {
@@ -124,6 +125,7 @@ static const struct option long_opts[] = {
     {"settle", required_argument, NULL, OPT_SETTLE},
     {"every", required_argument, NULL, OPT_EVERY},
     {"burnin", required_argument, NULL, OPT_BURNIN},
+    {"means", no_argument, NULL, OPT_MEANS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -200,6 +202,7 @@ static int parse_opts(int argc, char **argv, const char *cmd, opts *o)
             o->gen.samples = (size_t)v;
             break;
         }
+        case OPT_MEANS: o->gen.means = 1; break;
         case OPT_SETTLE:
             if (time_opt("--settle", optarg, &o->gen.settle))
                 return 2;

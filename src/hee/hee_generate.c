@@ -27,6 +27,27 @@
 
 #define NOMEM(err) hs_error_set((err), HS_ENOMEM, NULL, 0, 0, "out of memory")
 
+/* E[T(x_0) | layer 1 = state] into out: grad A_0(eta_0), closed form for identity, else by
+ * quadrature.  tmp holds ntotal values. */
+static int conditional_mean(const hs_hee_rt *rt, const double *state, double *tmp, double *out)
+{
+    const hs_hee *m = &rt->m;
+    const hs_hee_layer *v = &m->layer[0], *h = &m->layer[1];
+    for (uint32_t j = 0; j < h->n; j++)
+        tmp[h->off + j] = hs_rho_f(h->rho, state[h->off + j]);
+    hs_hee_eta(m, 0, tmp, out);
+    for (uint32_t i = 0; i < v->n; i++) {
+        double mean, var;
+        if (v->rho == HS_RHO_IDENTITY)
+            out[i] *= v->sigma * v->sigma;
+        else if (hs_hee_unit_moments(v->rho, v->sigma, out[i], &mean, &var))
+            return -1;
+        else
+            out[i] = mean;
+    }
+    return 0;
+}
+
 static int write_samples(const hs_config *cfg, const hs_hee_rt *rt, const hs_gen_opts *o,
                          const double *S, size_t n, int interrupted, hs_gen_result *res,
                          hs_error *err)
@@ -49,8 +70,12 @@ static int write_samples(const hs_config *cfg, const hs_hee_rt *rt, const hs_gen
     else
         fprintf(f, "# generation: joint (network run free), burn-in %.17g ms, every %.17g ms\n",
                 o->burnin, o->every);
-    fprintf(f, "# values: the state of layer '%s' (%s)\n", v->name,
-            o->mode == HS_GEN_MARGINAL ? "its interneurons" : "its principal neurons");
+    if (o->means)
+        fprintf(f, "# values: E[T(%s) | the layer above], the mean of each sample's conditional\n",
+                v->name);
+    else
+        fprintf(f, "# values: the state of layer '%s' (%s)\n", v->name,
+                o->mode == HS_GEN_MARGINAL ? "its interneurons" : "its principal neurons");
     for (uint32_t i = 0; i < v->n; i++)
         fprintf(f, "%s%s[%u]", i ? "\t" : "", v->name, i);
     fputc('\n', f);
@@ -98,7 +123,10 @@ int hs_generate_to_dir(const hs_config *cfg, const hs_gen_opts *opts, volatile i
     hs_hee_rt_unclamp(rt);
     const uint32_t n0 = rt->m.layer[0].n;
     double *S = malloc(o.samples * n0 * sizeof *S);
-    if (!S) {
+    double *tmp = malloc(rt->m.ntotal * sizeof *tmp);
+    if (!S || !tmp) {
+        free(S);
+        free(tmp);
         hs_hee_rt_free(rt);
         return NOMEM(err);
     }
@@ -110,7 +138,10 @@ int hs_generate_to_dir(const hs_config *cfg, const hs_gen_opts *opts, volatile i
             for (int l = rt->m.L - 1; l >= 0; l--)
                 for (uint64_t k = 0; k < stage; k++)
                     hs_hee_rt_advance_ancestral(rt, l);
-            memcpy(S + got * n0, rt->eps, n0 * sizeof *S);
+            if (!o.means)
+                memcpy(S + got * n0, rt->eps, n0 * sizeof *S);
+            else if (conditional_mean(rt, rt->eps, tmp, S + got * n0))
+                break;
         }
     } else {
         const uint64_t burn = (uint64_t)llround(o.burnin / rt->dt);
@@ -120,15 +151,22 @@ int hs_generate_to_dir(const hs_config *cfg, const hs_gen_opts *opts, volatile i
         for (; got < o.samples && !(stop && *stop); got++) {
             for (uint64_t k = 0; k < every; k++)
                 hs_hee_rt_advance(rt);
-            memcpy(S + got * n0, rt->x, n0 * sizeof *S);
+            if (!o.means)
+                memcpy(S + got * n0, rt->x, n0 * sizeof *S);
+            else if (conditional_mean(rt, rt->x, tmp, S + got * n0))
+                break;
         }
     }
     res->wall = hs_wall_s() - t0;
     res->model_ms = (double)rt->step * rt->dt;
     res->samples = got;
     res->interrupted = got < o.samples;
-    rc = write_samples(cfg, rt, &o, S, got, res->interrupted, res, err);
+    int failed = got < o.samples && !(stop && *stop);
+    rc = failed ? hs_error_set(err, HS_ERUNTIME, NULL, 0, 0, "the conditional mean of layer 0 "
+                                                             "could not be integrated")
+                : write_samples(cfg, rt, &o, S, got, res->interrupted, res, err);
     free(S);
+    free(tmp);
     hs_hee_rt_free(rt);
     if (rc == HS_OK && res->interrupted)
         rc = HS_EINTR;
