@@ -58,6 +58,7 @@ void hs_hee_rt_free(hs_hee_rt *rt)
     free(rt->ae);
     free(rt->kappa);
     free(rt->shot);
+    free(rt->kpow);
     free(rt->popname);
     if (rt->Pinv)
         for (int l = 0; l < rt->m.L; l++)
@@ -194,9 +195,10 @@ int hs_hee_rt_create(const hs_config *cfg, uint32_t id, hs_hee_rt **out, hs_erro
     rt->tmp = calloc(nmax, sizeof *rt->tmp);
     rt->kappa = calloc(N, sizeof *rt->kappa);
     rt->shot = calloc(N, sizeof *rt->shot);
+    rt->kpow = calloc(N, sizeof *rt->kpow);
     rt->rng = hs_rng_stream(cfg->seed, "hee", "dynamics");
     if (!rt->x || !rt->eps || !rt->c || !rt->rx || !rt->reps || !rt->eta || !rt->bu ||
-        !rt->tmp || !rt->rng || !rt->kappa || !rt->shot) {
+        !rt->tmp || !rt->rng || !rt->kappa || !rt->shot || !rt->kpow) {
         rc = NOMEM(err);
         goto fail;
     }
@@ -285,38 +287,43 @@ static void noise_budget(hs_hee_rt *rt)
                                     : 0.0;
         }
     }
+    /* kpow[q]: the power unit q of a layer below feeds into the bottom-up term (its
+     * interneuron's fluctuations and both traces' shot noise), once per unit */
+    double *pw = rt->kpow, *acc = rt->kappa;   /* kappa accumulates, then is finished */
+    memset(acc, 0, m->ntotal * sizeof *acc);
+    for (int l = 1; l < m->L; l++) {
+        const hs_hee_layer *lo = &m->layer[l - 1], *ly = &m->layer[l];
+        const double s4 = lo->sigma * lo->sigma * lo->sigma * lo->sigma;
+        for (uint32_t k = 0; k < lo->n; k++) {
+            size_t q = lo->off + k;
+            double de = hs_rho_d(lo->rho, rt->eps[q]);
+            double se = rt->spike ? 1e-3 * spike_rate(rt, lo->rho, rt->eps[q]) / (P * r1 * r1)
+                                  : 0.0;
+            pw[q] = de * de * h->tau_eps * s4 + rt->shot[q] + se;
+            const double *restrict row = m->W[l] + (size_t)k * ly->n;
+            double *restrict a = acc + ly->off;
+            for (uint32_t i = 0; i < ly->n; i++)   /* row by row: W is n_{l-1} x n_l */
+                a[i] += row[i] * row[i] * pw[q];
+        }
+    }
     for (int l = 0; l < m->L; l++) {
         const hs_hee_layer *ly = &m->layer[l];
         for (uint32_t i = 0; i < ly->n; i++) {
             size_t u = ly->off + i;
-            double acc = 0;
-            if (l > 0) {
-                const hs_hee_layer *lo = &m->layer[l - 1];
-                double s4 = lo->sigma * lo->sigma * lo->sigma * lo->sigma;
-                for (uint32_t k = 0; k < lo->n; k++) {
-                    size_t q = lo->off + k;
-                    double de = hs_rho_d(lo->rho, rt->eps[q]);
-                    double se = rt->spike
-                                    ? 1e-3 * spike_rate(rt, lo->rho, rt->eps[q]) / (P * r1 * r1)
-                                    : 0.0;
-                    double w = m->W[l][(size_t)k * ly->n + i];
-                    acc += w * w * (de * de * h->tau_eps * s4 + rt->shot[q] + se);
-                }
-            }
+            double a = acc[u];
             if (rt->spike && l + 1 < m->L) {
                 const hs_hee_layer *up = &m->layer[l + 1];
-                for (uint32_t j = 0; j < up->n; j++) {
-                    double w = m->W[l + 1][(size_t)i * up->n + j];
-                    acc += w * w * rt->shot[up->off + j];
-                }
+                const double *row = m->W[l + 1] + (size_t)i * up->n;
+                for (uint32_t j = 0; j < up->n; j++)
+                    a += row[j] * row[j] * rt->shot[up->off + j];
             }
             if (rt->spike && ly->J)
                 for (uint32_t j = 0; j < ly->n; j++) {
                     double w = ly->J[(size_t)i * ly->n + j];
-                    acc += w * w * rt->shot[ly->off + j];
+                    a += w * w * rt->shot[ly->off + j];
                 }
             double d = hs_rho_d(ly->rho, rt->x[u]);
-            double k = d * d * acc / h->tau_x;
+            double k = d * d * a / h->tau_x;
             rt->kappa[u] = k < 1 ? k : 1;
         }
     }

@@ -30,6 +30,7 @@ struct hs_hee_rt {
     double *eta, *bu, *tmp;   /* eta_l; bottom-up W_l^T (rho(x_{l-1}) - rho(eps_{l-1})) */
     double *kappa;            /* noise budget: fraction of x's noise the inputs already carry */
     double *shot;             /* per unit: low-frequency power of its trace's spike noise */
+    double *kpow;             /* per unit: the noise power it feeds into the layer above */
     int kappa_fixed;          /* kappa does not depend on the state: computed once */
     uint64_t kappa_every;     /* otherwise recomputed every this many steps */
     double *clamp;            /* layer 0 data, or NULL */
