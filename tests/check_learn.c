@@ -358,13 +358,14 @@ static const char gen_yaml[] =
 /* Samples of layer 0 written by generation against the closed-form marginal of the model:
  * means and second moments, each within 5 batch-means standard errors (20 batches; with
  * 19 degrees of freedom a correct sampler exceeds 5 with probability 8e-5 per quantity). */
-static void check_generation(hs_gen_mode mode, size_t nsamples, double every)
+static void check_generation(hs_gen_mode mode, size_t nsamples, double every, int means)
 {
     char yaml[2048], path[600], buf[2300];
-    const char *sub = mode == HS_GEN_MARGINAL ? "marginal" : "joint";
+    const char *sub = means ? "means" : mode == HS_GEN_MARGINAL ? "marginal" : "joint";
     snprintf(yaml, sizeof yaml, gen_yaml, tmpdir, sub);
     hs_config *cfg = load(yaml);
-    hs_gen_opts o = {.mode = mode, .samples = nsamples, .every = every, .burnin = 200};
+    hs_gen_opts o = {.mode = mode, .samples = nsamples, .every = every, .burnin = 200,
+                     .means = means};
     hs_gen_result res;
     hs_error err = {0};
     int rc = hs_generate_to_dir(cfg, &o, NULL, &res, &err);
@@ -392,7 +393,10 @@ static void check_generation(hs_gen_mode mode, size_t nsamples, double every)
                     bs[k] += ds->x[i * 3 + a] * ds->x[i * 3 + b] / (double)per;
                 }
             }
-            double want2 = cov[a * 5 + b] + mean[a] * mean[b];
+            /* with means, each row is E[v | h] = s0^2 (W h + b): its second moment lacks the
+             * observation noise s0^2 on the diagonal */
+            double want2 = cov[a * 5 + b] + mean[a] * mean[b] -
+                           (means && a == b ? 0.8 * 0.8 : 0.0);
             double zm = zscore(batch_means(bm, B), mean[a]);
             double zs = zscore(batch_means(bs, B), want2);
             ck_assert_msg(fabs(zm) < 5 && fabs(zs) < 5,
@@ -404,10 +408,13 @@ static void check_generation(hs_gen_mode mode, size_t nsamples, double every)
     hs_config_free(cfg);
 }
 
-START_TEST(test_learn_generate_marginal) { check_generation(HS_GEN_MARGINAL, 4000, 0); }
+START_TEST(test_learn_generate_marginal) { check_generation(HS_GEN_MARGINAL, 4000, 0, 0); }
 END_TEST
 
-START_TEST(test_learn_generate_joint) { check_generation(HS_GEN_JOINT, 2000, 50); }
+START_TEST(test_learn_generate_joint) { check_generation(HS_GEN_JOINT, 2000, 50, 0); }
+END_TEST
+
+START_TEST(test_learn_generate_means) { check_generation(HS_GEN_MARGINAL, 4000, 0, 1); }
 END_TEST
 
 /* ---- a nonlinear model learns its teacher's distribution ------------------------------------ */
@@ -519,6 +526,7 @@ static Suite *learn_suite(void)
     tcase_add_test(tc, test_learn_resume_spike);
     tcase_add_test(tc, test_learn_generate_marginal);
     tcase_add_test(tc, test_learn_generate_joint);
+    tcase_add_test(tc, test_learn_generate_means);
     tcase_add_test(tc, test_learn_nonlinear_teacher);
     suite_add_tcase(s, tc);
     return s;
