@@ -34,6 +34,30 @@ status_is 0 "'run' trains a file that learns" "$HEE_SNN" run "$ex" --duration '2
     --output "$T/r"
 check "... writing model.yaml" test -s "$T/r/model.yaml"
 
+# ---- data without learning: inference over a data set ------------------------------------
+cat >"$T/infer.yaml" <<EOF
+hee-snn: 1
+name: infer
+seed: 2
+duration: 100 ms
+hee:
+  dt: 0.02 ms
+  layers:
+    - {name: v, size: 5, sigma: 0.5}
+    - {name: h, size: 2}
+  weights:
+    h: {normal: {mean: 0, sd: 0.5}}
+  data: {tsv: $(cd "$HS_SRCDIR" && pwd)/examples/data/ppca-5d.tsv, limit: 10, present: 10 ms}
+record:
+  states: [v, h]
+  every: 5 ms
+EOF
+status_is 0 "'run' with data: and no learn: infers over the items" "$HEE_SNN" run \
+    "$T/infer.yaml" --output "$T/infer"
+check "... layer 0 holds a new item every 10 ms (20 rows, 10 distinct v[0])" awk -F'\t' '
+    /^#/ || /^time/ { next } { n++; seen[$2] = 1 } END { k = 0; for (x in seen) k++;
+    exit !(n == 20 && k == 10) }' "$T/infer/states.tsv"
+
 # ---- Ctrl-C and --resume -----------------------------------------------------------------
 "$HEE_SNN" train "$ex" --quiet --duration '60 s' --output "$T/full"
 "$HEE_SNN" train "$ex" --quiet --duration '60 s' --output "$T/int" 2>"$T/err" &
