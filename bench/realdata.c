@@ -306,14 +306,15 @@ static int fashion(const char *out, size_t ntrain, double hee_s, size_t epochs)
 static const char patches_yaml[] =
     "hee-snn: 1\nname: patches\nseed: 1\nduration: %g s\noutput: %s/hee\n"
     "hee:\n  tau_x: 2 ms\n  tau_eps: 0.1 ms\n  dt: 0.02 ms\n"
-    "  layers:\n    - {name: v, size: 144, sigma: 0.5}\n    - {name: h, size: 64, rho: %s}\n"
+    "  layers:\n    - {name: v, size: 144, sigma: 0.5}\n"
+    "    - {name: h, size: 64, rho: %s, bias: %s}\n"
     "  weights:\n    h: {normal: {mean: 0, sd: 0.01}}\n"
     "  data:\n    patches: {images: [%s], size: 12, count: %zu}\n"
-    "    scale: 0.00392156862745098\n    whiten: true\n    present: 10 ms\n"
+    "    scale: 0.00392156862745098\n    whiten: true\n    whiten_eps: %s\n    present: 10 ms\n"
     "  learn: {learning_rate: %s, decay: 20 s, settle: 5 ms, log: 2 s}\n";
 
 static int patches(const char *out, int nimg, char **imgs, double hee_s, const char *rho,
-                   const char *lr)
+                   const char *lr, const char *bias, const char *weps)
 {
     hs_error err = {0};
     char list[8192] = "", yaml[12000], path[1300];
@@ -321,7 +322,8 @@ static int patches(const char *out, int nimg, char **imgs, double hee_s, const c
         size_t used = strlen(list);
         snprintf(list + used, sizeof list - used, "%s\"%s\"", i ? ", " : "", imgs[i]);
     }
-    snprintf(yaml, sizeof yaml, patches_yaml, hee_s, out, rho, list, (size_t)20000, lr);
+    snprintf(yaml, sizeof yaml, patches_yaml, hee_s, out, rho, bias, list, (size_t)20000, weps,
+             lr);
     snprintf(path, sizeof path, "%s/patches.yaml", out);
     hs_config *cfg = load_string(yaml, path);
     hs_train_result res;
@@ -380,10 +382,14 @@ int main(int argc, char **argv)
     }
     if (argc >= 4 && !strcmp(argv[1], "patches")) {
         mkdir(argv[2], 0777);
+        /* the model's knobs, from the environment: HS_PATCH_RHO (identity), HS_PATCH_BIAS (0),
+         * HS_PATCH_LR (2 Hz), HS_PATCH_SECONDS (40), HS_PATCH_WHITEN_EPS (1e-3) */
         const char *rho = getenv("HS_PATCH_RHO"), *lr = getenv("HS_PATCH_LR"),
-                   *sec = getenv("HS_PATCH_SECONDS");
+                   *sec = getenv("HS_PATCH_SECONDS"), *bias = getenv("HS_PATCH_BIAS"),
+                   *weps = getenv("HS_PATCH_WHITEN_EPS");
         return patches(argv[2], argc - 3, argv + 3, sec ? atof(sec) : 40,
-                       rho ? rho : "identity", lr ? lr : "2 Hz");
+                       rho ? rho : "identity", lr ? lr : "2 Hz", bias ? bias : "0",
+                       weps ? weps : "1e-3");
     }
     fprintf(stderr, "usage: realdata fashion OUTDIR [TRAIN_ITEMS] [HEE_SECONDS] [RBM_EPOCHS]\n"
                     "       realdata patches OUTDIR IMAGE.png...\n");

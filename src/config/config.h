@@ -87,6 +87,7 @@ typedef struct hs_datacfg {
     uint64_t holdout;          /* the last items are held out of training, for evaluation */
     double scale, offset;      /* x <- x scale + offset */
     int whiten;                /* ZCA, after scaling */
+    double whiten_eps;         /* its regulariser, relative to the largest eigenvalue */
     int shuffle;               /* a new order every epoch, from the run's seed */
     double present;            /* ms per item */
 } hs_datacfg;

@@ -9,6 +9,7 @@
  *       scale: 1.0                       # x <- x * scale + offset
  *       offset: 0.0
  *       whiten: false                    # ZCA whitening after scaling
+ *       whiten_eps: 1e-3                 # its regulariser (relative to the largest eigenvalue)
  *       shuffle: true                    # a new order every epoch, from the seed
  *       present: 100 ms                  # presentation time per item
  *     learn:
@@ -112,7 +113,7 @@ int hs_cfg_read_hee_data(hs_cfgctx *c, const hs_ynode *n, hs_heecfg *h)
 {
     static const char *const keys[] = {"tsv",   "idx",    "patches", "limit",   "holdout",
                                        "scale", "offset", "whiten",  "shuffle", "present",
-                                       NULL};
+                                       "whiten_eps", NULL};
     int rc;
     if ((rc = hs_cfg_want_kind(c, n, HS_Y_MAP, "data")) ||
         (rc = hs_cfg_check_keys(c, n, keys, "'data'")))
@@ -141,6 +142,13 @@ int hs_cfg_read_hee_data(hs_cfgctx *c, const hs_ynode *n, hs_heecfg *h)
         return rc;
     if ((k = hs_ymap_get(n, "whiten")) && (rc = hs_cfg_read_bool(c, k, "whiten", &d->whiten)))
         return rc;
+    d->whiten_eps = 1e-3;
+    if ((k = hs_ymap_get(n, "whiten_eps"))) {
+        if ((rc = hs_cfg_read_number(c, k, "whiten_eps", &d->whiten_eps)))
+            return rc;
+        if (!(d->whiten_eps >= 0 && d->whiten_eps <= 1))
+            return hs_cfg_at(c, k, "'whiten_eps' must be between 0 and 1, got %s", k->str);
+    }
     if ((k = hs_ymap_get(n, "shuffle")) &&
         (rc = hs_cfg_read_bool(c, k, "shuffle", &d->shuffle)))
         return rc;

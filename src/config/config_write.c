@@ -158,8 +158,9 @@ static void put_data(FILE *f, const hs_datacfg *d)
     put_num(f, d->scale, HS_DIM_NONE);
     fputs("\n    offset: ", f);
     put_num(f, d->offset, HS_DIM_NONE);
-    fprintf(f, "\n    whiten: %s\n    shuffle: %s\n    present: ", d->whiten ? "true" : "false",
-            d->shuffle ? "true" : "false");
+    fprintf(f, "\n    whiten: %s\n    whiten_eps: ", d->whiten ? "true" : "false");
+    put_num(f, d->whiten_eps, HS_DIM_NONE);
+    fprintf(f, "\n    shuffle: %s\n    present: ", d->shuffle ? "true" : "false");
     put_num(f, d->present, HS_DIM_TIME);
     fputc('\n', f);
 }

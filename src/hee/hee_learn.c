@@ -70,7 +70,7 @@ int hs_hee_load_data(const hs_config *cfg, hs_dataset **out, hs_error *err)
         goto fail;
     }
     hs_data_scale(ds, d->scale, d->offset);
-    if (d->whiten && (rc = hs_data_whiten(ds, 1e-3, err)))
+    if (d->whiten && (rc = hs_data_whiten(ds, d->whiten_eps, err)))
         goto fail;
     return HS_OK;
 fail:
