@@ -110,6 +110,25 @@ touch "$T/afile"
 status_is 1 "an output path that cannot be created" \
     "$HEE_SNN" run "$bm" --duration '1 s' --output "$T/afile/sub"
 check "... says why" grep -q "afile/sub" "$T/err"
+# ---- provenance and progress ---------------------------------------------------------------
+"$HEE_SNN" run "$bm" --quiet --duration '1 s' --output "$T/prov"
+check "run.yaml records the command line" grep -q "^command: .*run .*boltzmann.yaml" \
+    "$T/prov/run.yaml"
+check "... the seed, date and host" sh -c "grep -q '^seed: 1$' '$T/prov/run.yaml' &&
+    grep -q '^date: 20[0-9-]*T[0-9:]*Z$' '$T/prov/run.yaml' && grep -q '^host: ' '$T/prov/run.yaml'"
+want=$(sha256sum "$bm" | cut -d' ' -f1)
+check "... and the SHA-256 of the network file" grep -q "sha256: $want" "$T/prov/run.yaml"
+"$HEE_SNN" run "$bm" --duration '20 s' --output "$T/prog" 2>"$T/prog.err" >/dev/null
+check "no progress line when standard error is not a terminal" test ! -s "$T/prog.err"
+if command -v script >/dev/null 2>&1; then
+    script -qc "'$HEE_SNN' run '$bm' --duration '1000 s' --output '$T/prog2'" /dev/null \
+        >"$T/prog2.out" 2>&1
+    check "a progress line on a terminal: phase, percent, ETA" \
+        grep -q 'simulating .*%.*ETA' "$T/prog2.out"
+    script -qc "'$HEE_SNN' run '$bm' --duration '1000 s' --quiet --output '$T/prog3'" \
+        /dev/null >"$T/prog3.out" 2>&1
+    check "... and none with --quiet" sh -c "! grep -q 'ETA' '$T/prog3.out'"
+fi
 status_is 0 "--help" "$HEE_SNN" --help
 check "--help shows an example" grep -q 'Example' "$T/out"
 status_is 0 "--version" "$HEE_SNN" --version

@@ -72,6 +72,17 @@ HS_API double hs_config_duration(const hs_config *cfg);   /* ms */
 /* Write the resolved configuration (all defaults filled in, seed included) as YAML. */
 HS_API int hs_config_write(const hs_config *cfg, FILE *f, hs_error *err);
 
+/* ---- run control ------------------------------------------------------------------------ */
+
+/* Shared between a caller and a running command: the caller may set stop at any time (a signal
+ * handler, another thread) to end the run early with complete output; the run keeps now_ms, the
+ * model time reached, end_ms and phase current, so that another thread can show progress. */
+typedef struct hs_control {
+    volatile int stop;
+    volatile double now_ms, end_ms;
+    const char *volatile phase;   /* "simulating", "training", "generating", "sampling" */
+} hs_control;
+
 /* ---- compiled network and simulation ------------------------------------------------- */
 
 typedef struct hs_net hs_net;
@@ -90,7 +101,7 @@ HS_API void hs_net_set_spike_sink(hs_net *net, hs_spike_fn fn, void *ctx);
 /* Advance the simulation to time t_end (ms); events at times < t_end are processed.
  * Can be called repeatedly with increasing t_end.  *stop, if non-NULL, is polled and ends the
  * run early with HS_EINTR when it becomes non-zero. */
-HS_API int hs_net_run(hs_net *net, double t_end, volatile int *stop, hs_error *err);
+HS_API int hs_net_run(hs_net *net, double t_end, hs_control *ctl, hs_error *err);
 
 HS_API double hs_net_time(const hs_net *net);
 HS_API int hs_net_npops(const hs_net *net);
@@ -131,7 +142,7 @@ typedef struct hs_run_result {
  * written under temporary names and renamed into place at the end, so earlier results are
  * never left half-overwritten.  If *stop becomes non-zero the run ends early, the files hold
  * what was simulated and are marked as interrupted, and HS_EINTR is returned. */
-HS_API int hs_run_to_dir(const hs_config *cfg, hs_net *net, volatile int *stop,
+HS_API int hs_run_to_dir(const hs_config *cfg, hs_net *net, hs_control *ctl,
                          hs_run_result *res, hs_error *err);
 
 /* ---- comparing samplers ------------------------------------------------------------------ */
@@ -175,9 +186,9 @@ HS_API int hs_config_trains(const hs_config *cfg);
  * its output directory model.yaml (the trained network, loadable by hs_config_load),
  * learning.tsv (the learning curve), config.yaml and checkpoint.bin, each atomically.  With
  * resume, continue from the directory's checkpoint.bin: the result is bit for bit that of an
- * uninterrupted run.  *stop (may be NULL) set asynchronously ends the run early with a
- * checkpoint and complete files; the return is then HS_EINTR. */
-HS_API int hs_train_to_dir(const hs_config *cfg, int resume, volatile int *stop,
+ * uninterrupted run.  ctl (may be NULL): ctl->stop ends the run early with a checkpoint and
+ * complete files; the return is then HS_EINTR. */
+HS_API int hs_train_to_dir(const hs_config *cfg, int resume, hs_control *ctl,
                            hs_train_result *res, hs_error *err);
 
 /* ---- generation (doc/learning.md) ------------------------------------------------------ */
@@ -205,10 +216,18 @@ typedef struct hs_gen_result {
  * marginal generation samples ancestrally through the interneurons, top layer first, each layer
  * given the one above, for `settle` each; joint generation runs the whole network and reads
  * layer 0 every `every`.  Writes samples.tsv (and samples.png, a grid of up to 100, when layer 0
- * has a shape) into cfg's output directory, atomically.  *stop (may be NULL) ends early with the
- * samples so far (HS_EINTR). */
-HS_API int hs_generate_to_dir(const hs_config *cfg, const hs_gen_opts *o, volatile int *stop,
+ * has a shape) into cfg's output directory, atomically.  ctl->stop (ctl may be NULL) ends early
+ * with the samples so far (HS_EINTR). */
+HS_API int hs_generate_to_dir(const hs_config *cfg, const hs_gen_opts *o, hs_control *ctl,
                               hs_gen_result *res, hs_error *err);
+
+/* ---- provenance ------------------------------------------------------------------------ */
+
+/* Write DIR/run.yaml (atomically): version, command line, UTC date, host, seed, network,
+ * status ("complete", "interrupted"), wall time and the SHA-256 of every input file cfg names.
+ * command may be NULL. */
+HS_API int hs_write_provenance(const hs_config *cfg, const char *dir, const char *command,
+                               const char *status, double wall_s, hs_error *err);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <math.h>
 #include <signal.h>
@@ -18,12 +19,110 @@
 #include "hee-snn/hee-snn.h"
 #include "util/clock.h"
 
-static volatile int g_stop;
+static hs_control g_ctl;
 
 static void on_signal(int sig)
 {
     (void)sig;
-    g_stop = 1;
+    g_ctl.stop = 1;
+}
+
+/* ---- the progress line: stderr, when it is a terminal and --quiet is not given ----------- */
+
+static pthread_t g_progress;
+static volatile int g_progress_on;
+
+static void fmt_dur(char *buf, size_t n, double s)
+{
+    if (!(s >= 0) || s > 1e7)
+        snprintf(buf, n, "?");
+    else if (s < 60)
+        snprintf(buf, n, "%.0fs", s);
+    else if (s < 3600)
+        snprintf(buf, n, "%dm%02ds", (int)(s / 60), (int)s % 60);
+    else
+        snprintf(buf, n, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
+}
+
+static void *progress_loop(void *arg)
+{
+    (void)arg;
+    const char *phase = NULL;
+    double t0 = hs_wall_s(), x0 = 0;
+    while (g_progress_on) {
+        struct timespec ts = {0, 250000000};
+        nanosleep(&ts, NULL);
+        const char *ph = g_ctl.phase;
+        double now = g_ctl.now_ms, end = g_ctl.end_ms, w = hs_wall_s();
+        if (!ph || !(end > 0))
+            continue;
+        if (ph != phase) {   /* a new phase: its own rate and ETA */
+            phase = ph;
+            t0 = w;
+            x0 = now;
+        }
+        int samples = !strcmp(ph, "generating");
+        double rate = w > t0 ? (now - x0) / (w - t0) : 0;   /* per wall second */
+        char eta[32], line[256];
+        fmt_dur(eta, sizeof eta, rate > 0 ? (end - now) / rate : -1);
+        if (samples)
+            snprintf(line, sizeof line, "%s %5.1f%%  %.0f of %.0f samples  ETA %s", ph,
+                     100 * now / end, now, end, eta);
+        else
+            snprintf(line, sizeof line, "%s %5.1f%%  %.4g of %.4g s model time  "
+                     "real-time factor %.3g  ETA %s", ph, 100 * now / end, now * 1e-3,
+                     end * 1e-3, rate * 1e-3, eta);
+        fprintf(stderr, "\r%-78.78s", line);
+        fflush(stderr);
+    }
+    return NULL;
+}
+
+static void progress_start(int quiet)
+{
+    if (quiet || !isatty(STDERR_FILENO))
+        return;
+    g_progress_on = 1;
+    if (pthread_create(&g_progress, NULL, progress_loop, NULL) != 0)
+        g_progress_on = 0;
+}
+
+static void progress_stop(void)
+{
+    if (!g_progress_on)
+        return;
+    g_progress_on = 0;
+    pthread_join(g_progress, NULL);
+    fprintf(stderr, "\r%78s\r", "");
+}
+
+/* The command line, for run.yaml. */
+static char g_cmdline[4096];
+
+static void keep_cmdline(int argc, char **argv)
+{
+    size_t used = 0;
+    for (int i = 0; i < argc && used + 4 < sizeof g_cmdline; i++) {
+        int q = strpbrk(argv[i], " \t'\"") != NULL || !argv[i][0];
+        int k = snprintf(g_cmdline + used, sizeof g_cmdline - used, "%s%s%s%s", i ? " " : "",
+                         q ? "'" : "", argv[i], q ? "'" : "");
+        if (k < 0)
+            break;
+        used += (size_t)k;
+    }
+    if (used >= sizeof g_cmdline)
+        g_cmdline[sizeof g_cmdline - 1] = '\0';
+}
+
+/* run.yaml beside the results; a failure to write it is reported but does not fail the run. */
+static void provenance(const hs_config *cfg, const char *dir, int interrupted, double wall)
+{
+    hs_error err = {0};
+    char buf[2300];
+    if (hs_write_provenance(cfg, dir, g_cmdline, interrupted ? "interrupted" : "complete", wall,
+                            &err))
+        fprintf(stderr, "hee-snn: warning: run.yaml: %s\n", hs_error_format(&err, buf,
+                                                                            sizeof buf));
 }
 
 static const char usage_text[] =
@@ -69,6 +168,11 @@ static const char usage_text[] =
     "  --output DIR     output directory (overrides the file)\n"
     "  --quiet          no summary on standard output\n"
     "  --resume         (train) continue from the output directory's checkpoint\n"
+    "\n"
+    "While a run, train or generate runs, a progress line on standard error shows the\n"
+    "phase, percent, model time, real-time factor and ETA (only when standard error is a\n"
+    "terminal, and not with --quiet). Every output directory gets run.yaml: version,\n"
+    "command line, date, host, seed and the SHA-256 of every input file.\n"
     "\n"
     "Exit status: 0 success; 1 runtime failure (including output that cannot be\n"
     "written); 2 usage or configuration error, or input that cannot be read;\n"
@@ -271,11 +375,14 @@ static int train(hs_config *cfg, const opts *o)
     hs_error err = {0};
     hs_train_result res;
     catch_signals();
-    int rc = hs_train_to_dir(cfg, o->resume, &g_stop, &res, &err);
+    progress_start(o->quiet);
+    int rc = hs_train_to_dir(cfg, o->resume, &g_ctl, &res, &err);
+    progress_stop();
     if (rc && rc != HS_EINTR) {
         hs_config_free(cfg);
         return report(&err);
     }
+    provenance(cfg, res.outdir, rc == HS_EINTR, res.wall);
     if (!o->quiet) {
         printf("hee-snn %s: trained '%s', seed %" PRIu64 ", %g ms to %g ms of model time%s%s\n",
                hs_version(), hs_config_name(cfg), hs_config_seed(cfg), res.t_start, res.t_end,
@@ -342,11 +449,14 @@ static int cmd_generate(int argc, char **argv)
         return rc;
     catch_signals();
     hs_gen_result res;
-    rc = hs_generate_to_dir(cfg, &o.gen, &g_stop, &res, &err);
+    progress_start(o.quiet);
+    rc = hs_generate_to_dir(cfg, &o.gen, &g_ctl, &res, &err);
+    progress_stop();
     if (rc && rc != HS_EINTR) {
         hs_config_free(cfg);
         return report(&err);
     }
+    provenance(cfg, res.outdir, rc == HS_EINTR, res.wall);
     if (!o.quiet) {
         printf("hee-snn %s: %zu samples from '%s' (%s generation), seed %" PRIu64 "%s\n",
                hs_version(), res.samples, hs_config_name(cfg),
@@ -386,13 +496,16 @@ static int cmd_run(int argc, char **argv)
     }
     catch_signals();
     double t0 = hs_wall_s();
-    rc = hs_run_to_dir(cfg, net, &g_stop, &res, &err);
+    progress_start(o.quiet);
+    rc = hs_run_to_dir(cfg, net, &g_ctl, &res, &err);
+    progress_stop();
     double wall = hs_wall_s() - t0;
     if (rc && rc != HS_EINTR) {
         hs_net_free(net);
         hs_config_free(cfg);
         return report(&err);
     }
+    provenance(cfg, res.outdir, rc == HS_EINTR, wall);
     if (!o.quiet) {
         double T = hs_net_time(net);
         printf("hee-snn %s: network '%s', seed %" PRIu64 ", %g ms simulated%s\n", hs_version(),
@@ -438,7 +551,10 @@ static int cmd_compare(int argc, char **argv)
     hs_config *cfg;
     if (hs_config_load(o.file, &o.ov, &cfg, &err))
         return report_input(&err);
+    double t0 = hs_wall_s();
     rc = hs_compare_to_dir(cfg, o.sweep, o.quiet ? NULL : stdout, &err);
+    if (rc == HS_OK)
+        provenance(cfg, hs_config_output(cfg), 0, hs_wall_s() - t0);
     if (rc == HS_OK && !o.quiet)
         printf("\nwritten: %s/compare.tsv, %s/compare.txt\n", hs_config_output(cfg),
                hs_config_output(cfg));
@@ -461,6 +577,7 @@ static int cmd_analyze(int argc, char **argv)
 int main(int argc, char **argv)
 {
     gsl_set_error_handler_off();   /* GSL reports status codes; the library checks them */
+    keep_cmdline(argc, argv);
     if (argc < 2)
         return usage_error("%s", "missing command (run, train, generate, validate, analyze, compare)");
     const char *cmd = argv[1];

@@ -100,7 +100,7 @@ static int emit(hs_net *net, int p, uint32_t i, double t, hs_emit what, hs_error
     return HS_OK;
 }
 
-int hs_net_run(hs_net *net, double t_end, volatile int *stop, hs_error *err)
+int hs_net_run(hs_net *net, double t_end, hs_control *ctl, hs_error *err)
 {
     hs_iheap *q = &net->q;
     hs_dheap *dq = &net->dq;
@@ -118,9 +118,12 @@ int hs_net_run(hs_net *net, double t_end, volatile int *stop, hs_error *err)
         double t = neuron ? hs_iheap_head(q)->t : dq->a[0].t;
         if (!(t < t_end))
             break;
-        if (stop && (++polls & 1023) == 0 && *stop) {
-            net->t = t;
-            return hs_error_set(err, HS_EINTR, NULL, 0, 0, "interrupted");
+        if (ctl && (++polls & 1023) == 0) {
+            ctl->now_ms = t;
+            if (ctl->stop) {
+                net->t = t;
+                return hs_error_set(err, HS_EINTR, NULL, 0, 0, "interrupted");
+            }
         }
         net->t = t;
         if (neuron && hs_iheap_top(q) >= net->nneurons) {   /* the rate network's update */

@@ -98,7 +98,7 @@ static int write_samples(const hs_config *cfg, const hs_hee_rt *rt, const hs_gen
     return HS_OK;
 }
 
-int hs_generate_to_dir(const hs_config *cfg, const hs_gen_opts *opts, volatile int *stop,
+int hs_generate_to_dir(const hs_config *cfg, const hs_gen_opts *opts, hs_control *ctl,
                        hs_gen_result *res, hs_error *err)
 {
     memset(res, 0, sizeof *res);
@@ -132,9 +132,16 @@ int hs_generate_to_dir(const hs_config *cfg, const hs_gen_opts *opts, volatile i
     }
     const double t0 = hs_wall_s();
     size_t got = 0;
+    if (ctl) {   /* progress in samples, not model time */
+        ctl->phase = "generating";
+        ctl->end_ms = (double)o.samples;
+        ctl->now_ms = 0;
+    }
     if (o.mode == HS_GEN_MARGINAL) {
         const uint64_t stage = hs_hee_steps(o.settle, rt->dt);
-        for (; got < o.samples && !(stop && *stop); got++) {
+        for (; got < o.samples && !(ctl && ctl->stop); got++) {
+            if (ctl)
+                ctl->now_ms = (double)got;
             for (int l = rt->m.L - 1; l >= 0; l--)
                 for (uint64_t k = 0; k < stage; k++)
                     hs_hee_rt_advance_ancestral(rt, l);
@@ -146,9 +153,11 @@ int hs_generate_to_dir(const hs_config *cfg, const hs_gen_opts *opts, volatile i
     } else {
         const uint64_t burn = (uint64_t)llround(o.burnin / rt->dt);
         const uint64_t every = hs_hee_steps(o.every, rt->dt);
-        for (uint64_t k = 0; k < burn && !(stop && *stop); k++)
+        for (uint64_t k = 0; k < burn && !(ctl && ctl->stop); k++)
             hs_hee_rt_advance(rt);
-        for (; got < o.samples && !(stop && *stop); got++) {
+        for (; got < o.samples && !(ctl && ctl->stop); got++) {
+            if (ctl)
+                ctl->now_ms = (double)got;
             for (uint64_t k = 0; k < every; k++)
                 hs_hee_rt_advance(rt);
             if (!o.means)
@@ -161,7 +170,7 @@ int hs_generate_to_dir(const hs_config *cfg, const hs_gen_opts *opts, volatile i
     res->model_ms = (double)rt->step * rt->dt;
     res->samples = got;
     res->interrupted = got < o.samples;
-    int failed = got < o.samples && !(stop && *stop);
+    int failed = got < o.samples && !(ctl && ctl->stop);
     rc = failed ? hs_error_set(err, HS_ERUNTIME, NULL, 0, 0, "the conditional mean of layer 0 "
                                                              "could not be integrated")
                 : write_samples(cfg, rt, &o, S, got, res->interrupted, res, err);

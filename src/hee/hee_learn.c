@@ -394,7 +394,7 @@ static int write_outputs(const hs_config *cfg, hs_hee_rt *rt, const curve *c, in
 
 /* ---- the loop ------------------------------------------------------------------------------- */
 
-int hs_hee_train(const hs_config *cfg, int resume, volatile int *stop, hs_train_result *res,
+int hs_hee_train(const hs_config *cfg, int resume, hs_control *ctl, hs_train_result *res,
                  hs_error *err)
 {
     memset(res, 0, sizeof *res);
@@ -444,6 +444,10 @@ int hs_hee_train(const hs_config *cfg, int resume, volatile int *stop, hs_train_
         res->resumed = first = 1;
     }
     res->t_start = (double)rt->step * dt;
+    if (ctl) {
+        ctl->phase = "training";
+        ctl->end_ms = cfg->duration;
+    }
     int has_ll = hs_hee_loglik_available(&rt->m);
     if (hs_hee_ppca_ml(&rt->m, rt->ds->x, rt->ntrain < LL_ITEMS ? rt->ntrain : LL_ITEMS,
                        &res->loglik_max))
@@ -458,9 +462,13 @@ int hs_hee_train(const hs_config *cfg, int resume, volatile int *stop, hs_train_
         }
         if (s == total)
             break;
-        if (stop && *stop) {
-            res->interrupted = 1;
-            break;
+        if (ctl) {
+            if ((s & 255) == 0)
+                ctl->now_ms = (double)s * dt;
+            if (ctl->stop) {
+                res->interrupted = 1;
+                break;
+            }
         }
         if (!first && s % ck_steps == 0 && s > 0 &&
             (rc = ckpt_write(rt, &c, hash, cfg->output, err)))
@@ -496,8 +504,8 @@ int hs_config_trains(const hs_config *cfg)
     return cfg->hee && cfg->hee->learn;
 }
 
-int hs_train_to_dir(const hs_config *cfg, int resume, volatile int *stop, hs_train_result *res,
+int hs_train_to_dir(const hs_config *cfg, int resume, hs_control *ctl, hs_train_result *res,
                     hs_error *err)
 {
-    return hs_hee_train(cfg, resume, stop, res, err);
+    return hs_hee_train(cfg, resume, ctl, res, err);
 }

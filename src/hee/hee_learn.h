@@ -27,7 +27,7 @@ double hs_hee_learning_rate(const hs_learncfg *L, double t);
 void hs_hee_rt_learn(hs_hee_rt *rt, double g);
 
 /* hs_train_to_dir of the public API. */
-int hs_hee_train(const hs_config *cfg, int resume, volatile int *stop, hs_train_result *res,
+int hs_hee_train(const hs_config *cfg, int resume, hs_control *ctl, hs_train_result *res,
                  hs_error *err);
 
 #endif

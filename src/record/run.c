@@ -72,7 +72,7 @@ static int open_states(const hs_config *cfg, hs_net *net, hs_out *out, FILE **fp
     return HS_OK;
 }
 
-int hs_run_to_dir(const hs_config *cfg, hs_net *net, volatile int *stop, hs_run_result *res,
+int hs_run_to_dir(const hs_config *cfg, hs_net *net, hs_control *ctl, hs_run_result *res,
                   hs_error *err)
 {
     memset(res, 0, sizeof *res);
@@ -105,7 +105,13 @@ int hs_run_to_dir(const hs_config *cfg, hs_net *net, volatile int *stop, hs_run_
     }
     rc = hs_config_write(cfg, fc, err);
     if (rc == HS_OK)
-        rc = hs_net_run(net, cfg->duration, stop, err);
+    {
+        if (ctl) {
+            ctl->phase = "simulating";
+            ctl->end_ms = cfg->duration;
+        }
+        rc = hs_net_run(net, cfg->duration, ctl, err);
+    }
     hs_net_set_spike_sink(net, NULL, NULL);
     free(names);
     if (net->hee)
