@@ -2,7 +2,11 @@
 #include <check.h>
 #include <stdlib.h>
 
+#include <stdio.h>
+#include <string.h>
+
 #include "util/rng.h"
+#include "util/sha256.h"
 
 START_TEST(test_rng_hash_primitives)
 {
@@ -63,6 +67,42 @@ START_TEST(test_rng_seed_zero_valid)
 }
 END_TEST
 
+/* SHA-256 (run.yaml's input fingerprints): the examples of FIPS 180-4 / NIST, fed whole and
+ * byte by byte, and a million 'a's across many blocks. */
+START_TEST(test_util_sha256_vectors)
+{
+    static const struct {
+        const char *msg, *hex;
+    } v[] = {
+        {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+        {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+        {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+    };
+    char hex[65];
+    hs_sha256 s;
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        hs_sha256_init(&s);
+        hs_sha256_update(&s, v[i].msg, strlen(v[i].msg));
+        hs_sha256_final(&s, hex);
+        ck_assert_str_eq(hex, v[i].hex);
+        hs_sha256_init(&s);
+        for (const char *c = v[i].msg; *c; c++)
+            hs_sha256_update(&s, c, 1);
+        hs_sha256_final(&s, hex);
+        ck_assert_str_eq(hex, v[i].hex);
+    }
+    hs_sha256_init(&s);
+    char a[1000];
+    memset(a, 'a', sizeof a);
+    for (int k = 0; k < 1000; k++)
+        hs_sha256_update(&s, a, sizeof a);
+    hs_sha256_final(&s, hex);
+    ck_assert_str_eq(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    ck_assert_int_eq(hs_sha256_file("/nonexistent/file", hex), -1);
+}
+END_TEST
+
 static Suite *rng_suite(void)
 {
     Suite *s = suite_create("rng");
@@ -72,6 +112,7 @@ static Suite *rng_suite(void)
     tcase_add_test(tc, test_rng_names_matter);
     tcase_add_test(tc, test_rng_streams_reproducible);
     tcase_add_test(tc, test_rng_seed_zero_valid);
+    tcase_add_test(tc, test_util_sha256_vectors);
     suite_add_tcase(s, tc);
     return s;
 }
