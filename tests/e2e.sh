@@ -110,6 +110,20 @@ touch "$T/afile"
 status_is 1 "an output path that cannot be created" \
     "$HEE_SNN" run "$bm" --duration '1 s' --output "$T/afile/sub"
 check "... says why" grep -q "afile/sub" "$T/err"
+# ---- recording streams to disk: memory does not grow with the number of spikes ------------
+if [ -x /usr/bin/time ]; then
+    b4="$HS_SRCDIR/examples/brette-bench4.yaml"
+    /usr/bin/time -f '%M' -o "$T/rss1" "$HEE_SNN" run "$b4" --quiet --duration '2 s' \
+        --output "$T/rss-a"
+    /usr/bin/time -f '%M' -o "$T/rss2" "$HEE_SNN" run "$b4" --quiet --duration '20 s' \
+        --output "$T/rss-b"
+    s1=$(data_lines "$T/rss-a/spikes.tsv"); s2=$(data_lines "$T/rss-b/spikes.tsv")
+    r1=$(tail -1 "$T/rss1"); r2=$(tail -1 "$T/rss2")
+    # 10 times the spikes (about 17 MB more raster) may cost at most 2 MB more memory
+    check "peak memory ${r1} KB -> ${r2} KB for ${s1} -> ${s2} spikes: streamed" \
+        test "$((r2 - r1))" -lt 2048 -a "$s2" -gt "$((5 * s1))"
+fi
+
 # ---- provenance and progress ---------------------------------------------------------------
 "$HEE_SNN" run "$bm" --quiet --duration '1 s' --output "$T/prov"
 check "run.yaml records the command line" grep -q "^command: .*run .*boltzmann.yaml" \

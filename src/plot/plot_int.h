@@ -118,8 +118,9 @@ void hs_pl_legend(cairo_t *cr, double x, double y, const hs_pl_key *k, size_t n)
 
 /* ---- numbers and tables ----------------------------------------------------------------- */
 
-/* A number with a U+2212 minus and, beyond 1e-3..1e5, as m x 10^k in superscripts. */
-void hs_pl_fmt(char *buf, size_t n, double v, int decimals);
+/* v as text, with a U+2212 minus and, outside 1e-3 <= |v| < 1e5, as m x 10^k in superscripts;
+ * step (a tick step) sets the decimals, 0 means 3 significant digits. */
+void hs_pl_fmt(char *buf, size_t n, double v, double step);
 /* The 1-2-5 step giving about target intervals over span. */
 double hs_pl_nice_step(double span, int target);
 
@@ -133,6 +134,7 @@ typedef struct hs_pl_table {
     int *col0;            /* 1-based byte column of each field */
     char **comment;       /* the comment lines, '#' and blanks stripped */
     size_t ncomment;
+    char **text;          /* each row's line, split in place; cells point into it */
     const char *path;
 } hs_pl_table;
 
