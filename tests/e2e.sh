@@ -143,6 +143,11 @@ if command -v script >/dev/null 2>&1; then
         /dev/null >"$T/prog3.out" 2>&1
     check "... and none with --quiet" sh -c "! grep -q 'ETA' '$T/prog3.out'"
 fi
+for cmd in run train generate validate analyze compare; do
+    status_is 0 "$cmd --help" "$HEE_SNN" $cmd --help
+    check "... shows that command's usage and the options" sh -c \
+        "grep -q '^Usage: hee-snn $cmd ' '$T/out' && grep -q -- '--seed N' '$T/out'"
+done
 status_is 0 "--help" "$HEE_SNN" --help
 check "--help shows an example" grep -q 'Example' "$T/out"
 status_is 0 "--version" "$HEE_SNN" --version

@@ -186,6 +186,34 @@ static const char usage_text[] =
     "\n"
     "Documentation: doc/ in the source tree (doc/network-format.md for the YAML keys).\n";
 
+/* hee-snn CMD --help: that command's entry of the usage text, then the options and an
+ * example; the whole text for an unknown command. */
+static void command_help(const char *cmd)
+{
+    char key[64];
+    snprintf(key, sizeof key, "\n  %s ", cmd);
+    const char *a = strstr(usage_text, key);
+    if (!a) {
+        fputs(usage_text, stdout);
+        return;
+    }
+    a++;
+    /* the entry ends at the next line that starts a command: two spaces, then a letter */
+    const char *b = a + 1;
+    for (;;) {
+        b = strchr(b, '\n');
+        if (!b || (b[1] == ' ' && b[2] == ' ' && (b[3] == '-' || (b[3] >= 'a' && b[3] <= 'z'))))
+            break;
+        b++;
+    }
+    printf("Usage: hee-snn %.*s\n\n", (int)(b ? b - a - 2 : (long)strlen(a) - 2), a + 2);
+    const char *opts = strstr(usage_text, "\nOptions:");
+    const char *end = opts ? strstr(opts, "\n\nExit status") : NULL;
+    if (opts && end)
+        printf("%.*s\n", (int)(end - opts - 1), opts + 1);
+    printf("\nSee 'hee-snn --help' for every command, and doc/cli.md.\n");
+}
+
 static int report(const hs_error *err)
 {
     char buf[2300];
@@ -324,7 +352,7 @@ static int parse_opts(int argc, char **argv, const char *cmd, opts *o)
             if (o->points < 1 || o->points > 60)
                 return usage_error("--points takes a number from 1 to 60, got '%s'", optarg);
             break;
-        case 'h': fputs(usage_text, stdout); exit(0);
+        case 'h': command_help(cmd); exit(0);
         default:
             return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
         }
