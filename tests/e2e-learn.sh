@@ -58,6 +58,14 @@ check "... layer 0 holds a new item every 10 ms (20 rows, 10 distinct v[0])" awk
     /^#/ || /^time/ { next } { n++; seen[$2] = 1 } END { k = 0; for (x in seen) k++;
     exit !(n == 20 && k == 10) }' "$T/infer/states.tsv"
 
+# ---- plots of learning results --------------------------------------------------------------
+status_is 0 "plot --kind learning" "$HEE_SNN" plot "$T/a" --kind learning
+check "... a PNG" sh -c "head -c 8 '$T/a/plot-learning.png' | od -c | grep -q 'P   N   G'"
+"$HEE_SNN" generate "$T/a/model.yaml" --samples 5 --output "$T/gen5" --quiet
+status_is 2 "plot --kind samples of samples that are not images" "$HEE_SNN" plot "$T/gen5" \
+    --kind samples
+check "... says why" grep -q "no '# shape" "$T/err"
+
 # ---- Ctrl-C and --resume -----------------------------------------------------------------
 "$HEE_SNN" train "$ex" --quiet --duration '60 s' --output "$T/full"
 "$HEE_SNN" train "$ex" --quiet --duration '60 s' --output "$T/int" 2>"$T/err" &

@@ -124,6 +124,38 @@ if [ -x /usr/bin/time ]; then
         test "$((r2 - r1))" -lt 2048 -a "$s2" -gt "$((5 * s1))"
 fi
 
+# ---- export and plots -------------------------------------------------------------------------
+status_is 0 "export --format nest" "$HEE_SNN" export "$T/a" --format nest
+check "... one line per spike of spikes.tsv" test "$(grep -vc '^#' "$T/a/spikes.nest.dat")" \
+    = "$(( $(data_lines "$T/a/spikes.tsv") + 1 ))"
+check "... with NEST's header and global ids from 1" sh -c "grep -q -x \"\$(printf \
+'sender\ttime_ms')\" '$T/a/spikes.nest.dat' && ! awk -F'\t' '!/^#/ && !/^sender/ && \$1 < 1 \
+{ bad = 1 } END { exit !bad }' '$T/a/spikes.nest.dat'"
+status_is 0 "export --format sonata" "$HEE_SNN" export "$T/a" --format sonata
+check "... writes an HDF5 file" sh -c "head -c 8 '$T/a/spikes.sonata.h5' | od -c | grep -q 'H   D   F'"
+status_is 2 "export with an unknown format" "$HEE_SNN" export "$T/a" --format gdf
+cat >"$T/fmt.yaml" <<EOF
+hee-snn: 1
+name: fmt
+seed: 1
+duration: 2 s
+populations:
+  z: {model: neural_sampling, size: 3, params: {tau_ref: 20 ms}, bias: -0.5}
+record:
+  spikes: all
+  format: nest
+EOF
+status_is 0 "record: {format: nest} at the end of a run" "$HEE_SNN" run "$T/fmt.yaml" \
+    --output "$T/fmt"
+check "... writes spikes.nest.dat beside spikes.tsv" test -s "$T/fmt/spikes.nest.dat"
+for kind in raster rate isi; do
+    status_is 0 "plot --kind $kind" "$HEE_SNN" plot "$T/a" --kind "$kind"
+    check "... a PNG" sh -c "head -c 8 '$T/a/plot-$kind.png' | od -c | grep -q 'P   N   G'"
+done
+status_is 0 "plot --kind kl (from analyze)" "$HEE_SNN" plot "$T/a" --kind kl --output "$T/kl.svg"
+check "... an SVG" grep -q '<svg' "$T/kl.svg"
+status_is 2 "plot of an unknown kind" "$HEE_SNN" plot "$T/a" --kind pie
+
 # ---- provenance and progress ---------------------------------------------------------------
 "$HEE_SNN" run "$bm" --quiet --duration '1 s' --output "$T/prov"
 check "run.yaml records the command line" grep -q "^command: .*run .*boltzmann.yaml" \

@@ -229,6 +229,21 @@ HS_API int hs_generate_to_dir(const hs_config *cfg, const hs_gen_opts *o, hs_con
 HS_API int hs_write_provenance(const hs_config *cfg, const char *dir, const char *command,
                                const char *status, double wall_s, hs_error *err);
 
+/* ---- export and plots (doc/formats.md) ------------------------------------------------- */
+
+/* Convert OUTDIR/spikes.tsv of a finished run into format "nest" (NEST's ASCII spike recorder)
+ * or "sonata" (SONATA HDF5), written atomically to out_path, or by default OUTDIR/
+ * spikes.nest.dat or spikes.sonata.h5; the path written goes to written (may be NULL). */
+HS_API int hs_export_dir(const char *outdir, const char *format, const char *out_path,
+                         char *written, size_t written_len, hs_error *err);
+
+/* Draw KIND ("raster", "rate", "isi", "kl", "compare", "learning", "samples", "fields") from a
+ * results directory or the file itself into out (.png or .svg, written atomically): raster in
+ * the window [t0, t1) ms (t1 <= t0: all), rate in bins of bin_ms (<= 0: 100 ms), isi of one
+ * population (NULL: each). */
+HS_API int hs_plot_dir(const char *kind, const char *input, const char *out, double t0,
+                       double t1, double bin_ms, const char *population, hs_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <gsl/gsl_errno.h>
@@ -149,6 +150,15 @@ static const char usage_text[] =
     "      layer 0 read every --every (default 10 tau_x) after --burnin (20 tau_x).\n"
     "      --means writes E[T(x_0) | the layer above] instead of the noisy sample.\n"
     "      Writes samples.tsv, and samples.png when layer 0 has a shape.\n"
+    "  export OUTDIR --format nest|sonata [--output FILE]\n"
+    "      Write a run's spikes.tsv in NEST's ASCII spike-recorder layout (global ids\n"
+    "      from 1) or as a SONATA HDF5 spike file; default OUTDIR/spikes.nest.dat or\n"
+    "      OUTDIR/spikes.sonata.h5. (record: {format: nest|sonata} does it at the end\n"
+    "      of a run.)\n"
+    "  plot OUTDIR|FILE [--kind K] [--output FILE.png|.svg] [--window T0:T1]\n"
+    "       [--bin T] [--population NAME]\n"
+    "      Draw K = raster (default), rate, isi (ISI and CV histograms), kl (from\n"
+    "      analyze), compare, learning, samples or fields; default OUTDIR/plot-K.png.\n"
     "  validate NET.yaml [--describe]\n"
     "      Parse and compile only; print the errors, or what it compiled into.\n"
     "  analyze OUTDIR [--population NAME] [--points N]\n"
@@ -239,7 +249,8 @@ static int usage_error(const char *fmt, const char *arg)
 
 enum {
     OPT_SEED = 256, OPT_DURATION, OPT_OUTPUT, OPT_QUIET, OPT_DESCRIBE, OPT_POP, OPT_POINTS,
-    OPT_SWEEP, OPT_RESUME, OPT_MODE, OPT_SAMPLES, OPT_SETTLE, OPT_EVERY, OPT_BURNIN, OPT_MEANS
+    OPT_SWEEP, OPT_RESUME, OPT_MODE, OPT_SAMPLES, OPT_SETTLE, OPT_EVERY, OPT_BURNIN, OPT_MEANS,
+    OPT_FORMAT, OPT_KIND, OPT_WINDOW, OPT_BIN
 };
 
 static const struct option long_opts[] = {
@@ -258,6 +269,10 @@ static const struct option long_opts[] = {
     {"every", required_argument, NULL, OPT_EVERY},
     {"burnin", required_argument, NULL, OPT_BURNIN},
     {"means", no_argument, NULL, OPT_MEANS},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"kind", required_argument, NULL, OPT_KIND},
+    {"window", required_argument, NULL, OPT_WINDOW},
+    {"bin", required_argument, NULL, OPT_BIN},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -269,6 +284,8 @@ typedef struct opts {
     const char *sweep;
     const char *file;
     hs_gen_opts gen;
+    const char *format, *kind;
+    double t0, t1, bin;
 } opts;
 
 /* A time option ("10 ms", "1 s") into ms; 0 and the value, or a usage error. */
@@ -335,6 +352,26 @@ static int parse_opts(int argc, char **argv, const char *cmd, opts *o)
             break;
         }
         case OPT_MEANS: o->gen.means = 1; break;
+        case OPT_FORMAT: o->format = optarg; break;
+        case OPT_KIND: o->kind = optarg; break;
+        case OPT_BIN:
+            if (time_opt("--bin", optarg, &o->bin))
+                return 2;
+            break;
+        case OPT_WINDOW: {
+            char a[64], b[64];
+            const char *colon = strchr(optarg, ':');
+            if (!colon || colon - optarg >= 63 || strlen(colon + 1) >= 63)
+                return usage_error("--window takes T0:T1 with units, e.g. '1 s:2 s', got '%s'",
+                                   optarg);
+            snprintf(a, sizeof a, "%.*s", (int)(colon - optarg), optarg);
+            snprintf(b, sizeof b, "%s", colon + 1);
+            if (time_opt("--window", a, &o->t0) || time_opt("--window", b, &o->t1))
+                return 2;
+            if (!(o->t1 > o->t0))
+                return usage_error("--window needs T1 after T0, got '%s'", optarg);
+            break;
+        }
         case OPT_SETTLE:
             if (time_opt("--settle", optarg, &o->gen.settle))
                 return 2;
@@ -497,6 +534,52 @@ static int cmd_generate(int argc, char **argv)
     return rc == HS_EINTR ? 130 : 0;
 }
 
+static int cmd_export(int argc, char **argv)
+{
+    opts o;
+    int rc = parse_opts(argc, argv, "export", &o);
+    if (rc)
+        return rc;
+    if (!o.format)
+        return usage_error("%s", "export needs --format nest or --format sonata");
+    hs_error err = {0};
+    char written[4096];
+    if (hs_export_dir(o.file, o.format, o.ov.output, written, sizeof written, &err))
+        return report_input(&err);
+    if (!o.quiet)
+        printf("written: %s\n", written);
+    return 0;
+}
+
+static int cmd_plot(int argc, char **argv)
+{
+    opts o;
+    int rc = parse_opts(argc, argv, "plot", &o);
+    if (rc)
+        return rc;
+    const char *kind = o.kind ? o.kind : "raster";
+    char out[4096];
+    if (o.ov.output) {
+        snprintf(out, sizeof out, "%s", o.ov.output);
+    } else {
+        struct stat st;
+        int dir = stat(o.file, &st) == 0 && S_ISDIR(st.st_mode);
+        if (dir) {
+            snprintf(out, sizeof out, "%s/plot-%s.png", o.file, kind);
+        } else {
+            const char *slash = strrchr(o.file, '/');
+            snprintf(out, sizeof out, "%.*splot-%s.png", slash ? (int)(slash - o.file + 1) : 0,
+                     o.file, kind);
+        }
+    }
+    hs_error err = {0};
+    if (hs_plot_dir(kind, o.file, out, o.t0, o.t1, o.bin, o.pop, &err))
+        return report_input(&err);
+    if (!o.quiet)
+        printf("written: %s\n", out);
+    return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     opts o;
@@ -607,7 +690,7 @@ int main(int argc, char **argv)
     gsl_set_error_handler_off();   /* GSL reports status codes; the library checks them */
     keep_cmdline(argc, argv);
     if (argc < 2)
-        return usage_error("%s", "missing command (run, train, generate, validate, analyze, compare)");
+        return usage_error("%s", "missing command (run, train, generate, validate, analyze, compare, export, plot)");
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         fputs(usage_text, stdout);
@@ -623,11 +706,15 @@ int main(int argc, char **argv)
         return cmd_train(argc - 1, argv + 1);
     if (!strcmp(cmd, "generate"))
         return cmd_generate(argc - 1, argv + 1);
+    if (!strcmp(cmd, "export"))
+        return cmd_export(argc - 1, argv + 1);
+    if (!strcmp(cmd, "plot"))
+        return cmd_plot(argc - 1, argv + 1);
     if (!strcmp(cmd, "validate"))
         return cmd_validate(argc - 1, argv + 1);
     if (!strcmp(cmd, "analyze"))
         return cmd_analyze(argc - 1, argv + 1);
     if (!strcmp(cmd, "compare"))
         return cmd_compare(argc - 1, argv + 1);
-    return usage_error("unknown command '%s' (run, train, generate, validate, analyze, compare)", cmd);
+    return usage_error("unknown command '%s' (run, train, generate, validate, analyze, compare, export, plot)", cmd);
 }

@@ -660,8 +660,15 @@ static int read_record(hs_cfgctx *c, const hs_ynode *n)
     if (f) {
         if ((rc = hs_cfg_want_kind(c, f, HS_Y_SCALAR, "format")))
             return rc;
-        if (strcmp(f->str, "tsv"))
-            return hs_cfg_at(c, f, "unknown record format '%s' (known: tsv)", f->str);
+        if (!strcmp(f->str, "tsv"))
+            c->cfg->record_format = HS_FORMAT_TSV;
+        else if (!strcmp(f->str, "nest"))
+            c->cfg->record_format = HS_FORMAT_NEST;
+        else if (!strcmp(f->str, "sonata"))
+            c->cfg->record_format = HS_FORMAT_SONATA;
+        else
+            return hs_cfg_at(c, f, "unknown record format '%s' (known: tsv, nest, sonata)",
+                             f->str);
     }
     const hs_ynode *d = hs_ymap_get(n, "distribution");
     if (d) {

@@ -9,6 +9,9 @@
 #include "config/quantity.h"
 #include "models/model.h"
 
+/* Raster formats (record: format:). */
+typedef enum { HS_FORMAT_TSV = 0, HS_FORMAT_NEST = 1, HS_FORMAT_SONATA = 2 } hs_format;
+
 /* A value specification: a scalar, per-element values, or a distribution to draw from. */
 typedef enum {
     HS_VAL_UNSET = 0,
@@ -143,6 +146,7 @@ struct hs_config {
     int nprojs;
     int *record_spikes;        /* npops flags */
     int *record_dist;          /* npops flags: exact state-distribution monitor */
+    hs_format record_format;   /* spikes.tsv always; nest or sonata adds that file */
     hs_heecfg *hee;            /* the hee: block, or NULL */
 };
 

@@ -76,6 +76,9 @@ static int write_samples(const hs_config *cfg, const hs_hee_rt *rt, const hs_gen
     else
         fprintf(f, "# values: the state of layer '%s' (%s)\n", v->name,
                 o->mode == HS_GEN_MARGINAL ? "its interneurons" : "its principal neurons");
+    const hs_heelayer_cfg *lc0 = &cfg->hee->layers[0];
+    if (lc0->rows)
+        fprintf(f, "# shape: %u %u\n", lc0->rows, lc0->cols);
     for (uint32_t i = 0; i < v->n; i++)
         fprintf(f, "%s%s[%u]", i ? "\t" : "", v->name, i);
     fputc('\n', f);

@@ -48,20 +48,18 @@ typedef struct hs_export_pop {
 /* NEST 3 ASCII spike_recorder layout (RecordingBackendASCII version 2, record_to "ascii",
  * time_in_steps false):
  *
- *     # hee-snn version: VERSION
- *     # source: SPIKES_TSV
+ *     # hee-snn version: VERSION, source: SPIKES_TSV
  *     # RecordingBackendASCII version: 2
- *     # population: NAME first_gid: G size: N        (one line per population, in order)
- *     # ...                                          (the raster's own leading '#' lines)
  *     sender<TAB>time_ms
- *     GID<TAB>TIME                                    (one line per spike, raster order)
- *     # ...                                          (the raster's trailing '#' lines)
+ *     GID<TAB>TIME                 one line per spike, in the raster's order
  *
  * GID = 1 + (sizes of the populations before this one) + index, as NEST counts node ids from
- * 1; TIME is the raster's text copied unchanged, so its precision is kept exactly.  NEST itself
- * writes only the first of the '#' lines ("# NEST version: X") and the backend version line;
- * readers that skip '#' lines (numpy.loadtxt, pandas with comment='#') read the file as NEST's.
- */
+ * 1; TIME is the raster's text copied unchanged, so its precision is kept exactly.  NEST writes
+ * "# NEST version: X" as the first line; otherwise the layout is NEST's to the line, because
+ * NEST's own reader (nest.raster_plot.from_file: pandas header=2, or numpy skiprows=3) and
+ * Neo's NestIO count on exactly two comment lines before the column header.  So the raster's
+ * '#' lines (seed, network, duration, interrupted_at_ms) are not carried over; the SONATA
+ * export keeps them. */
 int hs_export_nest(const char *spikes_tsv, const hs_export_pop *pops, int npops,
                    const char *out_path, hs_error *err);
 
@@ -82,5 +80,13 @@ int hs_export_nest(const char *spikes_tsv, const hs_export_pop *pops, int npops,
  * otherwise its exact spike count (at least 1), so small populations stay small on disk. */
 int hs_export_sonata(const char *spikes_tsv, const hs_export_pop *pops, int npops,
                      const char *out_path, hs_error *err);
+
+/* The raster spikes_tsv of a run of cfg into out_path in format (HS_FORMAT_NEST or
+ * HS_FORMAT_SONATA), with cfg's populations (export_dir.c). */
+struct hs_config;
+int hs_export_raster(const struct hs_config *cfg, const char *spikes_tsv, int format,
+                     const char *out_path, hs_error *err);
+/* "spikes.nest.dat" or "spikes.sonata.h5". */
+const char *hs_export_default_name(int format);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "net/net.h"
 #include "hee/hee_rt.h"
+#include "record/export.h"
 #include "record/output.h"
 #include "util/error.h"
 
@@ -137,6 +138,16 @@ int hs_run_to_dir(const hs_config *cfg, hs_net *net, hs_control *ctl, hs_run_res
     if (crc) {
         *err = cerr;
         return crc;
+    }
+    if (cfg->record_format != HS_FORMAT_TSV) {   /* the raster in the format asked for too */
+        char tsv[4096], dst[4096];
+        snprintf(tsv, sizeof tsv, "%s/spikes.tsv", cfg->output);
+        snprintf(dst, sizeof dst, "%s/%s", cfg->output,
+                 hs_export_default_name(cfg->record_format));
+        if ((crc = hs_export_raster(cfg, tsv, cfg->record_format, dst, &cerr))) {
+            *err = cerr;
+            return crc;
+        }
     }
     return rc;
 }

@@ -1,0 +1,87 @@
+/* export_dir.c -- a run's raster in NEST's or SONATA's format (hee-snn export, record: format:)
+ *
+ * The populations and their sizes come from the run's config.yaml: the file's populations in
+ * order, then the spike realisation's populations of a hee: block (LAYER and LAYER_eps for each
+ * layer, P neurons per unit), the order the engine numbers them in.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "record/export.h"
+#include "util/error.h"
+
+/* The populations of cfg, names owned by cfg (hee names in the caller-freed buffer *names). */
+static int pops_of(const hs_config *cfg, hs_export_pop **out, int *n, char **names,
+                   hs_error *err)
+{
+    const hs_heecfg *h = cfg->hee;
+    int nh = h && h->realisation == HS_HEE_SPIKE ? 2 * h->nlayers : 0;
+    hs_export_pop *p = calloc((size_t)(cfg->npops + nh) + 1, sizeof *p);
+    char *buf = calloc((size_t)nh + 1, 72);
+    if (!p || !buf) {
+        free(p);
+        free(buf);
+        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    int k = 0;
+    for (int i = 0; i < cfg->npops; i++, k++)
+        p[k] = (hs_export_pop){cfg->pops[i].name, cfg->pops[i].size};
+    for (int l = 0; l < nh / 2; l++)
+        for (int e = 0; e < 2; e++, k++) {
+            char *nm = buf + 72 * (size_t)(2 * l + e);
+            snprintf(nm, 72, "%s%s", h->layers[l].name, e ? "_eps" : "");
+            p[k] = (hs_export_pop){nm, (uint64_t)h->layers[l].size * h->P};
+        }
+    *out = p;
+    *n = k;
+    *names = buf;
+    return HS_OK;
+}
+
+int hs_export_raster(const hs_config *cfg, const char *spikes_tsv, int format,
+                     const char *out_path, hs_error *err)
+{
+    hs_export_pop *pops = NULL;
+    int n = 0;
+    char *names = NULL;
+    int rc = pops_of(cfg, &pops, &n, &names, err);
+    if (rc)
+        return rc;
+    rc = format == HS_FORMAT_NEST ? hs_export_nest(spikes_tsv, pops, n, out_path, err)
+                                  : hs_export_sonata(spikes_tsv, pops, n, out_path, err);
+    free(pops);
+    free(names);
+    return rc;
+}
+
+const char *hs_export_default_name(int format)
+{
+    return format == HS_FORMAT_NEST ? "spikes.nest.dat" : "spikes.sonata.h5";
+}
+
+int hs_export_dir(const char *outdir, const char *format, const char *out_path, char *written,
+                  size_t written_len, hs_error *err)
+{
+    int f = !strcmp(format, "nest") ? HS_FORMAT_NEST : !strcmp(format, "sonata") ? HS_FORMAT_SONATA
+                                                                                 : -1;
+    if (f < 0)
+        return hs_error_set(err, HS_ECONFIG, NULL, 0, 0,
+                            "unknown export format '%s' (known: nest, sonata)", format);
+    char cfgpath[4096], tsv[4096], def[4096];
+    snprintf(cfgpath, sizeof cfgpath, "%s/config.yaml", outdir);
+    snprintf(tsv, sizeof tsv, "%s/spikes.tsv", outdir);
+    snprintf(def, sizeof def, "%s/%s", outdir, hs_export_default_name(f));
+    hs_config *cfg = NULL;
+    int rc = hs_config_load(cfgpath, NULL, &cfg, err);
+    if (rc)
+        return rc;
+    if (!out_path)
+        out_path = def;
+    rc = hs_export_raster(cfg, tsv, f, out_path, err);
+    if (rc == HS_OK && written)
+        snprintf(written, written_len, "%s", out_path);
+    hs_config_free(cfg);
+    return rc;
+}
