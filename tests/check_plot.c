@@ -355,9 +355,9 @@ START_TEST(test_plot_fields)
     hs_error err = {0};
     enum { R = 4, C = 5, NOUT = 6 };
     double W[R * C * NOUT];
-    for (int i = 0; i < R * C; i++)
+    for (int i = 0; i < R * C; i++)   /* field j: a ramp from -(j + 1) to j + 1 */
         for (int j = 0; j < NOUT; j++)
-            W[i * NOUT + j] = (j + 1) * sin(0.7 * i + j);
+            W[i * NOUT + j] = (j + 1) * (2.0 * i / (R * C - 1) - 1);
     /* the ends of the diverging map: blue #2166ac, red #b2182b */
     uint32_t ends[2] = {0x2166ac, 0xb2182b};
     ok(hs_plot_fields(W, R * C, NOUT, R, C, tpath(1, "fields.png"), &err), &err);
@@ -391,14 +391,14 @@ START_TEST(test_plot_errors)
                      HS_ECONFIG);
     ck_assert_int_eq(err.line, 2);
 
-    char *bad = strdup(compare_tsv);   /* spike's var_err on line 7 becomes "0.1x6" */
+    char *bad = strdup(compare_tsv);   /* spike's var_err on line 8 becomes "0.x66" */
     char *p = strstr(bad, "\t0.166\t");
     p[3] = 'x';
     write_text(tpath(0, "compare.tsv"), bad);
     free(bad);
     ck_assert_int_eq(hs_plot_compare(tpath(0, "compare.tsv"), tpath(1, "c.png"), &err),
                      HS_ECONFIG);
-    ck_assert_int_eq(err.line, 7);
+    ck_assert_int_eq(err.line, 8);
     ck_assert_ptr_nonnull(strstr(err.msg, "var_err"));
     write_text(tpath(0, "ragged.tsv"), "time_ms\tw_norm\n0\t1\n1000\n");
     ck_assert_int_eq(hs_plot_learning(tpath(0, "ragged.tsv"), tpath(1, "l.png"), &err),
