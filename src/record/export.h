@@ -77,7 +77,9 @@ int hs_export_nest(const char *spikes_tsv, const hs_export_pop *pops, int npops,
  *
  * Strings are variable-length UTF-8 (what h5py writes).  Datasets are one-dimensional,
  * unlimited and chunked: HS_EXPORT_CHUNK elements once a population has filled a buffer,
- * otherwise its exact spike count (at least 1), so small populations stay small on disk. */
+ * otherwise its exact spike count (at least 1), so small populations stay small on disk.
+ * The file is in the HDF5 1.10 format (readers need HDF5 1.10 or newer), whose chunk index for
+ * growing datasets keeps the writer's memory flat; the 1.8 format's B-tree did not. */
 int hs_export_sonata(const char *spikes_tsv, const hs_export_pop *pops, int npops,
                      const char *out_path, hs_error *err);
 
