@@ -224,7 +224,7 @@ double hs_pl_nice_step(double span, int target)
     if (!(span > 0) || !isfinite(span))
         return 1;
     double raw = span / target, p = pow(10, floor(log10(raw))), m = raw / p;
-    return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
+    return (m < M_SQRT2 ? 1 : m < sqrt(10) ? 2 : m < sqrt(50) ? 5 : 10) * p;   /* geometric */
 }
 
 static char *put_super(char *p, const char *end, int k)
@@ -302,6 +302,10 @@ void hs_pl_axis_set(hs_pl_axis *a, double dmin, double dmax, int log, int round_
     a->ncat = 0;
     a->ntick = 0;
     a->minor = 0;
+    a->dmin = dmin;
+    a->dmax = dmax;
+    a->round_out = round_out;
+    int target = a->target > 0 ? a->target : 5;
     if (!(dmin <= dmax) || !isfinite(dmin) || !isfinite(dmax))
         dmin = dmax = log ? 1 : 0;
     if (log) {
@@ -318,7 +322,7 @@ void hs_pl_axis_set(hs_pl_axis *a, double dmin, double dmax, int log, int round_
             a->lo /= 2;
             a->hi *= 2;
         }
-        int every = (int)ceil((e1 - e0 + 1) / 8.0);
+        int every = (int)ceil((e1 - e0 + 1) / (target + 3.0));
         int powers = e0 < -3 || e1 > 4;   /* all decades as 10^k, or all written out */
         a->minor = e1 - e0 <= 6;
         for (double e = e0; e <= e1; e++) {
@@ -343,7 +347,7 @@ void hs_pl_axis_set(hs_pl_axis *a, double dmin, double dmax, int log, int round_
         dmin -= pad;
         dmax += pad;
     }
-    double step = hs_pl_nice_step(dmax - dmin, 5);
+    double step = hs_pl_nice_step(dmax - dmin, target);
     a->lo = round_out ? floor(dmin / step + 1e-9) * step : dmin;
     a->hi = round_out ? ceil(dmax / step - 1e-9) * step : dmax;
     for (double v = ceil(a->lo / step - 1e-9) * step; v <= a->hi + 1e-9 * step; v += step)
@@ -399,7 +403,31 @@ static double ylabels_width(cairo_t *cr, const hs_pl_axis *a)
     return w;
 }
 
-void hs_pl_fit(cairo_t *cr, hs_pl_frame *f, double x0, double y0, double x1, double y1)
+/* Do neighbouring x tick labels come closer than 8 pt? */
+static int xlabels_collide(cairo_t *cr, const hs_pl_frame *f)
+{
+    const hs_pl_axis *a = &f->ax;
+    for (int i = 1; i < a->ntick && !a->no_ticklabels; i++) {
+        double half = 0.5 * (hs_pl_text_width(cr, a->text[i - 1], HS_PL_TICK_PT, 0) +
+                             hs_pl_text_width(cr, a->text[i], HS_PL_TICK_PT, 0));
+        if (hs_pl_px(f, a->tick[i]) - hs_pl_px(f, a->tick[i - 1]) < half + 8)
+            return 1;
+    }
+    return 0;
+}
+
+void hs_pl_fit_ticks(cairo_t *cr, hs_pl_frame *f)
+{
+    hs_pl_axis *a = &f->ax;
+    if (a->cats)
+        return;
+    for (a->target = a->target > 0 ? a->target : 5; a->target > 1 && xlabels_collide(cr, f);) {
+        a->target--;
+        hs_pl_axis_set(a, a->dmin, a->dmax, a->log, a->round_out);
+    }
+}
+
+static void place(cairo_t *cr, hs_pl_frame *f, double x0, double y0, double x1, double y1)
 {
     double left = x0 + ylabels_width(cr, &f->ay) + TICK_LEN + 4;
     if (f->ay.label)
@@ -417,6 +445,13 @@ void hs_pl_fit(cairo_t *cr, hs_pl_frame *f, double x0, double y0, double x1, dou
     f->h = bottom - top;
 }
 
+void hs_pl_fit(cairo_t *cr, hs_pl_frame *f, double x0, double y0, double x1, double y1)
+{
+    place(cr, f, x0, y0, x1, y1);
+    hs_pl_fit_ticks(cr, f);
+    place(cr, f, x0, y0, x1, y1);   /* the last label may have changed */
+}
+
 static void stroke_line(cairo_t *cr, double x0, double y0, double x1, double y1)
 {
     cairo_move_to(cr, x0, y0);
@@ -424,7 +459,7 @@ static void stroke_line(cairo_t *cr, double x0, double y0, double x1, double y1)
     cairo_stroke(cr);
 }
 
-/* Minor ticks 2..9 of each decade of a log axis, as (position, 0) pairs through fn. */
+/* Minor ticks at 2..9 times each power of ten of a log axis (y_axis: the vertical one). */
 static void minor_ticks(cairo_t *cr, const hs_pl_frame *f, int y_axis)
 {
     const hs_pl_axis *a = y_axis ? &f->ay : &f->ax;
@@ -545,13 +580,18 @@ void hs_pl_hist(cairo_t *cr, const hs_pl_frame *f, const double *edge, const dou
 {
     hs_pl_clip(cr, f);
     double base = hs_pl_py(f, f->ay.log ? f->ay.lo : fmax(f->ay.lo, 0));
-    cairo_move_to(cr, hs_pl_px(f, edge[0]), base);
-    for (size_t i = 0; i < n; i++) {
-        double y = hs_pl_py(f, v[i]);
-        cairo_line_to(cr, hs_pl_px(f, edge[i]), y);
-        cairo_line_to(cr, hs_pl_px(f, edge[i + 1]), y);
+    for (size_t i = 0; i < n;) {   /* each run of non-empty bins as one outline */
+        if (!(v[i] > 0)) {
+            i++;
+            continue;
+        }
+        cairo_move_to(cr, hs_pl_px(f, edge[i]), base);
+        for (; i < n && v[i] > 0; i++) {
+            cairo_line_to(cr, hs_pl_px(f, edge[i]), hs_pl_py(f, v[i]));
+            cairo_line_to(cr, hs_pl_px(f, edge[i + 1]), hs_pl_py(f, v[i]));
+        }
+        cairo_line_to(cr, hs_pl_px(f, edge[i]), base);
     }
-    cairo_line_to(cr, hs_pl_px(f, edge[n]), base);
     cairo_set_source_rgba(cr, c.r, c.g, c.b, fill);
     cairo_fill_preserve(cr);
     set_rgb(cr, c);

@@ -70,6 +70,9 @@ typedef struct hs_pl_axis {
     int ntick;
     char text[HS_PL_MAXTICK][32];  /* their labels */
     int minor;                     /* log axes: draw 2..9 minor ticks */
+    double dmin, dmax;             /* the data range asked for, and how */
+    int round_out;
+    int target;                    /* intervals wanted (0: 5); hs_pl_fit_ticks lowers it */
 } hs_pl_axis;
 
 /* Choose the range and ticks for data in [dmin, dmax]: round_out widens the range to whole
@@ -84,8 +87,11 @@ typedef struct hs_pl_frame {
     const char *title;             /* panel title, or NULL */
 } hs_pl_frame;
 
-/* Place f's plot area inside the box (x0, y0)-(x1, y1); the axes must be set. */
+/* Place f's plot area inside the box (x0, y0)-(x1, y1); the axes must be set.  Fewer x ticks
+ * are chosen when their labels would not fit side by side. */
 void hs_pl_fit(cairo_t *cr, hs_pl_frame *f, double x0, double y0, double x1, double y1);
+/* Thin the x ticks of a placed frame until their labels fit its width. */
+void hs_pl_fit_ticks(cairo_t *cr, hs_pl_frame *f);
 /* Spines, ticks, labels and the panel title; grid draws light lines at the y ticks. */
 void hs_pl_frame_draw(cairo_t *cr, const hs_pl_frame *f, int grid);
 double hs_pl_px(const hs_pl_frame *f, double x);
@@ -98,7 +104,8 @@ void hs_pl_line(cairo_t *cr, const hs_pl_frame *f, const double *x, const double
                 hs_pl_rgb c, double width, int dashed);
 void hs_pl_dots(cairo_t *cr, const hs_pl_frame *f, const double *x, const double *y, size_t n,
                 hs_pl_rgb c, double radius);
-/* Histogram outline over bins [edge[i], edge[i+1]) of height v[i], filled with alpha fill. */
+/* Histogram of bins [edge[i], edge[i+1]) of height v[i]: outlines of the non-empty bins,
+ * filled with the colour at alpha fill. */
 void hs_pl_hist(cairo_t *cr, const hs_pl_frame *f, const double *edge, const double *v,
                 size_t n, hs_pl_rgb c, double fill);
 

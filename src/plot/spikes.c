@@ -209,6 +209,20 @@ static const char *of_network(const sp_file *s, char *buf, size_t n)
     return buf;
 }
 
+/* v with thousands separated by commas. */
+static const char *grouped(uint64_t v, char *buf, size_t n)
+{
+    char digits[24];
+    int len = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v), j = 0;
+    for (int i = 0; i < len && (size_t)j + 2 < n; i++) {
+        if (i && (len - i) % 3 == 0)
+            buf[j++] = ',';
+        buf[j++] = digits[i];
+    }
+    buf[j] = '\0';
+    return buf;
+}
+
 static uint64_t splitmix64(uint64_t x)
 {
     x += 0x9e3779b97f4a7c15ULL;
@@ -296,17 +310,15 @@ int hs_plot_raster(const char *spikes_tsv, const char *out, double t0, double t1
                           t0, t1);
         goto done;
     }
-    if (size) {
-        off[0] = 0;
-        for (int i = 0; i < s.npop; i++) {
-            size[i] = (size_t)s.pop[i].max_id + 1;
-            off[i + 1] = off[i] + size[i];
-        }
+    if (!size)
+        goto nomem;
+    off[0] = 0;
+    for (int i = 0; i < s.npop; i++) {
+        size[i] = (size_t)s.pop[i].max_id + 1;
+        off[i + 1] = off[i] + size[i];
     }
-    if (!size || pop_keys(&s, size, HS_PL_KEY_BOX, &keys, &kbuf)) {
-        rc = hs_error_set(err, HS_ENOMEM, spikes_tsv, 0, 0, "out of memory");
-        goto done;
-    }
+    if (pop_keys(&s, size, HS_PL_KEY_BOX, &keys, &kbuf))
+        goto nomem;
     if ((rc = hs_pl_open(&cv, out, HS_PL_W, HS_PL_H, err)))
         goto done;
     cairo_t *cr = cv.cr;
@@ -366,14 +378,17 @@ int hs_plot_raster(const char *spikes_tsv, const char *out, double t0, double t1
         rc = (int)-drawn;
         goto done;
     }
-    char title[512], net[160];
+    char title[512], net[160], a[32], b[32];
     int len = snprintf(title, sizeof title, "Spike raster%s", of_network(&s, net, sizeof net));
     if (keep < 1)
         snprintf(title + len, sizeof title - (size_t)len,
-                 " \xe2\x80\x94 %lld of %llu spikes drawn, chosen at random", (long long)drawn,
-                 (unsigned long long)nwin);
+                 " \xe2\x80\x94 %s of %s spikes drawn, chosen at random",
+                 grouped((uint64_t)drawn, a, sizeof a), grouped(nwin, b, sizeof b));
     hs_pl_title(&cv, title);
     rc = hs_pl_commit(&cv, out, err);
+    goto done;
+nomem:
+    rc = hs_error_set(err, HS_ENOMEM, spikes_tsv, 0, 0, "out of memory");
 done:
     if (cv.cr)
         hs_pl_discard(&cv);

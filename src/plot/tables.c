@@ -203,16 +203,25 @@ int hs_plot_compare(const char *compare_tsv, const char *out, hs_error *err)
         f[k].ax.label = xlabel[k];
         f[k].title = ptitle[k];
     }
-    /* fit the first panel (it carries the row labels), then share its width out equally */
+    /* fit the first panel (it carries the row labels), then share its width out equally;
+     * the last panel's last tick label sets the right margin */
     hs_pl_fit(cv.cr, &f[0], 10, top, cv.w - 10, cv.h - 8);
-    double gap = 30, pw = (cv.w - 14 - f[0].x - (np - 1) * gap) / np;
-    for (int k = 0; k < np; k++) {
-        f[k].x = f[0].x + k * (pw + gap);
-        f[k].y = f[0].y;
-        f[k].h = f[0].h;
-        f[k].w = pw;
-        hs_pl_frame_draw(cv.cr, &f[k], 0);
+    double gap = 30, right = 12;
+    for (int pass = 0; pass < 2; pass++) {
+        double pw = (cv.w - right - f[0].x - (np - 1) * gap) / np;
+        for (int k = 0; k < np; k++) {
+            f[k].x = f[0].x + k * (pw + gap);
+            f[k].y = f[0].y;
+            f[k].h = f[0].h;
+            f[k].w = pw;
+            hs_pl_fit_ticks(cv.cr, &f[k]);
+        }
+        const hs_pl_axis *a = &f[np - 1].ax;
+        right = fmax(right, 4 + 0.5 * hs_pl_text_width(cv.cr, a->text[a->ntick - 1],
+                                                        HS_PL_TICK_PT, 0));
     }
+    for (int k = 0; k < np; k++)
+        hs_pl_frame_draw(cv.cr, &f[k], 0);
     bars(cv.cr, &f[0], v[MEAN], v[MEAN_MC], colour, t.nrow);
     bars(cv.cr, &f[1], v[VAR], v[VAR_MC], colour, t.nrow);
     if (has_ess)
