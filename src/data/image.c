@@ -15,6 +15,7 @@
 #include <png.h>
 
 #include "data/image.h"
+#include "util/atomic.h"
 #include "util/error.h"
 #include "util/rng.h"
 
@@ -201,14 +202,10 @@ static int encode(FILE *f, png_bytep gray, uint32_t w, uint32_t h, const char *p
 static int write_atomic(const char *path, png_bytep gray, uint32_t w, uint32_t h,
                         hs_error *err)
 {
-    const char *slash = strrchr(path, '/');
-    int dirlen = slash ? (int)(slash - path) + 1 : 0;
-    size_t n = strlen(path) + 32;
-    char *tmp = malloc(n);
-    if (!tmp)
-        return hs_error_set(err, HS_ENOMEM, path, 0, 0, "out of memory");
-    snprintf(tmp, n, "%.*s.%s.tmp-%ld", dirlen, path, path + dirlen, (long)getpid());
-    int rc;
+    char *tmp;
+    int rc = hs_atomic_tmp(path, &tmp, err);
+    if (rc)
+        return rc;
     FILE *f = fopen(tmp, "wb");
     if (!f)
         rc = hs_error_set(err, HS_EIO, path, 0, 0, "cannot create '%s': %s", tmp,
@@ -218,10 +215,9 @@ static int write_atomic(const char *path, png_bytep gray, uint32_t w, uint32_t h
         int bad = ferror(f);
         if ((fclose(f) != 0 || bad) && rc == HS_OK)
             rc = hs_error_set(err, HS_EIO, path, 0, 0, "write error: %s", strerror(errno));
-        if (rc == HS_OK && rename(tmp, path) != 0)
-            rc = hs_error_set(err, HS_EIO, path, 0, 0, "cannot rename '%s' into place: %s", tmp,
-                              strerror(errno));
-        if (rc)
+        if (rc == HS_OK)
+            rc = hs_atomic_commit(tmp, path, 0, err);
+        else
             unlink(tmp);
     }
     free(tmp);

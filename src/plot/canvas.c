@@ -9,6 +9,7 @@
 
 #include "plot/plot.h"
 #include "plot/plot_int.h"
+#include "util/atomic.h"
 #include "util/error.h"
 
 #define PNG_SCALE 2.0
@@ -117,17 +118,14 @@ static cairo_status_t file_write(void *ctx, const unsigned char *data, unsigned 
 /* Write the finished page to ".NAME.tmp-PID" next to path and rename it into place. */
 static int write_atomic(hs_pl_canvas *cv, const char *path, hs_error *err)
 {
-    const char *slash = strrchr(path, '/');
-    int dirlen = slash ? (int)(slash - path + 1) : 0;
-    size_t n = strlen(path) + 32;
-    char *tmp = malloc(n);
-    if (!tmp)
-        return hs_error_set(err, HS_ENOMEM, path, 0, 0, "out of memory");
-    snprintf(tmp, n, "%.*s.%s.tmp-%ld", dirlen, path, path + dirlen, (long)getpid());
+    char *tmp;
+    int rc = hs_atomic_tmp(path, &tmp, err);
+    if (rc)
+        return rc;
     FILE *f = fopen(tmp, "wb");
     if (!f) {
-        int rc = hs_error_set(err, HS_EIO, path, 0, 0, "cannot create '%s': %s", tmp,
-                              strerror(errno));
+        rc = hs_error_set(err, HS_EIO, path, 0, 0, "cannot create '%s': %s", tmp,
+                          strerror(errno));
         free(tmp);
         return rc;
     }
@@ -142,16 +140,14 @@ static int write_atomic(hs_pl_canvas *cv, const char *path, hs_error *err)
         st = CAIRO_STATUS_WRITE_ERROR;
         saved = errno;
     }
-    int rc = HS_OK;
-    if (st != CAIRO_STATUS_SUCCESS)
+    if (st != CAIRO_STATUS_SUCCESS) {
         rc = hs_error_set(err, st == CAIRO_STATUS_NO_MEMORY ? HS_ENOMEM : HS_EIO, path, 0, 0,
                           "cannot write '%s': %s", tmp,
                           saved ? strerror(saved) : cairo_status_to_string(st));
-    else if (rename(tmp, path) != 0)
-        rc = hs_error_set(err, HS_EIO, path, 0, 0, "cannot rename '%s' into place: %s", tmp,
-                          strerror(errno));
-    if (rc)
         unlink(tmp);
+    } else {
+        rc = hs_atomic_commit(tmp, path, 0, err);
+    }
     free(tmp);
     return rc;
 }

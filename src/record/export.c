@@ -2,7 +2,6 @@
 #include "hs-config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "record/export.h"
+#include "util/atomic.h"
 #include "util/error.h"
 
 #define RASTER_HEADER "time_ms\tpopulation\tneuron"
@@ -203,40 +203,6 @@ static int raster_next(raster *r, int *kind, hs_error *err)
 
 /* ---- atomic output ------------------------------------------------------------------------- */
 
-/* *tmp = "DIR/.BASE.tmp-PID" for out = "DIR/BASE" (caller frees). */
-static int tmp_path_for(const char *out, char **tmp, hs_error *err)
-{
-    *tmp = NULL;
-    if (!out)
-        return hs_error_set(err, HS_ECONFIG, NULL, 0, 0, "no output file given");
-    const char *slash = strrchr(out, '/');
-    int dirlen = slash ? (int)(slash - out) + 1 : 0;
-    if (!out[dirlen])
-        return hs_error_set(err, HS_EIO, out, 0, 0, "not a file name");
-    size_t n = strlen(out) + 32;
-    if (!(*tmp = malloc(n)))
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
-    snprintf(*tmp, n, "%.*s.%s.tmp-%ld", dirlen, out, out + dirlen, (long)getpid());
-    return HS_OK;
-}
-
-/* Sync the finished temporary to disk and rename it into place. */
-static int commit(const char *tmp, const char *out, hs_error *err)
-{
-    int fd = open(tmp, O_RDONLY);
-    if (fd < 0 || fsync(fd) != 0) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        return hs_error_set(err, HS_EIO, out, 0, 0, "cannot sync '%s': %s", tmp, strerror(e));
-    }
-    close(fd);
-    if (rename(tmp, out) != 0)
-        return hs_error_set(err, HS_EIO, out, 0, 0, "cannot rename '%s' into place: %s", tmp,
-                            strerror(errno));
-    return HS_OK;
-}
-
 /* ---- NEST ---------------------------------------------------------------------------------- */
 
 static char *put_u64(char *p, uint64_t v)
@@ -259,7 +225,7 @@ int hs_export_nest(const char *spikes_tsv, const hs_export_pop *pops, int npops,
     char *tmp = NULL, *iobuf = NULL;
     FILE *f = NULL;
     int rc = raster_open(&r, spikes_tsv, pops, npops, err);
-    if (rc || (rc = tmp_path_for(out_path, &tmp, err)))
+    if (rc || (rc = hs_atomic_tmp(out_path, &tmp, err)))
         goto done;
     if (!(iobuf = malloc(1 << 20)) || !(f = fopen(tmp, "w"))) {
         rc = iobuf ? hs_error_set(err, HS_EIO, out_path, 0, 0, "cannot create '%s': %s", tmp,
@@ -294,8 +260,8 @@ int hs_export_nest(const char *spikes_tsv, const hs_export_pop *pops, int npops,
         rc = hs_error_set(err, HS_EIO, out_path, 0, 0, "write error on '%s': %s", tmp,
                           strerror(errno));
     if (!rc)
-        rc = commit(tmp, out_path, err);
-    if (rc)
+        rc = hs_atomic_commit(tmp, out_path, 1, err);
+    else
         unlink(tmp);
 done:
     free(iobuf);
@@ -527,7 +493,7 @@ int hs_export_sonata(const char *spikes_tsv, const hs_export_pop *pops, int npop
     char *tmp = NULL;
     sonata *s = NULL;
     int rc = raster_open(&r, spikes_tsv, pops, npops, err);
-    if (rc || (rc = tmp_path_for(out_path, &tmp, err)))
+    if (rc || (rc = hs_atomic_tmp(out_path, &tmp, err)))
         goto done;
     if (!(s = calloc(1, sizeof *s)) || !(s->p = calloc((size_t)npops, sizeof *s->p))) {
         free(s);
@@ -571,8 +537,8 @@ int hs_export_sonata(const char *spikes_tsv, const hs_export_pop *pops, int npop
     rc = sonata_close(s, rc);
     H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
     if (!rc)
-        rc = commit(tmp, out_path, err);
-    if (rc)
+        rc = hs_atomic_commit(tmp, out_path, 1, err);
+    else
         unlink(tmp);
 done:
     free(tmp);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "record/output.h"
+#include "util/atomic.h"
 #include "util/error.h"
 
 static int mkdir_p(const char *dir, hs_error *err)
@@ -53,19 +54,21 @@ FILE *hs_out_file(hs_out *o, const char *name, hs_error *err)
         return NULL;
     }
     hs_outfile *of = &o->files[o->nfiles];
-    size_t n = strlen(o->dir) + strlen(name) + 64;
+    size_t n = strlen(o->dir) + strlen(name) + 2;
     of->final_path = malloc(n);
-    of->tmp_path = malloc(n);
+    of->tmp_path = NULL;
     of->buf = malloc(1 << 20);
-    if (!of->final_path || !of->tmp_path || !of->buf) {
+    if (of->final_path)
+        snprintf(of->final_path, n, "%s/%s", o->dir, name);
+    int rc = !of->final_path || !of->buf
+                 ? hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory")
+                 : hs_atomic_tmp(of->final_path, &of->tmp_path, err);
+    if (rc) {
         free(of->final_path);
         free(of->tmp_path);
         free(of->buf);
-        hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
         return NULL;
     }
-    snprintf(of->final_path, n, "%s/%s", o->dir, name);
-    snprintf(of->tmp_path, n, "%s/.%s.tmp-%ld", o->dir, name, (long)getpid());
     of->f = fopen(of->tmp_path, "w");
     if (!of->f) {
         hs_error_set(err, HS_EIO, of->tmp_path, 0, 0, "cannot create: %s", strerror(errno));
@@ -104,10 +107,8 @@ int hs_out_commit(hs_out *o, hs_error *err)
                               strerror(errno));
         of->f = NULL;
     }
-    for (int i = 0; i < o->nfiles && rc == HS_OK; i++)
-        if (rename(o->files[i].tmp_path, o->files[i].final_path) != 0)
-            rc = hs_error_set(err, HS_EIO, o->files[i].final_path, 0, 0, "cannot rename: %s",
-                              strerror(errno));
+    for (int i = 0; i < o->nfiles && rc == HS_OK; i++)   /* synced above */
+        rc = hs_atomic_commit(o->files[i].tmp_path, o->files[i].final_path, 0, err);
     if (rc) {
         for (int i = 0; i < o->nfiles; i++)
             unlink(o->files[i].tmp_path);
