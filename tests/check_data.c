@@ -15,33 +15,15 @@
 #include "data/dataset.h"
 #include "data/image.h"
 #include "util/rng.h"
+#include "testutil.h"
 
 /* A scratch directory for the whole test case: made before the first test, emptied and removed
  * after the last, so files left by a failing test are removed too. */
 static char tmpdir[64];
 
-static void tmpdir_setup(void)
-{
-    strcpy(tmpdir, "/tmp/hs-check-data-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
+static void tmpdir_setup(void) { scratch_make(tmpdir, sizeof tmpdir, "data"); }
 
-static void tmpdir_teardown(void)
-{
-    DIR *dir = opendir(tmpdir);
-    if (!dir)
-        return;
-    struct dirent *e;
-    char path[512];
-    while ((e = readdir(dir)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-            snprintf(path, sizeof path, "%s/%s", tmpdir, e->d_name);
-            if (unlink(path) != 0)
-                rmdir(path);   /* an empty directory a failed test left */
-        }
-    closedir(dir);
-    rmdir(tmpdir);
-}
+static void tmpdir_teardown(void) { scratch_remove(tmpdir); }
 
 /* path of name in the scratch directory (a static buffer per slot, so two can be live) */
 static const char *tpath(int slot, const char *name)

@@ -10,7 +10,6 @@
 
 #include <check.h>
 #include <dirent.h>
-#include <ftw.h>
 #include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include <unistd.h>
 
 #include "record/export.h"
+#include "testutil.h"
 
 #define ERRBUF 2300
 
@@ -34,24 +34,9 @@ static const struct {
 
 static char tmproot[64];
 
-static void tmproot_setup(void)
-{
-    strcpy(tmproot, "/tmp/hs-check-export-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmproot));
-}
+static void tmproot_setup(void) { scratch_make(tmproot, sizeof tmproot, "export"); }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void tmproot_teardown(void)
-{
-    nftw(tmproot, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
+static void tmproot_teardown(void) { scratch_remove(tmproot); }
 
 /* A fresh directory for one test; returns its path (static). */
 static const char *test_dir(const char *name)

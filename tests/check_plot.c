@@ -12,31 +12,14 @@
 
 #include "plot/plot.h"
 #include "plot/plot_int.h"
+#include "testutil.h"
 
 /* A scratch directory per test case, emptied and removed after the last test. */
 static char tmpdir[64];
 
-static void tmpdir_setup(void)
-{
-    strcpy(tmpdir, "/tmp/hs-check-plot-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
+static void tmpdir_setup(void) { scratch_make(tmpdir, sizeof tmpdir, "plot"); }
 
-static void tmpdir_teardown(void)
-{
-    DIR *dir = opendir(tmpdir);
-    if (!dir)
-        return;
-    struct dirent *e;
-    char path[512];
-    while ((e = readdir(dir)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-            snprintf(path, sizeof path, "%s/%s", tmpdir, e->d_name);
-            unlink(path);
-        }
-    closedir(dir);
-    rmdir(tmpdir);
-}
+static void tmpdir_teardown(void) { scratch_remove(tmpdir); }
 
 static const char *tpath(int slot, const char *name)
 {

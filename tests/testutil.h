@@ -4,8 +4,11 @@
 #define HS_TESTS_TESTUTIL_H
 
 #include <check.h>
+#include <ftw.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "hee-snn/hee-snn.h"
 
@@ -60,6 +63,26 @@ static inline void run_to(hs_net *net, double t)
     char buf[2300];
     int rc = hs_net_run(net, t, NULL, &err);
     ck_assert_msg(rc == HS_OK, "%s", hs_error_format(&err, buf, sizeof buf));
+}
+
+/* A scratch directory "/tmp/hs-check-TAG-XXXXXX" into buf (at least 64 bytes). */
+static inline void scratch_make(char *buf, size_t n, const char *tag)
+{
+    snprintf(buf, n, "/tmp/hs-check-%s-XXXXXX", tag);
+    ck_assert_ptr_nonnull(mkdtemp(buf));
+}
+
+static inline int scratch_remove_entry(const char *path, const struct stat *st, int flag,
+                                       struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+/* Remove dir and everything in it (what a failing test left included). */
+static inline void scratch_remove(const char *dir)
+{
+    nftw(dir, scratch_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 #define RUN_SUITE(make_suite)                                                              \
