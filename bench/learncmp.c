@@ -26,21 +26,7 @@
 #include "hee/hee_rt.h"
 #include "hee-snn/hee-snn.h"
 
-static void die(const hs_error *err)
-{
-    char buf[2300];
-    fprintf(stderr, "learncmp: %s\n", hs_error_format(err, buf, sizeof buf));
-    exit(1);
-}
-
-static hs_config *load_string(const char *yaml, const char *name)
-{
-    hs_error err = {0};
-    hs_config *cfg = NULL;
-    if (hs_config_load_string(yaml, strlen(yaml), name, NULL, &cfg, &err))
-        die(&err);
-    return cfg;
-}
+#include "bench.h"
 
 static const char teacher[] =
     "hee-snn: 1\nname: teacher\nseed: 7\nduration: 1 s\noutput: %s/teacher\n"

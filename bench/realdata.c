@@ -41,42 +41,9 @@
 #include "util/clock.h"
 #include "util/rng.h"
 
+#include "bench.h"
+
 #define FMNIST "/usr/share/datasets/fashion-mnist/"
-
-static void die(const hs_error *err)
-{
-    char buf[2300];
-    fprintf(stderr, "realdata: %s\n", hs_error_format(err, buf, sizeof buf));
-    exit(1);
-}
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p) {
-        fprintf(stderr, "realdata: out of memory\n");
-        exit(1);
-    }
-    return p;
-}
-
-static hs_config *load_string(const char *yaml, const char *name)
-{
-    hs_error err = {0};
-    hs_config *cfg = NULL;
-    if (hs_config_load_string(yaml, strlen(yaml), name, NULL, &cfg, &err))
-        die(&err);
-    return cfg;
-}
-
-static hs_config *load_file(const char *path)
-{
-    hs_error err = {0};
-    hs_config *cfg = NULL;
-    if (hs_config_load(path, NULL, &cfg, &err))
-        die(&err);
-    return cfg;
-}
 
 /* The samples.tsv a generation wrote. */
 static double *read_samples(const char *dir, size_t n, size_t dim)
