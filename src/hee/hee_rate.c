@@ -615,7 +615,9 @@ void hs_hee_rt_advance_ancestral(hs_hee_rt *rt, int l)
 {
     const hs_hee *m = &rt->m;
     const hs_hee_layer *ly = &m->layer[l];
-    for (int k = 0; k < m->L; k++)   /* T(eps): from the traces in the spike realisation */
+    /* T(eps) of this layer (lateral couplings) and the one above (eta): from the traces in
+     * the spike realisation */
+    for (int k = l; k <= l + 1 && k < m->L; k++)
         for (uint32_t i = 0; i < m->layer[k].n; i++) {
             size_t u = m->layer[k].off + i;
             rt->reps[u] = rt->spike ? (rt->ae[u] - rt->r0) / rt->r1
