@@ -122,6 +122,8 @@ if [ -x /usr/bin/time ]; then
     # 10 times the spikes (about 17 MB more raster) may cost at most 2 MB more memory
     check "peak memory ${r1} KB -> ${r2} KB for ${s1} -> ${s2} spikes: streamed" \
         test "$((r2 - r1))" -lt 2048 -a "$s2" -gt "$((5 * s1))"
+else
+    ok "# SKIP peak-memory check: /usr/bin/time (Debian package time) is not installed"
 fi
 
 # ---- export and plots -------------------------------------------------------------------------
