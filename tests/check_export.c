@@ -63,21 +63,6 @@ static void write_text(const char *path, const char *text)
     ck_assert_int_eq(fclose(f), 0);
 }
 
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *s = malloc((size_t)n + 1);
-    ck_assert_ptr_nonnull(s);
-    ck_assert_int_eq(fread(s, 1, (size_t)n, f), n);
-    s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
 /* Entries in dir other than "." and "..". */
 static int count_entries(const char *dir)
 {
@@ -251,7 +236,7 @@ START_TEST(test_export_nest_exact)
              "10\t5.500000\n"
              "2\t9.999999\n",
              PACKAGE_VERSION, in);
-    char *got = read_text(out);
+    char *got = slurp(out, NULL);
     ck_assert_str_eq(got, want);
     ck_assert_int_eq(count_entries(dir), 2);   /* no temporary left */
     free(got);
@@ -324,7 +309,7 @@ START_TEST(test_export_no_spikes)
     hs_error err = {0};
     expect_ok(hs_export_nest(in, small_pops, 3, nest, &err), &err);
     expect_ok(hs_export_sonata(in, small_pops, 3, h5, &err), &err);
-    char *got = read_text(nest), want[1024];
+    char *got = slurp(nest, NULL), want[1024];
     snprintf(want, sizeof want,
              "# hee-snn version: %s, source: %s\n# RecordingBackendASCII version: 2\n"
              "sender\ttime_ms\n", PACKAGE_VERSION, in);
@@ -606,7 +591,7 @@ START_TEST(test_export_failure_keeps_existing)
         hs_error err = {0};
         ck_assert_int_eq(exporters[e].fn(in, small_pops, 3, out, &err), HS_ECONFIG);
         ck_assert_int_eq(err.line, GOOD + 3);
-        char *kept = read_text(out);
+        char *kept = slurp(out, NULL);
         ck_assert_str_eq(kept, "precious\n");
         ck_assert_int_eq(count_entries(dir), 2);
         free(kept);
@@ -627,7 +612,7 @@ START_TEST(test_export_replaces_existing)
         write_text(out, "old\n");
         hs_error err = {0};
         expect_ok(exporters[e].fn(in, small_pops, 3, out, &err), &err);
-        char *got = read_text(out);
+        char *got = slurp(out, NULL);
         ck_assert_str_ne(got, "old\n");
         ck_assert_int_eq(count_entries(dir), 2);
         free(got);

@@ -65,6 +65,25 @@ static inline void run_to(hs_net *net, double t)
     ck_assert_msg(rc == HS_OK, "%s", hs_error_format(&err, buf, sizeof buf));
 }
 
+/* The whole file as a NUL-terminated buffer (caller frees); its length into *len (may be NULL).
+ * Fails the test if it cannot be read. */
+static inline char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *b = malloc((size_t)n + 1);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_int_eq(fread(b, 1, (size_t)n, f), n);
+    b[n] = '\0';
+    fclose(f);
+    if (len)
+        *len = (size_t)n;
+    return b;
+}
+
 /* A scratch directory "/tmp/hs-check-TAG-XXXXXX" into buf (at least 64 bytes). */
 static inline void scratch_make(char *buf, size_t n, const char *tag)
 {
