@@ -1,0 +1,37 @@
+#!/bin/sh
+# e2e-checksums.sh -- refactors keep results: short runs of every example, hashed.
+#
+# Each line of tests/ref/checksums.txt is "SHA-256  EXAMPLE/FILE": the SHA-256 of the data
+# lines (comment lines left out, so a version bump changes nothing) of FILE written by a short
+# run of examples/EXAMPLE.yaml.  A commit that changes a byte of these says why in its message
+# and updates the file with
+#     HS_UPDATE_CHECKSUMS=1 make check TESTS=tests/e2e-checksums.sh
+set -u
+. "${HS_SRCDIR:-.}/tests/tap.sh"
+ref="$HS_SRCDIR/tests/ref/checksums.txt"
+new="$T/checksums.txt"
+: >"$new"
+run() { # run EXAMPLE COMMAND DURATION FILES...
+    ex=$1 cmd=$2 dur=$3; shift 3
+    if ! "$HEE_SNN" "$cmd" "$HS_SRCDIR/examples/$ex.yaml" --duration "$dur" \
+        --output "$T/$ex" --quiet >"$T/out" 2>"$T/err"; then
+        not_ok "$cmd $ex"; sed 's/^/#   /' "$T/err" | head -5; return
+    fi
+    for f in "$@"; do
+        s=$(grep -v '^#' "$T/$ex/$f" | sha256sum | cut -d' ' -f1)
+        echo "$s  $ex/$f" >>"$new"
+        want=$(grep " $ex/$f\$" "$ref" 2>/dev/null | cut -d' ' -f1)
+        if [ "$s" = "$want" ]; then ok "$ex/$f unchanged"; else
+            not_ok "$ex/$f: sha256 $s, reference ${want:-none}"; fi
+    done
+}
+run boltzmann run '2 s' spikes.tsv
+run bm3 run '2 s' spikes.tsv
+run brette-bench4 run '200 ms' spikes.tsv
+run hee-linear-gaussian run '200 ms' states.tsv
+run hee-adaptation run '200 ms' states.tsv
+run hee-deep run '200 ms' states.tsv
+run hee-learn-ppca train '500 ms' learning.tsv
+if [ "${HS_UPDATE_CHECKSUMS:-0}" = 1 ]; then cp "$new" "$ref"; echo "# wrote $ref"; fi
+echo "1..$n"
+[ "$fails" = 0 ]
