@@ -35,7 +35,7 @@
 #include "data/dataset.h"
 #include "data/image.h"
 #include "hee/hee.h"
-#include "hee/hee_rt.h"
+#include "proc/hee_rt.h"
 #include "hee-snn/hee-snn.h"
 #include "rbm/rbm.h"
 #include "util/clock.h"
@@ -72,7 +72,7 @@ static double *posterior_means(const hs_config *model, const double *X, size_t n
 {
     hs_error err = {0};
     hs_hee_rt *rt = NULL;
-    if (hs_hee_rt_create(model, 0, &rt, &err))
+    if (hs_hee_rt_create(model, &rt, &err))
         die(&err);
     const hs_hee *m = &rt->m;
     const hs_hee_layer *v = &m->layer[0], *top = &m->layer[m->L - 1];
@@ -83,11 +83,11 @@ static double *posterior_means(const hs_config *model, const double *X, size_t n
         memcpy(rt->clamp, X + s * v->n, v->n * sizeof *X);
         memcpy(rt->x, X + s * v->n, v->n * sizeof *X);
         for (uint64_t k = 0; k < ns; k++)
-            hs_hee_rt_advance(rt);
+            hs_hee_rt_advance(rt, NULL);   /* rate realisation: no queue */
         double *f = F + s * top->n;
         memset(f, 0, top->n * sizeof *f);
         for (uint64_t k = 0; k < na; k++) {
-            hs_hee_rt_advance(rt);
+            hs_hee_rt_advance(rt, NULL);   /* rate realisation: no queue */
             for (uint32_t j = 0; j < top->n; j++)
                 f[j] += rt->x[top->off + j] / (double)na;
         }
@@ -300,7 +300,7 @@ static int patches(const char *out, int nimg, char **imgs, double hee_s, const c
     snprintf(path, sizeof path, "%s/hee/model.yaml", out);
     hs_config *model = load_file(path);
     hs_hee_rt *rt = NULL;
-    if (hs_hee_rt_create(model, 0, &rt, &err))
+    if (hs_hee_rt_create(model, &rt, &err))
         die(&err);
     const uint32_t nh = rt->m.layer[1].n;
     double *rf = xmalloc((size_t)nh * 144 * sizeof *rf);   /* unit j's column of W */

@@ -15,7 +15,7 @@
 #include <gsl/gsl_integration.h>
 
 #include "hee/hee_compare.h"
-#include "hee/hee_rt.h"
+#include "proc/hee_rt.h"
 #include "net/net.h"
 #include "stats.h"
 #include "testutil.h"

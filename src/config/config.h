@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <gsl/gsl_rng.h>
 
 #include "hee-snn/hee-snn.h"
 #include "config/quantity.h"
@@ -31,6 +32,13 @@ typedef struct hs_valspec {
     char *file;       /* absolute path when the data came from {file: ...} */
     int line, col;    /* where it was given */
 } hs_valspec;
+
+/* The value of element (i, j) of a value specification: matrices and vectors are looked up,
+ * distributions drawn from r (valspec.c). */
+double hs_valspec_value(const hs_valspec *v, gsl_rng *r, size_t i, size_t j);
+/* Fill out (rows x cols, row-major): vectors give row i to every column, distributions are
+ * drawn from r in row-major order. */
+void hs_valspec_draw(const hs_valspec *v, gsl_rng *r, size_t rows, size_t cols, double *out);
 
 typedef enum { HS_CONN_ALL, HS_CONN_ONE, HS_CONN_PROB, HS_CONN_INDEG, HS_CONN_FILE } hs_conn_kind;
 
@@ -124,6 +132,7 @@ typedef struct hs_heecfg {
     uint32_t P;
     double r0, r1, rmax;                /* Hz */
     double tau_syn;                     /* ms */
+    double tau_ref;                     /* ms: each neuron's absolute refractory period */
     /* recording: states.tsv, and spikes of the spike realisation's populations */
     int *record_x, *record_eps;         /* per layer flags */
     int *spikes_x, *spikes_eps;         /* per layer flags */

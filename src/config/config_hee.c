@@ -197,13 +197,14 @@ int hs_cfg_hee_spikes(hs_cfgctx *c, const char *name, int all)
 static int read_spike_params(hs_cfgctx *c, const hs_ynode *n, hs_heecfg *h)
 {
     static const char *const keys[] = {"neurons_per_unit", "r_max", "rate_per_unit",
-                                       "baseline", "tau_syn", NULL};
+                                       "baseline", "tau_syn", "tau_ref", NULL};
     int rc;
     h->P = 100;
     h->r0 = 100;
     h->r1 = 30;
     h->rmax = 1000;
     h->tau_syn = 1.0;
+    h->tau_ref = 0.0;
     if (!n)
         return HS_OK;
     if ((rc = hs_cfg_want_kind(c, n, HS_Y_MAP, "spike")) ||
@@ -236,6 +237,11 @@ static int read_spike_params(hs_cfgctx *c, const hs_ynode *n, hs_heecfg *h)
     if (h->r0 >= h->rmax)
         return hs_cfg_at(c, n, "'baseline' (%g Hz) must be below 'r_max' (%g Hz)", h->r0,
                          h->rmax);
+    if ((rc = hs_cfg_read_time(c, n, "tau_ref", 0.0, 0, &h->tau_ref)))
+        return rc;
+    if (!(h->tau_ref * h->rmax * 1e-3 < 1))
+        return hs_cfg_at(c, hs_ymap_get(n, "tau_ref"), "'tau_ref' (%g ms) must be below 1 / r_max "
+                         "(%g ms)", h->tau_ref, 1e3 / h->rmax);
     return HS_OK;
 }
 

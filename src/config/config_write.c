@@ -212,6 +212,8 @@ static void put_hee(FILE *f, const hs_heecfg *h, const hs_hee_values *p)
         put_num(f, h->r0, HS_DIM_RATE);
         fputs(", tau_syn: ", f);
         put_num(f, h->tau_syn, HS_DIM_TIME);
+        fputs(", tau_ref: ", f);
+        put_num(f, h->tau_ref, HS_DIM_TIME);
         fputs("}\n", f);
     }
     if (h->adapt_m > 0) {

@@ -11,10 +11,10 @@
  *      this cascade, in sequence order); later groups are queued as deliveries.
  *   4. A delivery event hands its group of synapses to the target model's receive() and
  *      queues the row's next delay group, if any.
- *   5. The update event of a rate network (a hee: block, queue id = number of neurons) comes
- *      every dt; it records the state at t if due, advances every membrane to t + dt, and
- *      reschedules itself.  At equal times its place among neuron events is its sequence
- *      number, like any other event.
+ *   5. A process event (queue id = number of neurons + process index): the process's step()
+ *      does its work at t (a hee: block records its state if due, advances its membranes and
+ *      sets the hazards of its spiking neurons) and says when it steps next.  At equal times
+ *      its place among neuron events is its sequence number, like any other event.
  * Nothing is allocated in the loop (the delivery heap only grows if a burst exceeds its
  * pre-sized capacity).
  */
@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "net/net.h"
-#include "hee/hee_rt.h"
+#include "proc/hee_rt.h"
 #include "util/error.h"
 
 void hs_sched(hs_net *net, uint32_t gid, double t)
@@ -126,10 +126,14 @@ int hs_net_run(hs_net *net, double t_end, hs_control *ctl, hs_error *err)
             }
         }
         net->t = t;
-        if (neuron && hs_iheap_top(q) >= net->nneurons) {   /* the rate network's update */
-            int rc = hs_hee_rt_step(net->hee, t, net, err);
+        if (neuron && hs_iheap_top(q) >= net->nneurons) {   /* a process */
+            uint32_t id = hs_iheap_top(q);
+            const hs_proc *pc = &net->procs[id - net->nneurons];
+            double next = INFINITY;
+            int rc = pc->ops->step(pc->self, t, net, &next, err);
             if (rc)
                 return rc;
+            hs_sched(net, id, next);
         } else if (neuron) {
             uint32_t gid = hs_iheap_top(q);
             int p = net->pop_of[gid];

@@ -26,7 +26,8 @@
 #include <gsl/gsl_randist.h>
 
 #include "hee/hee_compare.h"
-#include "hee/hee_rt.h"
+#include "net/net.h"
+#include "proc/hee_rt.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/rng.h"
@@ -206,18 +207,19 @@ static int run_rate(const hs_config *cfg, const variant *v, const char *stream, 
     h.tau_eps = v->tau_eps;
     h.dt = v->dt;
     c.hee = &h;
-    hs_hee_rt *rt;
-    int rc = hs_hee_rt_create(&c, 0, &rt, err);
+    hs_net *net;
+    int rc = hs_net_compile(&c, &net, err);
     if (rc)
         return rc;
+    hs_hee_rt *rt = net->hee;
     /* every sampler its own stream: rows are independent, their errors honest */
     gsl_rng_free(rt->rng);
     if (!(rt->rng = hs_rng_stream(cfg->seed, "compare", stream))) {
-        hs_hee_rt_free(rt);
+        hs_net_free(net);
         return NOMEM(err);
     }
     if (v->exact_grad && hs_hee_rt_use_exact_grad(rt)) {
-        hs_hee_rt_free(rt);
+        hs_net_free(net);
         return hs_error_set(err, HS_ERUNTIME, NULL, 0, 0, "exact gradient unavailable");
     }
     size_t lo = rt->clamp ? rt->m.layer[0].n : 0;
@@ -226,15 +228,21 @@ static int run_rate(const hs_config *cfg, const variant *v, const char *stream, 
     if (every < 1)
         every = 1;
     double t0 = hs_wall_s();
-    for (uint64_t k = 0; k < nburn + nrun; k++) {
-        if (k >= nburn && (k - nburn) % every == 0)
-            take(s, rt->x + lo);
-        hs_hee_rt_advance(rt);
+    /* a sample is the state before step k: the engine runs every event before k dt */
+    for (uint64_t k = nburn; k < nburn + nrun; k += every) {
+        if ((rc = hs_net_run(net, (double)k * v->dt, NULL, err))) {
+            hs_net_free(net);
+            return rc;
+        }
+        take(s, rt->x + lo);
     }
     *wall = hs_wall_s() - t0;
-    if (spikes)
-        *spikes = (double)rt->spikes;
-    hs_hee_rt_free(rt);
+    if (spikes) {
+        *spikes = 0;
+        for (int p = cfg->npops; p < net->npops; p++)
+            *spikes += (double)net->spikes[p];
+    }
+    hs_net_free(net);
     return HS_OK;
 }
 
@@ -280,7 +288,7 @@ static int run_underdamped(const hs_config *cfg, double burn, double T, samples 
                            double *wall, hs_error *err)
 {
     hs_hee_rt *rt;
-    int rc = hs_hee_rt_create(cfg, 0, &rt, err);
+    int rc = hs_hee_rt_create(cfg, &rt, err);
     if (rc)
         return rc;
     gsl_rng_free(rt->rng);
@@ -393,7 +401,7 @@ int hs_hee_compare(const hs_config *cfg, const hs_cmp_opts *o, hs_cmp_table *t,
         return hs_error_set(err, HS_ECONFIG, cfg->path, 0, 0,
                             "'compare' needs a 'hee:' block in the network file");
     hs_hee_rt *probe;
-    int rc = hs_hee_rt_create(cfg, 0, &probe, err);
+    int rc = hs_hee_rt_create(cfg, &probe, err);
     if (rc)
         return rc;
     size_t lo = probe->clamp ? probe->m.layer[0].n : 0, K = probe->m.ntotal - lo;

@@ -20,7 +20,8 @@
 #include <time.h>
 
 #include "data/image.h"
-#include "hee/hee_rt.h"
+#include "net/net.h"
+#include "proc/hee_rt.h"
 #include "record/output.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -101,6 +102,13 @@ static int write_samples(const hs_config *cfg, const hs_hee_rt *rt, const hs_gen
     return HS_OK;
 }
 
+/* Run the network's engine for n more steps of its hee: process. */
+static int run_steps(hs_net *net, uint64_t n, hs_error *err)
+{
+    const hs_hee_rt *rt = net->hee;
+    return hs_net_run(net, (double)(rt->step + n) * rt->dt, NULL, err);
+}
+
 int hs_generate_to_dir(const hs_config *cfg, const hs_gen_opts *opts, hs_control *ctl,
                        hs_gen_result *res, hs_error *err)
 {
@@ -119,10 +127,11 @@ int hs_generate_to_dir(const hs_config *cfg, const hs_gen_opts *opts, hs_control
         o.burnin = 20 * h->tau_x;
     if (!(o.settle > 0))
         o.settle = 10 * h->tau_eps;
-    hs_hee_rt *rt = NULL;
-    int rc = hs_hee_rt_create(cfg, 0, &rt, err);
+    hs_net *net = NULL;
+    int rc = hs_net_compile(cfg, &net, err);
     if (rc)
         return rc;
+    hs_hee_rt *rt = net->hee;
     hs_hee_rt_unclamp(rt);
     const uint32_t n0 = rt->m.layer[0].n;
     double *S = malloc(o.samples * n0 * sizeof *S);
@@ -130,7 +139,7 @@ int hs_generate_to_dir(const hs_config *cfg, const hs_gen_opts *opts, hs_control
     if (!S || !tmp) {
         free(S);
         free(tmp);
-        hs_hee_rt_free(rt);
+        hs_net_free(net);
         return NOMEM(err);
     }
     const double t0 = hs_wall_s();
@@ -145,9 +154,12 @@ int hs_generate_to_dir(const hs_config *cfg, const hs_gen_opts *opts, hs_control
         for (; got < o.samples && !(ctl && ctl->stop); got++) {
             if (ctl)
                 ctl->now_ms = (double)got;
-            for (int l = rt->m.L - 1; l >= 0; l--)
-                for (uint64_t k = 0; k < stage; k++)
-                    hs_hee_rt_advance_ancestral(rt, l);
+            for (int l = rt->m.L - 1; l >= 0 && rc == HS_OK; l--) {
+                rt->ancestral = l;
+                rc = run_steps(net, stage, err);
+            }
+            if (rc)
+                break;
             if (!o.means)
                 memcpy(S + got * n0, rt->eps, n0 * sizeof *S);
             else if (conditional_mean(rt, rt->eps, tmp, S + got * n0))
@@ -156,13 +168,13 @@ int hs_generate_to_dir(const hs_config *cfg, const hs_gen_opts *opts, hs_control
     } else {
         const uint64_t burn = (uint64_t)llround(o.burnin / rt->dt);
         const uint64_t every = hs_hee_steps(o.every, rt->dt);
-        for (uint64_t k = 0; k < burn && !(ctl && ctl->stop); k++)
-            hs_hee_rt_advance(rt);
-        for (; got < o.samples && !(ctl && ctl->stop); got++) {
+        rt->ancestral = -1;
+        rc = run_steps(net, burn, err);
+        for (; rc == HS_OK && got < o.samples && !(ctl && ctl->stop); got++) {
             if (ctl)
                 ctl->now_ms = (double)got;
-            for (uint64_t k = 0; k < every; k++)
-                hs_hee_rt_advance(rt);
+            if ((rc = run_steps(net, every, err)))
+                break;
             if (!o.means)
                 memcpy(S + got * n0, rt->x, n0 * sizeof *S);
             else if (conditional_mean(rt, rt->x, tmp, S + got * n0))
@@ -174,12 +186,13 @@ int hs_generate_to_dir(const hs_config *cfg, const hs_gen_opts *opts, hs_control
     res->samples = got;
     res->interrupted = got < o.samples;
     int failed = got < o.samples && !(ctl && ctl->stop);
-    rc = failed ? hs_error_set(err, HS_ERUNTIME, NULL, 0, 0, "the conditional mean of layer 0 "
+    if (rc == HS_OK)
+        rc = failed ? hs_error_set(err, HS_ERUNTIME, NULL, 0, 0, "the conditional mean of layer 0 "
                                                              "could not be integrated")
                 : write_samples(cfg, rt, &o, S, got, res->interrupted, res, err);
     free(S);
     free(tmp);
-    hs_hee_rt_free(rt);
+    hs_net_free(net);
     if (rc == HS_OK && res->interrupted)
         rc = HS_EINTR;
     return rc;

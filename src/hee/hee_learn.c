@@ -4,14 +4,16 @@
  *   1. at the first step of an item: the next item on layer 0 (hs_hee_rt_item)
  *   2. the learning-curve row, when due (model time a multiple of `log`)
  *   3. the checkpoint, when due; or, when asked to stop, a checkpoint and the end
- *   4. the membranes advance by dt (hs_hee_rt_advance)
- *   5. once the item has settled, every parameter moves by lr(t) dt times its local term,
- *      computed from the statistics of step 4 (the state at t)
+ *   4. the engine runs the network up to the next row or checkpoint: at each step of the
+ *      process the membranes advance by dt (hs_hee_rt_advance) and then, once the item has
+ *      settled, every parameter moves by lr(t) dt times its local term, computed from the
+ *      statistics of that advance (the state at t) -- the process's after-step hook
+ *      (learn_after); spikes of the spike realisation are the engine's events in between
  *
  * checkpoint.bin holds everything the rest of the run depends on: the parameters, every state
  * variable, the random stream, the step and the learning curve so far; so a run resumed from it
- * continues bit for bit as if it had never stopped.  It is native-endian binary, for the machine
- * that wrote it.
+ * continues bit for bit as if it had never stopped (in the spike realisation: every neuron's
+ * state and random stream too).  It is native-endian binary, for the machine that wrote it.
  */
 #include "hs-config.h"
 
@@ -24,6 +26,8 @@
 #include "data/dataset.h"
 #include "data/image.h"
 #include "hee/hee_learn.h"
+#include "models/point_process.h"
+#include "net/net.h"
 #include "record/output.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -277,9 +281,57 @@ static size_t state_spans(hs_hee_rt *rt, span *s)
     return k;
 }
 
-static int ckpt_write(hs_hee_rt *rt, const curve *c, uint64_t hash, const char *dir,
+/* The spike realisation's neurons: per population its state, random stream and spike count,
+ * then the engine's sequence counter. */
+static int pops_write(hs_net *net, FILE *f)
+{
+    for (int p = net->cfg->npops; p < net->npops; p++) {
+        hs_pop *pop = &net->pops[p];
+        size_t nb = hs_pp_state_bytes(pop);
+        char *buf = malloc(nb);
+        if (!buf)
+            return -1;
+        hs_pp_save(pop, buf);
+        size_t w = fwrite(buf, 1, nb, f);
+        free(buf);
+        if (w != nb || gsl_rng_fwrite(f, pop->rng) ||
+            fwrite(&net->spikes[p], sizeof net->spikes[p], 1, f) != 1)
+            return -1;
+    }
+    return fwrite(&net->seq, sizeof net->seq, 1, f) == 1 ? 0 : -1;
+}
+
+static int pops_read(hs_net *net, FILE *f)
+{
+    for (int p = net->cfg->npops; p < net->npops; p++) {
+        hs_pop *pop = &net->pops[p];
+        size_t nb = hs_pp_state_bytes(pop);
+        char *buf = malloc(nb);
+        if (!buf)
+            return -1;
+        int bad = fread(buf, 1, nb, f) != nb;
+        if (!bad)
+            hs_pp_load(pop, buf, net);
+        free(buf);
+        if (bad || gsl_rng_fread(f, pop->rng) ||
+            fread(&net->spikes[p], sizeof net->spikes[p], 1, f) != 1)
+            return -1;
+    }
+    return fread(&net->seq, sizeof net->seq, 1, f) == 1 ? 0 : -1;
+}
+
+static uint64_t hee_spikes(const hs_net *net)
+{
+    uint64_t n = 0;
+    for (int p = net->cfg->npops; p < net->npops; p++)
+        n += net->spikes[p];
+    return n;
+}
+
+static int ckpt_write(hs_net *net, const curve *c, uint64_t hash, const char *dir,
                       hs_error *err)
 {
+    hs_hee_rt *rt = net->hee;
     hs_out out;
     int rc = hs_out_open(&out, dir, err);
     if (rc)
@@ -291,14 +343,14 @@ static int ckpt_write(hs_hee_rt *rt, const curve *c, uint64_t hash, const char *
     }
     span s[3 * 64 + 12];
     size_t ns = state_spans(rt, s);
-    uint64_t hdr[5] = {hash, rt->step, rt->spikes, rt->m.ntotal, c->n};
+    uint64_t hdr[5] = {hash, rt->step, hee_spikes(net), rt->m.ntotal, c->n};
     fwrite(CKPT_MAGIC, 1, sizeof CKPT_MAGIC, f);
     fwrite(hdr, sizeof hdr[0], 5, f);
     for (size_t i = 0; i < ns; i++)
         fwrite(s[i].p, sizeof(double), s[i].n, f);
     fwrite(c->rows, sizeof(double), c->n * NCOL, f);
     fwrite(c->Wprev, sizeof(double), c->nW, f);
-    if (gsl_rng_fwrite(f, rt->rng)) {
+    if (gsl_rng_fwrite(f, rt->rng) || pops_write(net, f)) {
         hs_out_abort(&out);
         return hs_error_set(err, HS_EIO, dir, 0, 0, "cannot write checkpoint.bin");
     }
@@ -306,8 +358,9 @@ static int ckpt_write(hs_hee_rt *rt, const curve *c, uint64_t hash, const char *
     return hs_out_commit(&out, err);
 }
 
-static int ckpt_read(hs_hee_rt *rt, curve *c, uint64_t hash, const char *dir, hs_error *err)
+static int ckpt_read(hs_net *net, curve *c, uint64_t hash, const char *dir, hs_error *err)
 {
+    hs_hee_rt *rt = net->hee;
     char path[4096];
     snprintf(path, sizeof path, "%s/checkpoint.bin", dir);
     FILE *f = fopen(path, "rb");
@@ -342,7 +395,7 @@ static int ckpt_read(hs_hee_rt *rt, curve *c, uint64_t hash, const char *dir, hs
     }
     if (rc == HS_OK && fread(c->Wprev, sizeof(double), c->nW, f) != c->nW)
         rc = -1;
-    if (rc == HS_OK && gsl_rng_fread(f, rt->rng))
+    if (rc == HS_OK && (gsl_rng_fread(f, rt->rng) || pops_read(net, f)))
         rc = -1;
     if (rc == HS_OK && (fread(end, 1, 8, f) != 8 || memcmp(end, CKPT_END, 8)))
         rc = -1;
@@ -350,7 +403,7 @@ static int ckpt_read(hs_hee_rt *rt, curve *c, uint64_t hash, const char *dir, hs
         rc = hs_error_set(err, HS_ECONFIG, path, 0, 0, "the checkpoint is truncated or corrupt");
     if (rc == HS_OK) {
         rt->step = hdr[1];
-        rt->spikes = hdr[2];
+        hs_sched(net, net->nneurons, (double)rt->step * rt->dt);   /* the process's next step */
     }
 done:
     fclose(f);
@@ -394,6 +447,24 @@ static int write_outputs(const hs_config *cfg, hs_hee_rt *rt, const curve *c, in
 
 /* ---- the loop ------------------------------------------------------------------------------- */
 
+typedef struct learn_ctx {
+    const hs_learncfg *L;
+    uint64_t settle;
+} learn_ctx;
+
+/* The process's after-step hook: plasticity from the statistics of the step just taken. */
+static int learn_after(hs_hee_rt *rt, void *ctx, hs_error *err)
+{
+    (void)err;
+    const learn_ctx *lc = ctx;
+    const uint64_t s = rt->step - 1;
+    if (s % rt->present_steps >= lc->settle)
+        hs_hee_rt_learn(rt, hs_hee_learning_rate(lc->L, (double)s * rt->dt) * rt->dt);
+    return HS_OK;
+}
+
+static uint64_t next_multiple(uint64_t s, uint64_t k) { return (s / k + 1) * k; }
+
 int hs_hee_train(const hs_config *cfg, int resume, hs_control *ctl, hs_train_result *res,
                  hs_error *err)
 {
@@ -405,10 +476,11 @@ int hs_hee_train(const hs_config *cfg, int resume, hs_control *ctl, hs_train_res
         return hs_error_set(err, HS_ECONFIG, cfg->path, h ? h->line : 0, h ? h->col : 0,
                             "nothing to train: add 'data' and 'learn' to the 'hee' block");
     const hs_learncfg *L = h->learn;
-    hs_hee_rt *rt = NULL;
-    int rc = hs_hee_rt_create(cfg, 0, &rt, err);
+    hs_net *net = NULL;
+    int rc = hs_net_compile(cfg, &net, err);
     if (rc)
         return rc;
+    hs_hee_rt *rt = net->hee;
     curve c = {0};
     uint64_t hash = 0;
     for (int l = 1; l < rt->m.L; l++)
@@ -429,7 +501,7 @@ int hs_hee_train(const hs_config *cfg, int resume, hs_control *ctl, hs_train_res
                                        dt);
     int first = 0;   /* the first step of a resumed run: its row and checkpoint exist */
     if (resume) {
-        if ((rc = ckpt_read(rt, &c, hash, cfg->output, err)))
+        if ((rc = ckpt_read(net, &c, hash, cfg->output, err)))
             goto done;
         if (rt->step > total) {
             rc = hs_error_set(err, HS_ECONFIG, cfg->path, 0, 0,
@@ -452,6 +524,9 @@ int hs_hee_train(const hs_config *cfg, int resume, hs_control *ctl, hs_train_res
     if (hs_hee_ppca_ml(&rt->m, rt->ds->x, rt->ntrain < LL_ITEMS ? rt->ntrain : LL_ITEMS,
                        &res->loglik_max))
         res->loglik_max = NAN;
+    learn_ctx lctx = {L, settle};
+    rt->after = learn_after;
+    rt->after_ctx = &lctx;
     const double t0 = hs_wall_s();
     for (;;) {
         const uint64_t s = rt->step;
@@ -462,24 +537,29 @@ int hs_hee_train(const hs_config *cfg, int resume, hs_control *ctl, hs_train_res
         }
         if (s == total)
             break;
-        if (ctl) {
-            if ((s & 255) == 0)
-                ctl->now_ms = (double)s * dt;
-            if (ctl->stop) {
-                res->interrupted = 1;
-                break;
-            }
+        if (ctl && ctl->stop) {
+            res->interrupted = 1;
+            break;
         }
         if (!first && s % ck_steps == 0 && s > 0 &&
-            (rc = ckpt_write(rt, &c, hash, cfg->output, err)))
+            (rc = ckpt_write(net, &c, hash, cfg->output, err)))
             goto done;
         first = 0;
-        hs_hee_rt_advance(rt);
-        if (s % rt->present_steps >= settle)
-            hs_hee_rt_learn(rt, lr * dt);
+        uint64_t stop = next_multiple(s, log_steps);
+        if (next_multiple(s, ck_steps) < stop)
+            stop = next_multiple(s, ck_steps);
+        if (total < stop)
+            stop = total;
+        rc = hs_net_run(net, (double)stop * dt, ctl, err);
+        if (rc == HS_EINTR) {
+            res->interrupted = 1;
+            break;
+        }
+        if (rc)
+            goto done;
     }
     res->wall = hs_wall_s() - t0;
-    if ((rc = ckpt_write(rt, &c, hash, cfg->output, err)) ||
+    if ((rc = ckpt_write(net, &c, hash, cfg->output, err)) ||
         (rc = write_outputs(cfg, rt, &c, has_ll, res->loglik_max, res->interrupted, err)))
         goto done;
     res->steps = rt->step;
@@ -495,7 +575,7 @@ int hs_hee_train(const hs_config *cfg, int resume, hs_control *ctl, hs_train_res
 done:
     free(c.rows);
     free(c.Wprev);
-    hs_hee_rt_free(rt);
+    hs_net_free(net);
     return rc;
 }
 

@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
-#include "hee/hee_rt.h"
+#include "proc/hee_rt.h"
 
 /* The learning rate (per ms) at model time t (ms). */
 double hs_hee_learning_rate(const hs_learncfg *L, double t);

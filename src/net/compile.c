@@ -6,7 +6,8 @@
 #include <gsl/gsl_randist.h>
 
 #include "net/net.h"
-#include "hee/hee_rt.h"
+#include "models/point_process.h"
+#include "proc/hee_rt.h"
 #include "util/error.h"
 #include "util/rng.h"
 
@@ -59,26 +60,6 @@ static void coo_free(coo *c)
     free(c->d);
 }
 
-/* Draw or look up the value of a value spec for element (i, j). */
-static double draw(const hs_valspec *v, gsl_rng *r, size_t i, size_t j)
-{
-    switch (v->kind) {
-    case HS_VAL_SCALAR: return v->a;
-    case HS_VAL_VECTOR: return v->data[i];
-    case HS_VAL_MATRIX: return v->data[i * v->cols + j];
-    case HS_VAL_NORMAL: return v->a + gsl_ran_gaussian_ziggurat(r, v->b);
-    case HS_VAL_UNIFORM: return v->a + (v->b - v->a) * gsl_rng_uniform(r);
-    default: return 0.0;
-    }
-}
-
-void hs_valspec_draw(const hs_valspec *v, gsl_rng *r, size_t rows, size_t cols, double *out)
-{
-    for (size_t i = 0; i < rows; i++)
-        for (size_t j = 0; j < cols; j++)
-            out[i * cols + j] = v->kind == HS_VAL_VECTOR ? v->data[i] : draw(v, r, i, j);
-}
-
 static int fill_values(const hs_valspec *v, double def, uint32_t n, uint64_t seed,
                        const char *pop, const char *what, double **out, hs_error *err)
 {
@@ -96,7 +77,7 @@ static int fill_values(const hs_valspec *v, double def, uint32_t n, uint64_t see
             return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
         }
         for (uint32_t i = 0; i < n; i++)
-            a[i] = draw(v, r, i, 0);
+            a[i] = hs_valspec_value(v, r, i, 0);
         gsl_rng_free(r);
     }
     *out = a;
@@ -113,7 +94,7 @@ static int generate(const hs_config *cfg, int k, coo *c, gsl_rng *r, hs_error *e
     const char *file = cfg->path;
 #define PUSH(i, j)                                                                         \
     do {                                                                                   \
-        double w_ = draw(wv, r, (i), (j));                                                 \
+        double w_ = hs_valspec_value(wv, r, (i), (j));                                                 \
         if (w_ != 0.0 && coo_push(c, (i), (j), w_, pc->delay))                             \
             return hs_error_set(err, HS_ENOMEM, file, pc->line, pc->col,                   \
                                 "out of memory building the projection");                 \
@@ -175,7 +156,7 @@ static int generate(const hs_config *cfg, int k, coo *c, gsl_rng *r, hs_error *e
             if (pc->indegree)
                 gsl_ran_choose(r, pick, pc->indegree, cand, m, sizeof *cand);
             for (uint32_t q = 0; q < pc->indegree; q++) {
-                double w_ = draw(wv, r, pick[q], j);
+                double w_ = hs_valspec_value(wv, r, pick[q], j);
                 if (w_ != 0.0 && coo_push(c, pick[q], j, w_, pc->delay)) {
                     free(cand);
                     free(pick);
@@ -280,7 +261,8 @@ void hs_net_free(hs_net *net)
     free(net->spikes);
     free(net->record);
     free(net->mon_times);
-    hs_hee_rt_free(net->hee);
+    for (int k = 0; k < net->nprocs; k++)
+        net->procs[k].ops->free(net->procs[k].self);
     hs_iheap_free(&net->q);
     hs_dheap_free(&net->dq);
     free(net);
@@ -294,9 +276,20 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
     net->cfg = cfg;
     net->mon_pop = -1;
-    /* the spike realisation of a hee: block adds two populations per layer (units and
-     * interneurons), stepped by its runtime */
-    int hee_pops = cfg->hee && cfg->hee->realisation == HS_HEE_SPIKE ? 2 * cfg->hee->nlayers : 0;
+    /* a hee: block is a process (its membranes); in the spike realisation it adds two
+     * populations of stochastic spiking neurons per layer (units and interneurons) */
+    hs_hee_rt *rt = NULL;
+    int rc = HS_OK;
+    if (cfg->hee) {
+        if ((rc = hs_hee_rt_create(cfg, &rt, err))) {
+            free(net);
+            return rc;
+        }
+        net->procs[0] = (hs_proc){&hs_hee_proc_ops, rt};
+        net->nprocs = 1;
+        net->hee = rt;
+    }
+    int hee_pops = rt && rt->spike ? 2 * cfg->hee->nlayers : 0;
     size_t np = (size_t)cfg->npops + (size_t)hee_pops;
     net->npops = (int)np;
     net->nprojs = cfg->nprojs;
@@ -305,7 +298,6 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
     net->spikes = calloc(np + 1, sizeof *net->spikes);
     net->record = calloc(np + 1, sizeof *net->record);
     net->out_projs = calloc(np + 1, sizeof *net->out_projs);
-    int rc = HS_OK;
     if (!net->pops || !net->projs || !net->spikes || !net->record || !net->out_projs) {
         rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
         goto fail;
@@ -334,6 +326,23 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
             goto fail;
         }
     }
+    for (int k = 0; k < hee_pops; k++) {
+        const hs_heecfg *h = cfg->hee;
+        hs_pop *pop = &net->pops[cfg->npops + k];
+        pop->model = &hs_model_point_process;
+        pop->name = rt->popname[k];
+        pop->n = h->P * h->layers[k / 2].size;
+        pop->gid0 = (uint32_t)gid;
+        gid += pop->n;
+        pop->params[HS_PP_P] = h->P;
+        pop->params[HS_PP_TAU_REF] = h->tau_ref;
+        pop->params[HS_PP_TAU_SYN] = h->tau_syn;
+        net->record[cfg->npops + k] = k % 2 ? h->spikes_eps[k / 2] : h->spikes_x[k / 2];
+        if (!(pop->rng = hs_rng_stream(cfg->seed, pop->name, "dynamics"))) {
+            rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+            goto fail;
+        }
+    }
     if (gid >= UINT32_MAX) {
         rc = hs_error_set(err, HS_ENOMEM, cfg->path, 0, 0, "too many neurons");
         goto fail;
@@ -341,12 +350,12 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
     net->nneurons = (uint32_t)gid;
     net->pop_of = malloc((gid ? gid : 1) * sizeof *net->pop_of);
     if (!net->pop_of || cfg->npops > UINT16_MAX ||
-        hs_iheap_init(&net->q, net->nneurons + (cfg->hee != NULL)) ||
+        hs_iheap_init(&net->q, net->nneurons + (uint32_t)net->nprocs) ||
         hs_dheap_init(&net->dq, 4096)) {
         rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
         goto fail;
     }
-    for (int p = 0; p < cfg->npops; p++)
+    for (int p = 0; p < net->npops; p++)
         for (uint32_t i = 0; i < net->pops[p].n; i++)
             net->pop_of[net->pops[p].gid0 + i] = (uint16_t)p;
 
@@ -387,7 +396,7 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
                 net->out_projs[p][n++] = k;
         net->out_projs[p][n] = -1;
     }
-    for (int p = 0; p < cfg->npops; p++) {
+    for (int p = 0; p < net->npops; p++) {
         hs_pop *pop = &net->pops[p];
         if ((rc = pop->model->init(pop, net, pop->rng, err)))
             goto fail;
@@ -411,24 +420,22 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
     for (int p = 0; p < cfg->npops; p++)
         if (cfg->record_dist[p] && (rc = hs_net_monitor_states(net, p, err)))
             goto fail;
-    if (cfg->hee) {
-        if ((rc = hs_hee_rt_create(cfg, net->nneurons, &net->hee, err)))
-            goto fail;
-        hs_hee_rt *rt = net->hee;
-        rt->pop0 = cfg->npops;
-        rt->record = net->record;
-        rt->pop_spikes = net->spikes;
-        for (int k = 0; k < hee_pops; k++) {
-            hs_pop *pop = &net->pops[cfg->npops + k];
-            pop->model = &hs_model_hee_unit;
-            pop->name = rt->popname[k];
-            pop->n = rt->P * rt->m.layer[k / 2].n;
-            pop->gid0 = 0;   /* not in the event queue */
-            net->record[cfg->npops + k] =
-                k % 2 ? cfg->hee->spikes_eps[k / 2] : cfg->hee->spikes_x[k / 2];
+    if (hee_pops) {
+        size_t L = (size_t)cfg->hee->nlayers;
+        hs_pop **xp = malloc(2 * L * sizeof *xp), **ep = xp + L;
+        for (size_t l = 0; xp && l < L; l++) {
+            xp[l] = &net->pops[cfg->npops + 2 * l];
+            ep[l] = &net->pops[cfg->npops + 2 * l + 1];
         }
-        hs_sched(net, net->nneurons, 0.0);
+        int bad = !xp || hs_hee_rt_attach(rt, xp, ep, net);
+        free(xp);
+        if (bad) {
+            rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+            goto fail;
+        }
     }
+    for (int k = 0; k < net->nprocs; k++)
+        hs_sched(net, net->nneurons + (uint32_t)k, 0.0);
     *out = net;
     return HS_OK;
 fail:
@@ -440,10 +447,6 @@ void hs_net_set_spike_sink(hs_net *net, hs_spike_fn fn, void *ctx)
 {
     net->sink = fn;
     net->sink_ctx = ctx;
-    if (net->hee) {
-        net->hee->spike_sink = fn;
-        net->hee->spike_ctx = ctx;
-    }
 }
 
 int hs_net_npops(const hs_net *net) { return net->npops; }
@@ -480,8 +483,8 @@ void hs_net_describe(const hs_net *net, FILE *f)
     for (int p = 0; p < net->npops; p++)
         fprintf(f, "  population %-16s %-16s %10u neurons\n", net->pops[p].name,
                 net->pops[p].model->name, net->pops[p].n);
-    if (net->hee)
-        hs_hee_rt_describe(net->hee, f);
+    for (int k = 0; k < net->nprocs; k++)
+        net->procs[k].ops->describe(net->procs[k].self, f);
     for (int k = 0; k < net->nprojs; k++) {
         const hs_proj *pr = &net->projs[k];
         fprintf(f, "  projection %s -> %s: %llu synapses, delay %s%g ms\n",

@@ -7,6 +7,7 @@
 #include "config/config.h"
 #include "engine/queue.h"
 #include "models/model.h"
+#include "proc/proc.h"
 
 /* One projection as a CSR table indexed by presynaptic neuron.  Within a row, synapses are
  * sorted by delay when delays differ per synapse. */
@@ -45,13 +46,12 @@ struct hs_net {
     uint32_t mon_state;
     double mon_tlast;
     double *mon_times;
-    /* the hee: block's runtime (rate realisation), stepped by the engine as event id
-     * nneurons, or NULL */
+    /* processes, stepped by the engine as queue ids nneurons + k */
+    int nprocs;
+    hs_proc procs[1];
+    /* the hee: block's runtime (procs[0] when present), or NULL */
     struct hs_hee_rt *hee;
 };
 
-/* Fill out (rows x cols, row-major) from a value specification: matrices and vectors are
- * copied, distributions drawn from r in row-major order. */
-void hs_valspec_draw(const hs_valspec *v, gsl_rng *r, size_t rows, size_t cols, double *out);
 
 #endif

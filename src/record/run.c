@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "net/net.h"
-#include "hee/hee_rt.h"
+#include "proc/hee_rt.h"
 #include "record/export.h"
 #include "record/output.h"
 #include "util/error.h"

@@ -1,8 +1,11 @@
-/* hee_rt.h -- the rate realisation of a hee: block: Langevin membranes stepped by the engine
+/* hee_rt.h -- the process of a hee: block: Langevin membranes stepped by the engine
  *
- * The engine schedules one update event every dt (queue id = the network's neuron count);
- * each event advances every membrane of every layer synchronously from the state at t to the
- * state at t + dt (doc/hee.md gives the equations and the integrator).
+ * The process steps every dt (hs_hee_proc_ops, one slot of the engine's queue); each step
+ * advances every membrane of every layer synchronously from the state at t to the state at
+ * t + dt (doc/hee.md gives the equations and the integrator).  In the spike realisation the
+ * units hear each other only through the synaptic traces of stochastic spiking neurons
+ * (models/point_process.c): each step reads the traces at t and then sets every neuron's
+ * hazard from the new membranes; the spikes themselves are events of the engine.
  */
 #ifndef HS_HEE_HEE_RT_H
 #define HS_HEE_HEE_RT_H
@@ -15,6 +18,7 @@
 #include "config/config.h"
 #include "hee/hee.h"
 #include "models/model.h"
+#include "proc/proc.h"
 
 struct hs_net;
 typedef struct hs_hee_rt hs_hee_rt;
@@ -42,7 +46,6 @@ struct hs_hee_rt {
     uint64_t present_steps;   /* steps per item */
     uint64_t seed;            /* the run's seed: the shuffles derive from it */
     gsl_rng *rng;
-    uint32_t id;              /* the update event's id in the engine's queue */
     double dt;
     uint64_t step;            /* steps taken */
     uint64_t every;           /* record every this many steps */
@@ -56,17 +59,19 @@ struct hs_hee_rt {
      * downstream reads traces a (Hz), decoded as rho-hat = (a - r0) / r1 */
     int spike;
     uint32_t P;
-    double r0, r1, rmax, tau_syn;
-    double *ax, *ae;          /* traces of the principal units and of the interneurons */
-    int pop0;                 /* engine population of layer 0's units; layer l: pop0 + 2l,
-                               * its interneurons pop0 + 2l + 1 */
-    char (*popname)[72];      /* 2L population names */
-    uint64_t spikes;
-    hs_spike_fn spike_sink;   /* set by the engine: net's sink when recorded */
-    void *spike_ctx;
-    const int *record;        /* per engine population: record its spikes */
-    uint64_t *pop_spikes;     /* per engine population */
+    double r0, r1, rmax, tau_syn, tau_ref;
+    double *ax, *ae;          /* traces of the principal units and of the interneurons (Hz) */
+    char (*popname)[72];      /* 2L population names: layer, then its interneurons */
+    hs_pop **xpop, **epop;    /* per layer: the neurons of its units and interneurons */
+    /* what a step does: -1 every layer; l >= 0 only layer l's interneurons (ancestral) */
+    int ancestral;
+    /* called after every step (plasticity), or NULL */
+    int (*after)(hs_hee_rt *rt, void *ctx, hs_error *err);
+    void *after_ctx;
 };
+
+/* The process table of a hee: block (self = hs_hee_rt). */
+extern const hs_proc_ops hs_hee_proc_ops;
 
 /* Steps of dt in model time t, at least 1. */
 static inline uint64_t hs_hee_steps(double t, double dt)
@@ -85,22 +90,22 @@ int hs_hee_rt_item(hs_hee_rt *rt, uint64_t step, int reset);
 
 /* Build the runtime of cfg->hee: draw weights and biases from the seeded streams
  * ("hee:LAYER", "bias" / "weights" / "lateral"), set the initial state. */
-int hs_hee_rt_create(const hs_config *cfg, uint32_t id, hs_hee_rt **out, hs_error *err);
-/* The neuron model of the spike realisation's populations (stepped by the runtime, never by
- * the engine's queue). */
-extern const hs_model hs_model_hee_unit;
+int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err);
+/* Spike realisation: drive the populations xpop[l], epop[l] (model point_process, P neurons
+ * per unit), start their traces at the mean of the initial state and set their hazards at
+ * t = 0.  0, or -1 when out of memory. */
+int hs_hee_rt_attach(hs_hee_rt *rt, hs_pop **xpop, hs_pop **epop, struct hs_net *q);
 void hs_hee_rt_free(hs_hee_rt *rt);
-/* The update event at time t: record if due, advance by dt, reschedule (hs_sched). */
-int hs_hee_rt_step(hs_hee_rt *rt, double t, struct hs_net *net, hs_error *err);
 /* Switch to the exact-gradient reference dynamics (identity layers only; -1 otherwise). */
 int hs_hee_rt_use_exact_grad(hs_hee_rt *rt);
-/* Advance every membrane from t to t + dt (no recording, no scheduling). */
-void hs_hee_rt_advance(hs_hee_rt *rt);
+/* Advance every membrane from t to t + dt (no recording); in the spike realisation read the
+ * traces at t and set the hazards from the new state (q: the queue handle). */
+void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q);
 /* Free layer 0 of a clamp or data set (generation). */
 void hs_hee_rt_unclamp(hs_hee_rt *rt);
 /* One step of ancestral sampling through the interneurons: only layer l's interneurons move,
  * with eta_l = W_{l+1} T(eps_{l+1}) + b_l from the interneurons above (b_l at the top). */
-void hs_hee_rt_advance_ancestral(hs_hee_rt *rt, int l);
+void hs_hee_rt_advance_ancestral(hs_hee_rt *rt, int l, struct hs_net *q);
 /* Print layers, interneurons and couplings (hee-snn validate --describe). */
 void hs_hee_rt_describe(const hs_hee_rt *rt, FILE *f);
 /* Write the states.tsv column header for the recorded units; returns the column count. */

@@ -1,4 +1,5 @@
-/* hee_rate.c -- rate (Langevin) realisation of the HEE model
+/* hee_rt.c -- the HEE model's process: Langevin membranes on a clock, in the rate realisation
+ * and (driving stochastic spiking neurons, models/point_process.c) in the spike realisation
  *
  * Gaussian layer l, base measure N(0, sigma^2), per unit i, with F the non-leak drift:
  *
@@ -24,8 +25,8 @@
 #include <gsl/gsl_randist.h>
 
 #include "data/dataset.h"
-#include "hee/hee_rt.h"
-#include "net/net.h"
+#include "proc/hee_rt.h"
+#include "models/point_process.h"
 #include "util/error.h"
 #include "util/rng.h"
 
@@ -60,6 +61,8 @@ void hs_hee_rt_free(hs_hee_rt *rt)
     free(rt->shot);
     free(rt->kpow);
     free(rt->popname);
+    free(rt->xpop);
+    free(rt->epop);
     if (rt->Pinv)
         for (int l = 0; l < rt->m.L; l++)
             free(rt->Pinv[l]);
@@ -119,26 +122,7 @@ static double spike_rate(const hs_hee_rt *rt, hs_rho rho, double x)
     return r < 0 ? 0 : r > rt->rmax ? rt->rmax : r;
 }
 
-/* The unit's P neurons over one step: a binomial count of spikes, each given to one of the P
- * neurons at random and reported at the step's start; the trace decays and takes them. */
-static void spike_unit(hs_hee_rt *rt, double *trace, double rate_hz, double decay, int pop,
-                       uint32_t unit, double t)
-{
-    double p = rate_hz * rt->dt * 1e-3;
-    unsigned int k = gsl_ran_binomial(rt->rng, p < 1 ? p : 1, rt->P);
-    *trace = *trace * decay + k * (1e3 / (rt->P * rt->tau_syn));
-    if (!k)
-        return;
-    rt->spikes += k;
-    if (rt->pop_spikes)
-        rt->pop_spikes[pop] += k;
-    if (rt->spike_sink && rt->record[pop])
-        for (unsigned int j = 0; j < k; j++)
-            rt->spike_sink(rt->spike_ctx, t, pop,
-                           unit * rt->P + (uint32_t)gsl_rng_uniform_int(rt->rng, rt->P));
-}
-
-int hs_hee_rt_create(const hs_config *cfg, uint32_t id, hs_hee_rt **out, hs_error *err)
+int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err)
 {
     const hs_heecfg *h = cfg->hee;
     *out = NULL;
@@ -146,7 +130,6 @@ int hs_hee_rt_create(const hs_config *cfg, uint32_t id, hs_hee_rt **out, hs_erro
     if (!rt)
         return NOMEM(err);
     rt->cfg = h;
-    rt->id = id;
     rt->dt = h->dt;
     rt->every = (uint64_t)llround(h->every / h->dt);
     if (rt->every < 1)
@@ -239,6 +222,7 @@ int hs_hee_rt_create(const hs_config *cfg, uint32_t id, hs_hee_rt **out, hs_erro
         rt->r1 = h->r1;
         rt->rmax = h->rmax;
         rt->tau_syn = h->tau_syn;
+        rt->tau_ref = h->tau_ref;
         rt->ax = malloc(N * sizeof *rt->ax);
         rt->ae = malloc(N * sizeof *rt->ae);
         rt->popname = calloc(2 * (size_t)m->L, sizeof *rt->popname);
@@ -249,14 +233,9 @@ int hs_hee_rt_create(const hs_config *cfg, uint32_t id, hs_hee_rt **out, hs_erro
         for (int l = 0; l < m->L; l++) {
             snprintf(rt->popname[2 * l], sizeof *rt->popname, "%s", m->layer[l].name);
             snprintf(rt->popname[2 * l + 1], sizeof *rt->popname, "%s_eps", m->layer[l].name);
-            /* traces start at the mean of the initial state: no start-up transient */
-            for (uint32_t i = 0; i < m->layer[l].n; i++) {
-                size_t u = m->layer[l].off + i;
-                rt->ax[u] = spike_rate(rt, m->layer[l].rho, rt->x[u]);
-                rt->ae[u] = spike_rate(rt, m->layer[l].rho, rt->eps[u]);
-            }
         }
     }
+    rt->ancestral = -1;
     *out = rt;
     return HS_OK;
 fail:
@@ -336,16 +315,99 @@ static inline double ou_step(double y, double F, double s2, double decay, double
     return y * decay + (1.0 - decay) * s2 * F + noise_sd * gsl_ran_gaussian_ziggurat(r, 1.0);
 }
 
-int hs_hee_rt_step(hs_hee_rt *rt, double t, struct hs_net *net, hs_error *err)
+/* The process's step at t: record if due, advance (all layers, or one layer's interneurons
+ * in ancestral generation), run the after-step hook (plasticity), and step again at the next
+ * multiple of dt (k dt exactly, no summed drift). */
+static int rt_step(void *self, double t, struct hs_net *q, double *next, hs_error *err)
 {
+    hs_hee_rt *rt = self;
     if (rt->sink && rt->step % rt->every == 0) {
         int rc = rt->sink(rt->sink_ctx, t, rt);
         if (rc)
             return hs_error_set(err, HS_EIO, NULL, 0, 0, "writing states failed");
     }
-    hs_hee_rt_advance(rt);
-    hs_sched(net, rt->id, (double)rt->step * rt->dt);   /* k dt exactly, no summed drift */
+    if (rt->ancestral >= 0)
+        hs_hee_rt_advance_ancestral(rt, rt->ancestral, q);
+    else
+        hs_hee_rt_advance(rt, q);
+    if (rt->after) {
+        int rc = rt->after(rt, rt->after_ctx, err);
+        if (rc)
+            return rc;
+    }
+    *next = (double)rt->step * rt->dt;
     return HS_OK;
+}
+
+static void rt_describe(const void *self, FILE *f) { hs_hee_rt_describe(self, f); }
+static void rt_free(void *self) { hs_hee_rt_free(self); }
+
+const hs_proc_ops hs_hee_proc_ops = {
+    .name = "hee",
+    .step = rt_step,
+    .describe = rt_describe,
+    .free = rt_free,
+};
+
+/* Rate (Hz) of each neuron of unit u with state y, and its hazard (per ms): with a refractory
+ * period tau_ref the hazard r / (1 - r tau_ref) keeps the mean rate at r. */
+static double hazard(const hs_hee_rt *rt, hs_rho rho, double y)
+{
+    double r = spike_rate(rt, rho, y) * 1e-3;
+    return rt->tau_ref > 0 ? r / (1.0 - r * rt->tau_ref) : r;
+}
+
+/* Read the traces of layer l's units (principal and interneurons) at t, in Hz. */
+static void read_traces(hs_hee_rt *rt, int l, double t, int x, int e)
+{
+    const hs_hee_layer *ly = &rt->m.layer[l];
+    double *ax = rt->ax + ly->off, *ae = rt->ae + ly->off;
+    if (x) {
+        hs_pp_traces(rt->xpop[l], t, ax);
+        for (uint32_t i = 0; i < ly->n; i++)
+            ax[i] *= 1e3;
+    }
+    if (e) {
+        hs_pp_traces(rt->epop[l], t, ae);
+        for (uint32_t i = 0; i < ly->n; i++)
+            ae[i] *= 1e3;
+    }
+}
+
+/* Set the hazards of layer l's neurons from t on, from the current membranes. */
+static void set_hazards(hs_hee_rt *rt, int l, double t, struct hs_net *q, int x, int e)
+{
+    const hs_hee_layer *ly = &rt->m.layer[l];
+    for (uint32_t i = 0; i < ly->n; i++) {
+        size_t u = ly->off + i;
+        if (x)
+            hs_pp_set_hazard(rt->xpop[l], i, hazard(rt, ly->rho, rt->x[u]), t, q);
+        if (e)
+            hs_pp_set_hazard(rt->epop[l], i, hazard(rt, ly->rho, rt->eps[u]), t, q);
+    }
+}
+
+int hs_hee_rt_attach(hs_hee_rt *rt, hs_pop **xpop, hs_pop **epop, struct hs_net *q)
+{
+    const hs_hee *m = &rt->m;
+    rt->xpop = malloc((size_t)m->L * sizeof *rt->xpop);
+    rt->epop = malloc((size_t)m->L * sizeof *rt->epop);
+    if (!rt->xpop || !rt->epop)
+        return -1;
+    for (int l = 0; l < m->L; l++) {
+        rt->xpop[l] = xpop[l];
+        rt->epop[l] = epop[l];
+        /* traces start at the mean of the initial state: no start-up transient */
+        for (uint32_t i = 0; i < m->layer[l].n; i++) {
+            size_t u = m->layer[l].off + i;
+            rt->ax[u] = spike_rate(rt, m->layer[l].rho, rt->x[u]) * 1e-3;
+            rt->ae[u] = spike_rate(rt, m->layer[l].rho, rt->eps[u]) * 1e-3;
+        }
+        hs_pp_set_traces(xpop[l], 0.0, rt->ax + m->layer[l].off);
+        hs_pp_set_traces(epop[l], 0.0, rt->ae + m->layer[l].off);
+        set_hazards(rt, l, 0.0, q, 1, 1);
+    }
+    return 0;
 }
 
 int hs_hee_rt_item(hs_hee_rt *rt, uint64_t step, int reset)
@@ -373,13 +435,17 @@ int hs_hee_rt_item(hs_hee_rt *rt, uint64_t step, int reset)
     return 0;
 }
 
-void hs_hee_rt_advance(hs_hee_rt *rt)
+void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
 {
     const hs_hee *m = &rt->m;
     const hs_heecfg *h = rt->cfg;
     const size_t N = m->ntotal;
     if (rt->ds && rt->step % rt->present_steps == 0 && rt->step > 0)
         (void)hs_hee_rt_item(rt, rt->step, 1);   /* memory for it was checked at step 0 */
+    const double tnow = (double)rt->step * rt->dt;
+    if (rt->spike)
+        for (int l = 0; l < m->L; l++)
+            read_traces(rt, l, tnow, 1, 1);
     for (int l = 0; l < m->L; l++) {
         const hs_hee_layer *ly = &m->layer[l];
         for (uint32_t i = 0; i < ly->n; i++) {
@@ -466,40 +532,11 @@ void hs_hee_rt_advance(hs_hee_rt *rt)
             }
         }
     }
-    if (rt->spike) {
-        const double decay = exp(-dt / rt->tau_syn), t = (double)rt->step * dt;
-        for (int l = 0; l < m->L; l++) {
-            const hs_hee_layer *ly = &m->layer[l];
-            for (uint32_t i = 0; i < ly->n; i++) {
-                size_t u = ly->off + i;
-                spike_unit(rt, &rt->ax[u], spike_rate(rt, ly->rho, rt->x[u]), decay,
-                           rt->pop0 + 2 * l, i, t);
-                spike_unit(rt, &rt->ae[u], spike_rate(rt, ly->rho, rt->eps[u]), decay,
-                           rt->pop0 + 2 * l + 1, i, t);
-            }
-        }
-    }
+    if (rt->spike)
+        for (int l = 0; l < m->L; l++)
+            set_hazards(rt, l, tnow, q, 1, 1);
     rt->step++;
 }
-
-static int unit_init(hs_pop *p, hs_net *net, gsl_rng *r, hs_error *err)
-{
-    (void)p, (void)net, (void)r, (void)err;
-    return HS_OK;
-}
-
-static hs_emit unit_fire(hs_pop *p, uint32_t i, double t, hs_net *net)
-{
-    (void)p, (void)i, (void)t, (void)net;
-    return HS_EMIT_NONE;
-}
-
-const hs_model hs_model_hee_unit = {
-    .name = "hee_spike",
-    .summary = "a neuron of a hee: block's spike realisation (P per unit, rate r0 + r1 rho(x))",
-    .init = unit_init,
-    .fire = unit_fire,
-};
 
 int hs_hee_rt_use_exact_grad(hs_hee_rt *rt)
 {
@@ -611,10 +648,14 @@ void hs_hee_rt_unclamp(hs_hee_rt *rt)
     rt->kappa_fixed = 0;   /* the budget of a free layer 0 differs */
 }
 
-void hs_hee_rt_advance_ancestral(hs_hee_rt *rt, int l)
+void hs_hee_rt_advance_ancestral(hs_hee_rt *rt, int l, struct hs_net *q)
 {
     const hs_hee *m = &rt->m;
     const hs_hee_layer *ly = &m->layer[l];
+    const double tnow = (double)rt->step * rt->dt;
+    if (rt->spike)
+        for (int k = l; k <= l + 1 && k < m->L; k++)
+            read_traces(rt, k, tnow, 0, 1);
     /* T(eps) of this layer (lateral couplings) and the one above (eta): from the traces in
      * the spike realisation */
     for (int k = l; k <= l + 1 && k < m->L; k++)
@@ -638,14 +679,7 @@ void hs_hee_rt_advance_ancestral(hs_hee_rt *rt, int l)
         double Fe = hs_rho_d(ly->rho, rt->eps[u]) * (eta[i] + lat);
         rt->eps[u] = ou_step(rt->eps[u], Fe, s2, de, ne, rt->rng);
     }
-    if (rt->spike) {   /* every interneuron keeps firing; the layers above hold their state */
-        const double decay = exp(-dt / rt->tau_syn), t = (double)rt->step * dt;
-        for (int k = 0; k < m->L; k++)
-            for (uint32_t i = 0; i < m->layer[k].n; i++) {
-                size_t u = m->layer[k].off + i;
-                spike_unit(rt, &rt->ae[u], spike_rate(rt, m->layer[k].rho, rt->eps[u]), decay,
-                           rt->pop0 + 2 * k + 1, i, t);
-            }
-    }
+    if (rt->spike)   /* every interneuron keeps firing; the layers above hold their state */
+        set_hazards(rt, l, tnow, q, 0, 1);
     rt->step++;
 }
