@@ -14,7 +14,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "hee-snn/hee-snn.h"
-#include "config/quantity.h"
+#include "util/quantity.h"
 
 #define HS_MAX_PARAMS 12
 

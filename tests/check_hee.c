@@ -14,7 +14,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_integration.h>
 
-#include "hee/hee_compare.h"
+#include "app/hee_compare.h"
 #include "proc/hee_rt.h"
 #include "net/net.h"
 #include "stats.h"

@@ -22,7 +22,7 @@
 #include "config/config.h"
 #include "data/dataset.h"
 #include "hee/hee.h"
-#include "hee/hee_learn.h"
+#include "app/hee_train.h"
 #include "proc/hee_rt.h"
 #include "stats.h"
 #include "testutil.h"

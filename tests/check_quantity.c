@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "config/quantity.h"
+#include "util/quantity.h"
 #include "testutil.h"
 
 typedef struct known {

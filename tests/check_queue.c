@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <gsl/gsl_rng.h>
 
-#include "engine/queue.h"
+#include "sched/queue.h"
 
 /* Pop everything from h in order, checking the (time, seq) order; returns the count. */
 static uint32_t drain_ordered(hs_iheap *h, double *last_t, uint64_t *last_s)

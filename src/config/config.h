@@ -7,7 +7,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "hee-snn/hee-snn.h"
-#include "config/quantity.h"
+#include "util/quantity.h"
 #include "models/model.h"
 
 /* Raster formats (record: format:). */

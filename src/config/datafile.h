@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "hee-snn/hee-snn.h"
-#include "config/quantity.h"
+#include "util/quantity.h"
 
 typedef struct hs_datafile {
     double *data;        /* count numbers in reading order (caller owns) */

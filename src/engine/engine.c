@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "net/net.h"
-#include "proc/hee_rt.h"
+#include "proc/proc.h"
 #include "util/error.h"
 
 void hs_sched(hs_net *net, uint32_t gid, double t)

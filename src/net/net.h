@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
-#include "engine/queue.h"
+#include "sched/queue.h"
 #include "models/model.h"
 #include "proc/proc.h"
 

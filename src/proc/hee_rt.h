@@ -88,6 +88,12 @@ int hs_hee_load_data(const hs_config *cfg, struct hs_dataset **out, hs_error *er
  * memory. */
 int hs_hee_rt_item(hs_hee_rt *rt, uint64_t step, int reset);
 
+/* The learning rate (per ms) at model time t (ms) (hee_plast.c). */
+double hs_hee_learning_rate(const hs_learncfg *L, double t);
+/* One step of plasticity with increment g = learning rate x dt, on the statistics rt->rx and
+ * rt->reps of the step just taken (hee_plast.c; the rules are written there). */
+void hs_hee_rt_learn(hs_hee_rt *rt, double g);
+
 /* Build the runtime of cfg->hee: draw weights and biases from the seeded streams
  * ("hee:LAYER", "bias" / "weights" / "lateral"), set the initial state. */
 int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err);

@@ -25,7 +25,7 @@
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_randist.h>
 
-#include "hee/hee_compare.h"
+#include "app/hee_compare.h"
 #include "net/net.h"
 #include "proc/hee_rt.h"
 #include "util/clock.h"

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/quantity.h"
+#include "util/quantity.h"
 
 typedef struct unit {
     const char *sym;

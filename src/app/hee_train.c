@@ -1,4 +1,5 @@
-/* hee_learn.c -- local plasticity, the training loop, checkpoints and the trained model file
+/* hee_train.c -- the training command: the loop, checkpoints, the learning curve and the
+ * trained model file (the plasticity itself is the process's: src/proc/hee_plast.c)
  *
  * Phase order of one training step (the same as a run's, plus plasticity):
  *   1. at the first step of an item: the next item on layer 0 (hs_hee_rt_item)
@@ -25,7 +26,7 @@
 
 #include "data/dataset.h"
 #include "data/image.h"
-#include "hee/hee_learn.h"
+#include "app/hee_train.h"
 #include "models/point_process.h"
 #include "net/net.h"
 #include "record/output.h"
@@ -37,87 +38,6 @@
 
 static const char CKPT_MAGIC[8] = {'H', 'S', 'C', 'K', 'P', 'T', '0', '1'};
 static const char CKPT_END[8] = {'H', 'S', 'C', 'K', 'E', 'N', 'D', '\n'};
-
-/* ---- data ----------------------------------------------------------------------------------- */
-
-int hs_hee_load_data(const hs_config *cfg, hs_dataset **out, hs_error *err)
-{
-    const hs_heecfg *h = cfg->hee;
-    const hs_datacfg *d = h->data;
-    int rc;
-    *out = NULL;
-    switch (d->kind) {
-    case HS_DATA_TSV:
-        rc = hs_data_load_tsv(d->path, d->limit, out, err);
-        break;
-    case HS_DATA_IDX:
-        rc = hs_data_load_idx(d->path, d->labels, d->limit, out, err);
-        break;
-    default:
-        rc = hs_data_patches((const char *const *)d->images, d->nimages, d->patch, d->count,
-                             cfg->seed, out, err);
-        break;
-    }
-    if (rc)
-        return rc;
-    hs_dataset *ds = *out;
-    if (ds->dim != h->layers[0].size) {
-        rc = hs_error_set(err, HS_ECONFIG, cfg->path, d->line, d->col,
-                          "the data items have %zu values, layer '%s' has %u units", ds->dim,
-                          h->layers[0].name, h->layers[0].size);
-        goto fail;
-    }
-    if (d->holdout >= ds->n) {
-        rc = hs_error_set(err, HS_ECONFIG, cfg->path, d->line, d->col,
-                          "'holdout' (%llu) leaves no item to present out of %zu",
-                          (unsigned long long)d->holdout, ds->n);
-        goto fail;
-    }
-    hs_data_scale(ds, d->scale, d->offset);
-    if (d->whiten && (rc = hs_data_whiten(ds, d->whiten_eps, err)))
-        goto fail;
-    return HS_OK;
-fail:
-    hs_dataset_free(ds);
-    *out = NULL;
-    return rc;
-}
-
-/* ---- plasticity ----------------------------------------------------------------------------- */
-
-double hs_hee_learning_rate(const hs_learncfg *L, double t)
-{
-    return L->decay > 0 ? L->lr / (1.0 + t / L->decay) : L->lr;
-}
-
-void hs_hee_rt_learn(hs_hee_rt *rt, double g)
-{
-    hs_hee *m = &rt->m;
-    const hs_learncfg *L = rt->cfg->learn;
-    const double *rx = rt->rx, *re = rt->reps;
-    for (int l = 0; l < m->L; l++) {
-        hs_hee_layer *ly = &m->layer[l];
-        const double *tx = rx + ly->off, *te = re + ly->off;
-        if (L->learn_W && l > 0) {
-            const hs_hee_layer *lo = &m->layer[l - 1];
-            double *restrict W = m->W[l];
-            for (uint32_t k = 0; k < lo->n; k++) {
-                double d = g * (rx[lo->off + k] - re[lo->off + k]);
-                double *restrict row = W + (size_t)k * ly->n;
-                for (uint32_t i = 0; i < ly->n; i++)
-                    row[i] += d * tx[i];
-            }
-        }
-        if (L->learn_b)
-            for (uint32_t i = 0; i < ly->n; i++)
-                ly->b[i] += g * (tx[i] - te[i]);
-        if (L->learn_J && ly->J)
-            for (uint32_t i = 0; i < ly->n; i++)
-                for (uint32_t j = 0; j < ly->n; j++)
-                    if (i != j)
-                        ly->J[(size_t)i * ly->n + j] += g * (tx[i] * tx[j] - te[i] * te[j]);
-    }
-}
 
 /* ---- the learning curve --------------------------------------------------------------------- */
 

@@ -2,8 +2,8 @@
  *
  * Internal units: time ms, voltage mV, rate Hz, capacitance pF, conductance nS, current pA.
  */
-#ifndef HS_CONFIG_QUANTITY_H
-#define HS_CONFIG_QUANTITY_H
+#ifndef HS_UTIL_QUANTITY_H
+#define HS_UTIL_QUANTITY_H
 
 #include <stddef.h>
 

@@ -9,8 +9,8 @@
  * Ties in time are broken by the sequence number given when the entry was scheduled, so the
  * order of simultaneous events is fixed and runs are reproducible.
  */
-#ifndef HS_ENGINE_QUEUE_H
-#define HS_ENGINE_QUEUE_H
+#ifndef HS_SCHED_QUEUE_H
+#define HS_SCHED_QUEUE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/queue.h"
+#include "sched/queue.h"
 
 #define ABSENT UINT32_MAX
 
