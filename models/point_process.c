@@ -38,6 +38,9 @@ typedef struct pp_state {
     double *h, *lam, *tu;        /* per unit: hazard, integrated hazard at tu */
     double *a, *in;              /* per unit: trace and input, scaled to t_read, t_in */
     double t_read, t_in;
+    double *a0;                  /* per unit: the trace at t_avg, start of the averaging window */
+    double *cnt;                 /* per unit: spikes since t_avg */
+    double t_avg;
     uint32_t *cur;               /* per unit: the neuron keyed in the queue, or NONE */
     uint32_t *heap, *hn;         /* per unit: P slots of free neurons (local index), count */
     uint32_t *fifo, *fhead, *fn; /* per unit: ring of P refractory neurons, head, count */
@@ -55,6 +58,8 @@ static void pp_free(hs_pop *p)
     free(s->tu);
     free(s->a);
     free(s->in);
+    free(s->a0);
+    free(s->cnt);
     free(s->cur);
     free(s->heap);
     free(s->hn);
@@ -172,6 +177,8 @@ static int pp_init(hs_pop *p, hs_net *net, gsl_rng *r, hs_error *err)
     s->tu = calloc(U, sizeof *s->tu);
     s->a = calloc(U, sizeof *s->a);
     s->in = calloc(U, sizeof *s->in);
+    s->a0 = calloc(U, sizeof *s->a0);
+    s->cnt = calloc(U, sizeof *s->cnt);
     s->cur = malloc(U * sizeof *s->cur);
     s->hn = calloc(U, sizeof *s->hn);
     s->fhead = calloc(U, sizeof *s->fhead);
@@ -181,7 +188,7 @@ static int pp_init(hs_pop *p, hs_net *net, gsl_rng *r, hs_error *err)
     s->frel = malloc(n * sizeof *s->frel);
     s->theta = malloc(n * sizeof *s->theta);
     s->E = malloc(n * sizeof *s->E);
-    if (!s->h || !s->lam || !s->tu || !s->a || !s->in || !s->cur || !s->hn || !s->fhead ||
+    if (!s->h || !s->lam || !s->tu || !s->a || !s->in || !s->a0 || !s->cnt || !s->cur || !s->hn || !s->fhead ||
         !s->fn || !s->heap || !s->fifo || !s->frel || !s->theta || !s->E) {
         pp_free(p);
         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
@@ -194,6 +201,15 @@ static int pp_init(hs_pop *p, hs_net *net, gsl_rng *r, hs_error *err)
         }
     }
     return HS_OK;
+}
+
+/* Scale the traces to t (no spike after t yet). */
+static void rebase(pp_state *s, double t)
+{
+    double f = exp(-(t - s->t_read) / s->tau_syn);
+    for (uint32_t u = 0; u < s->U; u++)
+        s->a[u] *= f;
+    s->t_read = t;
 }
 
 static hs_emit pp_fire(hs_pop *p, uint32_t i, double t, hs_net *net)
@@ -216,10 +232,11 @@ static hs_emit pp_fire(hs_pop *p, uint32_t i, double t, hs_net *net)
     heap_pop(s, u);
     double dtr = t - s->t_read;
     if (dtr > 30 * s->tau_syn) {   /* keep the scaled traces finite: rebase */
-        hs_pp_traces(p, t, NULL);
+        rebase(s, t);
         dtr = 0;
     }
     s->a[u] += exp(dtr / s->tau_syn) / (s->P * s->tau_syn);
+    s->cnt[u] += 1.0;
     double E = gsl_ran_exponential(p->rng, 1.0);
     if (s->tau_ref > 0) {
         size_t q = (size_t)u * s->P + (s->fhead[u] + s->fn[u]) % s->P;
@@ -238,20 +255,32 @@ static hs_emit pp_fire(hs_pop *p, uint32_t i, double t, hs_net *net)
 void hs_pp_traces(hs_pop *p, double t, double *out)
 {
     pp_state *s = p->state;
-    double f = exp(-(t - s->t_read) / s->tau_syn);
+    rebase(s, t);
+    for (uint32_t u = 0; u < s->U; u++)
+        out[u] = s->a[u];
+}
+
+void hs_pp_trace_means(hs_pop *p, double t, double *out)
+{
+    pp_state *s = p->state;
+    rebase(s, t);
+    const double T = t - s->t_avg;
     for (uint32_t u = 0; u < s->U; u++) {
-        s->a[u] *= f;
-        if (out)
-            out[u] = s->a[u];
+        /* tau da = -a dt + dN / P integrates to int a = tau (a(t0) - a(t)) + (N(t) - N(t0)) / P */
+        out[u] = T > 0 ? (s->tau_syn * (s->a0[u] - s->a[u]) + s->cnt[u] / s->P) / T : s->a[u];
+        s->a0[u] = s->a[u];
+        s->cnt[u] = 0;
     }
-    s->t_read = t;
+    s->t_avg = t;
 }
 
 void hs_pp_set_traces(hs_pop *p, double t, const double *v)
 {
     pp_state *s = p->state;
     memcpy(s->a, v, s->U * sizeof *s->a);
-    s->t_read = t;
+    memcpy(s->a0, v, s->U * sizeof *s->a0);
+    memset(s->cnt, 0, s->U * sizeof *s->cnt);
+    s->t_read = s->t_avg = t;
 }
 
 void hs_pp_inputs(hs_pop *p, double t, double *out)
@@ -284,13 +313,13 @@ static void pp_receive(hs_pop *p, double t, const uint32_t *tgt, const double *w
 /* ---- save and restore: every array, in a fixed order ---------------------------------- */
 
 #define PP_FIELDS(X)                                                                    \
-    X(h, U) X(lam, U) X(tu, U) X(a, U) X(in, U) X(cur, U) X(hn, U) X(fhead, U) X(fn, U) \
+    X(h, U) X(lam, U) X(tu, U) X(a, U) X(in, U) X(a0, U) X(cnt, U) X(cur, U) X(hn, U) X(fhead, U) X(fn, U) \
     X(heap, N) X(fifo, N) X(frel, N) X(theta, N) X(E, N)
 
 size_t hs_pp_state_bytes(const hs_pop *p)
 {
     const pp_state *s = p->state;
-    size_t U = s->U, N = p->n, b = 2 * sizeof(double);
+    size_t U = s->U, N = p->n, b = 3 * sizeof(double);
 #define X(f, len) b += (len) * sizeof *s->f;
     PP_FIELDS(X)
 #undef X
@@ -304,7 +333,8 @@ void hs_pp_save(const hs_pop *p, void *buf)
     char *o = buf;
     memcpy(o, &s->t_read, sizeof(double));
     memcpy(o + sizeof(double), &s->t_in, sizeof(double));
-    o += 2 * sizeof(double);
+    memcpy(o + 2 * sizeof(double), &s->t_avg, sizeof(double));
+    o += 3 * sizeof(double);
 #define X(f, len) memcpy(o, s->f, (len) * sizeof *s->f), o += (len) * sizeof *s->f;
     PP_FIELDS(X)
 #undef X
@@ -317,7 +347,8 @@ void hs_pp_load(hs_pop *p, const void *buf, hs_net *net)
     const char *o = buf;
     memcpy(&s->t_read, o, sizeof(double));
     memcpy(&s->t_in, o + sizeof(double), sizeof(double));
-    o += 2 * sizeof(double);
+    memcpy(&s->t_avg, o + 2 * sizeof(double), sizeof(double));
+    o += 3 * sizeof(double);
     for (uint32_t u = 0; u < s->U; u++)   /* forget the keys of the state being replaced */
         if (s->cur[u] != NONE)
             hs_sched(net, p->gid0 + u * s->P + s->cur[u], INFINITY);

@@ -171,6 +171,23 @@ static void score(hs_cmp_row *r, const samples *s, const double *rmean, const do
         r->mean_z = fmax(r->mean_z, em / se_m);
         r->var_z = fmax(r->var_z, ev / se_v);
     }
+    /* correlations: the Monte Carlo error of r is (1 - r^2) sqrt(tau / n), tau that of the
+     * product of the standardised deviations (large-sample, for jointly Gaussian samples) */
+    r->corr_err = r->corr_mc = r->corr_z = 0;
+    for (size_t i = 0; i < K; i++)
+        for (size_t j = i + 1; j < K; j++) {
+            double si = sqrt(cov[i * K + i]), sj = sqrt(cov[j * K + j]);
+            double rho = cov[i * K + j] / (si * sj);
+            double rref = rcov[i * K + j] / sqrt(rcov[i * K + i] * rcov[j * K + j]);
+            for (size_t k = 0; k < s->n; k++)
+                z[k] = (s->y[k * K + i] - mean[i]) / si * (s->y[k * K + j] - mean[j]) / sj;
+            double tau = sokal_tau(z, s->n);
+            double se = (1 - rho * rho) * sqrt(tau / (double)s->n);
+            double e = fabs(rho - rref);
+            r->corr_err = fmax(r->corr_err, e);
+            r->corr_mc = fmax(r->corr_mc, se);
+            r->corr_z = fmax(r->corr_z, se > 0 ? e / se : 0);
+        }
     free(z);
     r->tau_int = tau_sum / (double)K;
     r->ess_per_s = r->wall > 0 ? ess_min / r->wall : INFINITY;
@@ -191,7 +208,8 @@ typedef struct variant {
 
 /* Run the rate network of cfg with the variant's settings for burn + T ms. */
 static int run_rate(const hs_config *cfg, const variant *v, const char *stream, double burn,
-                    double T, samples *s, double *wall, double *spikes, hs_error *err)
+                    double T, samples *s, double *wall, double *spikes, char *detail,
+                    hs_error *err)
 {
     hs_heecfg h = *cfg->hee;
     hs_config c = *cfg;
@@ -237,6 +255,10 @@ static int run_rate(const hs_config *cfg, const variant *v, const char *stream, 
         take(s, rt->x + lo);
     }
     *wall = hs_wall_s() - t0;
+    if (detail && rt->spike)   /* the neurons per unit and trace actually used */
+        snprintf(detail, 128, "%u neurons/unit%s, %g + %g Hz/unit, tau_syn %g ms, tau_ref %g ms, "
+                 "m %g", rt->P, rt->P_auto ? " (auto)" : "", rt->r0, rt->r1, rt->tau_syn,
+                 rt->tau_ref, v->m);
     if (spikes) {
         *spikes = 0;
         for (int p = cfg->npops; p < net->npops; p++)
@@ -450,7 +472,7 @@ int hs_hee_compare(const hs_config *cfg, const hs_cmp_opts *o, hs_cmp_table *t,
             rc = NOMEM(err);
             goto out_s;
         }
-        rc = run_rate(cfg, &v, "reference", burn, 4 * T, &ref, &wall, NULL, err);
+        rc = run_rate(cfg, &v, "reference", burn, 4 * T, &ref, &wall, NULL, NULL, err);
         if (rc == HS_OK)
             moments(&ref, rmean, rcov);
         free(ref.y);
@@ -520,7 +542,9 @@ int hs_hee_compare(const hs_config *cfg, const hs_cmp_opts *o, hs_cmp_table *t,
         char stream[32];
         snprintf(stream, sizeof stream, "row:%d", t->nrows);
         double spikes = 0;
-        if ((rc = run_rate(cfg, &runs[k].v, stream, burn, T, &s, &r->wall, &spikes, err)))
+        if ((rc = run_rate(cfg, &runs[k].v, stream, burn, T, &s, &r->wall, &spikes,
+                           runs[k].v.spike && !strcmp(runs[k].name, "spike") ? r->detail : NULL,
+                           err)))
             goto out_s;
         score(r, &s, rmean, rcov);
         if (runs[k].v.spike && spikes > 0)
@@ -533,7 +557,7 @@ int hs_hee_compare(const hs_config *cfg, const hs_cmp_opts *o, hs_cmp_table *t,
         add_row(t, "langevin", "overdamped, exact grad A, no interneurons");
         s.n = 0;
         hs_cmp_row *r = &t->rows[t->nrows - 1];
-        if ((rc = run_rate(cfg, &ex, "langevin", burn, T, &s, &r->wall, NULL, err)))
+        if ((rc = run_rate(cfg, &ex, "langevin", burn, T, &s, &r->wall, NULL, NULL, err)))
             goto out_s;
         score(r, &s, rmean, rcov);
         add_row(t, "underdamped", "kinetic Langevin, exact gradient, friction 1/tau_x");
@@ -571,7 +595,7 @@ void hs_hee_compare_tsv(const hs_cmp_table *t, FILE *f)
     fprintf(f, "# reference: %s\n# units: %zu free\n# duration_ms: %.17g\n# every_ms: %.17g\n",
             t->reference, t->K, t->T, t->every);
     fputs("sampler\tdetail\tmean_err\tmean_mc\tmean_z\tvar_err\tvar_mc\tvar_z\tkl\ttau_int\t"
-          "ess_per_s\tess_per_spike\twall_s\tsamples\n", f);
+          "ess_per_s\tess_per_spike\twall_s\tsamples\tcorr_err\tcorr_mc\tcorr_z\n", f);
     for (int k = 0; k < t->nrows; k++) {
         const hs_cmp_row *r = &t->rows[k];
         fprintf(f, "%s\t%s\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t", r->name, r->detail,
@@ -581,7 +605,8 @@ void hs_hee_compare_tsv(const hs_cmp_table *t, FILE *f)
         put(f, r->ess_per_s, "%.6g");
         fputc('\t', f);
         put(f, r->ess_per_spike, "%.6g");
-        fprintf(f, "\t%.6g\t%zu\n", r->wall, r->nsamples);
+        fprintf(f, "\t%.6g\t%zu\t%.6g\t%.6g\t%.6g\n", r->wall, r->nsamples, r->corr_err,
+                r->corr_mc, r->corr_z);
     }
 }
 
@@ -589,21 +614,24 @@ void hs_hee_compare_text(const hs_cmp_table *t, FILE *f)
 {
     fprintf(f, "reference: %s; %zu free units; %g ms per sampler, sampled every %g ms after a "
                "%g ms burn-in\n\n", t->reference, t->K, t->T, t->every, 0.1 * t->T);
-    fprintf(f, "%-12s %16s %16s %10s %9s %11s %10s %8s  %s\n", "sampler", "mean err (sd)",
-            "var err (rel)", "KL", "tau_int", "ESS/s", "ESS/spike", "wall s", "detail");
+    fprintf(f, "%-12s %16s %16s %16s %10s %9s %11s %10s %8s  %s\n", "sampler", "mean err (sd)",
+            "var err (rel)", "corr err", "KL", "tau_int", "ESS/s", "ESS/spike", "wall s",
+            "detail");
     for (int k = 0; k < t->nrows; k++) {
         const hs_cmp_row *r = &t->rows[k];
-        char me[40], ve[40], tau[20], ess[20], esp[20];
+        char me[40], ve[40], ce[40], tau[20], ess[20], esp[20];
         snprintf(me, sizeof me, "%.3f+-%.3f", r->mean_err, r->mean_mc);
         snprintf(ve, sizeof ve, "%.3f+-%.3f", r->var_err, r->var_mc);
+        snprintf(ce, sizeof ce, "%.3f+-%.3f", r->corr_err, r->corr_mc);
         snprintf(tau, sizeof tau, isnan(r->tau_int) ? "-" : "%.1f", r->tau_int);
         snprintf(ess, sizeof ess, isnan(r->ess_per_s) ? "-" : "%.3g", r->ess_per_s);
         snprintf(esp, sizeof esp, isnan(r->ess_per_spike) ? "-" : "%.2e", r->ess_per_spike);
-        fprintf(f, "%-12s %16s %16s %10.2e %9s %11s %10s %8.3f  %s\n", r->name, me, ve, r->kl,
-                tau, ess, esp, r->wall, r->detail);
+        fprintf(f, "%-12s %16s %16s %16s %10.2e %9s %11s %10s %8.3f  %s\n", r->name, me, ve,
+                ce, r->kl, tau, ess, esp, r->wall, r->detail);
     }
     fputs("\nmean err: largest |mean - reference| over units, in reference standard deviations, "
-          "+- its Monte Carlo error;\nvar err: largest relative variance error; tau_int: "
+          "+- its Monte Carlo error;\nvar err: largest relative variance error; corr err: largest "
+          "absolute error of a correlation between two units; tau_int: "
           "integrated autocorrelation time in samples;\nESS/s: effective samples per wall "
           "second of the slowest unit;\nESS/spike: effective samples per spike of the whole "
           "network (spike realisation).\n", f);

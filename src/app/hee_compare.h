@@ -21,6 +21,7 @@ typedef struct hs_cmp_row {
     char name[32], detail[128];
     double mean_err, mean_mc, mean_z;  /* largest over units, in reference sd; z = err / mc */
     double var_err, var_mc, var_z;     /* relative */
+    double corr_err, corr_mc, corr_z;  /* largest |correlation - reference| over unit pairs */
     double kl;                         /* Gaussian KL(fitted || reference) */
     double tau_int;                    /* samples, mean over units */
     double ess_per_s, ess_per_spike;   /* slowest unit; NaN where undefined */

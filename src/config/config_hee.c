@@ -199,11 +199,11 @@ static int read_spike_params(hs_cfgctx *c, const hs_ynode *n, hs_heecfg *h)
     static const char *const keys[] = {"neurons_per_unit", "r_max", "rate_per_unit",
                                        "baseline", "tau_syn", "tau_ref", NULL};
     int rc;
-    h->P = 100;
+    h->P = 0;   /* chosen from the network (proc/hee_budget.c) */
     h->r0 = 100;
     h->r1 = 30;
     h->rmax = 1000;
-    h->tau_syn = 1.0;
+    h->tau_syn = 0.0;   /* dt (proc/hee_rt.c) */
     h->tau_ref = 0.0;
     if (!n)
         return HS_OK;
@@ -232,7 +232,7 @@ static int read_spike_params(hs_cfgctx *c, const hs_ynode *n, hs_heecfg *h)
                 return hs_cfg_at(c, k, "'%s' must be %s, got %s", rates[i].key,
                                  rates[i].positive ? "positive" : "at least 0", k->str);
         }
-    if ((rc = hs_cfg_read_time_pos(c, n, "tau_syn", 1.0, &h->tau_syn)))
+    if ((rc = hs_cfg_read_time_pos(c, n, "tau_syn", 0.0, &h->tau_syn)))
         return rc;
     if (h->r0 >= h->rmax)
         return hs_cfg_at(c, n, "'baseline' (%g Hz) must be below 'r_max' (%g Hz)", h->r0,

@@ -204,14 +204,19 @@ static void put_hee(FILE *f, const hs_heecfg *h, const hs_hee_values *p)
     fprintf(f, "\n  init: %s\n  noise_budget: %s\n", inits[p ? HS_HEE_INIT_ZERO : h->init],
             h->noise_budget ? "true" : "false");
     if (h->realisation == HS_HEE_SPIKE) {
-        fprintf(f, "  spike: {neurons_per_unit: %u, r_max: ", h->P);
+        if (h->P)
+            fprintf(f, "  spike: {neurons_per_unit: %u, r_max: ", h->P);
+        else
+            fputs("  spike: {r_max: ", f);
         put_num(f, h->rmax, HS_DIM_RATE);
         fputs(", rate_per_unit: ", f);
         put_num(f, h->r1, HS_DIM_RATE);
         fputs(", baseline: ", f);
         put_num(f, h->r0, HS_DIM_RATE);
-        fputs(", tau_syn: ", f);
-        put_num(f, h->tau_syn, HS_DIM_TIME);
+        if (h->tau_syn > 0) {
+            fputs(", tau_syn: ", f);
+            put_num(f, h->tau_syn, HS_DIM_TIME);
+        }
         fputs(", tau_ref: ", f);
         put_num(f, h->tau_ref, HS_DIM_TIME);
         fputs("}\n", f);

@@ -331,10 +331,10 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
         hs_pop *pop = &net->pops[cfg->npops + k];
         pop->model = &hs_model_point_process;
         pop->name = rt->popname[k];
-        pop->n = h->P * h->layers[k / 2].size;
+        pop->n = rt->P * h->layers[k / 2].size;
         pop->gid0 = (uint32_t)gid;
         gid += pop->n;
-        pop->params[HS_PP_P] = h->P;
+        pop->params[HS_PP_P] = rt->P;
         pop->params[HS_PP_TAU_REF] = h->tau_ref;
         pop->params[HS_PP_TAU_SYN] = h->tau_syn;
         net->record[cfg->npops + k] = k % 2 ? h->spikes_eps[k / 2] : h->spikes_x[k / 2];

@@ -63,6 +63,7 @@ void hs_hee_rt_free(hs_hee_rt *rt)
     free(rt->popname);
     free(rt->xpop);
     free(rt->epop);
+    hs_hee_budget_free(rt);
     if (rt->Pinv)
         for (int l = 0; l < rt->m.L; l++)
             free(rt->Pinv[l]);
@@ -221,8 +222,16 @@ int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err)
         rt->r0 = h->r0;
         rt->r1 = h->r1;
         rt->rmax = h->rmax;
-        rt->tau_syn = h->tau_syn;
+        rt->tau_syn = h->tau_syn > 0 ? h->tau_syn : h->dt;
         rt->tau_ref = h->tau_ref;
+        if (hs_hee_budget_alloc(rt)) {
+            rc = NOMEM(err);
+            goto fail;
+        }
+        rt->P_auto = rt->P == 0;
+        if (rt->P_auto)   /* neurons per unit from the predicted budget load (doc/hee.md) */
+            rt->P = hs_hee_budget_auto_P(rt, HS_HEE_BUDGET_LOAD, HS_HEE_MAX_P);
+        hs_hee_budget_update(rt);
         rt->ax = malloc(N * sizeof *rt->ax);
         rt->ae = malloc(N * sizeof *rt->ae);
         rt->popname = calloc(2 * (size_t)m->L, sizeof *rt->popname);
@@ -363,12 +372,12 @@ static void read_traces(hs_hee_rt *rt, int l, double t, int x, int e)
     const hs_hee_layer *ly = &rt->m.layer[l];
     double *ax = rt->ax + ly->off, *ae = rt->ae + ly->off;
     if (x) {
-        hs_pp_traces(rt->xpop[l], t, ax);
+        hs_pp_trace_means(rt->xpop[l], t, ax);
         for (uint32_t i = 0; i < ly->n; i++)
             ax[i] *= 1e3;
     }
     if (e) {
-        hs_pp_traces(rt->epop[l], t, ae);
+        hs_pp_trace_means(rt->epop[l], t, ae);
         for (uint32_t i = 0; i < ly->n; i++)
             ae[i] *= 1e3;
     }
@@ -491,7 +500,23 @@ void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
     const double dt = rt->dt, tau_x = h->tau_x, tau_e = h->tau_eps;
     const double mad = h->adapt_m, tau_c = h->adapt_tau_c;
     /* the budget follows the state on the interneurons' time scale: every tau_eps / 2 */
-    if (h->noise_budget && !rt->exact_grad && rt->kappa_fixed < 2 &&
+    const int full = rt->spike && h->noise_budget;
+    if (full && rt->step % rt->kappa_every == 0)
+        hs_hee_budget_update(rt);
+    if (full) {   /* correlated noise for the free membranes: y = L z */
+        const size_t nf = rt->nfree;
+        double *z = rt->bg, *y = rt->bz;
+        for (size_t i = 0; i < nf; i++)
+            z[i] = gsl_ran_gaussian_ziggurat(rt->rng, 1.0);
+        for (size_t i = 0; i < nf; i++) {
+            double a = 0;
+            const double *row = rt->bL + i * nf;
+            const size_t jend = rt->budget_clipped ? nf : i + 1;   /* L lower triangular */
+            for (size_t j = 0; j < jend; j++)
+                a += row[j] * z[j];
+            y[i] = a;
+        }
+    } else if (h->noise_budget && !rt->exact_grad && rt->kappa_fixed < 2 &&
         (rt->kappa_fixed == 1 || rt->step % rt->kappa_every == 0)) {
         noise_budget(rt);
         if (rt->kappa_fixed == 1)
@@ -514,12 +539,22 @@ void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
                 }
             if (!rt->exact_grad) {
                 double Fe = hs_rho_d(ly->rho, rt->eps[u]) * (rt->eta[u] + lat_e);
-                rt->eps[u] = ou_step(rt->eps[u], Fe, s2, de, ne, rt->rng);
+                rt->eps[u] = ou_step(rt->eps[u], Fe, s2, de, full ? ne * rt->ebeta[u] : ne,
+                                     rt->rng);
             }
             if (!free_x)
                 continue;
             double x = rt->x[u];
             double Fx = hs_rho_d(ly->rho, x) * (rt->eta[u] + lat_x + rt->bu[u]);
+            if (full) {   /* the budget's correlated noise, drawn above */
+                double xi = nx * rt->bz[u - rt->off0], cc = mad > 0 ? rt->c[u] : 0.0;
+                rt->x[u] = x * dx + (1.0 - dx) * s2 * (Fx - cc) + xi;
+                if (mad > 0)
+                    rt->c[u] = cc + dt / tau_c * (-cc + mad * (x / s2 - Fx)) +
+                               sqrt(2 * mad * tau_x * dt) / tau_c *
+                                   gsl_ran_gaussian_ziggurat(rt->rng, 1.0);
+                continue;
+            }
             double nxu = h->noise_budget ? nx * sqrt(1 - rt->kappa[u]) : nx;
             if (mad > 0) {
                 double g = x / s2 - Fx, cc = rt->c[u];
@@ -577,10 +612,17 @@ void hs_hee_rt_describe(const hs_hee_rt *rt, FILE *f)
     fprintf(f, "hee: %s realisation, %d layers, %u units; tau_x %g ms, tau_eps %g ms, dt %g ms"
                "%s\n", rt->spike ? "spike" : "rate", m->L, m->ntotal, h->tau_x, h->tau_eps,
             h->dt, rt->clamp ? ", layer 0 clamped" : "");
-    if (rt->spike)
-        fprintf(f, "  spiking: %u neurons per unit at r = %g Hz + %g Hz x rho(x) (0 to %g Hz), "
-                   "read out by traces of %g ms; spikes on the %g ms grid\n", rt->P, rt->r0,
-                rt->r1, rt->rmax, rt->tau_syn, h->dt);
+    if (rt->spike) {
+        fprintf(f, "  spiking: %u neurons per unit%s at r = %g Hz + %g Hz x rho(x) (0 to %g Hz), "
+                   "refractory %g ms, read out by traces of %g ms\n", rt->P,
+                rt->P_auto ? " (chosen from the network)" : "", rt->r0, rt->r1, rt->rmax,
+                rt->tau_ref, rt->tau_syn);
+        fprintf(f, "  noise budget: %s; spike noise at the initial state: %.3g of the intended "
+                   "diffusion (largest eigenvalue)%s\n",
+                h->noise_budget ? "full covariance over the free units" : "off",
+                rt->budget_load, rt->budget_load > 1 ? " -- does not fit: raise neurons_per_unit"
+                                                     : "");
+    }
     for (int l = 0; l < m->L; l++) {
         const hs_hee_layer *ly = &m->layer[l];
         fprintf(f, "  layer %d %-12s %6u units  rho %-8s sigma %g%s\n", l, ly->name, ly->n,

@@ -23,6 +23,12 @@
 struct hs_net;
 typedef struct hs_hee_rt hs_hee_rt;
 
+/* Neurons per unit when not given: the smallest P whose predicted budget load (the largest
+ * eigenvalue of the spike noise's diffusion over the intended one, at the initial state) is at
+ * most HS_HEE_BUDGET_LOAD; never more than HS_HEE_MAX_P. */
+#define HS_HEE_BUDGET_LOAD 0.5
+#define HS_HEE_MAX_P 100000u
+
 /* Called at every recording time (multiples of record every) with the state at t. */
 typedef int (*hs_hee_sink)(void *ctx, double t, const hs_hee_rt *rt);
 
@@ -62,6 +68,15 @@ struct hs_hee_rt {
     double r0, r1, rmax, tau_syn, tau_ref;
     double *ax, *ae;          /* traces of the principal units and of the interneurons (Hz) */
     char (*popname)[72];      /* 2L population names: layer, then its interneurons */
+    /* the full-covariance noise budget (hee_budget.c) over the nfree free units, which start
+     * at unit off0: the factor bL of the membranes' injected noise, the interneurons' noise
+     * shares ebeta, scratch; budget_load = largest eigenvalue of D / (2 tau_x) */
+    size_t off0, nfree;
+    double *bC, *bL, *bg, *bz, *ebeta;
+    void *eig;                /* gsl_eigen_symmv_workspace (an anonymous struct in GSL) */
+    double budget_load;
+    int budget_clipped;
+    int P_auto;               /* P was chosen from the network */
     hs_pop **xpop, **epop;    /* per layer: the neurons of its units and interneurons */
     /* what a step does: -1 every layer; l >= 0 only layer l's interneurons (ancestral) */
     int ancestral;
@@ -69,6 +84,14 @@ struct hs_hee_rt {
     int (*after)(hs_hee_rt *rt, void *ctx, hs_error *err);
     void *after_ctx;
 };
+
+/* The full-covariance noise budget of the spike realisation (hee_budget.c): allocate (0, or -1
+ * when out of memory), free, recompute from the current state, and the smallest P (at most
+ * Pmax) whose load (largest eigenvalue of D / (2 tau_x)) is at most f at the current state. */
+int hs_hee_budget_alloc(hs_hee_rt *rt);
+void hs_hee_budget_free(hs_hee_rt *rt);
+void hs_hee_budget_update(hs_hee_rt *rt);
+uint32_t hs_hee_budget_auto_P(hs_hee_rt *rt, double f, uint32_t Pmax);
 
 /* The process table of a hee: block (self = hs_hee_rt). */
 extern const hs_proc_ops hs_hee_proc_ops;

@@ -1,0 +1,266 @@
+/* hee_budget.c -- the spike realisation's noise budget over the full covariance
+ *
+ * In the spike realisation a unit hears the others through spike counts, and those carry
+ * noise of their own: the trace of unit u, read as rho-hat_u = (a_u - r0)/r1, fluctuates with
+ * diffusion S_u = r_u / (P r1^2) (r per ms; Poisson spikes of P neurons).  The membranes read
+ * the traces' means over each step (hs_pp_trace_means), so this noise reaches them white and
+ * causal (Ito), and, linearised, every membrane's drift F_i = rho'(x_i) input_i receives the
+ * extra diffusion D = R C R, R = diag(rho'(x)), with
+ *
+ *   C = sum over noise sources s of q_s g_s g_s^T,
+ *
+ * g_s the gain of source s into the inputs of the free units:
+ *   - the spikes of principal unit j of layer m (q = S_j): into layer m-1 through eta
+ *     (W_m[i][j]), into layer m through lateral couplings (J_m[i][j]), into layer m+1
+ *     bottom-up (W_{m+1}[j][i]), and back into layer m through the interneurons of layer m-1,
+ *     which follow eta_{m-1} with low-frequency gain gamma_k = d E[rho(eps_k)] / d eta_k
+ *     (~ sigma^2 rho'(eps_k)^2): -sum_k W_m[k][i] gamma_k W_m[k][j];
+ *   - the spikes of interneuron k of layer m (q = S_k): into layer m+1, -W_{m+1}[k][i];
+ *   - the interneuron's own fluctuation (q = 2 tau_eps sigma^4 rho'(eps)^2 times the share of
+ *     its noise it still injects): the same gain.
+ * The interneurons get a budget of their own first: eps_k's input eta_k carries diffusion
+ * Q_k = rho'(eps_k)^2 sum_j W_m[k][j]^2 S_j, so it injects only 2 tau_eps - Q_k (clipped at 0).
+ * The membranes then inject noise of covariance 2 tau_x I - D instead of 2 tau_x I (Cholesky
+ * factor); where D does not fit under 2 tau_x I the negative eigenvalues are clipped and the
+ * excess is reported.  With every term linear in 1/P, P can be chosen so that D fits
+ * (hs_hee_budget_auto_P).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+
+#include "proc/hee_rt.h"
+
+/* Low-frequency diffusion of unit u's decoded trace: S = r / (P r1^2), r and r1 per ms; with
+ * a refractory period the count noise of a renewal process of dead time tau_ref is smaller by
+ * its Fano factor (1 - r tau_ref)^2. */
+static double shot(const hs_hee_rt *rt, double P, hs_rho rho, double y)
+{
+    double r = rt->r0 + rt->r1 * hs_rho_f(rho, y);
+    r = (r < 0 ? 0 : r > rt->rmax ? rt->rmax : r) * 1e-3;
+    double r1 = rt->r1 * 1e-3, fano = 1 - r * rt->tau_ref;
+    return r * fano * fano / (P * r1 * r1);
+}
+
+int hs_hee_budget_alloc(hs_hee_rt *rt)
+{
+    const hs_hee *m = &rt->m;
+    rt->off0 = rt->clamp ? m->layer[0].n : 0;
+    size_t N = m->ntotal - rt->off0, NT = m->ntotal;
+    rt->nfree = N;
+    rt->bC = malloc((N * N + 1) * sizeof *rt->bC);
+    rt->bL = calloc(N * N + 1, sizeof *rt->bL);
+    rt->bg = malloc((N + 1) * sizeof *rt->bg);
+    rt->bz = malloc((N + 1) * sizeof *rt->bz);
+    rt->ebeta = malloc(NT * sizeof *rt->ebeta);
+    rt->eig = gsl_eigen_symmv_alloc(N ? N : 1);
+    if (!rt->bC || !rt->bL || !rt->bg || !rt->bz || !rt->ebeta || !rt->eig)
+        return -1;
+    for (size_t i = 0; i < N; i++)
+        rt->bL[i * N + i] = 1.0;
+    for (size_t u = 0; u < NT; u++)
+        rt->ebeta[u] = 1.0;
+    return 0;
+}
+
+void hs_hee_budget_free(hs_hee_rt *rt)
+{
+    free(rt->bC);
+    free(rt->bL);
+    free(rt->bg);
+    free(rt->bz);
+    free(rt->ebeta);
+    if (rt->eig)
+        gsl_eigen_symmv_free((gsl_eigen_symmv_workspace *)rt->eig);
+}
+
+/* Add q g g^T to C (the free units' input diffusion). */
+static void add_source(hs_hee_rt *rt, double q, const double *g)
+{
+    const size_t N = rt->nfree;
+    if (!(q > 0))
+        return;
+    for (size_t i = 0; i < N; i++) {
+        if (g[i] == 0.0)
+            continue;
+        double a = q * g[i];
+        double *row = rt->bC + i * N;
+        for (size_t j = 0; j < N; j++)
+            row[j] += a * g[j];
+    }
+}
+
+/* Free index of unit i of layer l, or -1 when the layer is clamped. */
+static long fidx(const hs_hee_rt *rt, int l, uint32_t i)
+{
+    size_t u = rt->m.layer[l].off + i;
+    return u < rt->off0 ? -1 : (long)(u - rt->off0);
+}
+
+/* D = R C R for P neurons per unit at the current state; sets ebeta (the interneurons' noise
+ * shares).  Returns the largest eigenvalue of D / (2 tau_x). */
+static double build(hs_hee_rt *rt, double P)
+{
+    const hs_hee *m = &rt->m;
+    const hs_heecfg *h = rt->cfg;
+    const size_t N = rt->nfree;
+    double *g = rt->bg;
+    memset(rt->bC, 0, N * N * sizeof *rt->bC);
+    /* interneuron budgets: the diffusion their input eta carries */
+    for (int l = 0; l < m->L; l++) {
+        const hs_hee_layer *ly = &m->layer[l];
+        for (uint32_t k = 0; k < ly->n; k++) {
+            double Q = 0;
+            if (l + 1 < m->L) {
+                const hs_hee_layer *up = &m->layer[l + 1];
+                for (uint32_t j = 0; j < up->n; j++) {
+                    double w = m->W[l + 1][(size_t)k * up->n + j];
+                    Q += w * w * shot(rt, P, up->rho, rt->x[up->off + j]);
+                }
+            }
+            double d = hs_rho_d(ly->rho, rt->eps[ly->off + k]);
+            double share = 1 - d * d * Q / (2 * h->tau_eps);
+            rt->ebeta[ly->off + k] = share > 0 ? sqrt(share) : 0.0;
+        }
+    }
+    for (int mm = 0; mm < m->L; mm++) {
+        const hs_hee_layer *ly = &m->layer[mm];
+        const hs_hee_layer *lo = mm > 0 ? &m->layer[mm - 1] : NULL;
+        const hs_hee_layer *up = mm + 1 < m->L ? &m->layer[mm + 1] : NULL;
+        for (uint32_t j = 0; j < ly->n; j++) {
+            /* the spikes of principal unit j of layer mm */
+            memset(g, 0, N * sizeof *g);
+            if (lo)
+                for (uint32_t i = 0; i < lo->n; i++) {
+                    long f = fidx(rt, mm - 1, i);
+                    if (f >= 0)
+                        g[f] += m->W[mm][(size_t)i * ly->n + j];
+                }
+            if (ly->J)
+                for (uint32_t i = 0; i < ly->n; i++) {
+                    long f = fidx(rt, mm, i);
+                    if (f >= 0 && i != j)
+                        g[f] += ly->J[(size_t)i * ly->n + j];
+                }
+            if (up)
+                for (uint32_t i = 0; i < up->n; i++)
+                    g[fidx(rt, mm + 1, i)] += m->W[mm + 1][(size_t)j * up->n + i];
+            if (lo && fidx(rt, mm, 0) >= 0) {
+                const double s2 = lo->sigma * lo->sigma;
+                for (uint32_t k = 0; k < lo->n; k++) {
+                    double d = hs_rho_d(lo->rho, rt->eps[lo->off + k]);
+                    double gk = s2 * d * d * m->W[mm][(size_t)k * ly->n + j];
+                    const double *row = m->W[mm] + (size_t)k * ly->n;
+                    for (uint32_t i = 0; i < ly->n; i++)
+                        g[fidx(rt, mm, i)] -= row[i] * gk;
+                }
+            }
+            add_source(rt, shot(rt, P, ly->rho, rt->x[ly->off + j]), g);
+            if (!up)
+                continue;
+            /* interneuron j of layer mm: its spikes and its own fluctuation */
+            memset(g, 0, N * sizeof *g);
+            for (uint32_t i = 0; i < up->n; i++)
+                g[fidx(rt, mm + 1, i)] = -m->W[mm + 1][(size_t)j * up->n + i];
+            const double e = rt->eps[ly->off + j], d = hs_rho_d(ly->rho, e);
+            const double s4 = ly->sigma * ly->sigma * ly->sigma * ly->sigma;
+            const double b = rt->ebeta[ly->off + j];
+            add_source(rt, shot(rt, P, ly->rho, e) + 2 * h->tau_eps * s4 * d * d * b * b, g);
+        }
+    }
+    /* D = R C R, scaled by 1 / (2 tau_x) */
+    double *R = g;
+    for (int l = 0; l < m->L; l++)
+        for (uint32_t i = 0; i < m->layer[l].n; i++) {
+            long f = fidx(rt, l, i);
+            if (f >= 0)
+                R[f] = hs_rho_d(m->layer[l].rho, rt->x[m->layer[l].off + i]);
+        }
+    for (size_t i = 0; i < N; i++)
+        for (size_t j = 0; j < N; j++)
+            rt->bC[i * N + j] *= R[i] * R[j] / (2 * h->tau_x);
+    /* largest eigenvalue, by power iteration on the symmetric PSD matrix */
+    double lam = 0;
+    double *v = rt->bz;
+    for (size_t i = 0; i < N; i++)
+        v[i] = 1.0 / sqrt((double)N);
+    for (int it = 0; it < 60 && N; it++) {
+        double nrm = 0;
+        for (size_t i = 0; i < N; i++) {
+            double s = 0;
+            for (size_t j = 0; j < N; j++)
+                s += rt->bC[i * N + j] * v[j];
+            R[i] = s;
+            nrm += s * s;
+        }
+        nrm = sqrt(nrm);
+        if (!(nrm > 0))
+            break;
+        lam = nrm;
+        for (size_t i = 0; i < N; i++)
+            v[i] = R[i] / nrm;
+    }
+    return lam;
+}
+
+void hs_hee_budget_update(hs_hee_rt *rt)
+{
+    const size_t N = rt->nfree;
+    rt->budget_load = build(rt, rt->P);
+    /* the injected noise: covariance I - D / (2 tau_x), factor L (lower triangular) */
+    double *A = rt->bC;
+    for (size_t i = 0; i < N; i++)
+        for (size_t j = 0; j < N; j++)
+            A[i * N + j] = (i == j) - A[i * N + j];
+    memcpy(rt->bL, A, N * N * sizeof *A);
+    gsl_matrix_view Lv = gsl_matrix_view_array(rt->bL, N, N);
+    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    int bad = gsl_linalg_cholesky_decomp1(&Lv.matrix);
+    gsl_set_error_handler(old);
+    if (!bad) {
+        for (size_t i = 0; i < N; i++)   /* keep the lower triangle */
+            for (size_t j = i + 1; j < N; j++)
+                rt->bL[i * N + j] = 0.0;
+        rt->budget_clipped = 0;
+        return;
+    }
+    /* D does not fit: inject the positive part of I - D / (2 tau_x), L = V sqrt(max(Lambda, 0)) */
+    gsl_matrix *V = gsl_matrix_alloc(N, N);
+    gsl_vector *ev = gsl_vector_alloc(N);
+    gsl_matrix_view Av = gsl_matrix_view_array(A, N, N);
+    if (!V || !ev || gsl_eigen_symmv(&Av.matrix, ev, V, (gsl_eigen_symmv_workspace *)rt->eig)) {
+        for (size_t i = 0; i < N * N; i++)
+            rt->bL[i] = (i % (N + 1)) == 0;
+    } else {
+        for (size_t i = 0; i < N; i++)
+            for (size_t j = 0; j < N; j++) {
+                double e = gsl_vector_get(ev, j);
+                rt->bL[i * N + j] = gsl_matrix_get(V, i, j) * (e > 0 ? sqrt(e) : 0.0);
+            }
+    }
+    gsl_matrix_free(V);
+    gsl_vector_free(ev);
+    rt->budget_clipped = 1;
+}
+
+uint32_t hs_hee_budget_auto_P(hs_hee_rt *rt, double f, uint32_t Pmax)
+{
+    /* the load falls like 1/P plus the interneurons' own (P-independent) part: double, then
+     * bisect, for the smallest P with load <= f */
+    uint32_t lo = 0, hi = 1;
+    while (hi < Pmax && build(rt, hi) > f) {
+        lo = hi;
+        hi = hi * 2 > Pmax ? Pmax : hi * 2;
+    }
+    while (hi - lo > 1 && hi > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (build(rt, mid) > f)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return hi;
+}
