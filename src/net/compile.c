@@ -335,8 +335,8 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
         pop->gid0 = (uint32_t)gid;
         gid += pop->n;
         pop->params[HS_PP_P] = rt->P;
-        pop->params[HS_PP_TAU_REF] = h->tau_ref;
-        pop->params[HS_PP_TAU_SYN] = h->tau_syn;
+        pop->params[HS_PP_TAU_REF] = rt->tau_ref;
+        pop->params[HS_PP_TAU_SYN] = rt->tau_syn;
         net->record[cfg->npops + k] = k % 2 ? h->spikes_eps[k / 2] : h->spikes_x[k / 2];
         if (!(pop->rng = hs_rng_stream(cfg->seed, pop->name, "dynamics"))) {
             rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
