@@ -179,15 +179,16 @@ static int pp_init(hs_pop *p, hs_net *net, gsl_rng *r, hs_error *err)
     s->in = calloc(U, sizeof *s->in);
     s->a0 = calloc(U, sizeof *s->a0);
     s->cnt = calloc(U, sizeof *s->cnt);
-    s->cur = malloc(U * sizeof *s->cur);
+    s->cur = calloc(U, sizeof *s->cur);
     s->hn = calloc(U, sizeof *s->hn);
     s->fhead = calloc(U, sizeof *s->fhead);
     s->fn = calloc(U, sizeof *s->fn);
-    s->heap = malloc(n * sizeof *s->heap);
-    s->fifo = malloc(n * sizeof *s->fifo);
-    s->frel = malloc(n * sizeof *s->frel);
-    s->theta = malloc(n * sizeof *s->theta);
-    s->E = malloc(n * sizeof *s->E);
+    /* calloc: every byte of the state is defined, so checkpoints are reproducible */
+    s->heap = calloc(n, sizeof *s->heap);
+    s->fifo = calloc(n, sizeof *s->fifo);
+    s->frel = calloc(n, sizeof *s->frel);
+    s->theta = calloc(n, sizeof *s->theta);
+    s->E = calloc(n, sizeof *s->E);
     if (!s->h || !s->lam || !s->tu || !s->a || !s->in || !s->a0 || !s->cnt || !s->cur || !s->hn || !s->fhead ||
         !s->fn || !s->heap || !s->fifo || !s->frel || !s->theta || !s->E) {
         pp_free(p);

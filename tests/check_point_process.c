@@ -6,15 +6,18 @@
  * test-only driver process (queue id nneurons) that changes them at given times.  Spike
  * statistics are compared with renewal theory (Poisson counts and exponential ISIs for
  * tau_ref = 0; ISI = tau_ref + Exp(h), rate h/(1 + h tau_ref), Fano factor CV^2 otherwise;
- * counts following the integrated hazard under a time-varying one), traces and inputs with
- * their closed forms, and a restored state with the run it was saved from.  Seeds are fixed;
- * every statistical tolerance is 4 Monte Carlo standard deviations (a correct model fails a
- * given check with probability < 1e-4) unless a comment says otherwise.
+ * counts following the integrated hazard under a time-varying one); spike trains under a
+ * piecewise hazard spike for spike with a brute-force reference that draws the same random
+ * numbers; traces, trace means and inputs with their closed forms; a restored state with the
+ * run it was saved from.  Seeds are fixed; every statistical tolerance is 4 Monte Carlo
+ * standard deviations (a correct model fails such a check with probability 6e-5) unless a
+ * comment says otherwise (the KS checks: 1e-3).
  */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
 #include "models/point_process.h"
@@ -550,6 +553,147 @@ START_TEST(test_pp_hazard_changes_mid_isi)
 }
 END_TEST
 
+/* The spike trains themselves, against a brute-force reference written from the definition
+ * alone: unit u's integrated hazard Lambda_u(t) is piecewise linear (computed from the
+ * schedule), a free neuron fires when Lambda_u reaches its threshold, a refractory one is
+ * released at t_spike + tau_ref with threshold Lambda_u(release) + E, where E ~ Exp(1) is
+ * drawn at the spike (tau_ref = 0: threshold Lambda_u(t_spike) + E at once).  The reference
+ * takes the same random numbers in the same order: the initial thresholds from the init
+ * stream (unit by unit, neuron by neuron, population by population), one draw from the
+ * population's stream per spike in time order.  The earliest event of all neurons is found
+ * by scanning them.  Hazards change at 31 times, often to 0, also while neurons are
+ * refractory.  Spike trains agree spike for spike, times to 1e-9 ms. */
+enum { BF_U = 3, BF_P = 20, BF_N = BF_U * BF_P, BF_K = 31 };
+
+static double bf_tk[BF_K], bf_hk[BF_K * BF_U];
+
+static void bf_schedule(void)
+{
+    for (int k = 0; k < BF_K; k++) {
+        bf_tk[k] = k == 0 ? 0 : 20.0 * k + 7 * sin(k);
+        for (int u = 0; u < BF_U; u++)
+            bf_hk[k * BF_U + u] = k == BF_K - 1 || (k + u) % 6 == 0
+                                      ? 0.0
+                                      : 0.02 * (1 + (k * 7 + u * 3) % 5);
+    }
+}
+
+/* Lambda_u(t) and its inverse (the first time it reaches L; INFINITY if never). */
+static double bf_lambda(uint32_t u, double t)
+{
+    double L = 0;
+    for (int k = 0; k < BF_K && bf_tk[k] < t; k++) {
+        double end = k + 1 < BF_K ? fmin(bf_tk[k + 1], t) : t;
+        L += bf_hk[k * BF_U + u] * (end - bf_tk[k]);
+    }
+    return L;
+}
+
+static double bf_reach(uint32_t u, double L)
+{
+    double Lk = 0;
+    for (int k = 0; k < BF_K; k++) {
+        double h = bf_hk[k * BF_U + u];
+        double end = k + 1 < BF_K ? bf_tk[k + 1] : INFINITY;
+        if (h > 0 && Lk + h * (end - bf_tk[k]) >= L)
+            return bf_tk[k] + fmax(L - Lk, 0.0) / h;
+        if (k + 1 < BF_K)
+            Lk += h * (end - bf_tk[k]);
+    }
+    return INFINITY;
+}
+
+/* The reference run of population p (tau_ref tr) to T: spikes into out (time, local id). */
+static size_t bf_run(gsl_rng *init, gsl_rng *dyn, double tr, double T, double *ot,
+                     uint32_t *oi, size_t cap)
+{
+    double theta[BF_N], rel[BF_N], E[BF_N];
+    for (int i = 0; i < BF_N; i++) {
+        theta[i] = gsl_ran_exponential(init, 1.0);
+        rel[i] = -INFINITY;   /* free */
+    }
+    size_t n = 0;
+    for (;;) {
+        int best = -1, spike = 0;
+        double tb = INFINITY;
+        for (int i = 0; i < BF_N; i++) {
+            int free_ = rel[i] == -INFINITY;
+            double t = free_ ? bf_reach((uint32_t)i / BF_P, theta[i]) : rel[i];
+            if (t < tb || (t == tb && free_ && !spike)) {
+                tb = t;
+                best = i;
+                spike = free_;
+            }
+        }
+        if (!(tb < T))
+            break;
+        uint32_t u = (uint32_t)best / BF_P;
+        if (!spike) {   /* the end of a refractory period */
+            theta[best] = bf_lambda(u, tb) + E[best];
+            rel[best] = -INFINITY;
+            continue;
+        }
+        ck_assert_uint_lt(n, cap);
+        ot[n] = tb;
+        oi[n++] = (uint32_t)best;
+        double e = gsl_ran_exponential(dyn, 1.0);
+        if (tr > 0) {
+            E[best] = e;
+            rel[best] = tb + tr;
+        } else {
+            theta[best] += e;   /* Lambda_u(tb) = theta */
+        }
+    }
+    return n;
+}
+
+START_TEST(test_pp_matches_brute_force)
+{
+    bf_schedule();
+    const double T = 700, tr[2] = {1.5, 0.0};
+    pspec ps[2] = {{BF_U, BF_P, tr[0], 5.0}, {BF_U, BF_P, tr[1], 5.0}};
+    spikes s = {0};
+    hs_net *net = pp_build(ps, 2, 909, &s);
+    /* the streams as they are before the run; the init stream as pp_build seeds it */
+    gsl_rng *dyn[2] = {gsl_rng_clone(net->pops[0].rng), gsl_rng_clone(net->pops[1].rng)};
+    gsl_rng *init = gsl_rng_alloc(gsl_rng_mt19937);
+    ck_assert(dyn[0] && dyn[1] && init);
+    gsl_rng_set(init, 909);
+    /* the same table for both populations */
+    driver d = {.hazard = hazard_table, .tk = bf_tk, .nk = BF_K, .hk = bf_hk, .U = BF_U};
+    driver_attach(net, &d, bf_tk[0]);
+    run_to(net, T);
+    ck_assert_uint_eq(d.k, BF_K);
+    enum { CAP = 20000 };
+    double *rt = malloc(CAP * sizeof *rt);
+    uint32_t *ri = malloc(CAP * sizeof *ri);
+    ck_assert(rt && ri);
+    for (int p = 0; p < 2; p++) {
+        size_t nr = bf_run(init, dyn[p], tr[p], T, rt, ri, CAP);
+        size_t k = 0, bad = SIZE_MAX;
+        for (size_t q = 0; q < s.n && bad == SIZE_MAX; q++) {
+            if (s.pop[q] != p)
+                continue;
+            if (k >= nr || s.id[q] != ri[k] || fabs(s.t[q] - rt[k]) > 1e-9)
+                bad = k;
+            k++;
+        }
+        ck_assert_msg(bad == SIZE_MAX, "population %d, spike %zu: engine differs from the "
+                      "reference (%u, %.12f)", p, bad, bad < nr ? ri[bad] : 0,
+                      bad < nr ? rt[bad] : -1.0);
+        ck_assert_uint_eq(k, nr);
+        ck_assert_uint_gt(nr, 1000);
+    }
+    free(rt);
+    free(ri);
+    gsl_rng_free(dyn[0]);
+    gsl_rng_free(dyn[1]);
+    gsl_rng_free(init);
+    spikes_free(&s);
+    hs_net_free(net);
+}
+END_TEST
+
 /* ---- 4. traces ------------------------------------------------------------------------- */
 
 /* Closed form of unit u's trace at t: v0 exp(-(t - t0)/tau) + sum over its spikes in
@@ -636,6 +780,75 @@ START_TEST(test_pp_traces_closed_form)
 }
 END_TEST
 
+/* hs_pp_trace_means: the mean of the closed-form trace over [t0, t], t0 the previous call
+ * (or hs_pp_set_traces): a spike at t_s contributes (1/P)(e^-(max(t0, t_s) - t_s)/tau -
+ * e^-(t - t_s)/tau), the set value v at t_set contributes v tau (e^-(t0 - t_set)/tau -
+ * e^-(t - t_set)/tau), all divided by t - t0; at t = t0 the trace itself. */
+static double trace_mean_ref(const spikes *s, uint32_t u, uint32_t P, double tau, double tset,
+                             double v, double t0, double t)
+{
+    if (t == t0)
+        return trace_ref(s, 0, u, P, tau, tset, v, t);
+    /* e^-x - e^-y = -e^-x expm1(-(y - x)), no cancellation */
+    double I = -v * tau * exp(-(t0 - tset) / tau) * expm1(-(t - t0) / tau);
+    for (size_t k = 0; k < s->n; k++)
+        if (s->pop[k] == 0 && s->id[k] / P == u && s->t[k] > tset && s->t[k] <= t) {
+            double x = fmax(t0, s->t[k]) - s->t[k];
+            I += -exp(-x / tau) * expm1(-(t - s->t[k] - x) / tau) / P;
+        }
+    return I / (t - t0);
+}
+
+START_TEST(test_pp_trace_means_closed_form)
+{
+    enum { U = 3, P = 20 };
+    const double tau = 5.0;
+    pspec ps = {U, P, 1.0, tau};
+    spikes s = {0};
+    hs_net *net = pp_build(&ps, 1, 515, &s);
+    hs_pop *pop = &net->pops[0];
+    const double hz[U] = {0.02, 0.05, 0.1}, v[U] = {0.02, 0.05, 0.1};
+    set_hazards(net, 0, hz, 0.0);
+    hs_pp_set_traces(pop, 0.0, v);
+    /* windows: empty (the trace), short, several tau, after a plain trace read (which must
+     * not disturb the window), 340 ms unread (the traces are rebased by spikes in between),
+     * 1 us, after hs_pp_set_traces at 700 ms (a new window: the spikes before are gone),
+     * and empty again */
+    static const double reads[] = {0.0, 10.0, 10.0, 37.3, 60.0, 400.0, 400.001, 700.0,
+                                   720.0, 1000.0, 1000.0};
+    const double v2[U] = {0.5, 0.0, 0.25};
+    double t0 = 0, tset = 0, m[U], a[U];
+    const double *vset = v;
+    for (size_t r = 0; r < sizeof reads / sizeof *reads; r++) {
+        double t = reads[r];
+        if (t == 60.0) {   /* a read inside the window */
+            run_to(net, 50.0);
+            hs_pp_traces(pop, 50.0, a);
+        }
+        run_to(net, t);
+        if (t == 700.0) {
+            hs_pp_set_traces(pop, t, v2);
+            t0 = tset = t;
+            vset = v2;
+            continue;
+        }
+        hs_pp_trace_means(pop, t, m);
+        for (uint32_t u = 0; u < U; u++) {
+            double ref = trace_mean_ref(&s, u, P, tau, tset, vset[u], t0, t);
+            /* the model takes the integral as tau (a(t0) - a(t)) + spikes / P: the
+             * difference loses about tau / (t - t0) ulps */
+            double tol = 1e-12 * (1 + (t > t0 ? tau / (t - t0) : 0));
+            ck_assert_msg(fabs(m[u] - ref) <= tol * ref, "unit %u over [%g, %g]: %.17g, "
+                          "expected %.17g", u, t0, t, m[u], ref);
+        }
+        t0 = t;
+    }
+    ck_assert_uint_gt(s.n, 2000);
+    spikes_free(&s);
+    hs_net_free(net);
+}
+END_TEST
+
 /* ---- 5. inputs ------------------------------------------------------------------------- */
 
 typedef struct delivery {
@@ -716,8 +929,9 @@ END_TEST
 /* Net A runs to T1, saves its state and random stream, and runs on to T2.  Net B, the same
  * populations but another seed and other hazards (so that nothing of its own state can
  * pass for A's), runs to T1, loads A's state and stream, and runs on to T2: its spikes after
- * T1 are A's, bit for bit, and so are its traces and inputs at T2.  A's unit 1 is silenced
- * at 100 ms (nothing keyed at T1), B's is not: loading must drop B's key for it. */
+ * T1 are A's, bit for bit, and so are its traces, trace means and inputs at T2.  A's unit 1
+ * is silenced at 100 ms (nothing keyed at T1), B's is not: loading must drop B's key for it.
+ * A's trace-mean window starts at 100 ms, B's at 120 ms: loading must restore A's. */
 START_TEST(test_pp_save_restore)
 {
     enum { U = 3, P = 50 };
@@ -734,6 +948,8 @@ START_TEST(test_pp_save_restore)
     const double w[2] = {0.5, -1.0};
     pa->model->receive(pa, 10, tgt, w, 2, 1, a);
     run_to(a, 100);
+    double ma[U], mb[U];
+    hs_pp_trace_means(pa, 100, ma);
     hs_pp_set_hazard(pa, 1, 0.0, 100, a);
     run_to(a, T1);
     size_t nb = hs_pp_state_bytes(pa);
@@ -746,6 +962,8 @@ START_TEST(test_pp_save_restore)
     size_t a1 = sa.n;
     run_to(a, T2);
 
+    run_to(b, 120);
+    hs_pp_trace_means(pb, 120, mb);
     run_to(b, T1);
     size_t b1 = sb.n;
     hs_pp_load(pb, buf, b);
@@ -764,9 +982,12 @@ START_TEST(test_pp_save_restore)
     hs_pp_traces(pb, T2, tb);
     hs_pp_inputs(pa, T2, ia);
     hs_pp_inputs(pb, T2, ib);
+    hs_pp_trace_means(pa, T2, ma);
+    hs_pp_trace_means(pb, T2, mb);
     for (int u = 0; u < U; u++) {
         ck_assert(ta[u] == tb[u]);
         ck_assert(ia[u] == ib[u]);
+        ck_assert(ma[u] == mb[u]);
     }
     ck_assert_double_ne(ia[0], 0);
     ck_assert_double_ne(ia[2], 0);
@@ -822,7 +1043,9 @@ static Suite *point_process_suite(void)
     tcase_add_test(tc, test_pp_refractory_renewal);
     tcase_add_test(tc, test_pp_piecewise_hazard);
     tcase_add_test(tc, test_pp_hazard_changes_mid_isi);
+    tcase_add_test(tc, test_pp_matches_brute_force);
     tcase_add_test(tc, test_pp_traces_closed_form);
+    tcase_add_test(tc, test_pp_trace_means_closed_form);
     tcase_add_test(tc, test_pp_inputs_closed_form);
     tcase_add_test(tc, test_pp_save_restore);
     tcase_add_test(tc, test_pp_many_neurons_rates);

@@ -256,9 +256,11 @@ static int run_rate(const hs_config *cfg, const variant *v, const char *stream, 
     }
     *wall = hs_wall_s() - t0;
     if (detail && rt->spike)   /* the neurons per unit and trace actually used */
-        snprintf(detail, 128, "%u neurons/unit%s, %g + %g Hz/unit, tau_syn %g ms, tau_ref %g ms, "
-                 "m %g", rt->P, rt->P_auto ? " (auto)" : "", rt->r0, rt->r1, rt->tau_syn,
-                 rt->tau_ref, v->m);
+        if (snprintf(detail, 128, "%s, %u neurons/%s%s, %g + %.4g Hz/unit, tau_syn %g ms, "
+                 "tau_ref %g ms, m %g", rt->pushpull ? "push-pull" : "baseline", rt->P,
+                 rt->pushpull ? "side" : "unit", rt->P_auto ? " (auto)" : "", rt->r0, rt->r1,
+                 rt->tau_syn, rt->tau_ref, v->m) >= 128)
+            detail[127] = '\0';   /* the detail column is a label: a cut one is fine */
     if (spikes) {
         *spikes = 0;
         for (int p = cfg->npops; p < net->npops; p++)

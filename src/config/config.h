@@ -80,6 +80,9 @@ typedef struct hs_heelayer_cfg {
 } hs_heelayer_cfg;
 
 typedef enum { HS_HEE_RATE = 0, HS_HEE_SPIKE = 1 } hs_hee_realisation;
+/* How a unit's value is carried by spikes: rectified push-pull (an on and an off side) or a
+ * single population with a baseline rate. */
+typedef enum { HS_ENC_PUSHPULL = 0, HS_ENC_BASELINE = 1 } hs_hee_encoding;
 typedef enum { HS_HEE_INIT_ZERO = 0, HS_HEE_INIT_FEEDFORWARD = 1 } hs_hee_init;
 
 /* hee: data: a data set clamped on layer 0, one item after another (doc/learning.md). */
@@ -133,6 +136,7 @@ typedef struct hs_heecfg {
     double r0, r1, rmax;                /* Hz */
     double tau_syn;                     /* ms */
     double tau_ref;                     /* ms: each neuron's absolute refractory period */
+    hs_hee_encoding encoding;
     /* recording: states.tsv, and spikes of the spike realisation's populations */
     int *record_x, *record_eps;         /* per layer flags */
     int *spikes_x, *spikes_eps;         /* per layer flags */

@@ -197,11 +197,12 @@ int hs_cfg_hee_spikes(hs_cfgctx *c, const char *name, int all)
 static int read_spike_params(hs_cfgctx *c, const hs_ynode *n, hs_heecfg *h)
 {
     static const char *const keys[] = {"neurons_per_unit", "r_max", "rate_per_unit",
-                                       "baseline", "tau_syn", "tau_ref", NULL};
+                                       "baseline", "tau_syn", "tau_ref", "encoding", NULL};
     int rc;
     h->P = 0;   /* chosen from the network (proc/hee_budget.c) */
     h->r0 = 100;
-    h->r1 = 30;
+    h->r1 = 0;   /* push-pull: from the network (proc/hee_rt.c); baseline: 30 Hz */
+    h->encoding = HS_ENC_PUSHPULL;
     h->rmax = 1000;
     h->tau_syn = 0.0;   /* dt (proc/hee_rt.c) */
     h->tau_ref = 0.0;
@@ -211,6 +212,16 @@ static int read_spike_params(hs_cfgctx *c, const hs_ynode *n, hs_heecfg *h)
         (rc = hs_cfg_check_keys(c, n, keys, "'spike'")))
         return rc;
     const hs_ynode *k;
+    if ((k = hs_ymap_get(n, "encoding"))) {
+        if (k->kind != HS_Y_SCALAR ||
+            (strcmp(k->str, "push-pull") && strcmp(k->str, "baseline")))
+            return hs_cfg_at(c, k, "'encoding' must be 'push-pull' or 'baseline', got '%s'",
+                             k->kind == HS_Y_SCALAR ? k->str : "a collection");
+        h->encoding = strcmp(k->str, "push-pull") ? HS_ENC_BASELINE : HS_ENC_PUSHPULL;
+    }
+    if (h->encoding == HS_ENC_PUSHPULL && (k = hs_ymap_get(n, "baseline")))
+        return hs_cfg_at(c, k, "'baseline' applies to 'encoding: baseline' only (push-pull "
+                               "units are silent at 0)");
     if ((k = hs_ymap_get(n, "neurons_per_unit"))) {
         uint64_t P;
         if ((rc = hs_cfg_read_uint(c, k, "neurons_per_unit", 100000, &P)))
@@ -234,7 +245,7 @@ static int read_spike_params(hs_cfgctx *c, const hs_ynode *n, hs_heecfg *h)
         }
     if ((rc = hs_cfg_read_time_pos(c, n, "tau_syn", 0.0, &h->tau_syn)))
         return rc;
-    if (h->r0 >= h->rmax)
+    if (h->encoding == HS_ENC_BASELINE && h->r0 >= h->rmax)
         return hs_cfg_at(c, n, "'baseline' (%g Hz) must be below 'r_max' (%g Hz)", h->r0,
                          h->rmax);
     if ((rc = hs_cfg_read_time(c, n, "tau_ref", 0.0, 0, &h->tau_ref)))

@@ -204,15 +204,20 @@ static void put_hee(FILE *f, const hs_heecfg *h, const hs_hee_values *p)
     fprintf(f, "\n  init: %s\n  noise_budget: %s\n", inits[p ? HS_HEE_INIT_ZERO : h->init],
             h->noise_budget ? "true" : "false");
     if (h->realisation == HS_HEE_SPIKE) {
+        fprintf(f, "  spike: {encoding: %s, ",
+                h->encoding == HS_ENC_PUSHPULL ? "push-pull" : "baseline");
         if (h->P)
-            fprintf(f, "  spike: {neurons_per_unit: %u, r_max: ", h->P);
-        else
-            fputs("  spike: {r_max: ", f);
+            fprintf(f, "neurons_per_unit: %u, ", h->P);
+        fputs("r_max: ", f);
         put_num(f, h->rmax, HS_DIM_RATE);
-        fputs(", rate_per_unit: ", f);
-        put_num(f, h->r1, HS_DIM_RATE);
-        fputs(", baseline: ", f);
-        put_num(f, h->r0, HS_DIM_RATE);
+        if (h->r1 > 0) {
+            fputs(", rate_per_unit: ", f);
+            put_num(f, h->r1, HS_DIM_RATE);
+        }
+        if (h->encoding == HS_ENC_BASELINE) {
+            fputs(", baseline: ", f);
+            put_num(f, h->r0, HS_DIM_RATE);
+        }
         if (h->tau_syn > 0) {
             fputs(", tau_syn: ", f);
             put_num(f, h->tau_syn, HS_DIM_TIME);

@@ -331,7 +331,7 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
         hs_pop *pop = &net->pops[cfg->npops + k];
         pop->model = &hs_model_point_process;
         pop->name = rt->popname[k];
-        pop->n = rt->P * h->layers[k / 2].size;
+        pop->n = (rt->pushpull ? 2 : 1) * rt->P * h->layers[k / 2].size;
         pop->gid0 = (uint32_t)gid;
         gid += pop->n;
         pop->params[HS_PP_P] = rt->P;

@@ -37,12 +37,29 @@
 /* Low-frequency diffusion of unit u's decoded trace: S = r / (P r1^2), r and r1 per ms; with
  * a refractory period the count noise of a renewal process of dead time tau_ref is smaller by
  * its Fano factor (1 - r tau_ref)^2. */
-static double shot(const hs_hee_rt *rt, double P, hs_rho rho, double y)
+static double shot_at(const hs_hee_rt *rt, double P, hs_rho rho, double y)
 {
-    double r = rt->r0 + rt->r1 * hs_rho_f(rho, y);
-    r = (r < 0 ? 0 : r > rt->rmax ? rt->rmax : r) * 1e-3;
-    double r1 = rt->r1 * 1e-3, fano = 1 - r * rt->tau_ref;
+    double f = hs_rho_f(rho, y), r1 = rt->r1 * 1e-3, rmax = rt->rmax * 1e-3;
+    double r = rt->pushpull ? fabs(r1 * f) : rt->r0 * 1e-3 + r1 * f;   /* both sides' total */
+    r = r < 0 ? 0 : r > rmax ? rmax : r;
+    double fano = 1 - r * rt->tau_ref;
     return r * fano * fano / (P * r1 * r1);
+}
+
+/* S of a unit in state y; when choosing P (rt->budget_expect), its expectation over y' ~
+ * N(y, sd^2) instead, sd the layer's sigma (0 for clamped units): in the push-pull encoding a
+ * unit at 0 is silent, but it will not stay there. */
+static double shot(const hs_hee_rt *rt, double P, hs_rho rho, double y, double sd)
+{
+    if (!rt->budget_expect || sd == 0)
+        return shot_at(rt, P, rho, y);
+    double acc = 0, wsum = 0;
+    for (int k = -32; k <= 32; k++) {   /* z in [-4, 4] */
+        double z = k / 8.0, w = exp(-0.5 * z * z);
+        acc += w * shot_at(rt, P, rho, y + sd * z);
+        wsum += w;
+    }
+    return acc / wsum;
 }
 
 int hs_hee_budget_alloc(hs_hee_rt *rt)
@@ -118,7 +135,7 @@ static double build(hs_hee_rt *rt, double P)
                 const hs_hee_layer *up = &m->layer[l + 1];
                 for (uint32_t j = 0; j < up->n; j++) {
                     double w = m->W[l + 1][(size_t)k * up->n + j];
-                    Q += w * w * shot(rt, P, up->rho, rt->x[up->off + j]);
+                    Q += w * w * shot(rt, P, up->rho, rt->x[up->off + j], up->sigma);
                 }
             }
             double d = hs_rho_d(ly->rho, rt->eps[ly->off + k]);
@@ -158,7 +175,8 @@ static double build(hs_hee_rt *rt, double P)
                         g[fidx(rt, mm, i)] -= row[i] * gk;
                 }
             }
-            add_source(rt, shot(rt, P, ly->rho, rt->x[ly->off + j]), g);
+            add_source(rt, shot(rt, P, ly->rho, rt->x[ly->off + j],
+                                fidx(rt, mm, 0) >= 0 ? ly->sigma : 0.0), g);
             if (!up)
                 continue;
             /* interneuron j of layer mm: its spikes and its own fluctuation */
@@ -168,7 +186,8 @@ static double build(hs_hee_rt *rt, double P)
             const double e = rt->eps[ly->off + j], d = hs_rho_d(ly->rho, e);
             const double s4 = ly->sigma * ly->sigma * ly->sigma * ly->sigma;
             const double b = rt->ebeta[ly->off + j];
-            add_source(rt, shot(rt, P, ly->rho, e) + 2 * h->tau_eps * s4 * d * d * b * b, g);
+            add_source(rt, shot(rt, P, ly->rho, e, ly->sigma) + 2 * h->tau_eps * s4 * d * d * b * b,
+                       g);
         }
     }
     /* D = R C R, scaled by 1 / (2 tau_x) */
@@ -250,6 +269,7 @@ uint32_t hs_hee_budget_auto_P(hs_hee_rt *rt, double f, uint32_t Pmax)
 {
     /* the load falls like 1/P plus the interneurons' own (P-independent) part: double, then
      * bisect, for the smallest P with load <= f */
+    rt->budget_expect = 1;
     uint32_t lo = 0, hi = 1;
     while (hi < Pmax && build(rt, hi) > f) {
         lo = hi;
@@ -262,5 +282,6 @@ uint32_t hs_hee_budget_auto_P(hs_hee_rt *rt, double f, uint32_t Pmax)
         else
             hi = mid;
     }
+    rt->budget_expect = 0;
     return hi;
 }

@@ -61,6 +61,7 @@ void hs_hee_rt_free(hs_hee_rt *rt)
     free(rt->shot);
     free(rt->kpow);
     free(rt->popname);
+    free(rt->trbuf);
     free(rt->xpop);
     free(rt->epop);
     hs_hee_budget_free(rt);
@@ -121,6 +122,28 @@ static double spike_rate(const hs_hee_rt *rt, hs_rho rho, double x)
 {
     double r = rt->r0 + rt->r1 * hs_rho_f(rho, x);
     return r < 0 ? 0 : r > rt->rmax ? rt->rmax : r;
+}
+
+/* The push-pull gain r1 when not given: 0.9 r_max over the largest |rho| a unit is expected to
+ * reach -- a clamped unit its value, a free or interneuron unit 4 sigma beyond its initial
+ * state (bounded rho: its bound) -- so that no rate clips at r_max (clipping biases the mean). */
+static double auto_gain(const hs_hee_rt *rt)
+{
+    const hs_hee *m = &rt->m;
+    double big = 0;
+    for (int l = 0; l < m->L; l++) {
+        const hs_hee_layer *ly = &m->layer[l];
+        for (uint32_t i = 0; i < ly->n; i++) {
+            size_t u = ly->off + i;
+            double reach = l == 0 && rt->clamp ? 0.0 : 4 * ly->sigma;
+            for (int k = 0; k < 2; k++) {
+                double y = k ? rt->eps[u] : rt->x[u];
+                double a = fabs(hs_rho_f(ly->rho, y + reach)), b = fabs(hs_rho_f(ly->rho, y - reach));
+                big = fmax(big, fmax(a, b));
+            }
+        }
+    }
+    return big > 0 ? 0.9 * rt->rmax / big : rt->rmax;
 }
 
 int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err)
@@ -219,9 +242,10 @@ int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err)
     if (h->realisation == HS_HEE_SPIKE) {
         rt->spike = 1;
         rt->P = h->P;
-        rt->r0 = h->r0;
-        rt->r1 = h->r1;
+        rt->pushpull = h->encoding == HS_ENC_PUSHPULL;
+        rt->r0 = rt->pushpull ? 0.0 : h->r0;
         rt->rmax = h->rmax;
+        rt->r1 = h->r1 > 0 ? h->r1 : rt->pushpull ? auto_gain(rt) : 30.0;
         rt->tau_syn = h->tau_syn > 0 ? h->tau_syn : h->dt;
         rt->tau_ref = h->tau_ref;
         if (hs_hee_budget_alloc(rt)) {
@@ -231,11 +255,14 @@ int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err)
         rt->P_auto = rt->P == 0;
         if (rt->P_auto)   /* neurons per unit from the predicted budget load (doc/hee.md) */
             rt->P = hs_hee_budget_auto_P(rt, HS_HEE_BUDGET_LOAD, HS_HEE_MAX_P);
+        if (rt->P_auto && rt->P < HS_HEE_MIN_P)
+            rt->P = HS_HEE_MIN_P;
         hs_hee_budget_update(rt);
         rt->ax = malloc(N * sizeof *rt->ax);
         rt->ae = malloc(N * sizeof *rt->ae);
+        rt->trbuf = malloc(2 * nmax * sizeof *rt->trbuf);
         rt->popname = calloc(2 * (size_t)m->L, sizeof *rt->popname);
-        if (!rt->ax || !rt->ae || !rt->popname) {
+        if (!rt->ax || !rt->ae || !rt->trbuf || !rt->popname) {
             rc = NOMEM(err);
             goto fail;
         }
@@ -358,28 +385,41 @@ const hs_proc_ops hs_hee_proc_ops = {
     .free = rt_free,
 };
 
-/* Rate (Hz) of each neuron of unit u with state y, and its hazard (per ms): with a refractory
- * period tau_ref the hazard r / (1 - r tau_ref) keeps the mean rate at r. */
-static double hazard(const hs_hee_rt *rt, hs_rho rho, double y)
+/* The per-ms hazard of a neuron firing at mean rate r (per ms): with a refractory period
+ * tau_ref the hazard r / (1 - r tau_ref) keeps the mean rate at r. */
+static double hazard_of(const hs_hee_rt *rt, double r)
 {
-    double r = spike_rate(rt, rho, y) * 1e-3;
     return rt->tau_ref > 0 ? r / (1.0 - r * rt->tau_ref) : r;
 }
 
-/* Read the traces of layer l's units (principal and interneurons) at t, in Hz. */
+/* The rates (per ms) of a unit's neurons in state y: baseline encoding, one side at
+ * r0 + r1 rho(y); rectified push-pull, an "on" side at r1 [rho]_+ and an "off" side at
+ * r1 [-rho]_+ (doc/hee.md).  Clipped to [0, r_max]. */
+static void side_rates(const hs_hee_rt *rt, hs_rho rho, double y, double r[2])
+{
+    double f = hs_rho_f(rho, y), rmax = rt->rmax * 1e-3, r1 = rt->r1 * 1e-3;
+    if (rt->pushpull) {
+        r[0] = f > 0 ? fmin(r1 * f, rmax) : 0.0;
+        r[1] = f < 0 ? fmin(-r1 * f, rmax) : 0.0;
+    } else {
+        double v = rt->r0 * 1e-3 + r1 * f;
+        r[0] = v < 0 ? 0 : v > rmax ? rmax : v;
+    }
+}
+
+/* Read the decoded traces rho-hat of layer l's units (principal, interneurons) over the last
+ * step: the exact means of the traces (hs_pp_trace_means), (a - r0) / r1 or (a_on - a_off) / r1. */
 static void read_traces(hs_hee_rt *rt, int l, double t, int x, int e)
 {
     const hs_hee_layer *ly = &rt->m.layer[l];
-    double *ax = rt->ax + ly->off, *ae = rt->ae + ly->off;
-    if (x) {
-        hs_pp_trace_means(rt->xpop[l], t, ax);
+    const double r1 = rt->r1 * 1e-3, r0 = rt->r0 * 1e-3;
+    for (int k = 0; k < 2; k++) {
+        if (!(k ? e : x))
+            continue;
+        double *out = (k ? rt->ae : rt->ax) + ly->off, *tr = rt->trbuf;
+        hs_pp_trace_means(k ? rt->epop[l] : rt->xpop[l], t, tr);
         for (uint32_t i = 0; i < ly->n; i++)
-            ax[i] *= 1e3;
-    }
-    if (e) {
-        hs_pp_trace_means(rt->epop[l], t, ae);
-        for (uint32_t i = 0; i < ly->n; i++)
-            ae[i] *= 1e3;
+            out[i] = rt->pushpull ? (tr[2 * i] - tr[2 * i + 1]) / r1 : (tr[i] - r0) / r1;
     }
 }
 
@@ -387,12 +427,18 @@ static void read_traces(hs_hee_rt *rt, int l, double t, int x, int e)
 static void set_hazards(hs_hee_rt *rt, int l, double t, struct hs_net *q, int x, int e)
 {
     const hs_hee_layer *ly = &rt->m.layer[l];
+    const uint32_t sides = rt->pushpull ? 2 : 1;
     for (uint32_t i = 0; i < ly->n; i++) {
         size_t u = ly->off + i;
-        if (x)
-            hs_pp_set_hazard(rt->xpop[l], i, hazard(rt, ly->rho, rt->x[u]), t, q);
-        if (e)
-            hs_pp_set_hazard(rt->epop[l], i, hazard(rt, ly->rho, rt->eps[u]), t, q);
+        double r[2];
+        for (int k = 0; k < 2; k++) {
+            if (!(k ? e : x))
+                continue;
+            side_rates(rt, ly->rho, k ? rt->eps[u] : rt->x[u], r);
+            hs_pop *p = k ? rt->epop[l] : rt->xpop[l];
+            for (uint32_t sd = 0; sd < sides; sd++)
+                hs_pp_set_hazard(p, sides * i + sd, hazard_of(rt, r[sd]), t, q);
+        }
     }
 }
 
@@ -407,13 +453,17 @@ int hs_hee_rt_attach(hs_hee_rt *rt, hs_pop **xpop, hs_pop **epop, struct hs_net 
         rt->xpop[l] = xpop[l];
         rt->epop[l] = epop[l];
         /* traces start at the mean of the initial state: no start-up transient */
-        for (uint32_t i = 0; i < m->layer[l].n; i++) {
-            size_t u = m->layer[l].off + i;
-            rt->ax[u] = spike_rate(rt, m->layer[l].rho, rt->x[u]) * 1e-3;
-            rt->ae[u] = spike_rate(rt, m->layer[l].rho, rt->eps[u]) * 1e-3;
+        const uint32_t sides = rt->pushpull ? 2 : 1;
+        for (int k = 0; k < 2; k++) {
+            for (uint32_t i = 0; i < m->layer[l].n; i++) {
+                size_t u = m->layer[l].off + i;
+                double r[2];
+                side_rates(rt, m->layer[l].rho, k ? rt->eps[u] : rt->x[u], r);
+                for (uint32_t sd = 0; sd < sides; sd++)
+                    rt->trbuf[sides * i + sd] = r[sd];
+            }
+            hs_pp_set_traces(k ? epop[l] : xpop[l], 0.0, rt->trbuf);
         }
-        hs_pp_set_traces(xpop[l], 0.0, rt->ax + m->layer[l].off);
-        hs_pp_set_traces(epop[l], 0.0, rt->ae + m->layer[l].off);
         set_hazards(rt, l, 0.0, q, 1, 1);
     }
     return 0;
@@ -460,8 +510,8 @@ void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
         for (uint32_t i = 0; i < ly->n; i++) {
             size_t u = ly->off + i;
             if (rt->spike) {   /* units hear each other only through spike traces */
-                rt->rx[u] = (rt->ax[u] - rt->r0) / rt->r1;
-                rt->reps[u] = (rt->ae[u] - rt->r0) / rt->r1;
+                rt->rx[u] = rt->ax[u];
+                rt->reps[u] = rt->ae[u];
             } else {
                 rt->rx[u] = hs_rho_f(ly->rho, rt->x[u]);
                 rt->reps[u] = hs_rho_f(ly->rho, rt->eps[u]);
@@ -613,10 +663,15 @@ void hs_hee_rt_describe(const hs_hee_rt *rt, FILE *f)
                "%s\n", rt->spike ? "spike" : "rate", m->L, m->ntotal, h->tau_x, h->tau_eps,
             h->dt, rt->clamp ? ", layer 0 clamped" : "");
     if (rt->spike) {
-        fprintf(f, "  spiking: %u neurons per unit%s at r = %g Hz + %g Hz x rho(x) (0 to %g Hz), "
-                   "refractory %g ms, read out by traces of %g ms\n", rt->P,
-                rt->P_auto ? " (chosen from the network)" : "", rt->r0, rt->r1, rt->rmax,
-                rt->tau_ref, rt->tau_syn);
+        if (rt->pushpull)
+            fprintf(f, "  spiking: push-pull, %u neurons per side%s at r1 [rho(x)]+ and "
+                       "r1 [-rho(x)]+, r1 = %.4g Hz per unit of rho (at most %g Hz), ", rt->P,
+                    rt->P_auto ? " (chosen from the network)" : "", rt->r1, rt->rmax);
+        else
+            fprintf(f, "  spiking: baseline, %u neurons per unit%s at r = %g Hz + %g Hz x "
+                       "rho(x) (0 to %g Hz), ", rt->P,
+                    rt->P_auto ? " (chosen from the network)" : "", rt->r0, rt->r1, rt->rmax);
+        fprintf(f, "refractory %g ms, read out by traces of %g ms\n", rt->tau_ref, rt->tau_syn);
         fprintf(f, "  noise budget: %s; spike noise at the initial state: %.3g of the intended "
                    "diffusion (largest eigenvalue)%s\n",
                 h->noise_budget ? "full covariance over the free units" : "off",
@@ -703,7 +758,7 @@ void hs_hee_rt_advance_ancestral(hs_hee_rt *rt, int l, struct hs_net *q)
     for (int k = l; k <= l + 1 && k < m->L; k++)
         for (uint32_t i = 0; i < m->layer[k].n; i++) {
             size_t u = m->layer[k].off + i;
-            rt->reps[u] = rt->spike ? (rt->ae[u] - rt->r0) / rt->r1
+            rt->reps[u] = rt->spike ? rt->ae[u]
                                     : hs_rho_f(m->layer[k].rho, rt->eps[u]);
         }
     /* eta_l from the interneurons of the layer above (hs_hee_eta reads T + off of l + 1) */

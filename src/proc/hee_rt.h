@@ -27,6 +27,9 @@ typedef struct hs_hee_rt hs_hee_rt;
  * eigenvalue of the spike noise's diffusion over the intended one, at the initial state) is at
  * most HS_HEE_BUDGET_LOAD; never more than HS_HEE_MAX_P. */
 #define HS_HEE_BUDGET_LOAD 0.5
+/* ... and never fewer than HS_HEE_MIN_P: below about 10 neurons per side a unit's input is a
+ * few large jumps per interneuron time constant rather than a diffusion (the budget's model). */
+#define HS_HEE_MIN_P 10u
 #define HS_HEE_MAX_P 100000u
 
 /* Called at every recording time (multiples of record every) with the state at t. */
@@ -66,6 +69,8 @@ struct hs_hee_rt {
     int spike;
     uint32_t P;
     double r0, r1, rmax, tau_syn, tau_ref;
+    int pushpull;             /* rectified push-pull: two sides of P neurons per unit */
+    double *trbuf;            /* 2 n_max: one layer's raw traces */
     double *ax, *ae;          /* traces of the principal units and of the interneurons (Hz) */
     char (*popname)[72];      /* 2L population names: layer, then its interneurons */
     /* the full-covariance noise budget (hee_budget.c) over the nfree free units, which start
@@ -77,6 +82,7 @@ struct hs_hee_rt {
     double budget_load;
     int budget_clipped;
     int P_auto;               /* P was chosen from the network */
+    int budget_expect;        /* the budget at the expected, not the current, rates */
     hs_pop **xpop, **epop;    /* per layer: the neurons of its units and interneurons */
     /* what a step does: -1 every layer; l >= 0 only layer l's interneurons (ancestral) */
     int ancestral;
