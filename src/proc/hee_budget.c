@@ -32,6 +32,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 
+#include "data/dataset.h"
 #include "proc/hee_rt.h"
 
 /* Low-frequency diffusion of unit u's decoded trace: S = r / (P r1^2), r and r1 per ms; with
@@ -135,7 +136,7 @@ static double build(hs_hee_rt *rt, double P)
                 const hs_hee_layer *up = &m->layer[l + 1];
                 for (uint32_t j = 0; j < up->n; j++) {
                     double w = m->W[l + 1][(size_t)k * up->n + j];
-                    Q += w * w * shot(rt, P, up->rho, rt->x[up->off + j], up->sigma);
+                    Q += w * w * rt->halves * shot(rt, P, up->rho, rt->x[up->off + j], up->sigma);
                 }
             }
             double d = hs_rho_d(ly->rho, rt->eps[ly->off + k]);
@@ -148,8 +149,11 @@ static double build(hs_hee_rt *rt, double P)
         const hs_hee_layer *lo = mm > 0 ? &m->layer[mm - 1] : NULL;
         const hs_hee_layer *up = mm + 1 < m->L ? &m->layer[mm + 1] : NULL;
         for (uint32_t j = 0; j < ly->n; j++) {
-            /* the spikes of principal unit j of layer mm */
+            /* the spikes of principal unit j of layer mm: g what hears it top-down or
+             * laterally (group A when the unit has halves), g2 what hears it bottom-up */
+            double *g2 = rt->bz;
             memset(g, 0, N * sizeof *g);
+            memset(g2, 0, N * sizeof *g2);
             if (lo)
                 for (uint32_t i = 0; i < lo->n; i++) {
                     long f = fidx(rt, mm - 1, i);
@@ -164,7 +168,7 @@ static double build(hs_hee_rt *rt, double P)
                 }
             if (up)
                 for (uint32_t i = 0; i < up->n; i++)
-                    g[fidx(rt, mm + 1, i)] += m->W[mm + 1][(size_t)j * up->n + i];
+                    g2[fidx(rt, mm + 1, i)] += m->W[mm + 1][(size_t)j * up->n + i];
             if (lo && fidx(rt, mm, 0) >= 0) {
                 const double s2 = lo->sigma * lo->sigma;
                 for (uint32_t k = 0; k < lo->n; k++) {
@@ -175,8 +179,20 @@ static double build(hs_hee_rt *rt, double P)
                         g[fidx(rt, mm, i)] -= row[i] * gk;
                 }
             }
-            add_source(rt, shot(rt, P, ly->rho, rt->x[ly->off + j],
-                                fidx(rt, mm, 0) >= 0 ? ly->sigma : 0.0), g);
+            const double Sj = shot(rt, P, ly->rho, rt->x[ly->off + j],
+                                   fidx(rt, mm, 0) >= 0 ? ly->sigma : 0.0);
+            if (rt->halves == 2) {   /* two groups of P/2: each carries twice the noise */
+                for (size_t i = 0; i < N; i++) {
+                    g[i] += 0.5 * g2[i];
+                    g2[i] *= 0.5;
+                }
+                add_source(rt, 2 * Sj, g);
+                add_source(rt, 2 * Sj, g2);
+            } else {
+                for (size_t i = 0; i < N; i++)
+                    g[i] += g2[i];
+                add_source(rt, Sj, g);
+            }
             if (!up)
                 continue;
             /* interneuron j of layer mm: its spikes and its own fluctuation */
@@ -265,8 +281,65 @@ void hs_hee_budget_update(hs_hee_rt *rt)
     rt->budget_clipped = 1;
 }
 
+/* The first layer's weights that the data call for, when learning: the probabilistic-PCA
+ * maximum of a linear one-hidden-layer model, sigma_v^4 sigma_h^2 W W^T = U_k (Lambda_k -
+ * sigma_v^2) U_k^T from the top n_1 eigenpairs of the training items' covariance.  Returns a
+ * new n_0 x n_1 matrix, or NULL (no data, or out of memory). */
+static double *data_scale_W(const hs_hee_rt *rt)
+{
+    const hs_hee *m = &rt->m;
+    if (!rt->ds || !rt->cfg->learn || m->L < 2 || !rt->ntrain)
+        return NULL;
+    const size_t n0 = m->layer[0].n, n1 = m->layer[1].n, n = rt->ntrain;
+    const double sv2 = m->layer[0].sigma * m->layer[0].sigma, sh = m->layer[1].sigma;
+    gsl_matrix *C = gsl_matrix_calloc(n0, n0), *V = gsl_matrix_alloc(n0, n0);
+    gsl_vector *ev = gsl_vector_alloc(n0), *mu = gsl_vector_calloc(n0);
+    gsl_eigen_symmv_workspace *ws = gsl_eigen_symmv_alloc(n0);
+    double *W = malloc(n0 * n1 * sizeof *W);
+    int ok = C && V && ev && mu && ws && W;
+    for (size_t k = 0; ok && k < n; k++)
+        for (size_t i = 0; i < n0; i++)
+            *gsl_vector_ptr(mu, i) += rt->ds->x[k * n0 + i] / (double)n;
+    for (size_t k = 0; ok && k < n; k++) {
+        const double *x = rt->ds->x + k * n0;
+        for (size_t i = 0; i < n0; i++)
+            for (size_t j = 0; j <= i; j++)
+                *gsl_matrix_ptr(C, i, j) += (x[i] - gsl_vector_get(mu, i)) *
+                                            (x[j] - gsl_vector_get(mu, j)) / (double)n;
+    }
+    for (size_t i = 0; ok && i < n0; i++)
+        for (size_t j = 0; j < i; j++)
+            gsl_matrix_set(C, j, i, gsl_matrix_get(C, i, j));
+    if (ok && !gsl_eigen_symmv(C, ev, V, ws) &&
+        !gsl_eigen_symmv_sort(ev, V, GSL_EIGEN_SORT_VAL_DESC)) {
+        for (size_t i = 0; i < n0; i++)
+            for (size_t j = 0; j < n1; j++) {
+                double l = j < n0 ? gsl_vector_get(ev, j) - sv2 : 0.0;
+                W[i * n1 + j] = j < n0 && l > 0
+                                    ? gsl_matrix_get(V, i, j) * sqrt(l) / (sv2 * sh) : 0.0;
+            }
+    } else {
+        free(W);
+        W = NULL;
+    }
+    gsl_matrix_free(C);
+    gsl_matrix_free(V);
+    gsl_vector_free(ev);
+    gsl_vector_free(mu);
+    if (ws)
+        gsl_eigen_symmv_free(ws);
+    return W;
+}
+
 uint32_t hs_hee_budget_auto_P(hs_hee_rt *rt, double f, uint32_t Pmax)
 {
+    /* when learning, P must fit the weights learning will reach, not the initial ones: the
+     * first layer's weights are taken at the data's scale while P is chosen */
+    double *Wd = data_scale_W(rt), *W1 = NULL;
+    if (Wd) {
+        W1 = rt->m.W[1];
+        rt->m.W[1] = Wd;
+    }
     /* the load falls like 1/P plus the interneurons' own (P-independent) part: double, then
      * bisect, for the smallest P with load <= f */
     rt->budget_expect = 1;
@@ -283,5 +356,9 @@ uint32_t hs_hee_budget_auto_P(hs_hee_rt *rt, double f, uint32_t Pmax)
             hi = mid;
     }
     rt->budget_expect = 0;
+    if (Wd) {
+        rt->m.W[1] = W1;
+        free(Wd);
+    }
     return hi;
 }

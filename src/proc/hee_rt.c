@@ -62,6 +62,10 @@ void hs_hee_rt_free(hs_hee_rt *rt)
     free(rt->kpow);
     free(rt->popname);
     free(rt->trbuf);
+    if (rt->halves == 2) {
+        free(rt->px);
+        free(rt->pe);
+    }
     free(rt->xpop);
     free(rt->epop);
     hs_hee_budget_free(rt);
@@ -211,6 +215,9 @@ int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err)
     }
     rt->seed = cfg->seed;
     rt->order_epoch = -1;
+    rt->halves = 1;
+    rt->fx = rt->px = rt->rx;   /* the rate realisation: one readout, rho of the membranes */
+    rt->fe = rt->pe = rt->reps;
     if (h->data) {
         if ((rc = hs_hee_load_data(cfg, &rt->ds, err)))
             goto fail;
@@ -243,6 +250,7 @@ int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err)
         rt->spike = 1;
         rt->P = h->P;
         rt->pushpull = h->encoding == HS_ENC_PUSHPULL;
+        rt->halves = h->learn ? 2 : 1;   /* learning: groups A and B, see read_traces */
         rt->r0 = rt->pushpull ? 0.0 : h->r0;
         rt->rmax = h->rmax;
         rt->r1 = h->r1 > 0 ? h->r1 : rt->pushpull ? auto_gain(rt) : 30.0;
@@ -260,7 +268,19 @@ int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err)
         hs_hee_budget_update(rt);
         rt->ax = malloc(N * sizeof *rt->ax);
         rt->ae = malloc(N * sizeof *rt->ae);
-        rt->trbuf = malloc(2 * nmax * sizeof *rt->trbuf);
+        if (rt->halves == 2 && rt->P % 2)
+            rt->P++;
+        rt->trbuf = malloc(4 * nmax * sizeof *rt->trbuf);
+        rt->fx = rt->ax;
+        rt->fe = rt->ae;
+        if (rt->halves == 2) {
+            rt->px = malloc(N * sizeof *rt->px);
+            rt->pe = malloc(N * sizeof *rt->pe);
+            if (!rt->px || !rt->pe) {
+                rc = NOMEM(err);
+                goto fail;
+            }
+        }
         rt->popname = calloc(2 * (size_t)m->L, sizeof *rt->popname);
         if (!rt->ax || !rt->ae || !rt->trbuf || !rt->popname) {
             rc = NOMEM(err);
@@ -408,18 +428,31 @@ static void side_rates(const hs_hee_rt *rt, hs_rho rho, double y, double r[2])
 }
 
 /* Read the decoded traces rho-hat of layer l's units (principal, interneurons) over the last
- * step: the exact means of the traces (hs_pp_trace_means), (a - r0) / r1 or (a_on - a_off) / r1. */
+ * step: the exact means of the traces (hs_pp_trace_means), (a - r0) / r1 or (a_on - a_off) / r1.
+ * Without halves all three readouts are the unit's; with halves (learning) a unit's neurons
+ * are two groups A and B: the full readout (ax, ae) averages both, the A readout (rx, reps)
+ * feeds what hears the unit top-down or laterally, the B readout (px, pe) its plasticity. */
 static void read_traces(hs_hee_rt *rt, int l, double t, int x, int e)
 {
     const hs_hee_layer *ly = &rt->m.layer[l];
     const double r1 = rt->r1 * 1e-3, r0 = rt->r0 * 1e-3;
+    const uint32_t S = rt->pushpull ? 2 : 1, H = rt->halves;
     for (int k = 0; k < 2; k++) {
         if (!(k ? e : x))
             continue;
-        double *out = (k ? rt->ae : rt->ax) + ly->off, *tr = rt->trbuf;
+        double *full = (k ? rt->ae : rt->ax) + ly->off, *tr = rt->trbuf;
+        double *a = (k ? rt->reps : rt->rx) + ly->off, *b = (k ? rt->pe : rt->px) + ly->off;
         hs_pp_trace_means(k ? rt->epop[l] : rt->xpop[l], t, tr);
-        for (uint32_t i = 0; i < ly->n; i++)
-            out[i] = rt->pushpull ? (tr[2 * i] - tr[2 * i + 1]) / r1 : (tr[i] - r0) / r1;
+        for (uint32_t i = 0; i < ly->n; i++) {
+            double d[2] = {0, 0};
+            for (uint32_t hh = 0; hh < H; hh++) {
+                const double *g = tr + (size_t)i * S * H + hh;   /* side s at g[s H] */
+                d[hh] = S == 2 ? (g[0] - g[H]) / r1 : (g[0] - r0) / r1;
+            }
+            a[i] = d[0];
+            b[i] = d[H - 1];
+            full[i] = H == 2 ? 0.5 * (d[0] + d[1]) : d[0];
+        }
     }
 }
 
@@ -427,7 +460,7 @@ static void read_traces(hs_hee_rt *rt, int l, double t, int x, int e)
 static void set_hazards(hs_hee_rt *rt, int l, double t, struct hs_net *q, int x, int e)
 {
     const hs_hee_layer *ly = &rt->m.layer[l];
-    const uint32_t sides = rt->pushpull ? 2 : 1;
+    const uint32_t S = rt->pushpull ? 2 : 1, H = rt->halves;
     for (uint32_t i = 0; i < ly->n; i++) {
         size_t u = ly->off + i;
         double r[2];
@@ -436,8 +469,9 @@ static void set_hazards(hs_hee_rt *rt, int l, double t, struct hs_net *q, int x,
                 continue;
             side_rates(rt, ly->rho, k ? rt->eps[u] : rt->x[u], r);
             hs_pop *p = k ? rt->epop[l] : rt->xpop[l];
-            for (uint32_t sd = 0; sd < sides; sd++)
-                hs_pp_set_hazard(p, sides * i + sd, hazard_of(rt, r[sd]), t, q);
+            for (uint32_t sd = 0; sd < S; sd++)
+                for (uint32_t hh = 0; hh < H; hh++)
+                    hs_pp_set_hazard(p, (i * S + sd) * H + hh, hazard_of(rt, r[sd]), t, q);
         }
     }
 }
@@ -453,14 +487,15 @@ int hs_hee_rt_attach(hs_hee_rt *rt, hs_pop **xpop, hs_pop **epop, struct hs_net 
         rt->xpop[l] = xpop[l];
         rt->epop[l] = epop[l];
         /* traces start at the mean of the initial state: no start-up transient */
-        const uint32_t sides = rt->pushpull ? 2 : 1;
+        const uint32_t S = rt->pushpull ? 2 : 1, H = rt->halves;
         for (int k = 0; k < 2; k++) {
             for (uint32_t i = 0; i < m->layer[l].n; i++) {
                 size_t u = m->layer[l].off + i;
                 double r[2];
                 side_rates(rt, m->layer[l].rho, k ? rt->eps[u] : rt->x[u], r);
-                for (uint32_t sd = 0; sd < sides; sd++)
-                    rt->trbuf[sides * i + sd] = r[sd];
+                for (uint32_t sd = 0; sd < S; sd++)
+                    for (uint32_t hh = 0; hh < H; hh++)
+                        rt->trbuf[(i * S + sd) * H + hh] = r[sd];
             }
             hs_pp_set_traces(k ? epop[l] : xpop[l], 0.0, rt->trbuf);
         }
@@ -509,10 +544,7 @@ void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
         const hs_hee_layer *ly = &m->layer[l];
         for (uint32_t i = 0; i < ly->n; i++) {
             size_t u = ly->off + i;
-            if (rt->spike) {   /* units hear each other only through spike traces */
-                rt->rx[u] = rt->ax[u];
-                rt->reps[u] = rt->ae[u];
-            } else {
+            if (!rt->spike) {   /* (spike: units hear each other only through traces) */
                 rt->rx[u] = hs_rho_f(ly->rho, rt->x[u]);
                 rt->reps[u] = hs_rho_f(ly->rho, rt->eps[u]);
             }
@@ -539,7 +571,7 @@ void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
         const double *W = m->W[l];
         double *restrict bu = rt->bu + ly->off;
         for (uint32_t k = 0; k < lo->n; k++) {
-            double d = rt->rx[lo->off + k] - rt->reps[lo->off + k];
+            double d = rt->fx[lo->off + k] - rt->fe[lo->off + k];
             if (d == 0.0)
                 continue;   /* e.g. a clamped unit whose interneuron sits at its value */
             const double *restrict row = W + (size_t)k * ly->n;

@@ -70,6 +70,12 @@ struct hs_hee_rt {
     uint32_t P;
     double r0, r1, rmax, tau_syn, tau_ref;
     int pushpull;             /* rectified push-pull: two sides of P neurons per unit */
+    uint32_t halves;          /* 2 when learning: each side's neurons in groups A and B */
+    /* the statistics the dynamics and plasticity read: rx, reps (what hears a unit top-down
+     * or laterally: group A), fx, fe (bottom-up and the plasticity's lower factor: the whole
+     * unit), px, pe (the plasticity's upper factor: group B); in the rate realisation and
+     * without halves some of these are the same arrays */
+    double *fx, *fe, *px, *pe;
     double *trbuf;            /* 2 n_max: one layer's raw traces */
     double *ax, *ae;          /* traces of the principal units and of the interneurons (Hz) */
     char (*popname)[72];      /* 2L population names: layer, then its interneurons */
