@@ -42,6 +42,7 @@ typedef struct pp_state {
     double *cnt;                 /* per unit: spikes since t_avg */
     double t_avg;
     uint32_t *cur;               /* per unit: the neuron keyed in the queue, or NONE */
+    double *kt;                  /* per unit: its key (a lower bound of its next event) */
     uint32_t *heap, *hn;         /* per unit: P slots of free neurons (local index), count */
     uint32_t *fifo, *fhead, *fn; /* per unit: ring of P refractory neurons, head, count */
     double *frel;                /* per unit x P: release time of each ring slot */
@@ -61,6 +62,7 @@ static void pp_free(hs_pop *p)
     free(s->a0);
     free(s->cnt);
     free(s->cur);
+    free(s->kt);
     free(s->heap);
     free(s->hn);
     free(s->fifo);
@@ -125,8 +127,11 @@ static void advance(pp_state *s, uint32_t u, double t)
     s->tu[u] = t;
 }
 
-/* Key the unit's next event in the engine's queue; the unit is advanced to t. */
-static void resched(hs_pop *p, pp_state *s, uint32_t u, double t, hs_net *net)
+/* Key the unit's next event in the engine's queue; the unit is advanced to t.  Lazy (after a
+ * hazard change): a key that is already earlier than the new time stays -- a key is a lower
+ * bound of the unit's next event, and a wake before the event only reschedules (pp_fire) --
+ * so a falling hazard costs no queue update. */
+static void resched(hs_pop *p, pp_state *s, uint32_t u, double t, hs_net *net, int lazy)
 {
     double tsp = INFINITY, trel = INFINITY;
     uint32_t jsp = NONE, jrel = NONE;
@@ -144,20 +149,25 @@ static void resched(hs_pop *p, pp_state *s, uint32_t u, double t, hs_net *net)
     double tn = tsp <= trel ? tsp : trel;
     if (tn == INFINITY)
         j = NONE;
+    if (lazy && s->cur[u] != NONE && tn >= s->kt[u])
+        return;
     uint32_t base = p->gid0 + u * s->P;
     if (s->cur[u] != NONE && s->cur[u] != j)
         hs_sched(net, base + s->cur[u], INFINITY);
     if (j != NONE)
         hs_sched(net, base + j, tn);
     s->cur[u] = j;
+    s->kt[u] = tn;
 }
 
 void hs_pp_set_hazard(hs_pop *p, uint32_t u, double h, double t, hs_net *net)
 {
     pp_state *s = p->state;
+    if (h == s->h[u] || (h <= 0 && s->h[u] == 0))
+        return;   /* nothing changes: the unit's key stays valid (e.g. a clamped unit) */
     advance(s, u, t);
     s->h[u] = h > 0 ? h : 0.0;
-    resched(p, s, u, t, net);
+    resched(p, s, u, t, net, 1);
 }
 
 static int pp_init(hs_pop *p, hs_net *net, gsl_rng *r, hs_error *err)
@@ -180,6 +190,7 @@ static int pp_init(hs_pop *p, hs_net *net, gsl_rng *r, hs_error *err)
     s->a0 = calloc(U, sizeof *s->a0);
     s->cnt = calloc(U, sizeof *s->cnt);
     s->cur = calloc(U, sizeof *s->cur);
+    s->kt = calloc(U, sizeof *s->kt);
     s->hn = calloc(U, sizeof *s->hn);
     s->fhead = calloc(U, sizeof *s->fhead);
     s->fn = calloc(U, sizeof *s->fn);
@@ -189,7 +200,7 @@ static int pp_init(hs_pop *p, hs_net *net, gsl_rng *r, hs_error *err)
     s->frel = calloc(n, sizeof *s->frel);
     s->theta = calloc(n, sizeof *s->theta);
     s->E = calloc(n, sizeof *s->E);
-    if (!s->h || !s->lam || !s->tu || !s->a || !s->in || !s->a0 || !s->cnt || !s->cur || !s->hn || !s->fhead ||
+    if (!s->h || !s->lam || !s->tu || !s->a || !s->in || !s->a0 || !s->cnt || !s->cur || !s->kt || !s->hn || !s->fhead ||
         !s->fn || !s->heap || !s->fifo || !s->frel || !s->theta || !s->E) {
         pp_free(p);
         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
@@ -216,17 +227,22 @@ static void rebase(pp_state *s, double t)
 static hs_emit pp_fire(hs_pop *p, uint32_t i, double t, hs_net *net)
 {
     pp_state *s = p->state;
-    uint32_t u = i / s->P;
+    uint32_t u = i / s->P, j = i % s->P;
     advance(s, u, t);
-    if (s->fn[u] && s->fifo[(size_t)u * s->P + s->fhead[u]] == i % s->P &&
-        (s->hn[u] == 0 || s->heap[(size_t)u * s->P] != i % s->P)) {
+    if (s->fn[u] && s->fifo[(size_t)u * s->P + s->fhead[u]] == j &&
+        s->frel[(size_t)u * s->P + s->fhead[u]] <= t) {
         /* the end of a refractory period */
-        uint32_t j = i % s->P;
         s->fhead[u] = (s->fhead[u] + 1) % s->P;
         s->fn[u]--;
         s->theta[i] = s->lam[u] + s->E[i];
         heap_push(s, u, j);
-        resched(p, s, u, t, net);
+        resched(p, s, u, t, net, 0);
+        return HS_EMIT_NONE;
+    }
+    const double th = s->hn[u] ? key(s, u, s->heap[(size_t)u * s->P]) : INFINITY;
+    if (!s->hn[u] || s->heap[(size_t)u * s->P] != j || !(s->h[u] > 0) ||
+        th - s->lam[u] > 1e-10 * (1.0 + fabs(th))) {
+        resched(p, s, u, t, net, 0);   /* a lazy key: the hazard fell since it was set */
         return HS_EMIT_NONE;
     }
     /* a spike of the heap's top neuron (i itself) */
@@ -249,7 +265,7 @@ static hs_emit pp_fire(hs_pop *p, uint32_t i, double t, hs_net *net)
         s->theta[i] = s->lam[u] + E;
         heap_push(s, u, i % s->P);
     }
-    resched(p, s, u, t, net);
+    resched(p, s, u, t, net, 0);
     return HS_EMIT_ONSET;
 }
 
@@ -360,7 +376,7 @@ void hs_pp_load(hs_pop *p, const void *buf, hs_net *net)
         uint32_t was = s->cur[u];
         s->cur[u] = NONE;
         if (was != NONE)
-            resched(p, s, u, s->tu[u], net);
+            resched(p, s, u, s->tu[u], net, 0);
     }
 }
 

@@ -55,8 +55,8 @@ static double shot(const hs_hee_rt *rt, double P, hs_rho rho, double y, double s
     if (!rt->budget_expect || sd == 0)
         return shot_at(rt, P, rho, y);
     double acc = 0, wsum = 0;
-    for (int k = -32; k <= 32; k++) {   /* z in [-4, 4] */
-        double z = k / 8.0, w = exp(-0.5 * z * z);
+    for (int k = -8; k <= 8; k++) {   /* z in [-4, 4] */
+        double z = k / 2.0, w = exp(-0.5 * z * z);
         acc += w * shot_at(rt, P, rho, y + sd * z);
         wsum += w;
     }
@@ -343,18 +343,21 @@ uint32_t hs_hee_budget_auto_P(hs_hee_rt *rt, double f, uint32_t Pmax)
     /* the load falls like 1/P plus the interneurons' own (P-independent) part: double, then
      * bisect, for the smallest P with load <= f */
     rt->budget_expect = 1;
-    uint32_t lo = 0, hi = 1;
-    while (hi < Pmax && build(rt, hi) > f) {
-        lo = hi;
-        hi = hi * 2 > Pmax ? Pmax : hi * 2;
+    /* the load is nearly a / P + c (shot noise, and the interneurons' own share): two builds
+     * give a and c, a third checks the answer (each build costs O(units x free units^2)) */
+    double l1 = build(rt, 1.0);
+    uint32_t P = 1;
+    if (l1 > f) {
+        uint32_t p2 = l1 / f > Pmax ? Pmax : (uint32_t)ceil(l1 / f);
+        double l2 = build(rt, p2);
+        double a = (l1 - l2) / (1.0 - 1.0 / p2), c = l1 - a;
+        P = c < f && a > 0 ? (uint32_t)fmin(Pmax, ceil(a / (f - c))) : p2;
+        if (P < 1)
+            P = 1;
+        for (int it = 0; it < 8 && P < Pmax && build(rt, P) > f; it++)
+            P = (uint32_t)fmin(Pmax, ceil(1.25 * P));
     }
-    while (hi - lo > 1 && hi > 1) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (build(rt, mid) > f)
-            lo = mid;
-        else
-            hi = mid;
-    }
+    uint32_t hi = P;
     rt->budget_expect = 0;
     if (Wd) {
         rt->m.W[1] = W1;

@@ -266,6 +266,10 @@ int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err)
         if (rt->P_auto && rt->P < HS_HEE_MIN_P)
             rt->P = HS_HEE_MIN_P;
         hs_hee_budget_update(rt);
+        /* the budget follows the state every tau_eps / 2; a large one (its cost grows as the
+         * cube of the free units) every 10 tau_x */
+        rt->budget_every = rt->nfree <= 64 ? rt->kappa_every
+                                           : hs_hee_steps(10 * h->tau_x, h->dt);
         rt->ax = malloc(N * sizeof *rt->ax);
         rt->ae = malloc(N * sizeof *rt->ae);
         if (rt->halves == 2 && rt->P % 2)
@@ -583,7 +587,7 @@ void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
     const double mad = h->adapt_m, tau_c = h->adapt_tau_c;
     /* the budget follows the state on the interneurons' time scale: every tau_eps / 2 */
     const int full = rt->spike && h->noise_budget;
-    if (full && rt->step % rt->kappa_every == 0)
+    if (full && rt->step % rt->budget_every == 0)
         hs_hee_budget_update(rt);
     if (full) {   /* correlated noise for the free membranes: y = L z */
         const size_t nf = rt->nfree;

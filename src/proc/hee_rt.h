@@ -88,7 +88,8 @@ struct hs_hee_rt {
     double budget_load;
     int budget_clipped;
     int P_auto;               /* P was chosen from the network */
-    int budget_expect;        /* the budget at the expected, not the current, rates */
+    int budget_expect;
+    uint64_t budget_every;    /* recomputed every this many steps */        /* the budget at the expected, not the current, rates */
     hs_pop **xpop, **epop;    /* per layer: the neurons of its units and interneurons */
     /* what a step does: -1 every layer; l >= 0 only layer l's interneurons (ancestral) */
     int ancestral;
