@@ -32,6 +32,7 @@ run hee-linear-gaussian run '200 ms' states.tsv
 run hee-adaptation run '200 ms' states.tsv
 run hee-deep run '200 ms' states.tsv
 run hee-learn-ppca train '500 ms' learning.tsv
+run hee-spike run '200 ms' spikes.tsv states.tsv
 if [ "${HS_UPDATE_CHECKSUMS:-0}" = 1 ]; then cp "$new" "$ref"; echo "# wrote $ref"; fi
 echo "1..$n"
 [ "$fails" = 0 ]

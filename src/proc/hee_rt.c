@@ -266,10 +266,10 @@ int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err)
         if (rt->P_auto && rt->P < HS_HEE_MIN_P)
             rt->P = HS_HEE_MIN_P;
         hs_hee_budget_update(rt);
-        /* the budget follows the state every tau_eps / 2; a large one (its cost grows as the
-         * cube of the free units) every 10 tau_x */
-        rt->budget_every = rt->nfree <= 64 ? rt->kappa_every
-                                           : hs_hee_steps(10 * h->tau_x, h->dt);
+        /* the budget follows the state every tau_x / 10; a large one (its cost grows as the
+         * cube of the free units) every 10 tau_x.  The injected covariance is linear in D, so
+         * a snapshot of the rates gives the right diffusion on average. */
+        rt->budget_every = hs_hee_steps(rt->nfree <= 64 ? 0.1 * h->tau_x : 10 * h->tau_x, h->dt);
         rt->ax = malloc(N * sizeof *rt->ax);
         rt->ae = malloc(N * sizeof *rt->ae);
         if (rt->halves == 2 && rt->P % 2)
