@@ -277,7 +277,7 @@ void hs_pp_traces(hs_pop *p, double t, double *out)
         out[u] = s->a[u];
 }
 
-void hs_pp_trace_means(hs_pop *p, double t, double *out)
+void hs_pp_trace_means(hs_pop *p, double t, double *out, double *counts)
 {
     pp_state *s = p->state;
     rebase(s, t);
@@ -285,6 +285,8 @@ void hs_pp_trace_means(hs_pop *p, double t, double *out)
     for (uint32_t u = 0; u < s->U; u++) {
         /* tau da = -a dt + dN / P integrates to int a = tau (a(t0) - a(t)) + (N(t) - N(t0)) / P */
         out[u] = T > 0 ? (s->tau_syn * (s->a0[u] - s->a[u]) + s->cnt[u] / s->P) / T : s->a[u];
+        if (counts)
+            counts[u] = T > 0 ? s->cnt[u] / (s->P * T) : s->a[u];
         s->a0[u] = s->a[u];
         s->cnt[u] = 0;
     }

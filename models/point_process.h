@@ -34,8 +34,10 @@ void hs_pp_set_hazard(hs_pop *p, uint32_t u, double h, double t, hs_net *net);
 void hs_pp_traces(hs_pop *p, double t, double *out);
 /* The units' traces averaged over [t0, t], t0 the time of the previous call (or of
  * hs_pp_set_traces): exact, from the trace at t0 and the spikes since (the integral of
- * tau da = -a dt + dN / P); at t = t0 the trace itself. */
-void hs_pp_trace_means(hs_pop *p, double t, double *out);
+ * tau da = -a dt + dN / P); at t = t0 the trace itself.  counts, when not NULL, gets the
+ * spikes in (t0, t] per neuron and ms (the mean of the spike train itself: no memory of
+ * earlier windows). */
+void hs_pp_trace_means(hs_pop *p, double t, double *out, double *counts);
 /* Set the units' traces at time t to v[0..U-1] (per ms), e.g. to start them at their mean. */
 void hs_pp_set_traces(hs_pop *p, double t, const double *v);
 /* The units' input currents at t (sum of received weights, each decaying with tau_syn,

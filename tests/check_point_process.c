@@ -832,7 +832,7 @@ START_TEST(test_pp_trace_means_closed_form)
             vset = v2;
             continue;
         }
-        hs_pp_trace_means(pop, t, m);
+        hs_pp_trace_means(pop, t, m, NULL);
         for (uint32_t u = 0; u < U; u++) {
             double ref = trace_mean_ref(&s, u, P, tau, tset, vset[u], t0, t);
             /* the model takes the integral as tau (a(t0) - a(t)) + spikes / P: the
@@ -949,7 +949,7 @@ START_TEST(test_pp_save_restore)
     pa->model->receive(pa, 10, tgt, w, 2, 1, a);
     run_to(a, 100);
     double ma[U], mb[U];
-    hs_pp_trace_means(pa, 100, ma);
+    hs_pp_trace_means(pa, 100, ma, NULL);
     hs_pp_set_hazard(pa, 1, 0.0, 100, a);
     run_to(a, T1);
     size_t nb = hs_pp_state_bytes(pa);
@@ -963,7 +963,7 @@ START_TEST(test_pp_save_restore)
     run_to(a, T2);
 
     run_to(b, 120);
-    hs_pp_trace_means(pb, 120, mb);
+    hs_pp_trace_means(pb, 120, mb, NULL);
     run_to(b, T1);
     size_t b1 = sb.n;
     hs_pp_load(pb, buf, b);
@@ -982,8 +982,8 @@ START_TEST(test_pp_save_restore)
     hs_pp_traces(pb, T2, tb);
     hs_pp_inputs(pa, T2, ia);
     hs_pp_inputs(pb, T2, ib);
-    hs_pp_trace_means(pa, T2, ma);
-    hs_pp_trace_means(pb, T2, mb);
+    hs_pp_trace_means(pa, T2, ma, NULL);
+    hs_pp_trace_means(pb, T2, mb, NULL);
     for (int u = 0; u < U; u++) {
         ck_assert(ta[u] == tb[u]);
         ck_assert(ia[u] == ib[u]);

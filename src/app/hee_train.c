@@ -194,9 +194,9 @@ static size_t state_spans(hs_hee_rt *rt, span *s)
     s[k++] = (span){rt->eps, N};
     s[k++] = (span){rt->c, N};
     s[k++] = (span){rt->kappa, N};
-    if (rt->spike) {
-        s[k++] = (span){rt->ax, N};
-        s[k++] = (span){rt->ae, N};
+    if (rt->spike) {   /* the budget between its updates */
+        s[k++] = (span){rt->bL, rt->nfree * rt->nfree};
+        s[k++] = (span){rt->ebeta, N};
     }
     return k;
 }

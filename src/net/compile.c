@@ -334,7 +334,7 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
         pop->n = (rt->pushpull ? 2 : 1) * rt->P * h->layers[k / 2].size;
         pop->gid0 = (uint32_t)gid;
         gid += pop->n;
-        pop->params[HS_PP_P] = rt->P / rt->halves;   /* neurons per group */
+        pop->params[HS_PP_P] = rt->P;
         pop->params[HS_PP_TAU_REF] = rt->tau_ref;
         pop->params[HS_PP_TAU_SYN] = rt->tau_syn;
         net->record[cfg->npops + k] = k % 2 ? h->spikes_eps[k / 2] : h->spikes_x[k / 2];

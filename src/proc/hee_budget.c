@@ -119,13 +119,16 @@ static long fidx(const hs_hee_rt *rt, int l, uint32_t i)
 }
 
 /* D = R C R for P neurons per unit at the current state; sets ebeta (the interneurons' noise
- * shares).  Returns the largest eigenvalue of D / (2 tau_x). */
+ * shares).  Returns the load: the largest eigenvalue of D / (2 tau_x), or, if larger, the
+ * largest share of an interneuron's intended noise that the spikes it hears already carry
+ * (beyond it the interneuron is wider than its conditional, and, through the loop back to the
+ * layer above, correlated with it: a bias of grad A's estimate that learning picks up). */
 static double build(hs_hee_rt *rt, double P)
 {
     const hs_hee *m = &rt->m;
     const hs_heecfg *h = rt->cfg;
     const size_t N = rt->nfree;
-    double *g = rt->bg;
+    double *g = rt->bg, eload = 0;
     memset(rt->bC, 0, N * N * sizeof *rt->bC);
     /* interneuron budgets: the diffusion their input eta carries */
     for (int l = 0; l < m->L; l++) {
@@ -136,11 +139,12 @@ static double build(hs_hee_rt *rt, double P)
                 const hs_hee_layer *up = &m->layer[l + 1];
                 for (uint32_t j = 0; j < up->n; j++) {
                     double w = m->W[l + 1][(size_t)k * up->n + j];
-                    Q += w * w * rt->halves * shot(rt, P, up->rho, rt->x[up->off + j], up->sigma);
+                    Q += w * w * shot(rt, P, up->rho, rt->x[up->off + j], up->sigma);
                 }
             }
             double d = hs_rho_d(ly->rho, rt->eps[ly->off + k]);
             double share = 1 - d * d * Q / (2 * h->tau_eps);
+            eload = fmax(eload, 1 - share);
             rt->ebeta[ly->off + k] = share > 0 ? sqrt(share) : 0.0;
         }
     }
@@ -150,7 +154,7 @@ static double build(hs_hee_rt *rt, double P)
         const hs_hee_layer *up = mm + 1 < m->L ? &m->layer[mm + 1] : NULL;
         for (uint32_t j = 0; j < ly->n; j++) {
             /* the spikes of principal unit j of layer mm: g what hears it top-down or
-             * laterally (group A when the unit has halves), g2 what hears it bottom-up */
+             * laterally, g2 what hears it bottom-up */
             double *g2 = rt->bz;
             memset(g, 0, N * sizeof *g);
             memset(g2, 0, N * sizeof *g2);
@@ -181,18 +185,9 @@ static double build(hs_hee_rt *rt, double P)
             }
             const double Sj = shot(rt, P, ly->rho, rt->x[ly->off + j],
                                    fidx(rt, mm, 0) >= 0 ? ly->sigma : 0.0);
-            if (rt->halves == 2) {   /* two groups of P/2: each carries twice the noise */
-                for (size_t i = 0; i < N; i++) {
-                    g[i] += 0.5 * g2[i];
-                    g2[i] *= 0.5;
-                }
-                add_source(rt, 2 * Sj, g);
-                add_source(rt, 2 * Sj, g2);
-            } else {
-                for (size_t i = 0; i < N; i++)
-                    g[i] += g2[i];
-                add_source(rt, Sj, g);
-            }
+            for (size_t i = 0; i < N; i++)
+                g[i] += g2[i];
+            add_source(rt, Sj, g);
             if (!up)
                 continue;
             /* interneuron j of layer mm: its spikes and its own fluctuation */
@@ -238,7 +233,7 @@ static double build(hs_hee_rt *rt, double P)
         for (size_t i = 0; i < N; i++)
             v[i] = R[i] / nrm;
     }
-    return lam;
+    return fmax(lam, eload);
 }
 
 void hs_hee_budget_update(hs_hee_rt *rt)

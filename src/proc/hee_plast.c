@@ -77,13 +77,12 @@ void hs_hee_rt_learn(hs_hee_rt *rt, double g)
 {
     hs_hee *m = &rt->m;
     const hs_learncfg *L = rt->cfg->learn;
-    /* the lower factor from the whole units (fx, fe), the upper one from group B of the
-     * spike realisation (px, pe), which nothing that hears the unit top-down heard: its spike
-     * noise is independent of the lower factor's response to it (doc/hee.md) */
-    const double *rx = rt->fx, *re = rt->fe;
+    /* the rate realisation: rho of the membranes; the spike realisation: the spike counts of
+     * the step, whose noise is fresh in every factor (doc/hee.md) */
+    const double *rx = rt->px, *re = rt->pe;
     for (int l = 0; l < m->L; l++) {
         hs_hee_layer *ly = &m->layer[l];
-        const double *tx = rt->px + ly->off, *te = rt->pe + ly->off;
+        const double *tx = rx + ly->off, *te = re + ly->off;
         if (L->learn_W && l > 0) {
             const hs_hee_layer *lo = &m->layer[l - 1];
             double *restrict W = m->W[l];

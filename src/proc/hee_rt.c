@@ -55,14 +55,12 @@ void hs_hee_rt_free(hs_hee_rt *rt)
     free(rt->clamp);
     hs_dataset_free(rt->ds);
     free(rt->order);
-    free(rt->ax);
-    free(rt->ae);
     free(rt->kappa);
     free(rt->shot);
     free(rt->kpow);
     free(rt->popname);
     free(rt->trbuf);
-    if (rt->halves == 2) {
+    if (rt->learning) {
         free(rt->px);
         free(rt->pe);
     }
@@ -129,12 +127,16 @@ static double spike_rate(const hs_hee_rt *rt, hs_rho rho, double x)
 }
 
 /* The push-pull gain r1 when not given: 0.9 r_max over the largest |rho| a unit is expected to
- * reach -- a clamped unit its value, a free or interneuron unit 4 sigma beyond its initial
- * state (bounded rho: its bound) -- so that no rate clips at r_max (clipping biases the mean). */
+ * reach -- a clamped unit its value (with data: the largest of any item), a free or interneuron
+ * unit 4 sigma beyond its initial state (bounded rho: its bound) -- so that no rate clips at
+ * r_max (clipping biases the mean). */
 static double auto_gain(const hs_hee_rt *rt)
 {
     const hs_hee *m = &rt->m;
     double big = 0;
+    if (rt->ds)   /* layer 0 takes every item of the data set in turn */
+        for (size_t k = 0; k < rt->ds->n * rt->ds->dim; k++)
+            big = fmax(big, fabs(hs_rho_f(m->layer[0].rho, rt->ds->x[k])));
     for (int l = 0; l < m->L; l++) {
         const hs_hee_layer *ly = &m->layer[l];
         for (uint32_t i = 0; i < ly->n; i++) {
@@ -215,9 +217,8 @@ int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err)
     }
     rt->seed = cfg->seed;
     rt->order_epoch = -1;
-    rt->halves = 1;
-    rt->fx = rt->px = rt->rx;   /* the rate realisation: one readout, rho of the membranes */
-    rt->fe = rt->pe = rt->reps;
+    rt->px = rt->rx;   /* the rate realisation, and no learning: rho of the membranes */
+    rt->pe = rt->reps;
     if (h->data) {
         if ((rc = hs_hee_load_data(cfg, &rt->ds, err)))
             goto fail;
@@ -250,7 +251,6 @@ int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err)
         rt->spike = 1;
         rt->P = h->P;
         rt->pushpull = h->encoding == HS_ENC_PUSHPULL;
-        rt->halves = h->learn ? 2 : 1;   /* learning: groups A and B, see read_traces */
         rt->r0 = rt->pushpull ? 0.0 : h->r0;
         rt->rmax = h->rmax;
         rt->r1 = h->r1 > 0 ? h->r1 : rt->pushpull ? auto_gain(rt) : 30.0;
@@ -270,14 +270,9 @@ int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err)
          * cube of the free units) every 10 tau_x.  The injected covariance is linear in D, so
          * a snapshot of the rates gives the right diffusion on average. */
         rt->budget_every = hs_hee_steps(rt->nfree <= 64 ? 0.1 * h->tau_x : 10 * h->tau_x, h->dt);
-        rt->ax = malloc(N * sizeof *rt->ax);
-        rt->ae = malloc(N * sizeof *rt->ae);
-        if (rt->halves == 2 && rt->P % 2)
-            rt->P++;
         rt->trbuf = malloc(4 * nmax * sizeof *rt->trbuf);
-        rt->fx = rt->ax;
-        rt->fe = rt->ae;
-        if (rt->halves == 2) {
+        rt->learning = h->learn != NULL;
+        if (rt->learning) {
             rt->px = malloc(N * sizeof *rt->px);
             rt->pe = malloc(N * sizeof *rt->pe);
             if (!rt->px || !rt->pe) {
@@ -286,7 +281,7 @@ int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err)
             }
         }
         rt->popname = calloc(2 * (size_t)m->L, sizeof *rt->popname);
-        if (!rt->ax || !rt->ae || !rt->trbuf || !rt->popname) {
+        if (!rt->trbuf || !rt->popname) {
             rc = NOMEM(err);
             goto fail;
         }
@@ -432,30 +427,25 @@ static void side_rates(const hs_hee_rt *rt, hs_rho rho, double y, double r[2])
 }
 
 /* Read the decoded traces rho-hat of layer l's units (principal, interneurons) over the last
- * step: the exact means of the traces (hs_pp_trace_means), (a - r0) / r1 or (a_on - a_off) / r1.
- * Without halves all three readouts are the unit's; with halves (learning) a unit's neurons
- * are two groups A and B: the full readout (ax, ae) averages both, the A readout (rx, reps)
- * feeds what hears the unit top-down or laterally, the B readout (px, pe) its plasticity. */
+ * step: the exact means of the traces (hs_pp_trace_means), (a - r0) / r1 or (a_on - a_off) / r1,
+ * which the dynamics hear (ax, ae); when learning also the spike counts of the step, decoded
+ * alike (px, pe), which the plasticity reads: a count holds no spike of an earlier step, so the
+ * product of two units' counts carries no covariance from one unit having heard the other. */
 static void read_traces(hs_hee_rt *rt, int l, double t, int x, int e)
 {
     const hs_hee_layer *ly = &rt->m.layer[l];
     const double r1 = rt->r1 * 1e-3, r0 = rt->r0 * 1e-3;
-    const uint32_t S = rt->pushpull ? 2 : 1, H = rt->halves;
+    const uint32_t S = rt->pushpull ? 2 : 1;
     for (int k = 0; k < 2; k++) {
         if (!(k ? e : x))
             continue;
-        double *full = (k ? rt->ae : rt->ax) + ly->off, *tr = rt->trbuf;
-        double *a = (k ? rt->reps : rt->rx) + ly->off, *b = (k ? rt->pe : rt->px) + ly->off;
-        hs_pp_trace_means(k ? rt->epop[l] : rt->xpop[l], t, tr);
+        double *tr = rt->trbuf, *cn = rt->learning ? rt->trbuf + S * ly->n : NULL;
+        double *a = (k ? rt->reps : rt->rx) + ly->off, *c = (k ? rt->pe : rt->px) + ly->off;
+        hs_pp_trace_means(k ? rt->epop[l] : rt->xpop[l], t, tr, cn);
         for (uint32_t i = 0; i < ly->n; i++) {
-            double d[2] = {0, 0};
-            for (uint32_t hh = 0; hh < H; hh++) {
-                const double *g = tr + (size_t)i * S * H + hh;   /* side s at g[s H] */
-                d[hh] = S == 2 ? (g[0] - g[H]) / r1 : (g[0] - r0) / r1;
-            }
-            a[i] = d[0];
-            b[i] = d[H - 1];
-            full[i] = H == 2 ? 0.5 * (d[0] + d[1]) : d[0];
+            a[i] = S == 2 ? (tr[2 * i] - tr[2 * i + 1]) / r1 : (tr[i] - r0) / r1;
+            if (cn)
+                c[i] = S == 2 ? (cn[2 * i] - cn[2 * i + 1]) / r1 : (cn[i] - r0) / r1;
         }
     }
 }
@@ -464,7 +454,7 @@ static void read_traces(hs_hee_rt *rt, int l, double t, int x, int e)
 static void set_hazards(hs_hee_rt *rt, int l, double t, struct hs_net *q, int x, int e)
 {
     const hs_hee_layer *ly = &rt->m.layer[l];
-    const uint32_t S = rt->pushpull ? 2 : 1, H = rt->halves;
+    const uint32_t S = rt->pushpull ? 2 : 1;
     for (uint32_t i = 0; i < ly->n; i++) {
         size_t u = ly->off + i;
         double r[2];
@@ -474,8 +464,7 @@ static void set_hazards(hs_hee_rt *rt, int l, double t, struct hs_net *q, int x,
             side_rates(rt, ly->rho, k ? rt->eps[u] : rt->x[u], r);
             hs_pop *p = k ? rt->epop[l] : rt->xpop[l];
             for (uint32_t sd = 0; sd < S; sd++)
-                for (uint32_t hh = 0; hh < H; hh++)
-                    hs_pp_set_hazard(p, (i * S + sd) * H + hh, hazard_of(rt, r[sd]), t, q);
+                hs_pp_set_hazard(p, i * S + sd, hazard_of(rt, r[sd]), t, q);
         }
     }
 }
@@ -491,15 +480,14 @@ int hs_hee_rt_attach(hs_hee_rt *rt, hs_pop **xpop, hs_pop **epop, struct hs_net 
         rt->xpop[l] = xpop[l];
         rt->epop[l] = epop[l];
         /* traces start at the mean of the initial state: no start-up transient */
-        const uint32_t S = rt->pushpull ? 2 : 1, H = rt->halves;
+        const uint32_t S = rt->pushpull ? 2 : 1;
         for (int k = 0; k < 2; k++) {
             for (uint32_t i = 0; i < m->layer[l].n; i++) {
                 size_t u = m->layer[l].off + i;
                 double r[2];
                 side_rates(rt, m->layer[l].rho, k ? rt->eps[u] : rt->x[u], r);
                 for (uint32_t sd = 0; sd < S; sd++)
-                    for (uint32_t hh = 0; hh < H; hh++)
-                        rt->trbuf[(i * S + sd) * H + hh] = r[sd];
+                    rt->trbuf[i * S + sd] = r[sd];
             }
             hs_pp_set_traces(k ? epop[l] : xpop[l], 0.0, rt->trbuf);
         }
@@ -575,7 +563,7 @@ void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
         const double *W = m->W[l];
         double *restrict bu = rt->bu + ly->off;
         for (uint32_t k = 0; k < lo->n; k++) {
-            double d = rt->fx[lo->off + k] - rt->fe[lo->off + k];
+            double d = rt->rx[lo->off + k] - rt->reps[lo->off + k];
             if (d == 0.0)
                 continue;   /* e.g. a clamped unit whose interneuron sits at its value */
             const double *restrict row = W + (size_t)k * ly->n;
@@ -597,8 +585,7 @@ void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
         for (size_t i = 0; i < nf; i++) {
             double a = 0;
             const double *row = rt->bL + i * nf;
-            const size_t jend = rt->budget_clipped ? nf : i + 1;   /* L lower triangular */
-            for (size_t j = 0; j < jend; j++)
+            for (size_t j = 0; j < nf; j++)   /* (zeros above the diagonal unless clipped) */
                 a += row[j] * z[j];
             y[i] = a;
         }
@@ -794,8 +781,8 @@ void hs_hee_rt_advance_ancestral(hs_hee_rt *rt, int l, struct hs_net *q)
     for (int k = l; k <= l + 1 && k < m->L; k++)
         for (uint32_t i = 0; i < m->layer[k].n; i++) {
             size_t u = m->layer[k].off + i;
-            rt->reps[u] = rt->spike ? rt->ae[u]
-                                    : hs_rho_f(m->layer[k].rho, rt->eps[u]);
+            if (!rt->spike)   /* (spike: read_traces above) */
+                rt->reps[u] = hs_rho_f(m->layer[k].rho, rt->eps[u]);
         }
     /* eta_l from the interneurons of the layer above (hs_hee_eta reads T + off of l + 1) */
     double *eta = rt->eta + ly->off;

@@ -70,14 +70,11 @@ struct hs_hee_rt {
     uint32_t P;
     double r0, r1, rmax, tau_syn, tau_ref;
     int pushpull;             /* rectified push-pull: two sides of P neurons per unit */
-    uint32_t halves;          /* 2 when learning: each side's neurons in groups A and B */
-    /* the statistics the dynamics and plasticity read: rx, reps (what hears a unit top-down
-     * or laterally: group A), fx, fe (bottom-up and the plasticity's lower factor: the whole
-     * unit), px, pe (the plasticity's upper factor: group B); in the rate realisation and
-     * without halves some of these are the same arrays */
-    double *fx, *fe, *px, *pe;
+    int learning;             /* the spike realisation reads spike counts for plasticity */
+    /* the statistics plasticity reads: rho of the membranes (rate realisation: rx, reps) or
+     * the decoded spike counts of the last step (spike realisation, when learning) */
+    double *px, *pe;
     double *trbuf;            /* 2 n_max: one layer's raw traces */
-    double *ax, *ae;          /* traces of the principal units and of the interneurons (Hz) */
     char (*popname)[72];      /* 2L population names: layer, then its interneurons */
     /* the full-covariance noise budget (hee_budget.c) over the nfree free units, which start
      * at unit off0: the factor bL of the membranes' injected noise, the interneurons' noise
