@@ -240,6 +240,14 @@ void hs_hee_budget_update(hs_hee_rt *rt)
 {
     const size_t N = rt->nfree;
     rt->budget_load = build(rt, rt->P);
+    if (N > HS_HEE_BUDGET_FULL_MAX) {   /* diagonal: each unit's own share, no correlations */
+        for (size_t i = 0; i < N; i++) {
+            double a = 1 - rt->bC[i * N + i];
+            rt->bL[i] = a > 0 ? sqrt(a) : 0.0;   /* bL holds the N factors */
+        }
+        rt->budget_clipped = 0;
+        return;
+    }
     /* the injected noise: covariance I - D / (2 tau_x), factor L (lower triangular) */
     double *A = rt->bC;
     for (size_t i = 0; i < N; i++)

@@ -269,7 +269,9 @@ int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err)
         /* the budget follows the state every tau_x / 10; a large one (its cost grows as the
          * cube of the free units) every 10 tau_x.  The injected covariance is linear in D, so
          * a snapshot of the rates gives the right diffusion on average. */
-        rt->budget_every = hs_hee_steps(rt->nfree <= 64 ? 0.1 * h->tau_x : 10 * h->tau_x, h->dt);
+        rt->budget_every = hs_hee_steps(rt->nfree <= HS_HEE_BUDGET_FULL_MAX ? 0.1 * h->tau_x
+                                                                              : 10 * h->tau_x,
+                                        h->dt);
         rt->trbuf = malloc(4 * nmax * sizeof *rt->trbuf);
         rt->learning = h->learn != NULL;
         if (rt->learning) {
@@ -582,13 +584,17 @@ void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
         double *z = rt->bg, *y = rt->bz;
         for (size_t i = 0; i < nf; i++)
             z[i] = gsl_ran_gaussian_ziggurat(rt->rng, 1.0);
-        for (size_t i = 0; i < nf; i++) {
-            double a = 0;
-            const double *row = rt->bL + i * nf;
-            for (size_t j = 0; j < nf; j++)   /* (zeros above the diagonal unless clipped) */
-                a += row[j] * z[j];
-            y[i] = a;
-        }
+        if (nf > HS_HEE_BUDGET_FULL_MAX)   /* the diagonal budget */
+            for (size_t i = 0; i < nf; i++)
+                y[i] = rt->bL[i] * z[i];
+        else
+            for (size_t i = 0; i < nf; i++) {
+                double a = 0;
+                const double *row = rt->bL + i * nf;
+                for (size_t j = 0; j < nf; j++)   /* (zeros above the diagonal unless clipped) */
+                    a += row[j] * z[j];
+                y[i] = a;
+            }
     } else if (h->noise_budget && !rt->exact_grad && rt->kappa_fixed < 2 &&
         (rt->kappa_fixed == 1 || rt->step % rt->kappa_every == 0)) {
         noise_budget(rt);
@@ -697,7 +703,9 @@ void hs_hee_rt_describe(const hs_hee_rt *rt, FILE *f)
         fprintf(f, "refractory %g ms, read out by traces of %g ms\n", rt->tau_ref, rt->tau_syn);
         fprintf(f, "  noise budget: %s; spike noise at the initial state: %.3g of the intended "
                    "diffusion (largest eigenvalue)%s\n",
-                h->noise_budget ? "full covariance over the free units" : "off",
+                !h->noise_budget ? "off"
+                : rt->nfree <= HS_HEE_BUDGET_FULL_MAX ? "full covariance over the free units"
+                                                      : "diagonal (more than 64 free units)",
                 rt->budget_load, rt->budget_load > 1 ? " -- does not fit: raise neurons_per_unit"
                                                      : "");
     }

@@ -31,6 +31,9 @@ typedef struct hs_hee_rt hs_hee_rt;
  * few large jumps per interneuron time constant rather than a diffusion (the budget's model). */
 #define HS_HEE_MIN_P 10u
 #define HS_HEE_MAX_P 100000u
+/* Up to this many free units the budget is the full covariance (a dense factor applied at
+ * every step); beyond it, its diagonal. */
+#define HS_HEE_BUDGET_FULL_MAX 64
 
 /* Called at every recording time (multiples of record every) with the state at t. */
 typedef int (*hs_hee_sink)(void *ctx, double t, const hs_hee_rt *rt);
