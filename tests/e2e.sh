@@ -136,6 +136,18 @@ check "... with NEST's header and global ids from 1" sh -c "grep -q -x \"\$(prin
 status_is 0 "export --format sonata" "$HEE_SNN" export "$T/a" --format sonata
 check "... writes an HDF5 file" sh -c "head -c 8 '$T/a/spikes.sonata.h5' | od -c | grep -q 'H   D   F'"
 status_is 2 "export with an unknown format" "$HEE_SNN" export "$T/a" --format gdf
+# the spike realisation's populations are ordinary ones: exported with their real sizes
+# (neurons per unit chosen from the network, two push-pull sides)
+status_is 0 "export of a spike realisation's raster" "$HEE_SNN" export "$T/ex-hee-spike" \
+    --format nest
+total=$("$HEE_SNN" validate --describe "$HS_SRCDIR/examples/hee-spike.yaml" |
+    awk '/^network/ { print $3 }')
+check "... one line per spike, global ids within the $total neurons" sh -c "
+    test \"\$(grep -vc '^#' '$T/ex-hee-spike/spikes.nest.dat')\" = \
+        \"\$(( \$(grep -v '^#' '$T/ex-hee-spike/spikes.tsv' | wc -l) ))\" &&
+    awk -F'\t' -v n=$total '!/^#/ && !/^sender/ && (\$1 < 1 || \$1 > n) { bad = 1 }
+        END { exit bad }' '$T/ex-hee-spike/spikes.nest.dat'"
+status_is 0 "... and as SONATA" "$HEE_SNN" export "$T/ex-hee-spike" --format sonata
 cat >"$T/fmt.yaml" <<EOF
 hee-snn: 1
 name: fmt

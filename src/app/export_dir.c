@@ -2,13 +2,15 @@
  *
  * The populations and their sizes come from the run's config.yaml: the file's populations in
  * order, then the spike realisation's populations of a hee: block (LAYER and LAYER_eps for each
- * layer, P neurons per unit), the order the engine numbers them in.
+ * layer, P neurons per side and unit, as the block's process resolves them), the order the
+ * engine numbers them in.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config/config.h"
+#include "proc/hee_rt.h"
 #include "record/export.h"
 #include "util/error.h"
 
@@ -28,11 +30,23 @@ static int pops_of(const hs_config *cfg, hs_export_pop **out, int *n, char **nam
     int k = 0;
     for (int i = 0; i < cfg->npops; i++, k++)
         p[k] = (hs_export_pop){cfg->pops[i].name, cfg->pops[i].size};
+    uint64_t per_unit = 0;
+    if (nh) {   /* neurons per unit: chosen from the network unless given */
+        hs_hee_rt *rt;
+        int rc = hs_hee_rt_create(cfg, &rt, err);
+        if (rc) {
+            free(p);
+            free(buf);
+            return rc;
+        }
+        per_unit = (uint64_t)rt->P * (rt->pushpull ? 2 : 1);
+        hs_hee_rt_free(rt);
+    }
     for (int l = 0; l < nh / 2; l++)
         for (int e = 0; e < 2; e++, k++) {
             char *nm = buf + 72 * (size_t)(2 * l + e);
             snprintf(nm, 72, "%s%s", h->layers[l].name, e ? "_eps" : "");
-            p[k] = (hs_export_pop){nm, (uint64_t)h->layers[l].size * h->P};
+            p[k] = (hs_export_pop){nm, (uint64_t)h->layers[l].size * per_unit};
         }
     *out = p;
     *n = k;
