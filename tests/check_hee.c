@@ -246,6 +246,60 @@ static double check_linear_posterior(const char *yaml, double burn, double T, do
     return zshift;
 }
 
+/* The spike realisation's layers are ordinary populations: projections name them.  A Poisson
+ * stimulus (1 kHz, weight 0.5, to every neuron of h) adds its mean input, 1/ms x 0.5 = 0.5, to
+ * h's natural parameters, so the posterior is that of the same model with h's biases raised by
+ * 0.5 (closed form); a LIF readout of h fires.  Means within 5 batch-means standard errors
+ * (200 s); power: 0.1 posterior sd away is rejected. */
+START_TEST(test_hee_spike_projections)
+{
+    static const char base[] =
+        "hee-snn: 1\nseed: 9\nduration: 1 s\n%s"
+        "hee:\n  realisation: %s\n  layers:\n"
+        "    - {name: v, size: 4, sigma: 1.0}\n"
+        "    - {name: h, size: 2, bias: [%s]}\n"
+        "  weights:\n    h: [[0.5, 0.0], [0.0, 0.5], [0.3, -0.2], [-0.4, 0.1]]\n"
+        "  clamp:\n    v: [1.0, -0.5, 0.3, 0.2]\n";
+    static const char extra[] =
+        "populations:\n"
+        "  stim: {model: poisson, size: 1, params: {rate: 1000 Hz}}\n"
+        "  readout: {model: lif, size: 20, params: {v_rest: -60 mV}}\n"
+        "projections:\n"
+        "  - {from: stim, to: h, connect: all_to_all, weight: 0.5}\n"
+        "  - {from: h, to: readout, connect: {fixed_probability: 0.2}, weight: 2 mV}\n";
+    char a[2048], b[2048];
+    snprintf(a, sizeof a, base, extra, "spike", "0.5, -0.5");
+    snprintf(b, sizeof b, base, "", "rate", "1.0, 0.0");   /* the same posterior, closed form */
+    hs_config *cfg;
+    hs_net *probe = net_from_string(b, &cfg);
+    double mean[2], cov[4];
+    ck_assert_int_eq(hs_hee_gauss_exact(&probe->hee->m, probe->hee->clamp, mean, cov), 0);
+    hs_net_free(probe);
+    hs_config_free(cfg);
+    collector *c = calloc(1, sizeof *c);
+    ck_assert_ptr_nonnull(c);
+    c->lo = 4;
+    c->K = 2;
+    c->burn = 100;
+    c->T = 2e5;
+    hs_net *net = run_hee(a, c, &cfg);
+    for (size_t i = 0; i < 2; i++) {
+        batch_stat st = mean_stat(c, i);
+        double z = zscore(st, mean[i]), zs = zscore(st, mean[i] + 0.1 * sqrt(cov[3 * i]));
+        printf("  stimulated h[%zu]: mean %.4f +- %.4f, exact %.4f (z %.2f; 0.1 sd away: %.2f)\n",
+               i, st.mean, st.se, mean[i], z, zs);
+        ck_assert_msg(fabs(z) < 5, "h[%zu]: z %.2f", i, z);
+        ck_assert_msg(fabs(zs) > 5, "h[%zu]: no power against 0.1 sd (z %.2f)", i, zs);
+    }
+    int ro = hs_net_pop_find(net, "readout");
+    ck_assert_int_ge(ro, 0);
+    ck_assert_uint_gt(hs_net_pop_spikes(net, ro), 100);
+    hs_net_free(net);
+    hs_config_free(cfg);
+    free(c);
+}
+END_TEST
+
 static const char *lg2 =
     "hee-snn: 1\nseed: 5\nduration: 1 s\nhee:\n  tau_x: 10 ms\n  tau_eps: 0.2 ms\n"
     "  dt: 0.01 ms\n  layers:\n"
@@ -656,6 +710,7 @@ static Suite *hee_suite(void)
     tcase_add_test(ts, test_hee_compare_table);
     tcase_add_test(ts, test_hee_spike_correlated_posteriors);
     tcase_add_test(ts, test_hee_spike_deep_nonlinear);
+    tcase_add_test(ts, test_hee_spike_projections);
     suite_add_tcase(s, ts);
     return s;
 }

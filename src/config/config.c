@@ -471,25 +471,50 @@ static int read_population(hs_cfgctx *c, const hs_ynode *key, const hs_ynode *n,
     return HS_OK;
 }
 
+int hs_config_hee_pops(const hs_config *cfg)
+{
+    return cfg->hee && cfg->hee->realisation == HS_HEE_SPIKE ? 2 * cfg->hee->nlayers : 0;
+}
+
+const char *hs_config_pop_name(const hs_config *cfg, int p, char *buf, size_t n)
+{
+    if (p < cfg->npops)
+        return cfg->pops[p].name;
+    int k = p - cfg->npops;
+    snprintf(buf, n, "%s%s", cfg->hee->layers[k / 2].name, k % 2 ? "_eps" : "");
+    return buf;
+}
+
+/* A population by name: the file's (index < npops), or a spike realisation's layer or its
+ * interneurons (npops + 2 l, npops + 2 l + 1), numbered as the engine numbers them. */
 static int find_pop(hs_cfgctx *c, const hs_ynode *n, const char *what, int *out)
 {
     int rc = hs_cfg_want_kind(c, n, HS_Y_SCALAR, what);
     if (rc)
         return rc;
-    for (int i = 0; i < c->cfg->npops; i++)
-        if (!strcmp(c->cfg->pops[i].name, n->str)) {
+    const hs_config *cfg = c->cfg;
+    const int total = cfg->npops + hs_config_hee_pops(cfg);
+    char buf[96];
+    for (int i = 0; i < total; i++)
+        if (!strcmp(hs_config_pop_name(cfg, i, buf, sizeof buf), n->str)) {
             *out = i;
             return HS_OK;
         }
     char known[512] = "";
     size_t used = 0;
-    for (int i = 0; i < c->cfg->npops && used < sizeof known; i++) {
+    for (int i = 0; i < total && used < sizeof known; i++) {
         int w = snprintf(known + used, sizeof known - used, "%s%s", i ? ", " : "",
-                         c->cfg->pops[i].name);
+                         hs_config_pop_name(cfg, i, buf, sizeof buf));
         if (w < 0)
             break;
         used += (size_t)w;
     }
+    if (cfg->hee && cfg->hee->realisation == HS_HEE_RATE)
+        for (int l = 0; l < cfg->hee->nlayers; l++)
+            if (!strcmp(cfg->hee->layers[l].name, n->str))
+                return hs_cfg_at(c, n, "'%s' is a layer of the rate realisation, which has no "
+                                       "neurons; projections can name the layers of "
+                                       "'realisation: spike'", n->str);
     return hs_cfg_at(c, n, "unknown population '%s' (known: %s)", n->str, known);
 }
 
@@ -520,6 +545,73 @@ static int read_edges(hs_cfgctx *c, const hs_ynode *n, hs_projcfg *pr)
     return HS_OK;
 }
 
+/* A projection from or to a spike realisation's population.  Their sizes are chosen when the
+ * network is compiled (neurons per unit), so the rules that need sizes here (edges files,
+ * weight matrices) are refused, and one_to_one and fixed_indegree are checked at compile
+ * time with this projection's line.  A hee: population emits spikes and takes input into its
+ * units' membranes (dimensionless weights). */
+static int read_hee_projection(hs_cfgctx *c, const hs_ynode *n, hs_projcfg *pr)
+{
+    int rc;
+    const hs_ynode *an = hs_ymap_get(n, "autapses");
+    if (an && (rc = hs_cfg_read_bool(c, an, "autapses", &pr->autapses)))
+        return rc;
+    if (pr->to < c->cfg->npops) {
+        const hs_popcfg *dst = &c->cfg->pops[pr->to];
+        if (!dst->model->can_receive)
+            return hs_cfg_at(c, hs_ymap_get(n, "to"), "population '%s' (model '%s') cannot "
+                             "receive synaptic input", dst->name, dst->model->name);
+        if (dst->model->needs_offsets)
+            return hs_cfg_at(c, hs_ymap_get(n, "from"), "population '%s' (model '%s') is "
+                             "driven by the binary state of its inputs, but a hee: population "
+                             "emits spikes without a state", dst->name, dst->model->name);
+    }
+    const hs_dim wdim = pr->to < c->cfg->npops ? c->cfg->pops[pr->to].model->weight_dim
+                                               : HS_DIM_NONE;
+    const hs_ynode *cn = hs_ymap_get(n, "connect");
+    if (!cn)
+        return hs_cfg_at(c, n, "projection has no 'connect'");
+    if (cn->kind == HS_Y_SCALAR && !strcmp(cn->str, "all_to_all")) {
+        pr->conn = HS_CONN_ALL;
+    } else if (cn->kind == HS_Y_SCALAR && !strcmp(cn->str, "one_to_one")) {
+        pr->conn = HS_CONN_ONE;
+    } else if (cn->kind == HS_Y_MAP && cn->n == 1 &&
+               !strcmp(cn->items[0]->str, "fixed_probability")) {
+        pr->conn = HS_CONN_PROB;
+        const hs_ynode *v = cn->items[1];
+        if ((rc = hs_cfg_read_number(c, v, "fixed_probability", &pr->p)))
+            return rc;
+        if (pr->p < 0 || pr->p > 1)
+            return hs_cfg_at(c, v, "'fixed_probability' must be in [0, 1], got %s", v->str);
+    } else if (cn->kind == HS_Y_MAP && cn->n == 1 &&
+               !strcmp(cn->items[0]->str, "fixed_indegree")) {
+        uint64_t kd;
+        pr->conn = HS_CONN_INDEG;
+        if ((rc = hs_cfg_read_uint(c, cn->items[1], "fixed_indegree", UINT32_MAX, &kd)))
+            return rc;
+        pr->indegree = (uint32_t)kd;
+    } else {
+        return hs_cfg_at(c, cn, "a projection from or to a hee: population connects "
+                         "all_to_all, one_to_one, {fixed_probability: p} or "
+                         "{fixed_indegree: k} (its size is chosen at compile time)");
+    }
+    const hs_ynode *wn = hs_ymap_get(n, "weight"), *dn = hs_ymap_get(n, "delay");
+    if (!wn)
+        return hs_cfg_at(c, n, "projection has no 'weight'");
+    if ((rc = hs_cfg_read_valspec(c, wn, "weight", wdim, 1, &pr->weight)))
+        return rc;
+    if (pr->weight.kind == HS_VAL_MATRIX || pr->weight.kind == HS_VAL_VECTOR)
+        return hs_cfg_at(c, wn, "a projection from or to a hee: population takes a scalar or "
+                         "a distribution as 'weight' (its size is chosen at compile time)");
+    if (dn) {
+        if ((rc = hs_cfg_read_quantity(c, dn, "delay", HS_DIM_TIME, &pr->delay)))
+            return rc;
+        if (pr->delay < 0)
+            return hs_cfg_at(c, dn, "'delay' must not be negative, got %s", dn->str);
+    }
+    return HS_OK;
+}
+
 static int read_projection(hs_cfgctx *c, const hs_ynode *n, hs_projcfg *pr)
 {
     static const char *const keys[] = {"from", "to", "connect", "weight", "delay", "autapses",
@@ -537,6 +629,8 @@ static int read_projection(hs_cfgctx *c, const hs_ynode *n, hs_projcfg *pr)
         return hs_cfg_at(c, n, "projection has no 'to'");
     if ((rc = find_pop(c, fn, "from", &pr->from)) || (rc = find_pop(c, tn, "to", &pr->to)))
         return rc;
+    if (pr->from >= c->cfg->npops || pr->to >= c->cfg->npops)
+        return read_hee_projection(c, n, pr);
     const hs_popcfg *src = &c->cfg->pops[pr->from], *dst = &c->cfg->pops[pr->to];
     if (!dst->model->can_receive)
         return hs_cfg_at(c, tn, "population '%s' (model '%s') cannot receive synaptic input",

@@ -33,6 +33,12 @@ typedef struct hs_valspec {
     int line, col;    /* where it was given */
 } hs_valspec;
 
+/* The spike realisation's populations of cfg's hee: block (2 per layer, numbered after the
+ * file's), 0 without one. */
+int hs_config_hee_pops(const hs_config *cfg);
+/* The name of population p (a file's, or a hee: one), in buf when it must be built. */
+const char *hs_config_pop_name(const hs_config *cfg, int p, char *buf, size_t n);
+
 /* The value of element (i, j) of a value specification: matrices and vectors are looked up,
  * distributions drawn from r (valspec.c). */
 double hs_valspec_value(const hs_valspec *v, gsl_rng *r, size_t i, size_t j);

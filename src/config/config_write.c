@@ -351,8 +351,10 @@ static int write_config(const hs_config *cfg, const hs_hee_values *vals, FILE *f
         fputs("projections:\n", f);
     for (int k = 0; k < cfg->nprojs; k++) {
         const hs_projcfg *pr = &cfg->projs[k];
-        fprintf(f, "  - from: %s\n    to: %s\n    connect: ", cfg->pops[pr->from].name,
-                cfg->pops[pr->to].name);
+        char b1[96], b2[96];
+        fprintf(f, "  - from: %s\n    to: %s\n    connect: ",
+                hs_config_pop_name(cfg, pr->from, b1, sizeof b1),
+                hs_config_pop_name(cfg, pr->to, b2, sizeof b2));
         switch (pr->conn) {
         case HS_CONN_ALL: fputs("all_to_all", f); break;
         case HS_CONN_ONE: fputs("one_to_one", f); break;

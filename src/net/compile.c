@@ -84,11 +84,12 @@ static int fill_values(const hs_valspec *v, double def, uint32_t n, uint64_t see
     return HS_OK;
 }
 
-/* Generate the synapses of projection k in pre-major order where the rule allows it. */
-static int generate(const hs_config *cfg, int k, coo *c, gsl_rng *r, hs_error *err)
+/* Generate the synapses of projection k (npre -> npost neurons) in pre-major order where the
+ * rule allows it. */
+static int generate(const hs_config *cfg, int k, uint32_t npre, uint32_t npost, coo *c,
+                    gsl_rng *r, hs_error *err)
 {
     const hs_projcfg *pc = &cfg->projs[k];
-    uint32_t npre = cfg->pops[pc->from].size, npost = cfg->pops[pc->to].size;
     int self = pc->from == pc->to && !pc->autapses;
     const hs_valspec *wv = &pc->weight;
     const char *file = cfg->path;
@@ -365,7 +366,23 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
         pr->from = pc->from;
         pr->to = pc->to;
         pr->d = pc->delay;
-        pr->offsets = cfg->pops[pc->to].model->needs_offsets;
+        pr->offsets = net->pops[pc->to].model->needs_offsets;
+        const uint32_t npre = net->pops[pc->from].n, npost = net->pops[pc->to].n;
+        /* a hee: population's size is known only now (neurons per unit) */
+        if (pc->conn == HS_CONN_ONE && npre != npost) {
+            rc = hs_error_set(err, HS_ECONFIG, cfg->path, pc->line, pc->col,
+                              "one_to_one needs equal sizes, but '%s' has %u and '%s' has %u "
+                              "neurons", net->pops[pc->from].name, npre, net->pops[pc->to].name,
+                              npost);
+            goto fail;
+        }
+        if (pc->conn == HS_CONN_INDEG &&
+            pc->indegree > npre - (pc->from == pc->to && !pc->autapses ? 1u : 0u)) {
+            rc = hs_error_set(err, HS_ECONFIG, cfg->path, pc->line, pc->col,
+                              "'fixed_indegree' %u exceeds the %u neurons of '%s'", pc->indegree,
+                              npre, net->pops[pc->from].name);
+            goto fail;
+        }
         char id[64];
         snprintf(id, sizeof id, "projection:%d", k);
         gsl_rng *r = hs_rng_stream(cfg->seed, id, "connect");
@@ -374,10 +391,10 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
             rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
             goto fail;
         }
-        rc = generate(cfg, k, &c, r, err);
+        rc = generate(cfg, k, npre, npost, &c, r, err);
         gsl_rng_free(r);
         if (rc == HS_OK)
-            rc = to_csr(&c, cfg->pops[pc->from].size, pr, err);
+            rc = to_csr(&c, npre, pr, err);
         coo_free(&c);
         if (rc)
             goto fail;
@@ -427,7 +444,10 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
             xp[l] = &net->pops[cfg->npops + 2 * l];
             ep[l] = &net->pops[cfg->npops + 2 * l + 1];
         }
-        int bad = !xp || hs_hee_rt_attach(rt, xp, ep, net);
+        int inputs = 0;
+        for (int k = 0; k < cfg->nprojs; k++)
+            inputs |= cfg->projs[k].to >= cfg->npops;
+        int bad = !xp || hs_hee_rt_attach(rt, xp, ep, inputs, net);
         free(xp);
         if (bad) {
             rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");

@@ -60,6 +60,8 @@ void hs_hee_rt_free(hs_hee_rt *rt)
     free(rt->kpow);
     free(rt->popname);
     free(rt->trbuf);
+    free(rt->inx);
+    free(rt->ine);
     if (rt->learning) {
         free(rt->px);
         free(rt->pe);
@@ -452,6 +454,27 @@ static void read_traces(hs_hee_rt *rt, int l, double t, int x, int e)
     }
 }
 
+/* Input from projections into the units (model point_process: per neuron, summed per side):
+ * a unit's input is the mean over its neurons, added to its natural parameter. */
+static void read_inputs(hs_hee_rt *rt, double t)
+{
+    const hs_hee *m = &rt->m;
+    const uint32_t S = rt->pushpull ? 2 : 1;
+    for (int l = 0; l < m->L; l++) {
+        const hs_hee_layer *ly = &m->layer[l];
+        for (int k = 0; k < 2; k++) {
+            double *out = (k ? rt->ine : rt->inx) + ly->off, *tr = rt->trbuf;
+            hs_pp_inputs(k ? rt->epop[l] : rt->xpop[l], t, tr);
+            for (uint32_t i = 0; i < ly->n; i++) {
+                double a = 0;
+                for (uint32_t sd = 0; sd < S; sd++)
+                    a += tr[i * S + sd];
+                out[i] = a / (S * rt->P);
+            }
+        }
+    }
+}
+
 /* Set the hazards of layer l's neurons from t on, from the current membranes. */
 static void set_hazards(hs_hee_rt *rt, int l, double t, struct hs_net *q, int x, int e)
 {
@@ -471,9 +494,17 @@ static void set_hazards(hs_hee_rt *rt, int l, double t, struct hs_net *q, int x,
     }
 }
 
-int hs_hee_rt_attach(hs_hee_rt *rt, hs_pop **xpop, hs_pop **epop, struct hs_net *q)
+int hs_hee_rt_attach(hs_hee_rt *rt, hs_pop **xpop, hs_pop **epop, int inputs,
+                     struct hs_net *q)
 {
     const hs_hee *m = &rt->m;
+    if (inputs) {
+        rt->inputs = 1;
+        rt->inx = calloc(m->ntotal, sizeof *rt->inx);
+        rt->ine = calloc(m->ntotal, sizeof *rt->ine);
+        if (!rt->inx || !rt->ine)
+            return -1;
+    }
     rt->xpop = malloc((size_t)m->L * sizeof *rt->xpop);
     rt->epop = malloc((size_t)m->L * sizeof *rt->epop);
     if (!rt->xpop || !rt->epop)
@@ -534,6 +565,8 @@ void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
     if (rt->spike)
         for (int l = 0; l < m->L; l++)
             read_traces(rt, l, tnow, 1, 1);
+    if (rt->inputs)
+        read_inputs(rt, tnow);
     for (int l = 0; l < m->L; l++) {
         const hs_hee_layer *ly = &m->layer[l];
         for (uint32_t i = 0; i < ly->n; i++) {
@@ -616,15 +649,16 @@ void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
                     lat_x += ly->J[(size_t)i * ly->n + j] * rt->rx[ly->off + j];
                     lat_e += ly->J[(size_t)i * ly->n + j] * rt->reps[ly->off + j];
                 }
+            const double in_x = rt->inputs ? rt->inx[u] : 0.0, in_e = rt->inputs ? rt->ine[u] : 0.0;
             if (!rt->exact_grad) {
-                double Fe = hs_rho_d(ly->rho, rt->eps[u]) * (rt->eta[u] + lat_e);
+                double Fe = hs_rho_d(ly->rho, rt->eps[u]) * (rt->eta[u] + lat_e + in_e);
                 rt->eps[u] = ou_step(rt->eps[u], Fe, s2, de, full ? ne * rt->ebeta[u] : ne,
                                      rt->rng);
             }
             if (!free_x)
                 continue;
             double x = rt->x[u];
-            double Fx = hs_rho_d(ly->rho, x) * (rt->eta[u] + lat_x + rt->bu[u]);
+            double Fx = hs_rho_d(ly->rho, x) * (rt->eta[u] + lat_x + rt->bu[u] + in_x);
             if (full) {   /* the budget's correlated noise, drawn above */
                 double xi = nx * rt->bz[u - rt->off0], cc = mad > 0 ? rt->c[u] : 0.0;
                 rt->x[u] = x * dx + (1.0 - dx) * s2 * (Fx - cc) + xi;

@@ -74,6 +74,8 @@ struct hs_hee_rt {
     double r0, r1, rmax, tau_syn, tau_ref;
     int pushpull;             /* rectified push-pull: two sides of P neurons per unit */
     int learning;             /* the spike realisation reads spike counts for plasticity */
+    int inputs;               /* projections end on the block's populations: */
+    double *inx, *ine;        /* each unit's input, added to its natural parameter */
     /* the statistics plasticity reads: rho of the membranes (rate realisation: rx, reps) or
      * the decoded spike counts of the last step (spike realisation, when learning) */
     double *px, *pe;
@@ -134,9 +136,11 @@ void hs_hee_rt_learn(hs_hee_rt *rt, double g);
  * ("hee:LAYER", "bias" / "weights" / "lateral"), set the initial state. */
 int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err);
 /* Spike realisation: drive the populations xpop[l], epop[l] (model point_process, P neurons
- * per unit), start their traces at the mean of the initial state and set their hazards at
- * t = 0.  0, or -1 when out of memory. */
-int hs_hee_rt_attach(hs_hee_rt *rt, hs_pop **xpop, hs_pop **epop, struct hs_net *q);
+ * per side and unit), start their traces at the mean of the initial state and set their
+ * hazards at t = 0; inputs: projections end on them (their units' input currents join the
+ * membranes' drift).  0, or -1 when out of memory. */
+int hs_hee_rt_attach(hs_hee_rt *rt, hs_pop **xpop, hs_pop **epop, int inputs,
+                     struct hs_net *q);
 void hs_hee_rt_free(hs_hee_rt *rt);
 /* Switch to the exact-gradient reference dynamics (identity layers only; -1 otherwise). */
 int hs_hee_rt_use_exact_grad(hs_hee_rt *rt);
