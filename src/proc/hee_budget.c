@@ -74,8 +74,9 @@ int hs_hee_budget_alloc(hs_hee_rt *rt)
     rt->bg = malloc((N + 1) * sizeof *rt->bg);
     rt->bz = malloc((N + 1) * sizeof *rt->bz);
     rt->ebeta = malloc(NT * sizeof *rt->ebeta);
+    rt->bS = malloc(2 * NT * sizeof *rt->bS);
     rt->eig = gsl_eigen_symmv_alloc(N ? N : 1);
-    if (!rt->bC || !rt->bL || !rt->bg || !rt->bz || !rt->ebeta || !rt->eig)
+    if (!rt->bC || !rt->bL || !rt->bg || !rt->bz || !rt->ebeta || !rt->bS || !rt->eig)
         return -1;
     for (size_t i = 0; i < N; i++)
         rt->bL[i * N + i] = 1.0;
@@ -91,6 +92,7 @@ void hs_hee_budget_free(hs_hee_rt *rt)
     free(rt->bg);
     free(rt->bz);
     free(rt->ebeta);
+    free(rt->bS);
     if (rt->eig)
         gsl_eigen_symmv_free((gsl_eigen_symmv_workspace *)rt->eig);
 }
@@ -101,6 +103,11 @@ static void add_source(hs_hee_rt *rt, double q, const double *g)
     const size_t N = rt->nfree;
     if (!(q > 0))
         return;
+    if (N > HS_HEE_BUDGET_FULL_MAX) {   /* the diagonal budget needs only the diagonal */
+        for (size_t i = 0; i < N; i++)
+            rt->bC[i * N + i] += q * g[i] * g[i];
+        return;
+    }
     for (size_t i = 0; i < N; i++) {
         if (g[i] == 0.0)
             continue;
@@ -129,7 +136,22 @@ static double build(hs_hee_rt *rt, double P)
     const hs_heecfg *h = rt->cfg;
     const size_t N = rt->nfree;
     double *g = rt->bg, eload = 0;
-    memset(rt->bC, 0, N * N * sizeof *rt->bC);
+    /* every unit's shot noise, once: S scales as 1/P */
+    double *Sx = rt->bS, *Se = rt->bS + m->ntotal;
+    for (int l = 0; l < m->L; l++) {
+        const hs_hee_layer *ly = &m->layer[l];
+        const double sdx = fidx(rt, l, 0) >= 0 ? ly->sigma : 0.0;
+        for (uint32_t i = 0; i < ly->n; i++) {
+            size_t u = ly->off + i;
+            Sx[u] = shot(rt, P, ly->rho, rt->x[u], sdx);
+            Se[u] = shot(rt, P, ly->rho, rt->eps[u], ly->sigma);
+        }
+    }
+    if (N > HS_HEE_BUDGET_FULL_MAX)
+        for (size_t i = 0; i < N; i++)
+            rt->bC[i * N + i] = 0.0;
+    else
+        memset(rt->bC, 0, N * N * sizeof *rt->bC);
     /* interneuron budgets: the diffusion their input eta carries */
     for (int l = 0; l < m->L; l++) {
         const hs_hee_layer *ly = &m->layer[l];
@@ -139,7 +161,7 @@ static double build(hs_hee_rt *rt, double P)
                 const hs_hee_layer *up = &m->layer[l + 1];
                 for (uint32_t j = 0; j < up->n; j++) {
                     double w = m->W[l + 1][(size_t)k * up->n + j];
-                    Q += w * w * shot(rt, P, up->rho, rt->x[up->off + j], up->sigma);
+                    Q += w * w * Sx[up->off + j];
                 }
             }
             double d = hs_rho_d(ly->rho, rt->eps[ly->off + k]);
@@ -183,8 +205,7 @@ static double build(hs_hee_rt *rt, double P)
                         g[fidx(rt, mm, i)] -= row[i] * gk;
                 }
             }
-            const double Sj = shot(rt, P, ly->rho, rt->x[ly->off + j],
-                                   fidx(rt, mm, 0) >= 0 ? ly->sigma : 0.0);
+            const double Sj = Sx[ly->off + j];
             for (size_t i = 0; i < N; i++)
                 g[i] += g2[i];
             add_source(rt, Sj, g);
@@ -197,8 +218,7 @@ static double build(hs_hee_rt *rt, double P)
             const double e = rt->eps[ly->off + j], d = hs_rho_d(ly->rho, e);
             const double s4 = ly->sigma * ly->sigma * ly->sigma * ly->sigma;
             const double b = rt->ebeta[ly->off + j];
-            add_source(rt, shot(rt, P, ly->rho, e, ly->sigma) + 2 * h->tau_eps * s4 * d * d * b * b,
-                       g);
+            add_source(rt, Se[ly->off + j] + 2 * h->tau_eps * s4 * d * d * b * b, g);
         }
     }
     /* D = R C R, scaled by 1 / (2 tau_x) */
@@ -209,6 +229,14 @@ static double build(hs_hee_rt *rt, double P)
             if (f >= 0)
                 R[f] = hs_rho_d(m->layer[l].rho, rt->x[m->layer[l].off + i]);
         }
+    if (N > HS_HEE_BUDGET_FULL_MAX) {   /* diagonal: its largest entry is the load */
+        double lam = 0;
+        for (size_t i = 0; i < N; i++) {
+            rt->bC[i * N + i] *= R[i] * R[i] / (2 * h->tau_x);
+            lam = fmax(lam, rt->bC[i * N + i]);
+        }
+        return fmax(lam, eload);
+    }
     for (size_t i = 0; i < N; i++)
         for (size_t j = 0; j < N; j++)
             rt->bC[i * N + j] *= R[i] * R[j] / (2 * h->tau_x);

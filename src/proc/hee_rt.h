@@ -85,7 +85,7 @@ struct hs_hee_rt {
      * at unit off0: the factor bL of the membranes' injected noise, the interneurons' noise
      * shares ebeta, scratch; budget_load = largest eigenvalue of D / (2 tau_x) */
     size_t off0, nfree;
-    double *bC, *bL, *bg, *bz, *ebeta;
+    double *bC, *bL, *bg, *bz, *ebeta, *bS;
     void *eig;                /* gsl_eigen_symmv_workspace (an anonymous struct in GSL) */
     double budget_load;
     int budget_clipped;
