@@ -344,7 +344,7 @@ static void check_resume(const char *realisation)
  * variances about 6 and 5), learned by the spike realisation at its defaults (neurons per unit
  * chosen for the data's scale; the plasticity reads the spike counts of each step) for 100 s,
  * and by the rate realisation from the same start.  Issue 9's bound: within 0.1 nats per item
- * of the closed-form maximum.  Measured (fixed seeds, deterministic): spike 0.016, rate 0.015;
+ * of the closed-form maximum.  Measured (fixed seeds, deterministic): spike 0.015, rate 0.015;
  * the old scheme (baseline encoding, 100 neurons per unit, traces of 1 ms, no budget) ends far
  * below (0.67), so the bound has power. */
 static double spike_gap(const char *realisation, const char *spike, double *X, size_t n)

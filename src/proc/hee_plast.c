@@ -73,12 +73,67 @@ double hs_hee_learning_rate(const hs_learncfg *L, double t)
     return L->decay > 0 ? L->lr / (1.0 + t / L->decay) : L->lr;
 }
 
-void hs_hee_rt_learn(hs_hee_rt *rt, double g)
+/* The spike realisation's plasticity, at the units that spiked: a decoded count is zero for a
+ * unit that did not spike in the step, so a synapse changes only in the steps both its units
+ * spike (W, J) or one of them does (b); the same rules as the dense sweep, without visiting
+ * the synapses whose change is zero. */
+static void learn_sparse(hs_hee_rt *rt, double g)
 {
     hs_hee *m = &rt->m;
     const hs_learncfg *L = rt->cfg->learn;
-    /* the rate realisation: rho of the membranes; the spike realisation: the spike counts of
-     * the step, whose noise is fresh in every factor (doc/hee.md) */
+    const double *rx = rt->px, *re = rt->pe;
+    uint32_t *nzx = rt->nzbuf, *nze = rt->nzbuf + m->ntotal;
+    for (int l = 0; l < m->L; l++) {
+        hs_hee_layer *ly = &m->layer[l];
+        const double *tx = rx + ly->off, *te = re + ly->off;
+        uint32_t nx = 0, ne = 0;
+        for (uint32_t i = 0; i < ly->n; i++) {
+            if (tx[i] != 0.0)
+                nzx[nx++] = i;
+            if (te[i] != 0.0)
+                nze[ne++] = i;
+        }
+        if (L->learn_W && l > 0 && nx) {
+            const hs_hee_layer *lo = &m->layer[l - 1];
+            double *restrict W = m->W[l];
+            for (uint32_t k = 0; k < lo->n; k++) {
+                double d = rx[lo->off + k] - re[lo->off + k];
+                if (d == 0.0)
+                    continue;
+                d *= g;
+                double *restrict row = W + (size_t)k * ly->n;
+                for (uint32_t a = 0; a < nx; a++)
+                    row[nzx[a]] += d * tx[nzx[a]];
+            }
+        }
+        if (L->learn_b) {
+            for (uint32_t a = 0; a < nx; a++)
+                ly->b[nzx[a]] += g * tx[nzx[a]];
+            for (uint32_t a = 0; a < ne; a++)
+                ly->b[nze[a]] -= g * te[nze[a]];
+        }
+        if (L->learn_J && ly->J) {
+            for (uint32_t a = 0; a < nx; a++)
+                for (uint32_t b = 0; b < nx; b++)
+                    if (a != b)
+                        ly->J[(size_t)nzx[a] * ly->n + nzx[b]] += g * tx[nzx[a]] * tx[nzx[b]];
+            for (uint32_t a = 0; a < ne; a++)
+                for (uint32_t b = 0; b < ne; b++)
+                    if (a != b)
+                        ly->J[(size_t)nze[a] * ly->n + nze[b]] -= g * te[nze[a]] * te[nze[b]];
+        }
+    }
+}
+
+void hs_hee_rt_learn(hs_hee_rt *rt, double g)
+{
+    if (rt->spike && rt->learning) {
+        learn_sparse(rt, g);
+        return;
+    }
+    hs_hee *m = &rt->m;
+    const hs_learncfg *L = rt->cfg->learn;
+    /* the rate realisation: rho of the membranes, a dense sweep */
     const double *rx = rt->px, *re = rt->pe;
     for (int l = 0; l < m->L; l++) {
         hs_hee_layer *ly = &m->layer[l];

@@ -66,6 +66,7 @@ void hs_hee_rt_free(hs_hee_rt *rt)
         free(rt->px);
         free(rt->pe);
     }
+    free(rt->nzbuf);
     free(rt->xpop);
     free(rt->epop);
     hs_hee_budget_free(rt);
@@ -279,7 +280,8 @@ int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err)
         if (rt->learning) {
             rt->px = malloc(N * sizeof *rt->px);
             rt->pe = malloc(N * sizeof *rt->pe);
-            if (!rt->px || !rt->pe) {
+            rt->nzbuf = malloc(2 * N * sizeof *rt->nzbuf);
+            if (!rt->px || !rt->pe || !rt->nzbuf) {
                 rc = NOMEM(err);
                 goto fail;
             }

@@ -79,6 +79,7 @@ struct hs_hee_rt {
     /* the statistics plasticity reads: rho of the membranes (rate realisation: rx, reps) or
      * the decoded spike counts of the last step (spike realisation, when learning) */
     double *px, *pe;
+    uint32_t *nzbuf;          /* 2 ntotal: the units that spiked in a step (plasticity) */
     double *trbuf;            /* 2 n_max: one layer's raw traces */
     char (*popname)[72];      /* 2L population names: layer, then its interneurons */
     /* the full-covariance noise budget (hee_budget.c) over the nfree free units, which start
