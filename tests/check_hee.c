@@ -489,8 +489,8 @@ START_TEST(test_hee_compare_table)
     ck_assert_ptr_nonnull(t);
     ck_assert_int_eq(hs_hee_compare(cfg, &o, t, &err), HS_OK);
     hs_hee_compare_text(t, stdout);
-    /* exact, rate, rate+adapt, spike, sweep, langevin, underdamped, gibbs */
-    ck_assert_int_eq(t->nrows, 8);
+    /* exact, rate, rate+adapt, spike, spike+adapt, sweep, langevin, underdamped, gibbs */
+    ck_assert_int_eq(t->nrows, 9);
     ck_assert_str_eq(t->rows[0].name, "exact");
     ck_assert(t->rows[0].mean_err == 0 && t->rows[0].var_err == 0 && t->rows[0].kl == 0);
     ck_assert_str_eq(t->rows[3].name, "spike");   /* tested like every other row */
@@ -503,8 +503,10 @@ START_TEST(test_hee_compare_table)
     }
     ck_assert_str_eq(t->rows[2].name, "rate+adapt");
     ck_assert(t->rows[2].tau_int < 0.8 * t->rows[1].tau_int);
-    ck_assert_str_eq(t->rows[7].name, "gibbs");
-    ck_assert(t->rows[7].tau_int < 1.5);
+    ck_assert_str_eq(t->rows[4].name, "spike+adapt");   /* adaptation in the spike realisation */
+    ck_assert(t->rows[4].tau_int < 0.8 * t->rows[3].tau_int);
+    ck_assert_str_eq(t->rows[8].name, "gibbs");
+    ck_assert(t->rows[8].tau_int < 1.5);
     free(t);
     hs_config_free(cfg);
 }

@@ -494,7 +494,7 @@ int hs_hee_compare(const hs_config *cfg, const hs_cmp_opts *o, hs_cmp_table *t,
         const char *name;
         variant v;
         char detail[128];
-    } runs[3 + HS_CMP_MAX_SWEEP];
+    } runs[4 + HS_CMP_MAX_SWEEP];
     int nruns = 0;
     runs[nruns].name = "rate";
     runs[nruns].v = asis;
@@ -507,6 +507,12 @@ int hs_hee_compare(const hs_config *cfg, const hs_cmp_opts *o, hs_cmp_table *t,
     runs[nruns].v = spk;
     snprintf(runs[nruns++].detail, 128, "%u neurons/unit, %g + %g Hz/unit, tau_syn %g ms, m %g",
              spk.P, h->r0, spk.r1, spk.tau_syn, spk.m);
+    /* the spike realisation with adaptation toggled, beside the rate one */
+    variant spk_t = toggled;
+    spk_t.spike = 1;
+    runs[nruns].name = h->adapt_m > 0 ? "spike-adapt" : "spike+adapt";
+    runs[nruns].v = spk_t;
+    snprintf(runs[nruns++].detail, 128, "adaptation m %g, tau_c %g ms", spk_t.m, spk_t.tau_c);
     for (int k = 0; k < o->nsweep; k++) {
         const char *key = o->sweep_key;
         double x = o->sweep[k];
