@@ -268,6 +268,16 @@ int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err)
             rt->P = hs_hee_budget_auto_P(rt, HS_HEE_BUDGET_LOAD, HS_HEE_MAX_P);
         if (rt->P_auto && rt->P < HS_HEE_MIN_P)
             rt->P = HS_HEE_MIN_P;
+        const double neurons = 2.0 * (rt->pushpull ? 2 : 1) * rt->P * (double)N;
+        if (neurons > HS_MAX_NEURONS) {
+            rc = hs_error_set(err, HS_ECONFIG, cfg->path, h->line, h->col,
+                              "the spike realisation would need %.3g neurons (%u per side and "
+                              "unit%s), more than %.0f; %s 'neurons_per_unit' under 'spike:' "
+                              "(validate --describe reports the noise load it leaves)", neurons,
+                              rt->P, rt->P_auto ? ", chosen from the network" : "",
+                              HS_MAX_NEURONS, rt->P_auto ? "give a smaller" : "lower");
+            goto fail;
+        }
         hs_hee_budget_update(rt);
         /* the budget follows the state every tau_x / 10; a large one (its cost grows as the
          * cube of the free units) every 10 tau_x.  The injected covariance is linear in D, so
