@@ -166,7 +166,10 @@ void hs_pp_set_hazard(hs_pop *p, uint32_t u, double h, double t, hs_net *net)
     if (h == s->h[u] || (h <= 0 && s->h[u] == 0))
         return;   /* nothing changes: the unit's key stays valid (e.g. a clamped unit) */
     advance(s, u, t);
+    const double old = s->h[u];
     s->h[u] = h > 0 ? h : 0.0;
+    if (s->h[u] < old && s->cur[u] != NONE)
+        return;   /* a falling hazard only moves the next event later: the key stays a bound */
     resched(p, s, u, t, net, 1);
 }
 

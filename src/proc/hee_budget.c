@@ -127,9 +127,11 @@ static long fidx(const hs_hee_rt *rt, int l, uint32_t i)
 
 /* D = R C R for P neurons per unit at the current state; sets ebeta (the interneurons' noise
  * shares).  Returns the load: the largest eigenvalue of D / (2 tau_x), or, if larger, the
- * largest share of an interneuron's intended noise that the spikes it hears already carry
- * (beyond it the interneuron is wider than its conditional, and, through the loop back to the
- * layer above, correlated with it: a bias of grad A's estimate that learning picks up). */
+ * largest share of an interneuron's intended noise that the spikes it hears already carry --
+ * counted when learning (beyond it the interneuron is, through the loop back to the layer
+ * above, correlated with it: a bias of grad A's estimate that the learning rule picks up) or
+ * when the interneuron's rho is nonlinear (a wider interneuron biases E[rho(eps)]); for a
+ * linear interneuron in a run without learning its extra spread is part of D and harmless. */
 static double build(hs_hee_rt *rt, double P)
 {
     const hs_hee *m = &rt->m;
@@ -166,7 +168,8 @@ static double build(hs_hee_rt *rt, double P)
             }
             double d = hs_rho_d(ly->rho, rt->eps[ly->off + k]);
             double share = 1 - d * d * Q / (2 * h->tau_eps);
-            eload = fmax(eload, 1 - share);
+            if (h->learn || ly->rho != HS_RHO_IDENTITY)   /* see the comment above build() */
+                eload = fmax(eload, 1 - share);
             rt->ebeta[ly->off + k] = share > 0 ? sqrt(share) : 0.0;
         }
     }
