@@ -107,6 +107,20 @@ END_TEST
 
 /* grad A by quadrature: closed form for identity, symmetry at eta = 0 for sigmoid and tanh,
  * and everywhere the identity d(mean)/d(eta) = var (A'' is the variance of T). */
+/* config parses the names of rho from its own table: it must agree with hs_rho's order */
+START_TEST(test_hee_rho_names)
+{
+    int n = 0;
+    for (; hs_cfg_rho_names[n]; n++) {
+        hs_rho r;
+        ck_assert_int_eq(hs_rho_parse(hs_cfg_rho_names[n], &r), 0);
+        ck_assert_int_eq((int)r, n);
+        ck_assert_str_eq(hs_rho_name(r), hs_cfg_rho_names[n]);
+    }
+    ck_assert_int_eq(n, 4);
+}
+END_TEST
+
 START_TEST(test_hee_unit_moments)
 {
     double m, v;
@@ -701,6 +715,7 @@ static Suite *hee_suite(void)
     tcase_add_test(tc, test_hee_gauss_one_by_one);
     tcase_add_test(tc, test_hee_gauss_joint_ancestral);
     tcase_add_test(tc, test_hee_unit_moments);
+    tcase_add_test(tc, test_hee_rho_names);
     suite_add_tcase(s, tc);
     TCase *ts = tcase_create("sampling");
     tcase_set_timeout(ts, 300);

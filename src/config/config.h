@@ -33,6 +33,10 @@ typedef struct hs_valspec {
     int line, col;    /* where it was given */
 } hs_valspec;
 
+/* The names of the sufficient statistics rho, in the order of hs_rho (hee/hee.h; tests/check_hee.c
+ * checks the two agree), NULL-terminated. */
+extern const char *const hs_cfg_rho_names[];
+
 /* The spike realisation's populations of cfg's hee: block (2 per layer, numbered after the
  * file's), 0 without one. */
 int hs_config_hee_pops(const hs_config *cfg);
@@ -79,7 +83,7 @@ typedef struct hs_heelayer_cfg {
     char *name;
     int line, col;
     uint32_t size;
-    int rho;                   /* hs_rho */
+    int rho;                   /* hs_rho: an index into hs_cfg_rho_names */
     double sigma;
     hs_valspec bias;
     uint32_t rows, cols;       /* shape: [rows, cols] of image units; 0 when not given */

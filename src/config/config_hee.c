@@ -20,10 +20,11 @@
 #include <string.h>
 
 #include "config/config_int.h"
-#include "hee/hee.h"
 #include "util/error.h"
 
 #define NOMEM(c) hs_error_set((c)->err, HS_ENOMEM, (c)->file, 0, 0, "out of memory")
+
+const char *const hs_cfg_rho_names[] = {"identity", "sigmoid", "tanh", "softplus", NULL};
 
 static int find_layer(const hs_heecfg *h, const char *name)
 {
@@ -91,16 +92,18 @@ static int read_layer(hs_cfgctx *c, const hs_ynode *n, hs_heelayer_cfg *ly)
         ly->rows = (uint32_t)rc2[0];
         ly->cols = (uint32_t)rc2[1];
     }
-    ly->rho = HS_RHO_IDENTITY;
+    ly->rho = 0;   /* identity */
     const hs_ynode *rn = hs_ymap_get(n, "rho");
     if (rn) {
-        hs_rho r;
         if ((rc = hs_cfg_want_kind(c, rn, HS_Y_SCALAR, "rho")))
             return rc;
-        if (hs_rho_parse(rn->str, &r))
+        int r = 0;
+        while (hs_cfg_rho_names[r] && strcmp(hs_cfg_rho_names[r], rn->str))
+            r++;
+        if (!hs_cfg_rho_names[r])
             return hs_cfg_at(c, rn, "unknown rho '%s' (known: identity, sigmoid, tanh, "
                              "softplus)", rn->str);
-        ly->rho = (int)r;
+        ly->rho = r;
     }
     ly->sigma = 1.0;
     const hs_ynode *gn = hs_ymap_get(n, "sigma");

@@ -234,11 +234,10 @@ static void put_hee(FILE *f, const hs_heecfg *h, const hs_hee_values *p)
         fputs("}\n", f);
     }
     fputs("  layers:\n", f);
-    static const char *const rhos[] = {"identity", "sigmoid", "tanh", "softplus"};
     for (int l = 0; l < h->nlayers; l++) {
         const hs_heelayer_cfg *ly = &h->layers[l];
         fprintf(f, "    - {name: %s, size: %u, rho: %s, sigma: ", ly->name, ly->size,
-                rhos[ly->rho]);
+                hs_cfg_rho_names[ly->rho]);
         put_num(f, ly->sigma, HS_DIM_NONE);
         uint32_t rows = ly->rows, cols = ly->cols;
         if (p && l == 0 && p->rows)
