@@ -692,9 +692,12 @@ void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
             }
         }
     }
-    if (rt->spike)
+    if (rt->spike) {
+        /* a clamped layer's membranes change only when the next item comes */
+        const int item = rt->ds && rt->step % rt->present_steps == 0;
         for (int l = 0; l < m->L; l++)
-            set_hazards(rt, l, tnow, q, 1, 1);
+            set_hazards(rt, l, tnow, q, l > 0 || !rt->clamp || item, 1);
+    }
     rt->step++;
 }
 
