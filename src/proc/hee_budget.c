@@ -399,3 +399,31 @@ uint32_t hs_hee_budget_auto_P(hs_hee_rt *rt, double f, uint32_t Pmax)
     }
     return hi;
 }
+
+double hs_hee_budget_auto_gain(hs_hee_rt *rt, double f)
+{
+    /* the load is nearly a / r1 + c: fit it from the current gain and a quarter of it, then
+     * check, raising by a quarter until it fits (each build O(units x free units^2)) */
+    const double r_hi = rt->r1, P = rt->P;
+    rt->budget_expect = 1;
+    double l_hi = build(rt, P);
+    double g = r_hi;
+    if (l_hi < f) {
+        rt->r1 = r_hi / 4;
+        double l_lo = build(rt, P);
+        double a = (l_lo - l_hi) / (4.0 / r_hi - 1.0 / r_hi), c = l_hi - a / r_hi;
+        g = c < f && a > 0 ? a / (f - c) : r_hi;
+        /* never fewer than HS_HEE_MIN_SIDE_RATE spikes per second per unit of rho on a side:
+         * the budget's model is a diffusion, not a few large jumps */
+        g = fmin(r_hi, fmax(fmax(r_hi / 16, HS_HEE_MIN_SIDE_RATE / P), g));
+        for (int it = 0; it < 8 && g < r_hi; it++) {
+            rt->r1 = g;
+            if (build(rt, P) <= f)
+                break;
+            g = fmin(r_hi, 1.25 * g);
+        }
+    }
+    rt->r1 = r_hi;
+    rt->budget_expect = 0;
+    return g;
+}

@@ -266,8 +266,12 @@ int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err)
         rt->P_auto = rt->P == 0;
         if (rt->P_auto)   /* neurons per unit from the predicted budget load (doc/hee.md) */
             rt->P = hs_hee_budget_auto_P(rt, HS_HEE_BUDGET_LOAD, HS_HEE_MAX_P);
-        if (rt->P_auto && rt->P < HS_HEE_MIN_P)
+        if (rt->P_auto && rt->P < HS_HEE_MIN_P) {
             rt->P = HS_HEE_MIN_P;
+            /* at the floor the budget has room: spend it on fewer spikes (a lower gain) */
+            if (rt->pushpull && !(h->r1 > 0))
+                rt->r1 = hs_hee_budget_auto_gain(rt, HS_HEE_BUDGET_LOAD);
+        }
         const double neurons = 2.0 * (rt->pushpull ? 2 : 1) * rt->P * (double)N;
         if (neurons > HS_MAX_NEURONS) {
             rc = hs_error_set(err, HS_ECONFIG, cfg->path, h->line, h->col,

@@ -31,6 +31,10 @@ typedef struct hs_hee_rt hs_hee_rt;
  * few large jumps per interneuron time constant rather than a diffusion (the budget's model). */
 #define HS_HEE_MIN_P 10u
 #define HS_HEE_MAX_P 100000u
+/* The push-pull gain is lowered at the floor of P (fewer spikes for the same load), but never
+ * below this rate (Hz) per unit of rho summed over a side's P neurons (10 neurons at 225 Hz,
+ * where the correlated posteriors of tests/check_hee.c were measured). */
+#define HS_HEE_MIN_SIDE_RATE 2250.0
 /* Up to this many free units the budget is the full covariance (a dense factor applied at
  * every step); beyond it, its diagonal. */
 #define HS_HEE_BUDGET_FULL_MAX 64
@@ -108,6 +112,10 @@ int hs_hee_budget_alloc(hs_hee_rt *rt);
 void hs_hee_budget_free(hs_hee_rt *rt);
 void hs_hee_budget_update(hs_hee_rt *rt);
 uint32_t hs_hee_budget_auto_P(hs_hee_rt *rt, double f, uint32_t Pmax);
+/* The smallest push-pull gain r1 (Hz; at most the current one, at least 1/16 of it and
+ * HS_HEE_MIN_SIDE_RATE / P) whose load at the expected rates with rt->P neurons per side is at
+ * most f. */
+double hs_hee_budget_auto_gain(hs_hee_rt *rt, double f);
 
 /* The process table of a hee: block (self = hs_hee_rt). */
 extern const hs_proc_ops hs_hee_proc_ops;
