@@ -545,6 +545,19 @@ static int read_edges(hs_cfgctx *c, const hs_ynode *n, hs_projcfg *pr)
     return HS_OK;
 }
 
+/* The optional 'delay' of a projection (node dn, or NULL). */
+static int read_delay(hs_cfgctx *c, const hs_ynode *dn, hs_projcfg *pr)
+{
+    if (!dn)
+        return HS_OK;
+    int rc = hs_cfg_read_quantity(c, dn, "delay", HS_DIM_TIME, &pr->delay);
+    if (rc)
+        return rc;
+    if (pr->delay < 0)
+        return hs_cfg_at(c, dn, "'delay' must not be negative, got %s", dn->str);
+    return HS_OK;
+}
+
 /* A projection from or to a spike realisation's population.  Their sizes are chosen when the
  * network is compiled (neurons per unit), so the rules that need sizes here (edges files,
  * weight matrices) are refused, and one_to_one and fixed_indegree are checked at compile
@@ -603,13 +616,7 @@ static int read_hee_projection(hs_cfgctx *c, const hs_ynode *n, hs_projcfg *pr)
     if (pr->weight.kind == HS_VAL_MATRIX || pr->weight.kind == HS_VAL_VECTOR)
         return hs_cfg_at(c, wn, "a projection from or to a hee: population takes a scalar or "
                          "a distribution as 'weight' (its size is chosen at compile time)");
-    if (dn) {
-        if ((rc = hs_cfg_read_quantity(c, dn, "delay", HS_DIM_TIME, &pr->delay)))
-            return rc;
-        if (pr->delay < 0)
-            return hs_cfg_at(c, dn, "'delay' must not be negative, got %s", dn->str);
-    }
-    return HS_OK;
+    return read_delay(c, dn, pr);
 }
 
 static int read_projection(hs_cfgctx *c, const hs_ynode *n, hs_projcfg *pr)
@@ -706,13 +713,7 @@ static int read_projection(hs_cfgctx *c, const hs_ynode *n, hs_projcfg *pr)
         return hs_cfg_at(c, wn, "weight matrix is %zu x %zu but '%s' -> '%s' needs %u x %u (rows = "
                   "presynaptic neurons)", pr->weight.rows, pr->weight.cols, src->name,
                   dst->name, src->size, dst->size);
-    if (dn) {
-        if ((rc = hs_cfg_read_quantity(c, dn, "delay", HS_DIM_TIME, &pr->delay)))
-            return rc;
-        if (pr->delay < 0)
-            return hs_cfg_at(c, dn, "'delay' must not be negative, got %s", dn->str);
-    }
-    return HS_OK;
+    return read_delay(c, dn, pr);
 }
 
 static int read_pop_list(hs_cfgctx *c, const hs_ynode *n, const char *what, int *flags)
