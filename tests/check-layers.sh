@@ -10,7 +10,9 @@
 #   R2  src/engine names no HEE symbol (no identifier with a "hee" part such as hs_hee_rt_step
 #       or net->hee; no include of a src/hee header or of a header named hee*, such as
 #       "proc/hee_rt.h"; the public <hee-snn/hee-snn.h> is fine) and no model (no identifier,
-#       string or include naming a model registered in models/*.c: hs_model_lif, "lif").
+#       string or include naming a model registered in models/*.c: hs_model_lif, "lif"); nor
+#       do the headers src/engine includes directly (the structs the engine works on, such as
+#       hs_net in net/net.h).
 #   Every file must live in a folder that the table knows, and every quoted include must
 #   resolve to a file in the tree.
 #
@@ -236,7 +238,7 @@ FNR == 1 {
     if (!inknown) violation(f ": folder \"" ffold "\" is not in the layer table")
     if (ffold == "src/engine") engine[++nengine] = f
 }
-ffold == "src/engine" { eline[f, FNR] = $0; elen[f] = FNR }
+{ eline[f, FNR] = $0; elen[f] = FNR }
 ffold == "models" && /\.name[ \t]*=[ \t]*"/ {
     s = $0; sub(/^.*\.name[ \t]*=[ \t]*"/, "", s); sub(/".*$/, "", s)
     if (s != "") model[tolower(s)] = 1
@@ -258,6 +260,9 @@ ffold == "models" && /\.name[ \t]*=[ \t]*"/ {
     tfold = folder_of(t)
     add_edge("files", f, t)
     if (tfold != ffold) add_edge("folders", ffold, tfold)
+    if (ffold == "src/engine" && tfold != "include" && tfold != "src/engine" && !(t in r2seen)) {
+        r2seen[t] = 1; r2hdr[++nr2hdr] = t   # what the engine sees: checked for R2 too
+    }
     b = tolower(t); sub(/^.*\//, "", b)
     if (ffold == "src/engine" && tfold != "include" &&
         (tfold == "src/hee" || b ~ /(^|[^a-z0-9])hee([^a-z0-9]|$)/))
@@ -270,6 +275,10 @@ END {
     for (e = 1; e <= nengine; e++) {
         in_comment = 0
         for (ln = 1; ln <= elen[engine[e]]; ln++) r2_line(engine[e], ln, eline[engine[e], ln])
+    }
+    for (e = 1; e <= nr2hdr; e++) {
+        in_comment = 0
+        for (ln = 1; ln <= elen[r2hdr[e]]; ln++) r2_line(r2hdr[e], ln, eline[r2hdr[e], ln])
     }
     circles("folders")
     circles("files")

@@ -187,13 +187,16 @@ static int collect(void *ctx, double t, const hs_hee_rt *rt)
     return 0;
 }
 
+static hs_hee_rt *hee_of(hs_net *net) { return hs_net_proc(net, &hs_hee_proc_ops); }
+
 static hs_net *run_hee(const char *yaml, collector *c, hs_config **cfg)
 {
     hs_net *net = net_from_string(yaml, cfg);
-    ck_assert_ptr_nonnull(net->hee);
-    net->hee->sink = collect;
-    net->hee->sink_ctx = c;
-    run_to(net, c->burn + c->T + net->hee->dt);
+    hs_hee_rt *rt = hee_of(net);
+    ck_assert_ptr_nonnull(rt);
+    rt->sink = collect;
+    rt->sink_ctx = c;
+    run_to(net, c->burn + c->T + rt->dt);
     for (int b = 0; b < NB; b++)
         ck_assert_int_gt(c->n[b], 10);
     return net;
@@ -226,12 +229,12 @@ static double check_linear_posterior(const char *yaml, double burn, double T, do
     ck_assert_ptr_nonnull(c);
     hs_config *cfg;
     hs_net *probe = net_from_string(yaml, &cfg);
-    const hs_hee *m = &probe->hee->m;
+    const hs_hee *m = &hee_of(probe)->m;
     c->lo = m->layer[0].n;
     c->K = m->ntotal - c->lo;
     ck_assert_uint_le(c->K, 8);
     double mean[8], cov[64];
-    ck_assert_int_eq(hs_hee_gauss_exact(m, probe->hee->clamp, mean, cov), 0);
+    ck_assert_int_eq(hs_hee_gauss_exact(m, hee_of(probe)->clamp, mean, cov), 0);
     hs_net_free(probe);
     hs_config_free(cfg);
     c->burn = burn;
@@ -287,7 +290,7 @@ START_TEST(test_hee_spike_projections)
     hs_config *cfg;
     hs_net *probe = net_from_string(b, &cfg);
     double mean[2], cov[4];
-    ck_assert_int_eq(hs_hee_gauss_exact(&probe->hee->m, probe->hee->clamp, mean, cov), 0);
+    ck_assert_int_eq(hs_hee_gauss_exact(&hee_of(probe)->m, hee_of(probe)->clamp, mean, cov), 0);
     hs_net_free(probe);
     hs_config_free(cfg);
     collector *c = calloc(1, sizeof *c);
@@ -445,7 +448,7 @@ START_TEST(test_hee_adaptation_momentum)
         hs_config *cfg;
         hs_net *net = net_from_string(lg2, &cfg);
         double mean[2], cov[4];
-        ck_assert_int_eq(hs_hee_gauss_exact(&net->hee->m, net->hee->clamp, mean, cov), 0);
+        ck_assert_int_eq(hs_hee_gauss_exact(&hee_of(net)->m, hee_of(net)->clamp, mean, cov), 0);
         exact_var[0] = cov[0];
         exact_var[1] = cov[3];
         hs_net_free(net);
@@ -461,8 +464,8 @@ START_TEST(test_hee_adaptation_momentum)
         ck_assert_ptr_nonnull(s.y);
         hs_config *cfg;
         hs_net *net = net_from_string(yaml, &cfg);
-        net->hee->sink = record_series;
-        net->hee->sink_ctx = &s;
+        hee_of(net)->sink = record_series;
+        hee_of(net)->sink_ctx = &s;
         run_to(net, s.burn + 2e5);
         ck_assert_uint_eq(s.n, s.cap);
         for (size_t i = 0; i < 2; i++) {

@@ -229,7 +229,7 @@ static int run_rate(const hs_config *cfg, const variant *v, const char *stream, 
     int rc = hs_net_compile(&c, &net, err);
     if (rc)
         return rc;
-    hs_hee_rt *rt = net->hee;
+    hs_hee_rt *rt = hs_net_proc(net, &hs_hee_proc_ops);
     /* every sampler its own stream: rows are independent, their errors honest */
     gsl_rng_free(rt->rng);
     if (!(rt->rng = hs_rng_stream(cfg->seed, "compare", stream))) {

@@ -105,7 +105,7 @@ static int write_samples(const hs_config *cfg, const hs_hee_rt *rt, const hs_gen
 /* Run the network's engine for n more steps of its hee: process. */
 static int run_steps(hs_net *net, uint64_t n, hs_error *err)
 {
-    const hs_hee_rt *rt = net->hee;
+    const hs_hee_rt *rt = hs_net_proc(net, &hs_hee_proc_ops);
     return hs_net_run(net, (double)(rt->step + n) * rt->dt, NULL, err);
 }
 
@@ -131,7 +131,7 @@ int hs_generate_to_dir(const hs_config *cfg, const hs_gen_opts *opts, hs_control
     int rc = hs_net_compile(cfg, &net, err);
     if (rc)
         return rc;
-    hs_hee_rt *rt = net->hee;
+    hs_hee_rt *rt = hs_net_proc(net, &hs_hee_proc_ops);
     hs_hee_rt_unclamp(rt);
     const uint32_t n0 = rt->m.layer[0].n;
     double *S = malloc(o.samples * n0 * sizeof *S);

@@ -251,7 +251,7 @@ static uint64_t hee_spikes(const hs_net *net)
 static int ckpt_write(hs_net *net, const curve *c, uint64_t hash, const char *dir,
                       hs_error *err)
 {
-    hs_hee_rt *rt = net->hee;
+    hs_hee_rt *rt = hs_net_proc(net, &hs_hee_proc_ops);
     hs_out out;
     int rc = hs_out_open(&out, dir, err);
     if (rc)
@@ -280,7 +280,7 @@ static int ckpt_write(hs_net *net, const curve *c, uint64_t hash, const char *di
 
 static int ckpt_read(hs_net *net, curve *c, uint64_t hash, const char *dir, hs_error *err)
 {
-    hs_hee_rt *rt = net->hee;
+    hs_hee_rt *rt = hs_net_proc(net, &hs_hee_proc_ops);
     char path[4096];
     snprintf(path, sizeof path, "%s/checkpoint.bin", dir);
     FILE *f = fopen(path, "rb");
@@ -400,7 +400,7 @@ int hs_hee_train(const hs_config *cfg, int resume, hs_control *ctl, hs_train_res
     int rc = hs_net_compile(cfg, &net, err);
     if (rc)
         return rc;
-    hs_hee_rt *rt = net->hee;
+    hs_hee_rt *rt = hs_net_proc(net, &hs_hee_proc_ops);
     curve c = {0};
     uint64_t hash = 0;
     for (int l = 1; l < rt->m.L; l++)

@@ -49,8 +49,8 @@ static int states_row(void *ctx, double t, const hs_hee_rt *rt)
     return ferror(f) ? -1 : 0;
 }
 
-/* states.tsv: comment lines, the header, one row per 'every' (rate realisation). */
-static int open_states(const hs_config *cfg, hs_net *net, hs_out *out, FILE **fp,
+/* states.tsv: comment lines, the header, one row per 'every' of the hee: block's process. */
+static int open_states(const hs_config *cfg, hs_hee_rt *rt, hs_out *out, FILE **fp,
                        hs_error *err)
 {
     *fp = NULL;
@@ -63,12 +63,12 @@ static int open_states(const hs_config *cfg, hs_net *net, hs_out *out, FILE **fp
     if (!f)
         return err->code;
     fprintf(f, "# hee-snn %s\n# seed: %llu\n# network: %s\n# duration_ms: %.17g\n"
-               "# every_ms: %.17g\n# realisation: rate\n",
+               "# every_ms: %.17g\n# realisation: %s\n",
             PACKAGE_VERSION, (unsigned long long)cfg->seed, cfg->name, cfg->duration,
-            (double)net->hee->every * net->hee->dt);
-    hs_hee_rt_header(net->hee, f);
-    net->hee->sink = states_row;
-    net->hee->sink_ctx = f;
+            (double)rt->every * rt->dt, rt->spike ? "spike" : "rate");
+    hs_hee_rt_header(rt, f);
+    rt->sink = states_row;
+    rt->sink_ctx = f;
     *fp = f;
     return HS_OK;
 }
@@ -99,7 +99,8 @@ int hs_run_to_dir(const hs_config *cfg, hs_net *net, hs_control *ctl, hs_run_res
     hs_raster_header(fs, PACKAGE_VERSION, cfg->seed, cfg->name, cfg->duration);
     hs_net_set_spike_sink(net, hs_raster_write, &w);
     FILE *fst = NULL;
-    if (net->hee && (rc = open_states(cfg, net, &out, &fst, err))) {
+    hs_hee_rt *rt = hs_net_proc(net, &hs_hee_proc_ops);
+    if (rt && (rc = open_states(cfg, rt, &out, &fst, err))) {
         free(names);
         hs_out_abort(&out);
         return rc;
@@ -115,8 +116,8 @@ int hs_run_to_dir(const hs_config *cfg, hs_net *net, hs_control *ctl, hs_run_res
     }
     hs_net_set_spike_sink(net, NULL, NULL);
     free(names);
-    if (net->hee)
-        net->hee->sink = NULL;
+    if (rt)
+        rt->sink = NULL;
     if (rc == HS_EINTR) {
         res->interrupted = 1;
         fprintf(fs, "# interrupted_at_ms: %.17g\n", net->t);

@@ -12,8 +12,8 @@
  *   4. A delivery event hands its group of synapses to the target model's receive() and
  *      queues the row's next delay group, if any.
  *   5. A process event (queue id = number of neurons + process index): the process's step()
- *      does its work at t (a hee: block records its state if due, advances its membranes and
- *      sets the hazards of its spiking neurons) and says when it steps next.  At equal times
+ *      does its work at t (for clocked membranes: record, advance, set the hazards of the
+ *      neurons they drive) and says when it steps next.  At equal times
  *      its place among neuron events is its sequence number, like any other event.
  * Nothing is allocated in the loop (the delivery heap only grows if a burst exceeds its
  * pre-sized capacity).

@@ -288,7 +288,6 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
         }
         net->procs[0] = (hs_proc){&hs_hee_proc_ops, rt};
         net->nprocs = 1;
-        net->hee = rt;
     }
     int hee_pops = rt && rt->spike ? 2 * cfg->hee->nlayers : 0;
     size_t np = (size_t)cfg->npops + (size_t)hee_pops;
@@ -485,8 +484,25 @@ int hs_net_pop_find(const hs_net *net, const char *name)
     return -1;
 }
 
-size_t hs_net_hee_units(const hs_net *net) { return net->hee ? net->hee->m.ntotal : 0; }
-uint64_t hs_net_hee_steps(const hs_net *net) { return net->hee ? net->hee->step : 0; }
+void *hs_net_proc(const hs_net *net, const hs_proc_ops *ops)
+{
+    for (int k = 0; k < net->nprocs; k++)
+        if (net->procs[k].ops == ops)
+            return net->procs[k].self;
+    return NULL;
+}
+
+size_t hs_net_hee_units(const hs_net *net)
+{
+    const hs_hee_rt *rt = hs_net_proc(net, &hs_hee_proc_ops);
+    return rt ? rt->m.ntotal : 0;
+}
+
+uint64_t hs_net_hee_steps(const hs_net *net)
+{
+    const hs_hee_rt *rt = hs_net_proc(net, &hs_hee_proc_ops);
+    return rt ? rt->step : 0;
+}
 
 size_t hs_net_synapses(const hs_net *net)
 {

@@ -22,7 +22,6 @@ typedef struct hs_proj {
     int offsets;       /* deliver offset events too (the target takes binary states) */
 } hs_proj;
 
-struct hs_hee_rt;
 
 struct hs_net {
     const hs_config *cfg;
@@ -49,9 +48,11 @@ struct hs_net {
     /* processes, stepped by the engine as queue ids nneurons + k */
     int nprocs;
     hs_proc procs[1];
-    /* the hee: block's runtime (procs[0] when present), or NULL */
-    struct hs_hee_rt *hee;
 };
 
+
+/* The state of the network's first process with the table ops (e.g. a hee: block's runtime
+ * for &hs_hee_proc_ops), or NULL when it has none. */
+void *hs_net_proc(const hs_net *net, const hs_proc_ops *ops);
 
 #endif
