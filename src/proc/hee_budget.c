@@ -76,7 +76,10 @@ int hs_hee_budget_alloc(hs_hee_rt *rt)
     rt->ebeta = malloc(NT * sizeof *rt->ebeta);
     rt->bS = malloc(2 * NT * sizeof *rt->bS);
     rt->eig = gsl_eigen_symmv_alloc(N ? N : 1);
-    if (!rt->bC || !rt->bL || !rt->bg || !rt->bz || !rt->ebeta || !rt->bS || !rt->eig)
+    rt->eigV = gsl_matrix_alloc(N ? N : 1, N ? N : 1);
+    rt->eigval = gsl_vector_alloc(N ? N : 1);
+    if (!rt->bC || !rt->bL || !rt->bg || !rt->bz || !rt->ebeta || !rt->bS || !rt->eig ||
+        !rt->eigV || !rt->eigval)
         return -1;
     for (size_t i = 0; i < N; i++)
         rt->bL[i * N + i] = 1.0;
@@ -95,6 +98,10 @@ void hs_hee_budget_free(hs_hee_rt *rt)
     free(rt->bS);
     if (rt->eig)
         gsl_eigen_symmv_free((gsl_eigen_symmv_workspace *)rt->eig);
+    if (rt->eigV)
+        gsl_matrix_free(rt->eigV);
+    if (rt->eigval)
+        gsl_vector_free(rt->eigval);
 }
 
 /* Add q g g^T to C (the free units' input diffusion). */
@@ -276,7 +283,6 @@ void hs_hee_budget_update(hs_hee_rt *rt)
             double a = 1 - rt->bC[i * N + i];
             rt->bL[i] = a > 0 ? sqrt(a) : 0.0;   /* bL holds the N factors */
         }
-        rt->budget_clipped = 0;
         return;
     }
     /* the injected noise: covariance I - D / (2 tau_x), factor L (lower triangular) */
@@ -293,14 +299,15 @@ void hs_hee_budget_update(hs_hee_rt *rt)
         for (size_t i = 0; i < N; i++)   /* keep the lower triangle */
             for (size_t j = i + 1; j < N; j++)
                 rt->bL[i * N + j] = 0.0;
-        rt->budget_clipped = 0;
         return;
     }
-    /* D does not fit: inject the positive part of I - D / (2 tau_x), L = V sqrt(max(Lambda, 0)) */
-    gsl_matrix *V = gsl_matrix_alloc(N, N);
-    gsl_vector *ev = gsl_vector_alloc(N);
+    /* D does not fit: inject the positive part of I - D / (2 tau_x), L = V sqrt(max(Lambda, 0))
+     * (V and the eigenvalues in the workspaces allocated with the budget: the event loop
+     * allocates nothing) */
+    gsl_matrix *V = rt->eigV;
+    gsl_vector *ev = rt->eigval;
     gsl_matrix_view Av = gsl_matrix_view_array(A, N, N);
-    if (!V || !ev || gsl_eigen_symmv(&Av.matrix, ev, V, (gsl_eigen_symmv_workspace *)rt->eig)) {
+    if (gsl_eigen_symmv(&Av.matrix, ev, V, (gsl_eigen_symmv_workspace *)rt->eig)) {
         for (size_t i = 0; i < N * N; i++)
             rt->bL[i] = (i % (N + 1)) == 0;
     } else {
@@ -310,9 +317,6 @@ void hs_hee_budget_update(hs_hee_rt *rt)
                 rt->bL[i * N + j] = gsl_matrix_get(V, i, j) * (e > 0 ? sqrt(e) : 0.0);
             }
     }
-    gsl_matrix_free(V);
-    gsl_vector_free(ev);
-    rt->budget_clipped = 1;
 }
 
 /* The first layer's weights that the data call for, when learning: the probabilistic-PCA

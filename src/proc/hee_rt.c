@@ -56,7 +56,6 @@ void hs_hee_rt_free(hs_hee_rt *rt)
     hs_dataset_free(rt->ds);
     free(rt->order);
     free(rt->kappa);
-    free(rt->shot);
     free(rt->kpow);
     free(rt->popname);
     free(rt->trbuf);
@@ -122,12 +121,6 @@ static int feedforward(hs_hee_rt *rt, hs_error *err)
     return HS_OK;
 }
 
-/* Firing rate (Hz) of each of a unit's P neurons. */
-static double spike_rate(const hs_hee_rt *rt, hs_rho rho, double x)
-{
-    double r = rt->r0 + rt->r1 * hs_rho_f(rho, x);
-    return r < 0 ? 0 : r > rt->rmax ? rt->rmax : r;
-}
 
 /* The push-pull gain r1 when not given: 0.9 r_max over the largest |rho| a unit is expected to
  * reach -- a clamped unit its value (with data: the largest of any item), a free or interneuron
@@ -210,11 +203,10 @@ int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err)
     rt->bu = calloc(N, sizeof *rt->bu);
     rt->tmp = calloc(nmax, sizeof *rt->tmp);
     rt->kappa = calloc(N, sizeof *rt->kappa);
-    rt->shot = calloc(N, sizeof *rt->shot);
     rt->kpow = calloc(N, sizeof *rt->kpow);
     rt->rng = hs_rng_stream(cfg->seed, "hee", "dynamics");
     if (!rt->x || !rt->eps || !rt->c || !rt->rx || !rt->reps || !rt->eta || !rt->bu ||
-        !rt->tmp || !rt->rng || !rt->kappa || !rt->shot || !rt->kpow) {
+        !rt->tmp || !rt->rng || !rt->kappa || !rt->kpow) {
         rc = NOMEM(err);
         goto fail;
     }
@@ -318,31 +310,20 @@ fail:
     return rc;
 }
 
-/* Noise budget, to first order.  The drift of x_i carries noise of its own: the interneurons'
+/* The rate realisation's noise budget, to first order (the spike realisation's is the full
+ * covariance of hee_budget.c).  The drift of x_i carries noise of its own: the interneurons'
  * fluctuations (an OU process of variance sigma^2 and time constant tau_eps sigma^2 has low-
- * frequency power tau_eps sigma^4) enter through W^T, and in the spike realisation every trace
- * adds shot noise of power r / (P r1^2) (r, r1 per ms).  Through tau_x dx = ... + F dt that is a
+ * frequency power tau_eps sigma^4) enter through W^T.  Through tau_x dx = ... + F dt that is a
  * diffusion kappa_i / tau_x with
- *   kappa_i = rho'(x_i)^2 / tau_x * [ sum_k W_l[k][i]^2 (rho'(eps_k)^2 tau_eps s_k^4 + shot_k
- *             + shot_eps_k) + sum_j W_{l+1}[i][j]^2 shot_j + sum_j J_ij^2 shot_j ],
+ *   kappa_i = rho'(x_i)^2 / tau_x * sum_k W_l[k][i]^2 rho'(eps_k)^2 tau_eps s_k^4,
  * a fraction kappa_i of the unit's intended noise, which is therefore reduced by that fraction
  * (only the diagonal of the injected noise is counted; its correlations across units are not). */
 static void noise_budget(hs_hee_rt *rt)
 {
     const hs_hee *m = &rt->m;
     const hs_heecfg *h = rt->cfg;
-    const double P = rt->P, r1 = rt->r1 * 1e-3;
-    for (int l = 0; l < m->L; l++) {
-        const hs_hee_layer *ly = &m->layer[l];
-        for (uint32_t i = 0; i < ly->n; i++) {
-            size_t u = ly->off + i;
-            /* shot[u]: the x trace's shot power; the interneuron's is computed below */
-            rt->shot[u] = rt->spike ? 1e-3 * spike_rate(rt, ly->rho, rt->x[u]) / (P * r1 * r1)
-                                    : 0.0;
-        }
-    }
     /* kpow[q]: the power unit q of a layer below feeds into the bottom-up term (its
-     * interneuron's fluctuations and both traces' shot noise), once per unit */
+     * interneuron's fluctuations), once per unit */
     double *pw = rt->kpow, *acc = rt->kappa;   /* kappa accumulates, then is finished */
     memset(acc, 0, m->ntotal * sizeof *acc);
     for (int l = 1; l < m->L; l++) {
@@ -351,9 +332,7 @@ static void noise_budget(hs_hee_rt *rt)
         for (uint32_t k = 0; k < lo->n; k++) {
             size_t q = lo->off + k;
             double de = hs_rho_d(lo->rho, rt->eps[q]);
-            double se = rt->spike ? 1e-3 * spike_rate(rt, lo->rho, rt->eps[q]) / (P * r1 * r1)
-                                  : 0.0;
-            pw[q] = de * de * h->tau_eps * s4 + rt->shot[q] + se;
+            pw[q] = de * de * h->tau_eps * s4;
             const double *restrict row = m->W[l] + (size_t)k * ly->n;
             double *restrict a = acc + ly->off;
             for (uint32_t i = 0; i < ly->n; i++)   /* row by row: W is n_{l-1} x n_l */
@@ -364,20 +343,8 @@ static void noise_budget(hs_hee_rt *rt)
         const hs_hee_layer *ly = &m->layer[l];
         for (uint32_t i = 0; i < ly->n; i++) {
             size_t u = ly->off + i;
-            double a = acc[u];
-            if (rt->spike && l + 1 < m->L) {
-                const hs_hee_layer *up = &m->layer[l + 1];
-                const double *row = m->W[l + 1] + (size_t)i * up->n;
-                for (uint32_t j = 0; j < up->n; j++)
-                    a += row[j] * row[j] * rt->shot[up->off + j];
-            }
-            if (rt->spike && ly->J)
-                for (uint32_t j = 0; j < ly->n; j++) {
-                    double w = ly->J[(size_t)i * ly->n + j];
-                    a += w * w * rt->shot[ly->off + j];
-                }
             double d = hs_rho_d(ly->rho, rt->x[u]);
-            double k = d * d * a / h->tau_x;
+            double k = d * d * acc[u] / h->tau_x;
             rt->kappa[u] = k < 1 ? k : 1;
         }
     }

@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <gsl/gsl_matrix.h>
 #include <gsl/gsl_rng.h>
 
 #include "config/config.h"
@@ -49,7 +50,6 @@ struct hs_hee_rt {
     double *rx, *reps;        /* rho(x), rho(eps) */
     double *eta, *bu, *tmp;   /* eta_l; bottom-up W_l^T (rho(x_{l-1}) - rho(eps_{l-1})) */
     double *kappa;            /* noise budget: fraction of x's noise the inputs already carry */
-    double *shot;             /* per unit: low-frequency power of its trace's spike noise */
     double *kpow;             /* per unit: the noise power it feeds into the layer above */
     int kappa_fixed;          /* kappa does not depend on the state: computed once */
     uint64_t kappa_every;     /* otherwise recomputed every this many steps */
@@ -92,8 +92,9 @@ struct hs_hee_rt {
     size_t off0, nfree;
     double *bC, *bL, *bg, *bz, *ebeta, *bS;
     void *eig;                /* gsl_eigen_symmv_workspace (an anonymous struct in GSL) */
+    gsl_matrix *eigV;         /* nfree x nfree eigenvectors */
+    gsl_vector *eigval;       /* nfree eigenvalues */
     double budget_load;
-    int budget_clipped;
     int P_auto;               /* P was chosen from the network */
     int budget_expect;
     uint64_t budget_every;    /* recomputed every this many steps */        /* the budget at the expected, not the current, rates */
