@@ -558,67 +558,6 @@ static int read_delay(hs_cfgctx *c, const hs_ynode *dn, hs_projcfg *pr)
     return HS_OK;
 }
 
-/* A projection from or to a spike realisation's population.  Their sizes are chosen when the
- * network is compiled (neurons per unit), so the rules that need sizes here (edges files,
- * weight matrices) are refused, and one_to_one and fixed_indegree are checked at compile
- * time with this projection's line.  A hee: population emits spikes and takes input into its
- * units' membranes (dimensionless weights). */
-static int read_hee_projection(hs_cfgctx *c, const hs_ynode *n, hs_projcfg *pr)
-{
-    int rc;
-    const hs_ynode *an = hs_ymap_get(n, "autapses");
-    if (an && (rc = hs_cfg_read_bool(c, an, "autapses", &pr->autapses)))
-        return rc;
-    if (pr->to < c->cfg->npops) {
-        const hs_popcfg *dst = &c->cfg->pops[pr->to];
-        if (!dst->model->can_receive)
-            return hs_cfg_at(c, hs_ymap_get(n, "to"), "population '%s' (model '%s') cannot "
-                             "receive synaptic input", dst->name, dst->model->name);
-        if (dst->model->needs_offsets)
-            return hs_cfg_at(c, hs_ymap_get(n, "from"), "population '%s' (model '%s') is "
-                             "driven by the binary state of its inputs, but a hee: population "
-                             "emits spikes without a state", dst->name, dst->model->name);
-    }
-    const hs_dim wdim = pr->to < c->cfg->npops ? c->cfg->pops[pr->to].model->weight_dim
-                                               : HS_DIM_NONE;
-    const hs_ynode *cn = hs_ymap_get(n, "connect");
-    if (!cn)
-        return hs_cfg_at(c, n, "projection has no 'connect'");
-    if (cn->kind == HS_Y_SCALAR && !strcmp(cn->str, "all_to_all")) {
-        pr->conn = HS_CONN_ALL;
-    } else if (cn->kind == HS_Y_SCALAR && !strcmp(cn->str, "one_to_one")) {
-        pr->conn = HS_CONN_ONE;
-    } else if (cn->kind == HS_Y_MAP && cn->n == 1 &&
-               !strcmp(cn->items[0]->str, "fixed_probability")) {
-        pr->conn = HS_CONN_PROB;
-        const hs_ynode *v = cn->items[1];
-        if ((rc = hs_cfg_read_number(c, v, "fixed_probability", &pr->p)))
-            return rc;
-        if (pr->p < 0 || pr->p > 1)
-            return hs_cfg_at(c, v, "'fixed_probability' must be in [0, 1], got %s", v->str);
-    } else if (cn->kind == HS_Y_MAP && cn->n == 1 &&
-               !strcmp(cn->items[0]->str, "fixed_indegree")) {
-        uint64_t kd;
-        pr->conn = HS_CONN_INDEG;
-        if ((rc = hs_cfg_read_uint(c, cn->items[1], "fixed_indegree", UINT32_MAX, &kd)))
-            return rc;
-        pr->indegree = (uint32_t)kd;
-    } else {
-        return hs_cfg_at(c, cn, "a projection from or to a hee: population connects "
-                         "all_to_all, one_to_one, {fixed_probability: p} or "
-                         "{fixed_indegree: k} (its size is chosen at compile time)");
-    }
-    const hs_ynode *wn = hs_ymap_get(n, "weight"), *dn = hs_ymap_get(n, "delay");
-    if (!wn)
-        return hs_cfg_at(c, n, "projection has no 'weight'");
-    if ((rc = hs_cfg_read_valspec(c, wn, "weight", wdim, 1, &pr->weight)))
-        return rc;
-    if (pr->weight.kind == HS_VAL_MATRIX || pr->weight.kind == HS_VAL_VECTOR)
-        return hs_cfg_at(c, wn, "a projection from or to a hee: population takes a scalar or "
-                         "a distribution as 'weight' (its size is chosen at compile time)");
-    return read_delay(c, dn, pr);
-}
-
 static int read_projection(hs_cfgctx *c, const hs_ynode *n, hs_projcfg *pr)
 {
     static const char *const keys[] = {"from", "to", "connect", "weight", "delay", "autapses",
@@ -636,16 +575,23 @@ static int read_projection(hs_cfgctx *c, const hs_ynode *n, hs_projcfg *pr)
         return hs_cfg_at(c, n, "projection has no 'to'");
     if ((rc = find_pop(c, fn, "from", &pr->from)) || (rc = find_pop(c, tn, "to", &pr->to)))
         return rc;
-    if (pr->from >= c->cfg->npops || pr->to >= c->cfg->npops)
-        return read_hee_projection(c, n, pr);
-    const hs_popcfg *src = &c->cfg->pops[pr->from], *dst = &c->cfg->pops[pr->to];
-    if (!dst->model->can_receive)
+    /* a spike realisation's population (index >= npops) has its size chosen when the network
+     * is compiled: the rules that need sizes here (edges files, weight matrices) are refused,
+     * and one_to_one and fixed_indegree are checked at compile time with this line; it emits
+     * spikes and takes dimensionless input into its units' membranes */
+    const int np = c->cfg->npops;
+    const hs_popcfg *src = pr->from < np ? &c->cfg->pops[pr->from] : NULL;
+    const hs_popcfg *dst = pr->to < np ? &c->cfg->pops[pr->to] : NULL;
+    const int sized = src && dst;
+    static const char hee_size[] = "(its size is chosen at compile time)";
+    if (dst && !dst->model->can_receive)
         return hs_cfg_at(c, tn, "population '%s' (model '%s') cannot receive synaptic input",
                   dst->name, dst->model->name);
-    if (dst->model->needs_offsets && !src->model->emits_offsets)
+    if (dst && dst->model->needs_offsets && !(src && src->model->emits_offsets))
         return hs_cfg_at(c, fn, "population '%s' (model '%s') is driven by the binary state of its "
                   "inputs, but '%s' (model '%s') emits spikes without a state",
-                  dst->name, dst->model->name, src->name, src->model->name);
+                  dst->name, dst->model->name, src ? src->name : fn->str,
+                  src ? src->model->name : "point_process");
 
     const hs_ynode *an = hs_ymap_get(n, "autapses");
     if (an && (rc = hs_cfg_read_bool(c, an, "autapses", &pr->autapses)))
@@ -676,12 +622,16 @@ static int read_projection(hs_cfgctx *c, const hs_ynode *n, hs_projcfg *pr)
             pr->conn = HS_CONN_INDEG;
             if ((rc = hs_cfg_read_uint(c, v, "fixed_indegree", UINT32_MAX, &kd)))
                 return rc;
-            uint64_t avail = src->size - (pr->from == pr->to && !pr->autapses ? 1 : 0);
+            uint64_t avail = src ? src->size - (pr->from == pr->to && !pr->autapses ? 1 : 0)
+                                 : UINT32_MAX;
             if (kd > avail)
                 return hs_cfg_at(c, v, "'fixed_indegree' %s exceeds the %llu possible presynaptic "
                           "neurons", v->str, (unsigned long long)avail);
             pr->indegree = (uint32_t)kd;
         } else if (!strcmp(k->str, "file")) {
+            if (!sized)
+                return hs_cfg_at(c, k, "a hee: population takes no edges file %s",
+                                 hee_size);
             pr->conn = HS_CONN_FILE;
             edges = 1;
         } else {
@@ -692,7 +642,7 @@ static int read_projection(hs_cfgctx *c, const hs_ynode *n, hs_projcfg *pr)
         return hs_cfg_at(c, cn, "'connect' must be all_to_all, one_to_one, {fixed_probability: p}, "
                   "{fixed_indegree: k} or {file: edges.tsv}");
     }
-    if (pr->conn == HS_CONN_ONE && src->size != dst->size)
+    if (pr->conn == HS_CONN_ONE && sized && src->size != dst->size)
         return hs_cfg_at(c, cn, "one_to_one needs equal sizes, but '%s' has %u and '%s' has %u",
                   src->name, src->size, dst->name, dst->size);
 
@@ -706,8 +656,12 @@ static int read_projection(hs_cfgctx *c, const hs_ynode *n, hs_projcfg *pr)
     }
     if (!wn)
         return hs_cfg_at(c, n, "projection has no 'weight'");
-    if ((rc = hs_cfg_read_valspec(c, wn, "weight", dst->model->weight_dim, 1, &pr->weight)))
+    if ((rc = hs_cfg_read_valspec(c, wn, "weight", dst ? dst->model->weight_dim : HS_DIM_NONE,
+                                  1, &pr->weight)))
         return rc;
+    if (!sized && (pr->weight.kind == HS_VAL_MATRIX || pr->weight.kind == HS_VAL_VECTOR))
+        return hs_cfg_at(c, wn, "a projection from or to a hee: population takes a scalar or "
+                         "a distribution as 'weight' %s", hee_size);
     if (pr->weight.kind == HS_VAL_MATRIX &&
         (pr->weight.rows != src->size || pr->weight.cols != dst->size))
         return hs_cfg_at(c, wn, "weight matrix is %zu x %zu but '%s' -> '%s' needs %u x %u (rows = "
