@@ -36,23 +36,8 @@ done
 
 echo
 echo "784-256-64 network, spike realisation at the defaults, 0.1 s simulated"
-cat >"$T/big.yaml" <<YAML
-hee-snn: 1
-seed: 1
-duration: 100 ms
-hee:
-  realisation: spike
-  dt: 0.01 ms
-  layers:
-    - {name: v, size: 784, sigma: 0.5}
-    - {name: h1, size: 256, rho: tanh}
-    - {name: h2, size: 64, rho: sigmoid}
-  weights:
-    h1: {normal: {mean: 0, sd: 0.05}}
-    h2: {normal: {mean: 0, sd: 0.1}}
-  clamp:
-    v: {uniform: {low: 0, high: 1}}
-YAML
+sed 's/^duration: .*/duration: 100 ms/; s/^hee:/hee:\n  realisation: spike/' \
+    "$here/hee-784-256-64.yaml" >"$T/big.yaml"
 for b in $bins; do
     for k in 1 2 3; do
         start=$(date +%s.%N)

@@ -17,23 +17,8 @@ hee=${1:-$srcdir/src/hee-snn}
 T=$(mktemp -d "${TMPDIR:-/tmp}/hee-bench.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 
-echo "== 1. 784-256-64 HEE, rate and spike realisations (spike: 100 neurons per unit), 0.2 s simulated"
-cat >"$T/big.yaml" <<YAML
-hee-snn: 1
-seed: 1
-duration: 200 ms
-hee:
-  dt: 0.01 ms
-  layers:
-    - {name: v, size: 784, sigma: 0.5}
-    - {name: h1, size: 256, rho: tanh}
-    - {name: h2, size: 64, rho: sigmoid}
-  weights:
-    h1: {normal: {mean: 0, sd: 0.05}}
-    h2: {normal: {mean: 0, sd: 0.1}}
-  clamp:
-    v: {uniform: {low: 0, high: 1}}
-YAML
+echo "== 1. 784-256-64 HEE, rate and spike realisations (spike: the defaults), 0.2 s simulated"
+cp "$here/hee-784-256-64.yaml" "$T/big.yaml"
 for real in rate spike; do
     sed "s/^hee:/hee:\n  realisation: $real/" "$T/big.yaml" >"$T/big-$real.yaml"
     start=$(date +%s.%N)
