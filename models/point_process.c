@@ -38,11 +38,15 @@ typedef struct pp_state {
     double *h, *lam, *tu;        /* per unit: hazard, integrated hazard at tu */
     double *a, *in;              /* per unit: trace and input, scaled to t_read, t_in */
     double t_read, t_in;
+    double f_span, f_val;        /* the last rebase's interval and its decay (cache; the
+                                    interval is the same at every step of a process) */
     double *a0;                  /* per unit: the trace at t_avg, start of the averaging window */
     double *cnt;                 /* per unit: spikes since t_avg */
     double t_avg;
     uint32_t *cur;               /* per unit: the neuron keyed in the queue, or NONE */
     double *kt;                  /* per unit: its key (a lower bound of its next event) */
+    double *hz;                  /* per unit: the horizon, before which the caller sets the
+                                    hazard again; no key is kept at or beyond it */
     uint32_t *heap, *hn;         /* per unit: P slots of free neurons (local index), count */
     uint32_t *fifo, *fhead, *fn; /* per unit: ring of P refractory neurons, head, count */
     double *frel;                /* per unit x P: release time of each ring slot */
@@ -63,6 +67,7 @@ static void pp_free(hs_pop *p)
     free(s->cnt);
     free(s->cur);
     free(s->kt);
+    free(s->hz);
     free(s->heap);
     free(s->hn);
     free(s->fifo);
@@ -130,7 +135,8 @@ static void advance(pp_state *s, uint32_t u, double t)
 /* Key the unit's next event in the engine's queue; the unit is advanced to t.  Lazy (after a
  * hazard change): a key that is already earlier than the new time stays -- a key is a lower
  * bound of the unit's next event, and a wake before the event only reschedules (pp_fire) --
- * so a falling hazard costs no queue update. */
+ * so a falling hazard costs no queue update.  An event at or beyond the unit's horizon is not
+ * keyed: the caller sets the hazard again by then, and that call looks again. */
 static void resched(hs_pop *p, pp_state *s, uint32_t u, double t, hs_net *net, int lazy)
 {
     double tsp = INFINITY, trel = INFINITY;
@@ -147,8 +153,10 @@ static void resched(hs_pop *p, pp_state *s, uint32_t u, double t, hs_net *net, i
     }
     uint32_t j = tsp <= trel ? jsp : jrel;
     double tn = tsp <= trel ? tsp : trel;
-    if (tn == INFINITY)
+    if (tn >= s->hz[u]) {
         j = NONE;
+        tn = INFINITY;
+    }
     if (lazy && s->cur[u] != NONE && tn >= s->kt[u])
         return;
     uint32_t base = p->gid0 + u * s->P;
@@ -160,17 +168,48 @@ static void resched(hs_pop *p, pp_state *s, uint32_t u, double t, hs_net *net, i
     s->kt[u] = tn;
 }
 
-void hs_pp_set_hazard(hs_pop *p, uint32_t u, double h, double t, hs_net *net)
+static inline void set_hazard(hs_pop *p, pp_state *s, uint32_t u, double h, double t,
+                              double until, hs_net *net)
+{
+    h = h > 0 ? h : 0.0;
+    const double old = s->h[u], oldhz = s->hz[u];
+    s->hz[u] = until;
+    /* the same hazard: a key stays valid (it is a lower bound, and its wake looks again), and
+     * without one there is no event before the old horizon, so none before a nearer one */
+    if (h == old && (s->cur[u] != NONE || until <= oldhz))
+        return;
+    advance(s, u, t);
+    s->h[u] = h;
+    if (s->cur[u] != NONE) {
+        if (h < old)
+            return;   /* a falling hazard only moves the next event later: the key stays a bound */
+    } else if (until < INFINITY) {
+        /* no key: most units neither fire nor leave refractoriness before the horizon, which
+         * a product and two comparisons tell */
+        const size_t q = (size_t)u * s->P;
+        if ((!s->fn[u] || s->frel[q + s->fhead[u]] >= until) &&
+            (!s->hn[u] || h * (until - t) <= s->theta[q + s->heap[q]] - s->lam[u]))
+            return;
+    }
+    resched(p, s, u, t, net, 1);
+}
+
+void hs_pp_set_hazard_until(hs_pop *p, uint32_t u, double h, double t, double until,
+                            hs_net *net)
+{
+    set_hazard(p, p->state, u, h, t, until, net);
+}
+
+void hs_pp_set_hazards_until(hs_pop *p, const double *h, double t, double until, hs_net *net)
 {
     pp_state *s = p->state;
-    if (h == s->h[u] || (h <= 0 && s->h[u] == 0))
-        return;   /* nothing changes: the unit's key stays valid (e.g. a clamped unit) */
-    advance(s, u, t);
-    const double old = s->h[u];
-    s->h[u] = h > 0 ? h : 0.0;
-    if (s->h[u] < old && s->cur[u] != NONE)
-        return;   /* a falling hazard only moves the next event later: the key stays a bound */
-    resched(p, s, u, t, net, 1);
+    for (uint32_t u = 0; u < s->U; u++)
+        set_hazard(p, s, u, h[u], t, until, net);
+}
+
+void hs_pp_set_hazard(hs_pop *p, uint32_t u, double h, double t, hs_net *net)
+{
+    set_hazard(p, p->state, u, h, t, INFINITY, net);
 }
 
 static int pp_init(hs_pop *p, hs_net *net, gsl_rng *r, hs_error *err)
@@ -184,6 +223,7 @@ static int pp_init(hs_pop *p, hs_net *net, gsl_rng *r, hs_error *err)
     s->U = p->n / s->P;
     s->tau_ref = p->params[HS_PP_TAU_REF];
     s->tau_syn = p->params[HS_PP_TAU_SYN];
+    s->f_span = NAN;   /* no decay cached yet */
     size_t U = s->U, n = p->n;
     s->h = calloc(U, sizeof *s->h);
     s->lam = calloc(U, sizeof *s->lam);
@@ -194,6 +234,7 @@ static int pp_init(hs_pop *p, hs_net *net, gsl_rng *r, hs_error *err)
     s->cnt = calloc(U, sizeof *s->cnt);
     s->cur = calloc(U, sizeof *s->cur);
     s->kt = calloc(U, sizeof *s->kt);
+    s->hz = calloc(U, sizeof *s->hz);
     s->hn = calloc(U, sizeof *s->hn);
     s->fhead = calloc(U, sizeof *s->fhead);
     s->fn = calloc(U, sizeof *s->fn);
@@ -203,13 +244,15 @@ static int pp_init(hs_pop *p, hs_net *net, gsl_rng *r, hs_error *err)
     s->frel = calloc(n, sizeof *s->frel);
     s->theta = calloc(n, sizeof *s->theta);
     s->E = calloc(n, sizeof *s->E);
-    if (!s->h || !s->lam || !s->tu || !s->a || !s->in || !s->a0 || !s->cnt || !s->cur || !s->kt || !s->hn || !s->fhead ||
-        !s->fn || !s->heap || !s->fifo || !s->frel || !s->theta || !s->E) {
+    if (!s->h || !s->lam || !s->tu || !s->a || !s->in || !s->a0 || !s->cnt || !s->cur ||
+        !s->kt || !s->hz || !s->hn || !s->fhead || !s->fn || !s->heap || !s->fifo ||
+        !s->frel || !s->theta || !s->E) {
         pp_free(p);
         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
     }
     for (uint32_t u = 0; u < s->U; u++) {
         s->cur[u] = NONE;
+        s->hz[u] = INFINITY;
         for (uint32_t j = 0; j < s->P; j++) {
             s->theta[(size_t)u * s->P + j] = gsl_ran_exponential(r, 1.0);
             heap_push(s, u, j);
@@ -221,7 +264,12 @@ static int pp_init(hs_pop *p, hs_net *net, gsl_rng *r, hs_error *err)
 /* Scale the traces to t (no spike after t yet). */
 static void rebase(pp_state *s, double t)
 {
-    double f = exp(-(t - s->t_read) / s->tau_syn);
+    const double span = t - s->t_read;
+    if (span != s->f_span) {
+        s->f_span = span;
+        s->f_val = exp(-span / s->tau_syn);
+    }
+    const double f = s->f_val;
     for (uint32_t u = 0; u < s->U; u++)
         s->a[u] *= f;
     s->t_read = t;
@@ -285,11 +333,23 @@ void hs_pp_trace_means(hs_pop *p, double t, double *out, double *counts)
     pp_state *s = p->state;
     rebase(s, t);
     const double T = t - s->t_avg;
+    if (!(T > 0)) {
+        for (uint32_t u = 0; u < s->U; u++) {
+            out[u] = s->a[u];
+            if (counts)
+                counts[u] = s->a[u];
+            s->a0[u] = s->a[u];
+            s->cnt[u] = 0;
+        }
+        s->t_avg = t;
+        return;
+    }
+    const double iT = 1.0 / T, iPT = 1.0 / (s->P * T), tau = s->tau_syn;
     for (uint32_t u = 0; u < s->U; u++) {
         /* tau da = -a dt + dN / P integrates to int a = tau (a(t0) - a(t)) + (N(t) - N(t0)) / P */
-        out[u] = T > 0 ? (s->tau_syn * (s->a0[u] - s->a[u]) + s->cnt[u] / s->P) / T : s->a[u];
+        out[u] = tau * (s->a0[u] - s->a[u]) * iT + s->cnt[u] * iPT;
         if (counts)
-            counts[u] = T > 0 ? s->cnt[u] / (s->P * T) : s->a[u];
+            counts[u] = s->cnt[u] * iPT;
         s->a0[u] = s->a[u];
         s->cnt[u] = 0;
     }
@@ -335,7 +395,8 @@ static void pp_receive(hs_pop *p, double t, const uint32_t *tgt, const double *w
 /* ---- save and restore: every array, in a fixed order ---------------------------------- */
 
 #define PP_FIELDS(X)                                                                    \
-    X(h, U) X(lam, U) X(tu, U) X(a, U) X(in, U) X(a0, U) X(cnt, U) X(cur, U) X(hn, U) X(fhead, U) X(fn, U) \
+    X(h, U) X(lam, U) X(tu, U) X(a, U) X(in, U) X(a0, U) X(cnt, U) X(cur, U) X(hz, U)       \
+    X(hn, U) X(fhead, U) X(fn, U)                                                           \
     X(heap, N) X(fifo, N) X(frel, N) X(theta, N) X(E, N)
 
 size_t hs_pp_state_bytes(const hs_pop *p)

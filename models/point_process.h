@@ -29,6 +29,15 @@ enum { HS_PP_P = 0, HS_PP_TAU_REF = 1, HS_PP_TAU_SYN = 2 };
 
 /* Set unit u's hazard (per ms, >= 0) from time t on; reschedules its next event. */
 void hs_pp_set_hazard(hs_pop *p, uint32_t u, double h, double t, hs_net *net);
+/* The same, with a promise: the caller sets u's hazard again at or before `until` (INFINITY:
+ * no promise).  Then an event at or after `until` is not put in the engine's queue -- the next
+ * call looks again -- so a process that sets every hazard at every step of dt keeps in the
+ * queue only the units that fire within the step, and pays no queue update for the others.
+ * Breaking the promise silences the unit from `until` on. */
+void hs_pp_set_hazard_until(hs_pop *p, uint32_t u, double h, double t, double until,
+                            hs_net *net);
+/* hs_pp_set_hazard_until for every unit: unit u's hazard h[u]. */
+void hs_pp_set_hazards_until(hs_pop *p, const double *h, double t, double until, hs_net *net);
 /* The units' synaptic traces at time t (per ms: a unit firing steadily at r per neuron has
  * mean trace r), written to out[0..U-1]; t must not precede the last spike. */
 void hs_pp_traces(hs_pop *p, double t, double *out);

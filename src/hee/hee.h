@@ -22,6 +22,9 @@ typedef enum { HS_RHO_IDENTITY, HS_RHO_SIGMOID, HS_RHO_TANH, HS_RHO_SOFTPLUS } h
 /* rho(x) and rho'(x). */
 double hs_rho_f(hs_rho r, double x);
 double hs_rho_d(hs_rho r, double x);
+/* rho(x), and rho'(x) in *d: bit for bit the values of hs_rho_f and hs_rho_d, with one
+ * transcendental call where the two share it. */
+double hs_rho_fd(hs_rho r, double x, double *d);
 /* "identity", ... -> 0 and *out, or -1 for an unknown name. */
 int hs_rho_parse(const char *name, hs_rho *out);
 const char *hs_rho_name(hs_rho r);

@@ -54,6 +54,33 @@ double hs_rho_d(hs_rho r, double x)
     return 1.0;
 }
 
+double hs_rho_fd(hs_rho r, double x, double *d)
+{
+    switch (r) {
+    case HS_RHO_SIGMOID: {
+        double s = 1.0 / (1.0 + exp(-x));
+        *d = s * (1.0 - s);
+        return s;
+    }
+    case HS_RHO_TANH: {
+        double t = tanh(x);
+        *d = 1.0 - t * t;
+        return t;
+    }
+    case HS_RHO_SOFTPLUS:
+        if (x > 0) {   /* exp(-x) serves both */
+            double e = exp(-x);
+            *d = 1.0 / (1.0 + e);
+            return x + log1p(e);
+        }
+        *d = 1.0 / (1.0 + exp(-x));
+        return log1p(exp(x));
+    case HS_RHO_IDENTITY: break;
+    }
+    *d = 1.0;
+    return x;
+}
+
 void hs_hee_eta(const hs_hee *m, int l, const double *T, double *eta)
 {
     const hs_hee_layer *ly = &m->layer[l];

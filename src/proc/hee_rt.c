@@ -49,6 +49,10 @@ void hs_hee_rt_free(hs_hee_rt *rt)
     free(rt->c);
     free(rt->rx);
     free(rt->reps);
+    free(rt->dx);
+    free(rt->de);
+    free(rt->dx_at);
+    free(rt->de_at);
     free(rt->eta);
     free(rt->bu);
     free(rt->tmp);
@@ -204,12 +208,19 @@ int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err)
     rt->tmp = calloc(nmax, sizeof *rt->tmp);
     rt->kappa = calloc(N, sizeof *rt->kappa);
     rt->kpow = calloc(N, sizeof *rt->kpow);
+    rt->dx = calloc(N, sizeof *rt->dx);
+    rt->de = calloc(N, sizeof *rt->de);
+    rt->dx_at = malloc(N * sizeof *rt->dx_at);
+    rt->de_at = malloc(N * sizeof *rt->de_at);
     rt->rng = hs_rng_stream(cfg->seed, "hee", "dynamics");
     if (!rt->x || !rt->eps || !rt->c || !rt->rx || !rt->reps || !rt->eta || !rt->bu ||
-        !rt->tmp || !rt->rng || !rt->kappa || !rt->kpow) {
+        !rt->tmp || !rt->rng || !rt->kappa || !rt->kpow || !rt->dx || !rt->de || !rt->dx_at ||
+        !rt->de_at) {
         rc = NOMEM(err);
         goto fail;
     }
+    for (size_t u = 0; u < N; u++)
+        rt->dx_at[u] = rt->de_at[u] = NAN;
     rt->seed = cfg->seed;
     rt->order_epoch = -1;
     rt->px = rt->rx;   /* the rate realisation, and no learning: rho of the membranes */
@@ -357,6 +368,22 @@ static inline double ou_step(double y, double F, double s2, double decay, double
     return y * decay + (1.0 - decay) * s2 * F + noise_sd * gsl_ran_gaussian_ziggurat(r, 1.0);
 }
 
+/* rho(y) and, cached with the value it belongs to, rho'(y): the step that moved a membrane
+ * computes both, the next step reads rho' while the membrane still holds y. */
+static inline double rho_fd(hs_rho rho, double y, double *d, double *at)
+{
+    *at = y;
+    return hs_rho_fd(rho, y, d);
+}
+
+static inline double rho_d(hs_rho rho, double y, double *d, double *at)
+{
+    if (*at == y)
+        return *d;
+    *at = y;
+    return *d = hs_rho_d(rho, y);
+}
+
 /* The process's step at t: record if due, advance (all layers, or one layer's interneurons
  * in ancestral generation), run the after-step hook (plasticity), and step again at the next
  * multiple of dt (k dt exactly, no summed drift). */
@@ -401,9 +428,10 @@ static double hazard_of(const hs_hee_rt *rt, double r)
 /* The rates (per ms) of a unit's neurons in state y: baseline encoding, one side at
  * r0 + r1 rho(y); rectified push-pull, an "on" side at r1 [rho]_+ and an "off" side at
  * r1 [-rho]_+ (doc/hee.md).  Clipped to [0, r_max]. */
-static void side_rates(const hs_hee_rt *rt, hs_rho rho, double y, double r[2])
+static void side_rates(const hs_hee_rt *rt, hs_rho rho, double y, double *d, double *at,
+                       double r[2])
 {
-    double f = hs_rho_f(rho, y), rmax = rt->rmax * 1e-3, r1 = rt->r1 * 1e-3;
+    double f = rho_fd(rho, y, d, at), rmax = rt->rmax * 1e-3, r1 = rt->r1 * 1e-3;
     if (rt->pushpull) {
         r[0] = f > 0 ? fmin(r1 * f, rmax) : 0.0;
         r[1] = f < 0 ? fmin(-r1 * f, rmax) : 0.0;
@@ -458,22 +486,27 @@ static void read_inputs(hs_hee_rt *rt, double t)
     }
 }
 
-/* Set the hazards of layer l's neurons from t on, from the current membranes. */
-static void set_hazards(hs_hee_rt *rt, int l, double t, struct hs_net *q, int x, int e)
+/* Set the hazards of layer l's neurons from t on, from the current membranes: of the
+ * principal neurons when x, until ux (the time by which they are set again, or INFINITY), of
+ * the interneurons when e, until ue (hs_pp_set_hazard_until). */
+static void set_hazards(hs_hee_rt *rt, int l, double t, struct hs_net *q, int x, double ux,
+                        int e, double ue)
 {
     const hs_hee_layer *ly = &rt->m.layer[l];
     const uint32_t S = rt->pushpull ? 2 : 1;
-    for (uint32_t i = 0; i < ly->n; i++) {
-        size_t u = ly->off + i;
-        double r[2];
-        for (int k = 0; k < 2; k++) {
-            if (!(k ? e : x))
-                continue;
-            side_rates(rt, ly->rho, k ? rt->eps[u] : rt->x[u], r);
-            hs_pop *p = k ? rt->epop[l] : rt->xpop[l];
+    double *hz = rt->trbuf;
+    for (int k = 0; k < 2; k++) {
+        if (!(k ? e : x))
+            continue;
+        double *y = (k ? rt->eps : rt->x) + ly->off, *d = (k ? rt->de : rt->dx) + ly->off;
+        double *at = (k ? rt->de_at : rt->dx_at) + ly->off;
+        for (uint32_t i = 0; i < ly->n; i++) {
+            double r[2];
+            side_rates(rt, ly->rho, y[i], &d[i], &at[i], r);
             for (uint32_t sd = 0; sd < S; sd++)
-                hs_pp_set_hazard(p, i * S + sd, hazard_of(rt, r[sd]), t, q);
+                hz[i * S + sd] = hazard_of(rt, r[sd]);
         }
+        hs_pp_set_hazards_until(k ? rt->epop[l] : rt->xpop[l], hz, t, k ? ue : ux, q);
     }
 }
 
@@ -501,13 +534,16 @@ int hs_hee_rt_attach(hs_hee_rt *rt, hs_pop **xpop, hs_pop **epop, int inputs,
             for (uint32_t i = 0; i < m->layer[l].n; i++) {
                 size_t u = m->layer[l].off + i;
                 double r[2];
-                side_rates(rt, m->layer[l].rho, k ? rt->eps[u] : rt->x[u], r);
+                if (k)
+                    side_rates(rt, m->layer[l].rho, rt->eps[u], &rt->de[u], &rt->de_at[u], r);
+                else
+                    side_rates(rt, m->layer[l].rho, rt->x[u], &rt->dx[u], &rt->dx_at[u], r);
                 for (uint32_t sd = 0; sd < S; sd++)
                     rt->trbuf[i * S + sd] = r[sd];
             }
             hs_pp_set_traces(k ? epop[l] : xpop[l], 0.0, rt->trbuf);
         }
-        set_hazards(rt, l, 0.0, q, 1, 1);
+        set_hazards(rt, l, 0.0, q, 1, INFINITY, 1, INFINITY);
     }
     return 0;
 }
@@ -555,8 +591,8 @@ void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
         for (uint32_t i = 0; i < ly->n; i++) {
             size_t u = ly->off + i;
             if (!rt->spike) {   /* (spike: units hear each other only through traces) */
-                rt->rx[u] = hs_rho_f(ly->rho, rt->x[u]);
-                rt->reps[u] = hs_rho_f(ly->rho, rt->eps[u]);
+                rt->rx[u] = rho_fd(ly->rho, rt->x[u], &rt->dx[u], &rt->dx_at[u]);
+                rt->reps[u] = rho_fd(ly->rho, rt->eps[u], &rt->de[u], &rt->de_at[u]);
             }
         }
     }
@@ -634,14 +670,16 @@ void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
                 }
             const double in_x = rt->inputs ? rt->inx[u] : 0.0, in_e = rt->inputs ? rt->ine[u] : 0.0;
             if (!rt->exact_grad) {
-                double Fe = hs_rho_d(ly->rho, rt->eps[u]) * (rt->eta[u] + lat_e + in_e);
+                double Fe = rho_d(ly->rho, rt->eps[u], &rt->de[u], &rt->de_at[u]) *
+                            (rt->eta[u] + lat_e + in_e);
                 rt->eps[u] = ou_step(rt->eps[u], Fe, s2, de, full ? ne * rt->ebeta[u] : ne,
                                      rt->rng);
             }
             if (!free_x)
                 continue;
             double x = rt->x[u];
-            double Fx = hs_rho_d(ly->rho, x) * (rt->eta[u] + lat_x + rt->bu[u] + in_x);
+            double Fx = rho_d(ly->rho, x, &rt->dx[u], &rt->dx_at[u]) *
+                        (rt->eta[u] + lat_x + rt->bu[u] + in_x);
             if (full) {   /* the budget's correlated noise, drawn above */
                 double xi = nx * rt->bz[u - rt->off0], cc = mad > 0 ? rt->c[u] : 0.0;
                 rt->x[u] = x * dx + (1.0 - dx) * s2 * (Fx - cc) + xi;
@@ -666,8 +704,12 @@ void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
     if (rt->spike) {
         /* a clamped layer's membranes change only when the next item comes */
         const int item = rt->ds && rt->step % rt->present_steps == 0;
+        const double tnext = (double)(rt->step + 1) * rt->dt;   /* the next step sets them */
         for (int l = 0; l < m->L; l++)
-            set_hazards(rt, l, tnow, q, l > 0 || !rt->clamp || item, 1);
+            if (l > 0 || !rt->clamp)
+                set_hazards(rt, l, tnow, q, 1, tnext, 1, tnext);
+            else
+                set_hazards(rt, l, tnow, q, item, INFINITY, 1, tnext);
     }
     rt->step++;
 }
@@ -810,7 +852,7 @@ void hs_hee_rt_advance_ancestral(hs_hee_rt *rt, int l, struct hs_net *q)
         for (uint32_t i = 0; i < m->layer[k].n; i++) {
             size_t u = m->layer[k].off + i;
             if (!rt->spike)   /* (spike: read_traces above) */
-                rt->reps[u] = hs_rho_f(m->layer[k].rho, rt->eps[u]);
+                rt->reps[u] = rho_fd(m->layer[k].rho, rt->eps[u], &rt->de[u], &rt->de_at[u]);
         }
     /* eta_l from the interneurons of the layer above (hs_hee_eta reads T + off of l + 1) */
     double *eta = rt->eta + ly->off;
@@ -824,10 +866,14 @@ void hs_hee_rt_advance_ancestral(hs_hee_rt *rt, int l, struct hs_net *q)
         if (ly->J)
             for (uint32_t j = 0; j < ly->n; j++)
                 lat += ly->J[(size_t)i * ly->n + j] * rt->reps[ly->off + j];
-        double Fe = hs_rho_d(ly->rho, rt->eps[u]) * (eta[i] + lat);
+        double Fe = rho_d(ly->rho, rt->eps[u], &rt->de[u], &rt->de_at[u]) * (eta[i] + lat);
         rt->eps[u] = ou_step(rt->eps[u], Fe, s2, de, ne, rt->rng);
     }
-    if (rt->spike)   /* every interneuron keeps firing; the layers above hold their state */
-        set_hazards(rt, l, tnow, q, 0, 1);
+    if (rt->spike) {   /* every neuron keeps firing; the other layers hold their state */
+        const double tnext = (double)(rt->step + 1) * rt->dt;
+        for (int k = 0; k < m->L; k++)   /* (held hazards: after the first step, no work) */
+            set_hazards(rt, k, tnow, q, 1, INFINITY, k != l, INFINITY);
+        set_hazards(rt, l, tnow, q, 0, INFINITY, 1, tnext);
+    }
     rt->step++;
 }

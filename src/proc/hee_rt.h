@@ -48,6 +48,9 @@ struct hs_hee_rt {
     const hs_heecfg *cfg;
     double *x, *eps, *c;      /* principal membranes, interneurons, adaptation (ntotal each) */
     double *rx, *reps;        /* rho(x), rho(eps) */
+    /* rho'(x), rho'(eps), and the membranes they belong to: computed with rho (hs_rho_fd) and
+     * used while the membrane still holds that value (an exact comparison: NaN at start) */
+    double *dx, *de, *dx_at, *de_at;
     double *eta, *bu, *tmp;   /* eta_l; bottom-up W_l^T (rho(x_{l-1}) - rho(eps_{l-1})) */
     double *kappa;            /* noise budget: fraction of x's noise the inputs already carry */
     double *kpow;             /* per unit: the noise power it feeds into the layer above */
