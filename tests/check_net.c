@@ -94,6 +94,80 @@ START_TEST(test_net_fixed_indegree)
 }
 END_TEST
 
+/* fixed_indegree draws each target's sources as a uniform subset (Floyd's algorithm).
+ * (a) 2 of 4 sources for each of 3000 targets: the 6 pairs are equally likely, 500 each;
+ *     Pearson's chi-square with 5 degrees of freedom stays below 25.7 (p = 1e-4).
+ * (b) without autapses, 2 of the 3 other neurons of a population of 4, over 600 seeds: per
+ *     target the 3 pairs are equally likely (200 each), chi-square with 4 x 2 = 8 degrees of
+ *     freedom below 33.7 (p = 1e-4); a neuron never projects to itself. */
+static int pair_index(uint32_t a, uint32_t b, uint32_t n)
+{
+    /* the index of the pair {a < b} among the n (n - 1) / 2 pairs in lexicographic order */
+    return (int)(a * n - a * (a + 1) / 2 + (b - a - 1));
+}
+
+START_TEST(test_net_fixed_indegree_uniform)
+{
+    hs_config *cfg;
+    const char *yaml = "hee-snn: 1\nduration: 1 s\nseed: 11\npopulations:\n"
+                       "  s: {model: lif, size: 4}\n  t: {model: lif, size: 3000}\n"
+                       "projections:\n  - {from: s, to: t, connect: {fixed_indegree: 2}, "
+                       "weight: 1 mV}\n";
+    hs_net *net = net_from_string(yaml, &cfg);
+    const hs_proj *p = &net->projs[0];
+    ck_assert_uint_eq(nsyn(p), 6000);
+    uint32_t first[3000];
+    int nseen[3000] = {0};
+    double cnt[6] = {0};
+    for (uint32_t i = 0; i < p->npre; i++)
+        for (uint64_t k = p->row[i]; k < p->row[i + 1]; k++) {
+            uint32_t j = p->col[k];
+            if (nseen[j]++ == 0)
+                first[j] = i;
+            else   /* rows are visited in source order: first[j] < i */
+                cnt[pair_index(first[j], i, 4)]++;
+        }
+    double chi2 = 0;
+    for (int q = 0; q < 6; q++)
+        chi2 += (cnt[q] - 500) * (cnt[q] - 500) / 500;
+    ck_assert_msg(chi2 < 25.7, "pairs of sources: chi-square %g (5 dof)", chi2);
+    hs_net_free(net);
+    hs_config_free(cfg);
+
+    double c2[4][3] = {{0}};
+    for (int seed = 1; seed <= 600; seed++) {
+        char y[512];
+        snprintf(y, sizeof y, "hee-snn: 1\nduration: 1 s\nseed: %d\npopulations:\n"
+                 "  c: {model: lif, size: 4}\nprojections:\n  - {from: c, to: c, connect: "
+                 "{fixed_indegree: 2}, weight: 1 mV}\n", seed);
+        net = net_from_string(y, &cfg);
+        p = &net->projs[0];
+        uint32_t src[4][2];
+        int n[4] = {0};
+        for (uint32_t i = 0; i < 4; i++)
+            for (uint64_t k = p->row[i]; k < p->row[i + 1]; k++) {
+                uint32_t j = p->col[k];
+                ck_assert_uint_ne(i, j);
+                ck_assert_int_lt(n[j], 2);
+                src[j][n[j]++] = i;
+            }
+        for (uint32_t j = 0; j < 4; j++) {
+            ck_assert_int_eq(n[j], 2);
+            /* the pair is the two others than j and the one left out: index by it */
+            uint32_t out = 6 - j - src[j][0] - src[j][1];
+            c2[j][out - (out > j)]++;
+        }
+        hs_net_free(net);
+        hs_config_free(cfg);
+    }
+    chi2 = 0;
+    for (int j = 0; j < 4; j++)
+        for (int q = 0; q < 3; q++)
+            chi2 += (c2[j][q] - 200) * (c2[j][q] - 200) / 200;
+    ck_assert_msg(chi2 < 33.7, "pairs without autapses: chi-square %g (8 dof)", chi2);
+}
+END_TEST
+
 START_TEST(test_net_one_to_one_and_autapses)
 {
     hs_config *cfg;
@@ -167,6 +241,7 @@ static Suite *net_suite(void)
     tcase_add_test(tc, test_net_all_to_all_matrix);
     tcase_add_test(tc, test_net_fixed_probability);
     tcase_add_test(tc, test_net_fixed_indegree);
+    tcase_add_test(tc, test_net_fixed_indegree_uniform);
     tcase_add_test(tc, test_net_one_to_one_and_autapses);
     tcase_add_test(tc, test_net_edges_file_sorted_by_delay);
     tcase_add_test(tc, test_net_same_seed_same_network);

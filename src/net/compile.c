@@ -142,31 +142,40 @@ static int generate(const hs_config *cfg, int k, uint32_t npre, uint32_t npost, 
             return hs_error_set(err, HS_ENOMEM, file, pc->line, pc->col,
                                 "fixed_indegree would make %.3g synapses (limit %.3g)",
                                 (double)npost * pc->indegree, HS_MAX_SYNAPSES);
-        uint32_t *cand = malloc((size_t)npre * sizeof *cand);
-        uint32_t *pick = malloc(((size_t)pc->indegree + 1) * sizeof *pick);
-        if (!cand || !pick) {
-            free(cand);
+        /* Floyd's algorithm: a uniform subset of k of the m candidates in k draws, O(k) per
+         * target; a source is marked taken with the target's stamp (j + 1), so the marks
+         * need no clearing.  Without autapses the candidates are the sources other than j:
+         * candidate x stands for source x + (x >= j). */
+        const uint32_t kk = pc->indegree, m = npre - (self ? 1u : 0u);
+        uint32_t *stamp = calloc((size_t)npre + 1, sizeof *stamp);
+        uint32_t *pick = malloc(((size_t)kk + 1) * sizeof *pick);
+        if (!stamp || !pick) {
+            free(stamp);
             free(pick);
             return hs_error_set(err, HS_ENOMEM, file, pc->line, pc->col, "out of memory");
         }
         for (uint32_t j = 0; j < npost; j++) {
-            size_t m = 0;
-            for (uint32_t i = 0; i < npre; i++)
-                if (!(self && i == j))
-                    cand[m++] = i;
-            if (pc->indegree)
-                gsl_ran_choose(r, pick, pc->indegree, cand, m, sizeof *cand);
-            for (uint32_t q = 0; q < pc->indegree; q++) {
-                double w_ = hs_valspec_value(wv, r, pick[q], j);
-                if (w_ != 0.0 && coo_push(c, pick[q], j, w_, pc->delay)) {
-                    free(cand);
+            const uint32_t mark = j + 1;
+            for (uint32_t q = 0; q < kk; q++) {
+                uint32_t top = m - kk + q;   /* draw from 0..top */
+                uint32_t x = (uint32_t)gsl_rng_uniform_int(r, (unsigned long)top + 1);
+                if (stamp[x] == mark)
+                    x = top;   /* taken: top itself is new (no earlier draw reached it) */
+                stamp[x] = mark;
+                pick[q] = x;
+            }
+            for (uint32_t q = 0; q < kk; q++) {
+                uint32_t i = pick[q] + (self && pick[q] >= j ? 1u : 0u);
+                double w_ = hs_valspec_value(wv, r, i, j);
+                if (w_ != 0.0 && coo_push(c, i, j, w_, pc->delay)) {
+                    free(stamp);
                     free(pick);
                     return hs_error_set(err, HS_ENOMEM, file, pc->line, pc->col,
                                         "out of memory");
                 }
             }
         }
-        free(cand);
+        free(stamp);
         free(pick);
         break;
     }
