@@ -112,6 +112,55 @@ START_TEST(test_queue_delivery_order)
 }
 END_TEST
 
+/* The FIFO of a one-delay projection: entries come out in the order they went in, through
+ * growth while the ring has wrapped (head in the middle), with pushes and pops interleaved at
+ * random against a reference array. */
+START_TEST(test_queue_fifo_wraps_and_grows)
+{
+    enum { OPS = 50000 };
+    hs_fifo f = {0};
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 17);
+    uint64_t *ref = malloc(OPS * sizeof *ref);
+    ck_assert_ptr_nonnull(ref);
+    size_t in = 0, out = 0, grew = 0, cap = 0, maxn = 0;
+    for (int op = 0; op < OPS; op++) {
+        /* phases of net growth and net shrinkage, so the ring wraps at several sizes */
+        double p_push = (op / 5000) % 2 ? 0.35 : 0.7;
+        if (f.n == 0 || gsl_rng_uniform(r) < p_push) {
+            hs_fent e = {.t = (double)in, .seq = in, .pre = (uint32_t)(in * 7), .sign = 1};
+            ref[in++] = e.seq;
+            size_t head = f.head;
+            ck_assert_int_eq(hs_fifo_push(&f, &e), 0);
+            if (f.cap != cap) {
+                grew += head != 0;   /* grown while wrapped */
+                cap = f.cap;
+            }
+        } else {
+            const hs_fent *h = hs_fifo_head(&f);
+            ck_assert_uint_eq(h->seq, ref[out]);
+            ck_assert_uint_eq(h->pre, (uint32_t)(ref[out] * 7));
+            ck_assert_double_eq(h->t, (double)ref[out]);
+            hs_fifo_pop(&f);
+            out++;
+        }
+        ck_assert_uint_eq(f.n, in - out);
+        if (f.n > maxn)
+            maxn = f.n;
+    }
+    ck_assert_uint_gt(grew, 0);
+    ck_assert_uint_ge(maxn, 1000);
+    while (f.n) {
+        ck_assert_uint_eq(hs_fifo_head(&f)->seq, ref[out++]);
+        hs_fifo_pop(&f);
+    }
+    ck_assert_uint_eq(out, in);
+    free(ref);
+    gsl_rng_free(r);
+    hs_fifo_free(&f);
+}
+END_TEST
+
 static Suite *queue_suite(void)
 {
     Suite *s = suite_create("queue");
@@ -119,6 +168,7 @@ static Suite *queue_suite(void)
     tcase_add_test(tc, test_queue_ties_by_sequence);
     tcase_add_test(tc, test_queue_random_updates);
     tcase_add_test(tc, test_queue_delivery_order);
+    tcase_add_test(tc, test_queue_fifo_wraps_and_grows);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -33,6 +33,7 @@ run hee-adaptation run '200 ms' states.tsv
 run hee-deep run '200 ms' states.tsv
 run hee-learn-ppca train '500 ms' learning.tsv
 run hee-spike run '200 ms' spikes.tsv states.tsv
+run brunel-small run '200 ms' spikes.tsv
 if [ "${HS_UPDATE_CHECKSUMS:-0}" = 1 ]; then cp "$new" "$ref"; echo "# wrote $ref"; fi
 echo "1..$n"
 [ "$fails" = 0 ]

@@ -10,7 +10,10 @@
  *      order (targets hit above threshold are scheduled at the current time and fire after
  *      this cascade, in sequence order); later groups are queued as deliveries.
  *   4. A delivery event hands its group of synapses to the target model's receive() and
- *      queues the row's next delay group, if any.
+ *      queues the row's next delay group, if any.  A projection whose synapses share one
+ *      delay keeps its deliveries in a FIFO (they arrive in the order they were sent); the
+ *      FIFO's head is an entry of the neuron queue (id after the processes), so its spikes
+ *      cost O(1) each and no delivery-heap entry.
  *   5. A process event (queue id = number of neurons + process index): the process's step()
  *      does its work at t (for clocked membranes: record, advance, set the hazards of the
  *      neurons they drive) and says when it steps next.  At equal times
@@ -53,6 +56,15 @@ static int queue_delivery(hs_net *net, uint32_t proj, uint32_t pre, uint64_t k, 
                           int sign, hs_error *err)
 {
     const hs_proj *pr = &net->projs[proj];
+    if (!pr->delay) {   /* one delay: the projection's FIFO, its head keyed in the queue */
+        hs_fifo *f = &net->fifo[proj];
+        hs_fent e = {.t = t0 + pr->d, .seq = net->seq++, .pre = pre, .sign = sign};
+        if (hs_fifo_push(f, &e))
+            return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory queueing a delivery");
+        if (f->n == 1)
+            hs_iheap_set(&net->q, net->nneurons + (uint32_t)net->nprocs + proj, e.t, e.seq);
+        return HS_OK;
+    }
     hs_delivery d = {.t = t0 + (pr->delay ? pr->delay[k] : pr->d), .seq = net->seq++,
                      .t0 = t0, .proj = proj, .pre = pre,
                      .k = (uint32_t)(k - pr->row[pre]), .sign = sign};
@@ -126,7 +138,19 @@ int hs_net_run(hs_net *net, double t_end, hs_control *ctl, hs_error *err)
             }
         }
         net->t = t;
-        if (neuron && hs_iheap_top(q) >= net->nneurons) {   /* a process */
+        if (neuron && hs_iheap_top(q) >= net->nneurons + (uint32_t)net->nprocs) {
+            /* the head of a projection's FIFO: deliver it, key the next */
+            uint32_t id = hs_iheap_top(q), proj = id - net->nneurons - (uint32_t)net->nprocs;
+            hs_fifo *f = &net->fifo[proj];
+            const hs_fent e = *hs_fifo_head(f);
+            hs_fifo_pop(f);
+            if (f->n)
+                hs_iheap_set(q, id, hs_fifo_head(f)->t, hs_fifo_head(f)->seq);
+            else
+                hs_iheap_set(q, id, INFINITY, 0);
+            const hs_proj *pr = &net->projs[proj];
+            deliver_group(net, pr, pr->row[e.pre], pr->row[e.pre + 1], t, e.sign);
+        } else if (neuron && hs_iheap_top(q) >= net->nneurons) {   /* a process */
             uint32_t id = hs_iheap_top(q);
             const hs_proc *pc = &net->procs[id - net->nneurons];
             double next = INFINITY;

@@ -275,6 +275,10 @@ void hs_net_free(hs_net *net)
         net->procs[k].ops->free(net->procs[k].self);
     hs_iheap_free(&net->q);
     hs_dheap_free(&net->dq);
+    if (net->fifo)
+        for (int k = 0; k < net->nprojs; k++)
+            hs_fifo_free(&net->fifo[k]);
+    free(net->fifo);
     free(net);
 }
 
@@ -359,8 +363,9 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
     net->nneurons = (uint32_t)gid;
     net->pop_of = malloc((gid ? gid : 1) * sizeof *net->pop_of);
     if (!net->pop_of || cfg->npops > UINT16_MAX ||
-        hs_iheap_init(&net->q, net->nneurons + (uint32_t)net->nprocs) ||
-        hs_dheap_init(&net->dq, 4096)) {
+        hs_iheap_init(&net->q, net->nneurons + (uint32_t)net->nprocs + (uint32_t)cfg->nprojs) ||
+        hs_dheap_init(&net->dq, 4096) ||
+        !(net->fifo = calloc((size_t)cfg->nprojs + 1, sizeof *net->fifo))) {
         rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
         goto fail;
     }

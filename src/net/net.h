@@ -32,7 +32,9 @@ struct hs_net {
     uint16_t *pop_of;        /* global id -> population */
     int **out_projs;         /* per population: indices of projections leaving it, -1 ended */
     hs_iheap q;              /* next event of every neuron */
-    hs_dheap dq;             /* delayed deliveries */
+    hs_dheap dq;             /* delayed deliveries of synapses with differing delays */
+    hs_fifo *fifo;           /* per projection: deliveries when it has one delay > 0; its
+                                head is keyed in q as id nneurons + nprocs + projection */
     uint64_t seq;            /* sequence counter for ties */
     double t;                /* current time (ms) */
     uint64_t *spikes;        /* per population */
@@ -45,7 +47,7 @@ struct hs_net {
     uint32_t mon_state;
     double mon_tlast;
     double *mon_times;
-    /* processes, stepped by the engine as queue ids nneurons + k */
+    /* processes, stepped by the engine as queue ids nneurons + k (k < nprocs) */
     int nprocs;
     hs_proc procs[1];
 };

@@ -159,3 +159,28 @@ void hs_dheap_pop(hs_dheap *h, hs_delivery *out)
     if (h->n)
         h->a[i] = last;
 }
+
+int hs_fifo_push(hs_fifo *f, const hs_fent *e)
+{
+    if (f->n == f->cap) {   /* full: unroll the ring into twice the room */
+        size_t cap = f->cap ? 2 * f->cap : 64;
+        hs_fent *a = malloc(cap * sizeof *a);
+        if (!a)
+            return -1;
+        for (size_t k = 0; k < f->n; k++)
+            a[k] = f->a[(f->head + k) & (f->cap - 1)];
+        free(f->a);
+        f->a = a;
+        f->head = 0;
+        f->cap = cap;
+    }
+    f->a[(f->head + f->n) & (f->cap - 1)] = *e;
+    f->n++;
+    return 0;
+}
+
+void hs_fifo_free(hs_fifo *f)
+{
+    free(f->a);
+    memset(f, 0, sizeof *f);
+}

@@ -5,7 +5,9 @@
  *   live in the heap array itself, so a sift compares neighbouring memory, and four children
  *   per node halve the depth (measured on benchmark 4: 4-ary with inline keys against binary
  *   with keys indexed by neuron, see doc/benchmarks.md).
- * hs_dheap: a binary min-heap of pending delayed spike deliveries.
+ * hs_dheap: a binary min-heap of pending delayed spike deliveries (synapses with delays
+ *   that differ within a projection).
+ * hs_fifo: the pending deliveries of a projection with one delay.
  * Ties in time are broken by the sequence number given when the entry was scheduled, so the
  * order of simultaneous events is fixed and runs are reproducible.
  */
@@ -55,6 +57,32 @@ void hs_dheap_free(hs_dheap *h);
  * when out of memory. */
 int hs_dheap_push(hs_dheap *h, const hs_delivery *d);
 void hs_dheap_pop(hs_dheap *h, hs_delivery *out);
+
+/* hs_fifo: the pending deliveries of one projection whose synapses share one delay.  Spikes
+ * are queued in the order they are emitted, at nondecreasing times, so they arrive in that
+ * order: a ring buffer holds them, O(1) per spike, and only its head is keyed in the neuron
+ * queue (as id fifo_id0 + projection).  Same (time, sequence) order as a heap. */
+typedef struct hs_fent {
+    double t;           /* delivery time */
+    uint64_t seq;
+    uint32_t pre;       /* presynaptic neuron */
+    int32_t sign;       /* +1 onset, -1 offset */
+} hs_fent;
+
+typedef struct hs_fifo {
+    size_t head, n, cap;    /* cap a power of two, or 0 */
+    hs_fent *a;
+} hs_fifo;
+
+/* Push at the tail; grows by doubling when full.  Returns non-zero when out of memory. */
+int hs_fifo_push(hs_fifo *f, const hs_fent *e);
+void hs_fifo_free(hs_fifo *f);
+static inline const hs_fent *hs_fifo_head(const hs_fifo *f) { return &f->a[f->head]; }
+static inline void hs_fifo_pop(hs_fifo *f)
+{
+    f->head = (f->head + 1) & (f->cap - 1);
+    f->n--;
+}
 
 static inline int hs_key_less(double ta, uint64_t sa, double tb, uint64_t sb)
 {
