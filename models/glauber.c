@@ -63,9 +63,10 @@ static hs_emit gl_fire(hs_pop *p, uint32_t i, double t, hs_net *net)
     return z ? HS_EMIT_ONSET : HS_EMIT_OFFSET;
 }
 
-static void gl_receive(hs_pop *p, double t, const uint32_t *tgt, const double *w, size_t n,
-                       double sign, hs_net *net)
+static void gl_receive(hs_pop *p, double t, const uint32_t *tgt, const double *w,
+                       const double *ew, size_t n, double sign, hs_net *net)
 {
+    (void)ew;
     (void)t;
     (void)net;
     gl_state *s = p->state;

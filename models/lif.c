@@ -149,9 +149,10 @@ static hs_emit lif_fire(hs_pop *p, uint32_t i, double t, hs_net *net)
     return HS_EMIT_ONSET;
 }
 
-static void lif_receive(hs_pop *p, double t, const uint32_t *tgt, const double *w, size_t n,
-                        double sign, hs_net *net)
+static void lif_receive(hs_pop *p, double t, const uint32_t *tgt, const double *w,
+                        const double *ew, size_t n, double sign, hs_net *net)
 {
+    (void)ew;
     lif_state *s = p->state;
     const double *P = p->params;
     const double theta = P[P_V_THRESH] - P[P_V_REST];

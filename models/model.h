@@ -50,6 +50,7 @@ typedef struct hs_model {
     hs_dim weight_dim;     /* dimension of incoming weights */
     int needs_offsets;     /* its input is the binary state of the sources (onsets+offsets) */
     int emits_offsets;     /* its output is a binary state z */
+    int exp_weights;       /* receive() also gets exp(w) of every synapse (compiled once) */
     /* Cross-parameter checks; returns the index of the offending parameter (or -1 when
      * none is to blame) and writes the reason, or returns -2 when all is well. */
     int (*check)(const double *params, char *why, size_t n);
@@ -58,9 +59,10 @@ typedef struct hs_model {
     void (*free_state)(hs_pop *p);
     /* The neuron's scheduled event at time t; reschedules it and says what it emits. */
     hs_emit (*fire)(hs_pop *p, uint32_t i, double t, hs_net *net);
-    /* Synaptic input at time t: target j of tgt[k] gets sign * w[k]. */
-    void (*receive)(hs_pop *p, double t, const uint32_t *tgt, const double *w, size_t n,
-                    double sign, hs_net *net);
+    /* Synaptic input at time t: target j of tgt[k] gets sign * w[k]; ew[k] = exp(w[k]) when
+     * the model has exp_weights, else ew is NULL. */
+    void (*receive)(hs_pop *p, double t, const uint32_t *tgt, const double *w,
+                    const double *ew, size_t n, double sign, hs_net *net);
     /* Current binary state of neuron i (binary models only). */
     int (*zstate)(const hs_pop *p, uint32_t i);
 } hs_model;

@@ -6,6 +6,13 @@
  * threshold still to be consumed by its integrated hazard: when the input changes at t,
  * R -= r_old (t - t_last) and the next spike is at t + R / r_new (time rescaling: exact, and
  * no random draw per synaptic event).  A fresh threshold is drawn after each refractory end.
+ *
+ * No transcendental function per synaptic event: an input of weight w multiplies the hazard
+ * by exp(w), compiled once per synapse (exp_weights); the hazard is recomputed from u at every
+ * refractory end, so rounding cannot accumulate beyond one refractory cycle.  Lazy keys: the
+ * queue key is a lower bound of the next spike; an input that lowers the hazard only moves
+ * the spike later and leaves the key, and a wake at a stale key brings R up to date and
+ * reschedules (nothing is emitted).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -26,6 +33,7 @@ typedef struct ns_state {
     double *r;       /* hazard exp(u)/tau (1/ms), valid while not refractory */
     double *R;       /* integrated hazard still to go before the next spike */
     double *tl;      /* time R was last brought up to date */
+    double *kt;      /* the queue key: a lower bound of the next spike (or its refractory end) */
     unsigned char *refr;
 } ns_state;
 
@@ -39,8 +47,9 @@ static int ns_init(hs_pop *p, hs_net *net, gsl_rng *rng, hs_error *err)
     s->r = malloc(p->n * sizeof *s->r);
     s->R = malloc(p->n * sizeof *s->R);
     s->tl = malloc(p->n * sizeof *s->tl);
+    s->kt = malloc(p->n * sizeof *s->kt);
     s->refr = calloc(p->n, 1);
-    if (!s->u || !s->r || !s->R || !s->tl || !s->refr)
+    if (!s->u || !s->r || !s->R || !s->tl || !s->kt || !s->refr)
         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
     double tau = p->params[P_TAU_REF];
     for (uint32_t i = 0; i < p->n; i++) {
@@ -48,7 +57,8 @@ static int ns_init(hs_pop *p, hs_net *net, gsl_rng *rng, hs_error *err)
         s->r[i] = exp(s->u[i]) / tau;
         s->R[i] = gsl_ran_exponential(rng, 1.0);
         s->tl[i] = 0.0;
-        hs_sched(net, p->gid0 + i, s->R[i] / s->r[i]);
+        s->kt[i] = s->R[i] / s->r[i];
+        hs_sched(net, p->gid0 + i, s->kt[i]);
     }
     return HS_OK;
 }
@@ -62,6 +72,7 @@ static void ns_free(hs_pop *p)
     free(s->r);
     free(s->R);
     free(s->tl);
+    free(s->kt);
     free(s->refr);
     free(s);
     p->state = NULL;
@@ -76,31 +87,48 @@ static hs_emit ns_fire(hs_pop *p, uint32_t i, double t, hs_net *net)
         s->r[i] = exp(s->u[i]) / tau;
         s->R[i] = gsl_ran_exponential(p->rng, 1.0);
         s->tl[i] = t;
-        hs_sched(net, p->gid0 + i, t + s->R[i] / s->r[i]);
+        s->kt[i] = t + s->R[i] / s->r[i];
+        hs_sched(net, p->gid0 + i, s->kt[i]);
         return HS_EMIT_OFFSET;
     }
+    const double R = s->R[i] - s->r[i] * (t - s->tl[i]), tn = t + R / s->r[i];
+    if (R > 1e-12 * (1.0 + s->R[i]) && tn > t) {   /* a stale key: the hazard fell since */
+        s->R[i] = R;
+        s->tl[i] = t;
+        s->kt[i] = tn;
+        hs_sched(net, p->gid0 + i, tn);
+        return HS_EMIT_NONE;
+    }
     s->refr[i] = 1;
-    hs_sched(net, p->gid0 + i, t + tau);
+    s->kt[i] = t + tau;
+    hs_sched(net, p->gid0 + i, s->kt[i]);
     return HS_EMIT_ONSET;
 }
 
-static void ns_receive(hs_pop *p, double t, const uint32_t *tgt, const double *w, size_t n,
-                       double sign, hs_net *net)
+static void ns_receive(hs_pop *p, double t, const uint32_t *tgt, const double *w,
+                       const double *ew, size_t n, double sign, hs_net *net)
 {
     ns_state *s = p->state;
-    double inv_tau = 1.0 / p->params[P_TAU_REF];
+    const double inv_tau = 1.0 / p->params[P_TAU_REF];
     for (size_t k = 0; k < n; k++) {
         uint32_t j = tgt[k];
         s->u[j] += sign * w[k];
         if (s->refr[j])
-            continue;
+            continue;   /* the hazard is recomputed from u at the refractory end */
         double R = s->R[j] - s->r[j] * (t - s->tl[j]);
         if (R < 0.0)
             R = 0.0;   /* rounding only: the spike would have come first */
         s->R[j] = R;
         s->tl[j] = t;
-        s->r[j] = exp(s->u[j]) * inv_tau;
-        hs_sched(net, p->gid0 + j, t + R / s->r[j]);
+        double r = sign > 0 ? s->r[j] * ew[k] : s->r[j] / ew[k];
+        if (!(r > 0.0 && r < HUGE_VAL))
+            r = exp(s->u[j]) * inv_tau;   /* out of range of the product: from u itself */
+        s->r[j] = r;
+        const double tn = t + R / r;
+        if (tn < s->kt[j]) {   /* earlier than the key: move it; later: the key stays a bound */
+            s->kt[j] = tn;
+            hs_sched(net, p->gid0 + j, tn);
+        }
     }
 }
 
@@ -121,6 +149,7 @@ const hs_model hs_model_neural_sampling = {
     .weight_dim = HS_DIM_NONE,
     .needs_offsets = 1,
     .emits_offsets = 1,
+    .exp_weights = 1,
     .init = ns_init,
     .free_state = ns_free,
     .fire = ns_fire,

@@ -291,8 +291,9 @@ static hs_emit pp_fire(hs_pop *p, uint32_t i, double t, hs_net *net)
         return HS_EMIT_NONE;
     }
     const double th = s->hn[u] ? key(s, u, s->heap[(size_t)u * s->P]) : INFINITY;
+    const double gap = th - s->lam[u];
     if (!s->hn[u] || s->heap[(size_t)u * s->P] != j || !(s->h[u] > 0) ||
-        th - s->lam[u] > 1e-10 * (1.0 + fabs(th))) {
+        (gap > 1e-10 * (1.0 + fabs(th)) && t + gap / s->h[u] > t)) {
         resched(p, s, u, t, net, 0);   /* a lazy key: the hazard fell since it was set */
         return HS_EMIT_NONE;
     }
@@ -377,9 +378,10 @@ void hs_pp_inputs(hs_pop *p, double t, double *out)
     s->t_in = t;
 }
 
-static void pp_receive(hs_pop *p, double t, const uint32_t *tgt, const double *w, size_t n,
-                       double sign, hs_net *net)
+static void pp_receive(hs_pop *p, double t, const uint32_t *tgt, const double *w,
+                       const double *ew, size_t n, double sign, hs_net *net)
 {
+    (void)ew;
     (void)net;
     pp_state *s = p->state;
     double d = t - s->t_in;

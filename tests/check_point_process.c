@@ -908,7 +908,8 @@ START_TEST(test_pp_inputs_closed_form)
     size_t k = 0;
     for (size_t r = 0; r < sizeof reads / sizeof *reads; r++) {
         while (k < nd && dl[k].t <= reads[r]) {
-            pop->model->receive(pop, dl[k].t, dl[k].tgt, dl[k].w, dl[k].n, dl[k].sign, net);
+            pop->model->receive(pop, dl[k].t, dl[k].tgt, dl[k].w, NULL, dl[k].n, dl[k].sign,
+                                net);
             k++;
         }
         double in[U], again[U];
@@ -953,7 +954,7 @@ START_TEST(test_pp_save_restore)
     /* some input, so that the inputs are part of the state */
     const uint32_t tgt[2] = {3, 120};
     const double w[2] = {0.5, -1.0};
-    pa->model->receive(pa, 10, tgt, w, 2, 1, a);
+    pa->model->receive(pa, 10, tgt, w, NULL, 2, 1, a);
     run_to(a, 100);
     double ma[U], mb[U];
     hs_pp_trace_means(pa, 100, ma, NULL);

@@ -262,6 +262,7 @@ void hs_net_free(hs_net *net)
         free(net->projs[k].row);
         free(net->projs[k].col);
         free(net->projs[k].w);
+        free(net->projs[k].ew);
         free(net->projs[k].delay);
     }
     free(net->out_projs);
@@ -408,6 +409,13 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
         gsl_rng_free(r);
         if (rc == HS_OK)
             rc = to_csr(&c, npre, pr, err);
+        if (rc == HS_OK && net->pops[pc->to].model->exp_weights) {
+            const uint64_t ns = pr->row[npre];
+            if (!(pr->ew = malloc((ns ? ns : 1) * sizeof *pr->ew)))
+                rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+            for (uint64_t e = 0; rc == HS_OK && e < ns; e++)
+                pr->ew[e] = exp(pr->w[e]);
+        }
         coo_free(&c);
         if (rc)
             goto fail;
@@ -444,6 +452,7 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
                     if (!pr->offsets)
                         continue;   /* a state, not a spike: only state-driven targets */
                     tp->model->receive(tp, 0.0, pr->col + pr->row[i], pr->w + pr->row[i],
+                                       pr->ew ? pr->ew + pr->row[i] : NULL,
                                        (size_t)(pr->row[i + 1] - pr->row[i]), 1.0, net);
                 }
     }

@@ -17,6 +17,7 @@ typedef struct hs_proj {
     uint64_t *row;     /* npre + 1 offsets */
     uint32_t *col;     /* postsynaptic neuron */
     double *w;         /* weight, target's internal unit */
+    double *ew;        /* exp(w), for targets that multiply a hazard by it (exp_weights) */
     double *delay;     /* per-synapse delay (ms), or NULL when all equal 'd' */
     double d;          /* the common delay */
     int offsets;       /* deliver offset events too (the target takes binary states) */
