@@ -8,17 +8,31 @@ with p = 0.02 and no self-connections (hee-snn's default 'autapses: false'; exc 
 disjoint, so 'i != j' over the whole group is exactly that), voltage jumps +0.25 mV (exc) and
 -2.25 mV (inh), zero delay, 10 s, time step 0.1 ms.
 
+--scale S --fixed-indegree is the scaled network of bench/engine.sh (S = 100: 400,000 neurons,
+320,000 exc and 80,000 inh, 1 s): both populations multiplied by S, and every neuron receives
+exactly the 4000-neuron network's expected in-degree, 64 excitatory (0.02 x 3200) and 16
+inhibitory (0.02 x 800) inputs, without self-connections (hee-snn: 'fixed_indegree: 64' and
+'fixed_indegree: 16').  Brian2 draws them with its generator syntax over the postsynaptic
+neuron, i='k for k in sample(N_pre, size=64)', in the compiled binary (so building the network
+is part of the timed run, as in hee-snn); within a population the source index k of N_pre - 1
+is shifted past the target.  --scale without --fixed-indegree is refused (at p = 0.02 the
+in-degree would grow with the size).
+
 Input arriving during the refractory period is lost, as in hee-snn's lif model (models/lif.c):
 Brian2 gives a variable marked '(unless refractory)' a conditional write on not_refractory, so
 the generated synaptic code for 'v_post += w' is 'if (not_refractory) v_post += w'.
 
 The C++ project is generated and compiled once (not timed); then the compiled binary 'main' is
 run --reps times and each run is timed alone with time.perf_counter (whole process: network
-construction, 10 s of simulation, writing the results).  The median is reported as wall_s, and the
-median of Brian2's own timing of the network run (results/last_run_info.txt, simulation loop
-only) as run_s.  Last line printed, machine-readable:
+construction, 10 s of simulation, writing the results), under /usr/bin/time -v when it exists,
+for the peak resident memory.  The median is reported as wall_s, the median of Brian2's own
+timing of the network run (results/last_run_info.txt, simulation loop only) as run_s, and the
+largest peak as maxrss_kb (0 without /usr/bin/time).  Last line printed, machine-readable:
 
     brian2 wall_s=... run_s=... spikes=... rate_hz=... syn_events=... synapses=... reps=...
+           neurons=... maxrss_kb=...
+
+(on one line).
 
 syn_events is the number of delivered synaptic events: the sum over all spikes of the
 out-degree of the spiking neuron.
@@ -36,6 +50,26 @@ import time
 
 import numpy as np
 
+TIME = '/usr/bin/time'
+
+
+def run_timed(binary, directory):
+    """Run the compiled binary once; return (wall seconds, peak RSS in kB or 0)."""
+    cmd = [binary]
+    rss_file = os.path.join(directory, 'time-v.txt')
+    if os.access(TIME, os.X_OK):
+        cmd = [TIME, '-v', '-o', rss_file, binary]
+    t0 = time.perf_counter()
+    subprocess.run(cmd, cwd=directory, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - t0
+    rss = 0
+    if cmd[0] == TIME:
+        with open(rss_file) as f:
+            for line in f:
+                if 'Maximum resident set size' in line:
+                    rss = int(line.split(':')[1])
+    return wall, rss
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -44,7 +78,13 @@ def main():
     ap.add_argument('--reps', type=int, default=3, help='runs of the compiled binary (median)')
     ap.add_argument('--duration', type=float, default=10.0, help='simulated time in s')
     ap.add_argument('--seed', type=int, default=1)
+    ap.add_argument('--scale', type=int, default=1,
+                    help='multiply both population sizes (needs --fixed-indegree)')
+    ap.add_argument('--fixed-indegree', action='store_true',
+                    help='exactly 64 exc and 16 inh inputs per neuron instead of p = 0.02')
     args = ap.parse_args()
+    if args.scale < 1 or (args.scale != 1 and not args.fixed_indegree):
+        ap.error('--scale must be a positive integer, and other than 1 only with --fixed-indegree')
 
     import warnings
     warnings.filterwarnings('ignore', category=FutureWarning)   # numpy/pythran noise on import
@@ -56,16 +96,19 @@ def main():
     directory = args.dir or tempfile.mkdtemp(prefix='brian2-bench4-')
     b2.set_device('cpp_standalone', directory=directory, build_on_run=False)
     b2.prefs.devices.cpp_standalone.openmp_threads = 0   # single thread, like hee-snn
+    # The build is not timed: one compiler at a time leaves the machine's other core alone.
+    b2.prefs.devices.cpp_standalone.extra_make_args_unix = ['-j1']
     b2.defaultclock.dt = 0.1 * ms
     b2.seed(args.seed)
 
-    n_exc, n_inh = 3200, 800
+    n_exc, n_inh = 3200 * args.scale, 800 * args.scale
     n = n_exc + n_inh
     tau_m = 20 * ms
     v_rest, v_thresh, v_reset = -49 * mV, -50 * mV, -60 * mV
     t_ref = 5 * ms
     w_exc, w_inh = 0.25 * mV, -2.25 * mV
     p = 0.02
+    k_exc, k_inh = round(p * 3200), round(p * 800)   # 64, 16: the 4000-neuron network's mean
 
     eqs = 'dv/dt = (v_rest - v) / tau_m : volt (unless refractory)'
     g = b2.NeuronGroup(n, eqs, threshold='v > v_thresh', reset='v = v_reset',
@@ -78,25 +121,43 @@ def main():
     on_pre = 'v_post += w'
     # No delay argument: Brian2's default is zero delay (the no-delay code path; an explicit
     # 'delay=0*ms' is accepted too and gives the same result).
-    s_exc = b2.Synapses(exc, g, 'w : volt (constant, shared)', on_pre=on_pre, name='syn_exc')
-    s_exc.connect(condition='i != j', p=p)   # source index i, target j in the whole group
-    s_exc.w = w_exc
-    s_inh = b2.Synapses(inh, g, 'w : volt (constant, shared)', on_pre=on_pre, name='syn_inh')
-    s_inh.connect(condition=f'i + {n_exc} != j', p=p)   # i counts from 0 inside inh
-    s_inh.w = w_inh
+    # syns: (Synapses, global index of its first source, of its first target)
+    if not args.fixed_indegree:
+        s_exc = b2.Synapses(exc, g, 'w : volt (constant, shared)', on_pre=on_pre, name='syn_exc')
+        s_exc.connect(condition='i != j', p=p)   # source index i, target j in the whole group
+        s_exc.w = w_exc
+        s_inh = b2.Synapses(inh, g, 'w : volt (constant, shared)', on_pre=on_pre, name='syn_inh')
+        s_inh.connect(condition=f'i + {n_exc} != j', p=p)   # i counts from 0 inside inh
+        s_inh.w = w_inh
+        syns = [(s_exc, 0, 0), (s_inh, n_exc, 0)]
+    else:
+        syns = []
+        for src, src_name, kin, weight in ((exc, 'exc', k_exc, w_exc), (inh, 'inh', k_inh, w_inh)):
+            for dst, dst_name in ((exc, 'exc'), (inh, 'inh')):
+                s = b2.Synapses(src, dst, 'w : volt (constant, shared)', on_pre=on_pre,
+                                name=f'syn_{src_name}_{dst_name}')
+                if src_name == dst_name:   # no self-connections: skip the target's own index
+                    s.connect(i=f'k + int(k >= j) for k in sample(N_pre - 1, size={kin})')
+                else:
+                    s.connect(i=f'k for k in sample(N_pre, size={kin})')
+                s.w = weight
+                syns.append((s, 0 if src_name == 'exc' else n_exc,
+                             0 if dst_name == 'exc' else n_exc))
     mon = b2.SpikeMonitor(g, name='spikemon')
 
-    b2.run(args.duration * second)
+    # An explicit Network: b2.run() would collect only the objects named by local variables.
+    net = b2.Network(g, mon, *(s for s, _, _ in syns))
+    net.run(args.duration * second)
     t0 = time.perf_counter()
     b2.device.build(directory=directory, compile=True, run=False)
     t_build = time.perf_counter() - t0
 
     binary = os.path.join(directory, 'main')
-    walls, runs = [], []
+    walls, runs, rss = [], [], []
     for _ in range(args.reps):
-        t0 = time.perf_counter()
-        subprocess.run([binary], cwd=directory, check=True, stdout=subprocess.DEVNULL)
-        walls.append(time.perf_counter() - t0)
+        wall, kb = run_timed(binary, directory)
+        walls.append(wall)
+        rss.append(kb)
         with open(os.path.join(directory, 'results', 'last_run_info.txt')) as f:
             run_time, completed = f.read().split()
         runs.append(float(run_time))
@@ -104,12 +165,14 @@ def main():
     # The binary's results are on disk; let the device read them back.
     get_device().has_been_run = True
     spikes_i = np.asarray(mon.i[:])
-    pre_exc, pre_inh = np.asarray(s_exc.i[:]), np.asarray(s_inh.i[:]) + n_exc   # global indices
-    assert not (pre_exc == np.asarray(s_exc.j[:])).any(), 'self-connection'
-    assert not (pre_inh == np.asarray(s_inh.j[:])).any(), 'self-connection'
-    deg = np.bincount(pre_exc, minlength=n_exc)
-    deg_inh = np.bincount(pre_inh - n_exc, minlength=n_inh)
-    outdeg = np.concatenate([deg, deg_inh])
+    outdeg = np.zeros(n, dtype=np.int64)
+    for s, pre0, post0 in syns:
+        pre, post = np.asarray(s.i[:]) + pre0, np.asarray(s.j[:]) + post0   # global indices
+        assert not (pre == post).any(), 'self-connection'
+        if args.fixed_indegree:
+            indeg = np.bincount(post - post0, minlength=len(s.target))
+            assert (indeg == indeg[0]).all(), 'in-degree not fixed'
+        outdeg += np.bincount(pre, minlength=n)
     nsyn = int(outdeg.sum())
     nspk = int(spikes_i.size)
     nspk_exc = int((spikes_i < n_exc).sum())
@@ -125,7 +188,8 @@ def main():
           f'inh {nspk - nspk_exc} spikes ({(nspk - nspk_exc) / (n_inh * args.duration):.4f} Hz), '
           f'{nsyn} synapses', file=sys.stderr)
     print(f'brian2 wall_s={wall:.4f} run_s={run_s:.4f} spikes={nspk} rate_hz={rate:.4f} '
-          f'syn_events={syn_events} synapses={nsyn} reps={args.reps}')
+          f'syn_events={syn_events} synapses={nsyn} reps={args.reps} neurons={n} '
+          f'maxrss_kb={max(rss) if rss else 0}')
 
 
 if __name__ == '__main__':
