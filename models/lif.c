@@ -45,11 +45,15 @@ static int lif_check(const double *v, char *why, size_t n)
  * it is not is the crossing recomputed (one log) and the queue touched.  A neuron woken at a
  * stale key recomputes its crossing and goes back to sleep.  Spike times are exactly those of
  * eager scheduling. */
+typedef struct lif_neuron {   /* what an input touches, in one place: one cache line at most */
+    double a;        /* (v - v_rest) E(t), while free */
+    double ek;       /* E(key) */
+    double refr_end; /* end of the refractory period (input before it is lost) */
+    double exact;    /* 1: the key is the crossing itself; 0: a lower bound */
+} lif_neuron;
+
 typedef struct lif_state {
-    double *a;       /* (v - v_rest) E(t), while free */
-    double *ek;      /* E(key) */
-    double *refr_end;   /* end of the refractory period (input before it is lost) */
-    unsigned char *exact;
+    lif_neuron *nr;
     double T0;       /* anchor time */
 } lif_state;
 
@@ -63,8 +67,8 @@ static double anchor(hs_pop *p, double t)
     if (t - s->T0 > LIF_REBASE * tau) {
         double f = exp(-(t - s->T0) / tau);
         for (uint32_t i = 0; i < p->n; i++) {
-            s->a[i] *= f;
-            s->ek[i] *= f;
+            s->nr[i].a *= f;
+            s->nr[i].ek *= f;
         }
         s->T0 = t;
     }
@@ -75,17 +79,18 @@ static double anchor(hs_pop *p, double t)
 static void schedule_exact(hs_pop *p, uint32_t i, double t, double E, hs_net *net)
 {
     lif_state *s = p->state;
+    lif_neuron *n = &s->nr[i];
     const double *P = p->params;
     const double theta = P[P_V_THRESH] - P[P_V_REST];
-    s->exact[i] = 1;
-    if (s->a[i] >= theta * E) {   /* at or above threshold: fire now */
-        s->ek[i] = E;
+    n->exact = 1;
+    if (n->a >= theta * E) {   /* at or above threshold: fire now */
+        n->ek = E;
         hs_sched(net, p->gid0 + i, t);
-    } else if (theta < 0) {       /* v_rest above threshold: crossing at E(t*) = a / theta */
-        s->ek[i] = s->a[i] / theta;
-        hs_sched(net, p->gid0 + i, s->T0 + P[P_TAU_M] * log(s->ek[i]));
+    } else if (theta < 0) {    /* v_rest above threshold: crossing at E(t*) = a / theta */
+        n->ek = n->a / theta;
+        hs_sched(net, p->gid0 + i, s->T0 + P[P_TAU_M] * log(n->ek));
     } else {
-        s->ek[i] = INFINITY;
+        n->ek = INFINITY;
         hs_sched(net, p->gid0 + i, INFINITY);
     }
 }
@@ -97,16 +102,13 @@ static int lif_init(hs_pop *p, hs_net *net, gsl_rng *rng, hs_error *err)
     if (!s)
         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
     p->state = s;
-    s->a = malloc(p->n * sizeof *s->a);
-    s->ek = malloc(p->n * sizeof *s->ek);
-    s->refr_end = malloc(p->n * sizeof *s->refr_end);
-    s->exact = calloc(p->n, 1);
-    if (!s->a || !s->ek || !s->refr_end || !s->exact)
+    s->nr = calloc(p->n ? p->n : 1, sizeof *s->nr);
+    if (!s->nr)
         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
     s->T0 = 0.0;
     for (uint32_t i = 0; i < p->n; i++) {
-        s->a[i] = (p->init ? p->init[i] : p->params[P_V_REST]) - p->params[P_V_REST];
-        s->refr_end[i] = -INFINITY;
+        s->nr[i].a = (p->init ? p->init[i] : p->params[P_V_REST]) - p->params[P_V_REST];
+        s->nr[i].refr_end = -INFINITY;
         schedule_exact(p, i, 0.0, 1.0, net);
     }
     return HS_OK;
@@ -117,10 +119,7 @@ static void lif_free(hs_pop *p)
     lif_state *s = p->state;
     if (!s)
         return;
-    free(s->a);
-    free(s->ek);
-    free(s->refr_end);
-    free(s->exact);
+    free(s->nr);
     free(s);
     p->state = NULL;
 }
@@ -129,12 +128,12 @@ static hs_emit lif_fire(hs_pop *p, uint32_t i, double t, hs_net *net)
 {
     lif_state *s = p->state;
     const double *P = p->params;
-    if (!s->exact[i]) {   /* woken at a lower bound: where is the crossing now? */
+    if (!s->nr[i].exact) {   /* woken at a lower bound: where is the crossing now? */
         double E = anchor(p, t);
         const double theta = P[P_V_THRESH] - P[P_V_REST];
-        if (s->a[i] < theta * E) {
+        if (s->nr[i].a < theta * E) {
             schedule_exact(p, i, t, E, net);
-            if (s->ek[i] > E)   /* still ahead (not a rounding tie): sleep until then */
+            if (s->nr[i].ek > E)   /* still ahead (not a rounding tie): sleep until then */
                 return HS_EMIT_NONE;
         }
     }
@@ -142,9 +141,9 @@ static hs_emit lif_fire(hs_pop *p, uint32_t i, double t, hs_net *net)
      * decays freely, so its state at the end of the refractory period, and the next crossing,
      * are known now: one event per spike. */
     double te = t + P[P_T_REF];
-    s->refr_end[i] = te;
+    s->nr[i].refr_end = te;
     double E = anchor(p, te);
-    s->a[i] = (P[P_V_RESET] - P[P_V_REST]) * E;
+    s->nr[i].a = (P[P_V_RESET] - P[P_V_REST]) * E;
     schedule_exact(p, i, te, E, net);
     return HS_EMIT_ONSET;
 }
@@ -160,21 +159,22 @@ static void lif_receive(hs_pop *p, double t, const uint32_t *tgt, const double *
     const int self_firing = theta < 0;
     for (size_t k = 0; k < n; k++) {
         uint32_t j = tgt[k];
-        if (t < s->refr_end[j])   /* input while refractory is lost */
+        lif_neuron *nj = &s->nr[j];
+        if (t < nj->refr_end)   /* input while refractory is lost */
             continue;
         double dw = sign * w[k];
-        double a = s->a[j] + dw * E;
-        s->a[j] = a;
+        double a = nj->a + dw * E;
+        nj->a = a;
         if (a >= thE) {
             /* at threshold: fire at t, after the current spike has reached all its targets.
              * Already due at t?  Keep its place: neurons brought to threshold at the same
              * instant fire in the order they got there. */
-            if (!(s->exact[j] && s->ek[j] == E))
+            if (!(nj->exact != 0 && nj->ek == E))
                 schedule_exact(p, j, t, E, net);
-        } else if (dw > 0 && self_firing && (s->exact[j] || s->ek[j] * theta < a)) {
+        } else if (dw > 0 && self_firing && (nj->exact != 0 || nj->ek * theta < a)) {
             schedule_exact(p, j, t, E, net);   /* the crossing moved before the key */
         } else {
-            s->exact[j] = 0;                     /* the key is (still) a lower bound */
+            nj->exact = 0;                       /* the key is (still) a lower bound */
         }
     }
 }
