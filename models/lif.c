@@ -5,7 +5,15 @@
  * as in NEST's iaf_psc_delta and Brian2's 'unless refractory'), then decays freely again.
  * Between events v is known in closed form, so the next threshold crossing (possible when
  * v_rest > v_thresh) is computed exactly and scheduled; no time step is involved.
+ *
+ * Optional Poisson drive (drive_rate, drive_weight): every neuron receives its own Poisson
+ * train of jumps -- the superposition of independent Poisson sources is one Poisson process,
+ * so C sources at nu are one train at C nu -- whose next arrival is the neuron's own event:
+ * no source neuron, no spike sent along a projection.  Arrivals while refractory are lost like
+ * any input; by memorylessness the first arrival after the refractory period is drawn from its
+ * end.
  */
+#include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +21,7 @@
 #include "models/model.h"
 #include "util/error.h"
 
-enum { P_TAU_M, P_V_REST, P_V_THRESH, P_V_RESET, P_T_REF };
+enum { P_TAU_M, P_V_REST, P_V_THRESH, P_V_RESET, P_T_REF, P_DRIVE_RATE, P_DRIVE_W };
 
 static const hs_param_desc params[] = {
     {"tau_m", HS_DIM_TIME, 10.0, 0, 0.0, HUGE_VAL, 1, "membrane time constant"},
@@ -21,6 +29,10 @@ static const hs_param_desc params[] = {
     {"v_thresh", HS_DIM_VOLTAGE, -55.0, 0, -HUGE_VAL, HUGE_VAL, 0, "spike threshold"},
     {"v_reset", HS_DIM_VOLTAGE, -70.0, 0, -HUGE_VAL, HUGE_VAL, 0, "reset potential"},
     {"t_ref", HS_DIM_TIME, 2.0, 0, 0.0, HUGE_VAL, 0, "absolute refractory period"},
+    {"drive_rate", HS_DIM_RATE, 0.0, 0, 0.0, HUGE_VAL, 0,
+     "rate of each neuron's own Poisson input (e.g. 1000 sources x 20 Hz = 20 kHz)"},
+    {"drive_weight", HS_DIM_VOLTAGE, 0.0, 0, -HUGE_VAL, HUGE_VAL, 0,
+     "voltage jump of each arrival of the Poisson drive"},
 };
 
 static int lif_check(const double *v, char *why, size_t n)
@@ -49,13 +61,30 @@ typedef struct lif_neuron {   /* what an input touches, in one place: one cache 
     double a;        /* (v - v_rest) E(t), while free */
     double ek;       /* E(key) */
     double refr_end; /* end of the refractory period (input before it is lost) */
-    double exact;    /* 1: the key is the crossing itself; 0: a lower bound */
+    double exact;    /* 1: the crossing key is the crossing itself; 0: a lower bound */
+    double ta;       /* next arrival of the Poisson drive (INFINITY without one) */
+    double tc;       /* the crossing key (the queue key is the earlier of tc and ta) */
 } lif_neuron;
 
 typedef struct lif_state {
     lif_neuron *nr;
     double T0;       /* anchor time */
+    double drive_mean;   /* mean interval of the drive (ms), or 0 without one */
 } lif_state;
+
+/* The next drive arrival after t (INFINITY without a drive). */
+static double next_arrival(hs_pop *p, double t)
+{
+    const lif_state *s = p->state;
+    return s->drive_mean > 0 ? t + gsl_ran_exponential(p->rng, s->drive_mean) : INFINITY;
+}
+
+/* Key neuron i at the earlier of its crossing key and its next drive arrival. */
+static void key(hs_pop *p, uint32_t i, hs_net *net)
+{
+    const lif_neuron *n = &((lif_state *)p->state)->nr[i];
+    hs_sched(net, p->gid0 + i, n->ta < n->tc ? n->ta : n->tc);
+}
 
 /* Rebase beyond this many membrane time constants: E stays below e^64 ~ 6e27. */
 #define LIF_REBASE 64.0
@@ -85,19 +114,19 @@ static void schedule_exact(hs_pop *p, uint32_t i, double t, double E, hs_net *ne
     n->exact = 1;
     if (n->a >= theta * E) {   /* at or above threshold: fire now */
         n->ek = E;
-        hs_sched(net, p->gid0 + i, t);
+        n->tc = t;
     } else if (theta < 0) {    /* v_rest above threshold: crossing at E(t*) = a / theta */
         n->ek = n->a / theta;
-        hs_sched(net, p->gid0 + i, s->T0 + P[P_TAU_M] * log(n->ek));
+        n->tc = s->T0 + P[P_TAU_M] * log(n->ek);
     } else {
         n->ek = INFINITY;
-        hs_sched(net, p->gid0 + i, INFINITY);
+        n->tc = INFINITY;
     }
+    key(p, i, net);
 }
 
 static int lif_init(hs_pop *p, hs_net *net, gsl_rng *rng, hs_error *err)
 {
-    (void)rng;
     lif_state *s = calloc(1, sizeof *s);
     if (!s)
         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
@@ -106,9 +135,12 @@ static int lif_init(hs_pop *p, hs_net *net, gsl_rng *rng, hs_error *err)
     if (!s->nr)
         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
     s->T0 = 0.0;
+    const double rate = p->params[P_DRIVE_RATE] * 1e-3;   /* per ms */
+    s->drive_mean = rate > 0 && p->params[P_DRIVE_W] != 0 ? 1.0 / rate : 0.0;
     for (uint32_t i = 0; i < p->n; i++) {
         s->nr[i].a = (p->init ? p->init[i] : p->params[P_V_REST]) - p->params[P_V_REST];
         s->nr[i].refr_end = -INFINITY;
+        s->nr[i].ta = s->drive_mean > 0 ? gsl_ran_exponential(rng, s->drive_mean) : INFINITY;
         schedule_exact(p, i, 0.0, 1.0, net);
     }
     return HS_OK;
@@ -128,7 +160,23 @@ static hs_emit lif_fire(hs_pop *p, uint32_t i, double t, hs_net *net)
 {
     lif_state *s = p->state;
     const double *P = p->params;
-    if (!s->nr[i].exact) {   /* woken at a lower bound: where is the crossing now? */
+    lif_neuron *n = &s->nr[i];
+    if (n->ta < n->tc) {   /* an arrival of the drive (never while refractory: see below) */
+        const double E = anchor(p, t), theta = P[P_V_THRESH] - P[P_V_REST];
+        n->ta = next_arrival(p, t);
+        const double w = P[P_DRIVE_W];
+        n->a += w * E;
+        if (n->a < theta * E) {
+            if (w > 0 && theta < 0)   /* the crossing moved earlier */
+                schedule_exact(p, i, t, E, net);
+            else {                    /* it moved later (or there is none): a lower bound */
+                n->exact = 0;
+                key(p, i, net);
+            }
+            return HS_EMIT_NONE;
+        }
+        /* at threshold: fire now (below) */
+    } else if (!n->exact) {   /* woken at a lower bound: where is the crossing now? */
         double E = anchor(p, t);
         const double theta = P[P_V_THRESH] - P[P_V_REST];
         if (s->nr[i].a < theta * E) {
@@ -144,6 +192,8 @@ static hs_emit lif_fire(hs_pop *p, uint32_t i, double t, hs_net *net)
     s->nr[i].refr_end = te;
     double E = anchor(p, te);
     s->nr[i].a = (P[P_V_RESET] - P[P_V_REST]) * E;
+    if (s->drive_mean > 0)   /* arrivals before te are lost: the next one counts from te */
+        s->nr[i].ta = next_arrival(p, te);
     schedule_exact(p, i, te, E, net);
     return HS_EMIT_ONSET;
 }
@@ -184,7 +234,7 @@ const hs_model hs_model_lif = {
     .summary = "leaky integrate-and-fire, delta-current synapses (voltage jumps), exact "
                "between events",
     .params = params,
-    .nparams = 5,
+    .nparams = 7,
     .init_var = "v",
     .init_dim = HS_DIM_VOLTAGE,
     .can_receive = 1,

@@ -2,10 +2,13 @@
  * (including a resting potential above threshold), delivered jumps and delays */
 #include <check.h>
 #include <math.h>
+#include <string.h>
+#include <gsl/gsl_randist.h>
 
 #include "models/lif.h"
 #include "net/net.h"
 #include "testutil.h"
+#include "util/rng.h"
 
 START_TEST(test_lif_decay_closed_form)
 {
@@ -176,6 +179,55 @@ static int tspike_cmp(const void *a, const void *b)
 }
 
 static tspike ref[REF_MAX];
+/* The reference's state, by global index: v at time tl, refractory until re, the next drive
+ * arrival ta, the stamp of the moment it was brought to threshold (cascades fire in that
+ * order). */
+typedef struct lif_ref {
+    double v[REF_N], tl[REF_N], re[REF_N], tau[REF_N], tref[REF_N], ta[REF_N];
+    uint64_t order[REF_N], stamp;
+} lif_ref;
+
+/* From the compiled populations' initial values; the first drive arrival of every neuron from
+ * its population's stream rs[p] (mean interval mean[p]), or none when rs is NULL. */
+static void ref_init(lif_ref *r, const hs_net *net, gsl_rng **rs, const double *mean)
+{
+    memset(r, 0, sizeof *r);
+    for (int p = 0; p < 2; p++) {
+        const hs_pop *pop = &net->pops[p];
+        for (uint32_t k = 0; k < pop->n; k++) {
+            uint32_t g = pop->gid0 + k;
+            r->v[g] = pop->init[k];
+            r->re[g] = -INFINITY;
+            r->tau[g] = pop->params[0];
+            r->tref[g] = pop->params[4];
+            r->ta[g] = rs ? gsl_ran_exponential(rs[p], mean[p]) : INFINITY;
+        }
+    }
+}
+
+/* A spike of global neuron `best` (population bp, local bi) at tb: every target not refractory
+ * decays to tb and jumps; one brought to threshold gets the next stamp. */
+static void ref_deliver(const hs_net *net, lif_ref *r, int bp, uint32_t bi, double tb)
+{
+    for (int k = 0; k < net->nprojs; k++) {
+        const hs_proj *pr = &net->projs[k];
+        if (pr->from != bp)
+            continue;
+        for (uint64_t q = pr->row[bi]; q < pr->row[bi + 1]; q++) {
+            uint32_t g = net->pops[pr->to].gid0 + pr->col[q];
+            if (tb < r->re[g])
+                continue;
+            double vb = hs_lif_decay(r->v[g], -49, r->tau[g], tb - r->tl[g]);
+            r->v[g] = vb + pr->w[q];
+            r->tl[g] = tb;
+            if (vb < -50 && r->v[g] >= -50)
+                r->order[g] = ++r->stamp;
+        }
+    }
+}
+
+static lif_ref R;
+
 START_TEST(test_lif_matches_brute_force)
 {
     const char *yaml =
@@ -197,20 +249,9 @@ START_TEST(test_lif_matches_brute_force)
     hs_net *net = net_from_string(yaml, &cfg);
     spikes s = {0};
     hs_net_set_spike_sink(net, collect_spike, &s);
-    /* reference state, by global index: v at time tl, refractory until re */
-    double v[REF_N], tl[REF_N], re[REF_N], tau[REF_N], tref[REF_N];
-    uint64_t order[REF_N] = {0}, stamp = 0;   /* when it was brought to threshold */
-    for (int p = 0; p < 2; p++) {
-        const hs_pop *pop = &net->pops[p];
-        for (uint32_t k = 0; k < pop->n; k++) {
-            uint32_t g = pop->gid0 + k;
-            v[g] = pop->init[k];
-            tl[g] = 0;
-            re[g] = -INFINITY;
-            tau[g] = pop->params[0];
-            tref[g] = pop->params[4];
-        }
-    }
+    ref_init(&R, net, NULL, NULL);
+    double *v = R.v, *tl = R.tl, *re = R.re, *tau = R.tau, *tref = R.tref;
+    uint64_t *order = R.order;
     run_to(net, T);
     size_t nref = 0;
     double now = 0;
@@ -235,21 +276,7 @@ START_TEST(test_lif_matches_brute_force)
         nref++;
         v[best] = -60;
         tl[best] = re[best] = tb + tref[best];
-        for (int k = 0; k < net->nprojs; k++) {
-            const hs_proj *pr = &net->projs[k];
-            if (pr->from != bp)
-                continue;
-            for (uint64_t q = pr->row[bi]; q < pr->row[bi + 1]; q++) {
-                uint32_t g = net->pops[pr->to].gid0 + pr->col[q];
-                if (tb < re[g])
-                    continue;
-                double vb = hs_lif_decay(v[g], -49, tau[g], tb - tl[g]);
-                v[g] = vb + pr->w[q];
-                tl[g] = tb;
-                if (vb < -50 && v[g] >= -50)
-                    order[g] = ++stamp;
-            }
-        }
+        ref_deliver(net, &R, bp, bi, tb);
     }
     /* Neurons that cross together in a cascade fire at the same time in an order that is a
      * convention (the engine's sequence numbers); compare in (time, index) order. */
@@ -272,6 +299,144 @@ START_TEST(test_lif_matches_brute_force)
 }
 END_TEST
 
+/* The Poisson drive (drive_rate, drive_weight) spike for spike against a brute-force
+ * reference: as test_lif_matches_brute_force, plus each neuron's own Poisson train of jumps
+ * taken from its population's stream exactly as the definition orders the draws (the first
+ * arrival of every neuron at the start, in index order; at each arrival the next one; at each
+ * spike the first arrival after the refractory period, counted from its end).  Excitatory
+ * neurons get an excitatory drive (their crossings move earlier: keys move), inhibitory ones
+ * an inhibitory drive (crossings move later: lazy keys).  Times to 1e-9 ms. */
+START_TEST(test_lif_drive_matches_brute_force)
+{
+    const char *yaml =
+        "hee-snn: 1\nduration: 1 s\nseed: 12\npopulations:\n"
+        "  e:\n    model: lif\n    size: 80\n"
+        "    params: {tau_m: 20 ms, v_rest: -49 mV, v_thresh: -50 mV, v_reset: -60 mV, "
+        "t_ref: 5 ms, drive_rate: 400 Hz, drive_weight: 0.7 mV}\n"
+        "    init: {v: {uniform: {low: -60 mV, high: -50 mV}}}\n"
+        "  i:\n    model: lif\n    size: 20\n"
+        "    params: {tau_m: 10 ms, v_rest: -49 mV, v_thresh: -50 mV, v_reset: -60 mV, "
+        "t_ref: 2 ms, drive_rate: 1 kHz, drive_weight: -0.4 mV}\n"
+        "    init: {v: {uniform: {low: -60 mV, high: -50 mV}}}\n"
+        "projections:\n"
+        "  - {from: e, to: e, connect: {fixed_probability: 0.1}, weight: 1 mV}\n"
+        "  - {from: e, to: i, connect: {fixed_probability: 0.1}, weight: 1 mV}\n"
+        "  - {from: i, to: e, connect: {fixed_probability: 0.2}, weight: -4 mV}\n"
+        "record: {spikes: all}\n";
+    const double T = 200;   /* chaotic: rounding reaches 1e-9 ms by 230 ms */
+    hs_config *cfg;
+    hs_net *net = net_from_string(yaml, &cfg);
+    spikes s = {0};
+    hs_net_set_spike_sink(net, collect_spike, &s);
+    gsl_rng *rs[2] = {hs_rng_stream(12, "e", "dynamics"), hs_rng_stream(12, "i", "dynamics")};
+    ck_assert(rs[0] && rs[1]);
+    const double mean[2] = {1000.0 / 400, 1000.0 / 1000}, dw[2] = {0.7, -0.4};
+    ref_init(&R, net, rs, mean);
+    double *v = R.v, *tl = R.tl, *re = R.re, *tau = R.tau, *tref = R.tref, *ta = R.ta;
+    uint64_t *order = R.order;
+    run_to(net, T);
+    size_t nref = 0;
+    for (;;) {
+        int best = -1, arrival = 0;
+        double tb = INFINITY;
+        for (int g = 0; g < REF_N; g++) {
+            double tc = tl[g] + hs_lif_crossing(v[g], -49, -50, tau[g]);
+            if (tc < tb || (tc == tb && !arrival && order[g] < order[best])) {
+                tb = tc;
+                best = g;
+                arrival = 0;
+            }
+            if (ta[g] < tb) {
+                tb = ta[g];
+                best = g;
+                arrival = 1;
+            }
+        }
+        if (!(tb < T))
+            break;
+        int bp = best < 80 ? 0 : 1;
+        if (arrival) {   /* never while refractory: the first one after it is drawn from its end */
+            ck_assert(tb >= re[best]);
+            ta[best] = tb + gsl_ran_exponential(rs[bp], mean[bp]);
+            v[best] = hs_lif_decay(v[best], -49, tau[best], tb - tl[best]) + dw[bp];
+            tl[best] = tb;
+            if (v[best] < -50)
+                continue;
+        }
+        uint32_t bi = (uint32_t)best - net->pops[bp].gid0;
+        ck_assert_uint_lt(nref, REF_MAX);
+        ref[nref++] = (tspike){tb, (uint32_t)best};
+        v[best] = -60;
+        tl[best] = re[best] = tb + tref[best];
+        ta[best] = re[best] + gsl_ran_exponential(rs[bp], mean[bp]);
+        ref_deliver(net, &R, bp, bi, tb);
+    }
+    for (size_t k = 0; k < nref && k < s.n; k++) {   /* in event order: the draws depend on it */
+        uint32_t g = net->pops[s.pop[k]].gid0 + s.id[k];
+        ck_assert_msg(g == ref[k].g && fabs(s.t[k] - ref[k].t) < 1e-9,
+                      "spike %zu: engine (%u, %.12f), reference (%u, %.12f)", k, g, s.t[k],
+                      ref[k].g, ref[k].t);
+    }
+    ck_assert_uint_eq(s.n, nref);
+    ck_assert_uint_gt(nref, 400);
+    gsl_rng_free(rs[0]);
+    gsl_rng_free(rs[1]);
+    spikes_free(&s);
+    hs_net_free(net);
+    hs_config_free(cfg);
+}
+END_TEST
+
+/* With a drive jump that always reaches threshold (v never falls below v_rest = 0, and a jump
+ * of 20 mV takes it from there to v_thresh), every first arrival after the refractory period
+ * fires the neuron: the inter-spike intervals are t_ref + Exp(drive_rate), exactly.  1000
+ * neurons for 2 s at 500 Hz (about 500 intervals each): the mean of interval - t_ref is
+ * 2 ms within 4 standard errors (sd 2 ms / sqrt(n)), its variance 4 ms^2 within 4 standard
+ * errors (the variance of a squared exponential deviation: 20 / rate^4 - 4 / rate^4 ... for
+ * Exp(mean m): Var((x-m)^2) = 8 m^4), and no interval is shorter than t_ref. */
+START_TEST(test_lif_drive_intervals)
+{
+    const char *yaml = "hee-snn: 1\nduration: 2 s\nseed: 5\npopulations:\n"
+                       "  a:\n    model: lif\n    size: 1000\n"
+                       "    params: {tau_m: 20 ms, v_rest: 0 mV, v_thresh: 20 mV, v_reset: 10 mV, "
+                       "t_ref: 2 ms, drive_rate: 500 Hz, drive_weight: 20 mV}\n"
+                       "record: {spikes: all}\n";
+    hs_config *cfg;
+    hs_net *net = net_from_string(yaml, &cfg);
+    spikes s = {0};
+    hs_net_set_spike_sink(net, collect_spike, &s);
+    run_to(net, 2000);
+    double *last = malloc(1000 * sizeof *last);
+    ck_assert_ptr_nonnull(last);
+    for (int i = 0; i < 1000; i++)
+        last[i] = NAN;
+    double n = 0, sum = 0, sum2 = 0, shortest = INFINITY;
+    const double m = 2.0;
+    for (size_t k = 0; k < s.n; k++) {
+        uint32_t i = s.id[k];
+        if (!isnan(last[i])) {
+            double x = s.t[k] - last[i] - 2.0;
+            shortest = fmin(shortest, x);
+            n++;
+            sum += x;
+            sum2 += (x - m) * (x - m);
+        }
+        last[i] = s.t[k];
+    }
+    ck_assert_double_ge(shortest, -1e-12);
+    ck_assert_double_gt(n, 450000);
+    double mean = sum / n, var = sum2 / n;
+    ck_assert_msg(fabs(mean - m) < 4 * m / sqrt(n), "mean interval - t_ref %g, expected %g",
+                  mean, m);
+    ck_assert_msg(fabs(var - m * m) < 4 * sqrt(8 * m * m * m * m / n),
+                  "variance %g, expected %g", var, m * m);
+    free(last);
+    spikes_free(&s);
+    hs_net_free(net);
+    hs_config_free(cfg);
+}
+END_TEST
+
 static Suite *lif_suite(void)
 {
     Suite *s = suite_create("lif");
@@ -283,6 +448,8 @@ static Suite *lif_suite(void)
     tcase_add_test(tc, test_lif_driven_with_delay);
     tcase_add_test(tc, test_lif_input_lost_while_refractory);
     tcase_add_test(tc, test_lif_matches_brute_force);
+    tcase_add_test(tc, test_lif_drive_matches_brute_force);
+    tcase_add_test(tc, test_lif_drive_intervals);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -195,7 +195,11 @@ static const char usage_text[] =
     "  hee-snn validate --describe examples/hee-spike.yaml   # spiking neurons per unit, noise load\n"
     "  hee-snn train examples/hee-learn-ppca.yaml && hee-snn run out/hee-learn-ppca/model.yaml\n"
     "  hee-snn generate out/hee-learn-ppca/model.yaml --mode joint --samples 500\n"
+    "  hee-snn run examples/brunel-small.yaml     # LIF, delays 1.5 ms, Poisson drive\n"
     "\n"
+    "Models: lif, poisson, neural_sampling, glauber, point_process; their parameters,\n"
+    "e.g. lif's drive_rate and drive_weight (a Poisson drive per neuron), are in\n"
+    "doc/models.md.\n"
     "Documentation: doc/ in the source tree (doc/network-format.md for the YAML keys).\n";
 
 /* hee-snn CMD --help: that command's entry of the usage text, then the options and an
