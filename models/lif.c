@@ -17,7 +17,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "models/lif.h"
 #include "models/model.h"
 #include "util/error.h"
 
@@ -227,6 +229,11 @@ static void lif_receive(hs_pop *p, double t, const uint32_t *tgt, const double *
             nj->exact = 0;                       /* the key is (still) a lower bound */
         }
     }
+}
+
+int hs_lif_has_drive(const hs_pop *p)
+{
+    return p->model && !strcmp(p->model->name, "lif") && p->params[P_DRIVE_RATE] > 0 && p->params[P_DRIVE_W] != 0;
 }
 
 const hs_model hs_model_lif = {

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <gsl/gsl_rng.h>
+#include <gsl/gsl_randist.h>
 
 #include "sched/queue.h"
 
@@ -27,10 +28,11 @@ static uint32_t drain_ordered(hs_iheap *h, double *last_t, uint64_t *last_s)
     return n;
 }
 
+/* Loop 0: the 4-ary heap; loop 1: the calendar queue (both behind hs_iheap). */
 START_TEST(test_queue_ties_by_sequence)
 {
     hs_iheap h;
-    ck_assert_int_eq(hs_iheap_init(&h, 5), 0);
+    ck_assert_int_eq(hs_iheap_init_kind(&h, 5, _i ? 1 : -1), 0);
     /* all at the same time, scheduled in the order 3, 1, 4, 0, 2 */
     uint32_t order[] = {3, 1, 4, 0, 2};
     for (uint64_t k = 0; k < 5; k++)
@@ -51,7 +53,7 @@ START_TEST(test_queue_random_updates)
      * found by a linear scan after every operation. */
     enum { N = 500, OPS = 20000 };
     hs_iheap h;
-    ck_assert_int_eq(hs_iheap_init(&h, N), 0);
+    ck_assert_int_eq(hs_iheap_init_kind(&h, N, _i ? 1 : -1), 0);
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(r, 5);
     double ref[N];
@@ -83,6 +85,72 @@ START_TEST(test_queue_random_updates)
     ck_assert_uint_eq(drain_ordered(&h, &lt, &ls), live);
     gsl_rng_free(r);
     hs_iheap_free(&h);
+}
+END_TEST
+
+/* The calendar queue against the heap on a simulation's pattern of use, 2e6 updates: the
+ * earliest entry is taken and rescheduled a random time ahead (mostly close, sometimes far:
+ * 1e4 ms), other entries move earlier (but not before now) or later or leave; the number of
+ * entries grows from 0 to 20,000 and falls back (the calendar rebuilds both ways), with a
+ * lull of 500 ms without entries in between.  Both must give the same sequence of minima,
+ * entry for entry. */
+START_TEST(test_queue_calendar_matches_heap)
+{
+    enum { N = 20000, OPS = 2000000 };
+    hs_iheap a, b;
+    ck_assert_int_eq(hs_iheap_init_kind(&a, N, -1), 0);
+    ck_assert_int_eq(hs_iheap_init_kind(&b, N, 1), 0);
+    ck_assert_ptr_null(a.cal);
+    ck_assert_ptr_nonnull(b.cal);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 23);
+    double now = 0;
+    uint64_t seq = 0, mismatches = 0, rebuilt = 0;
+    uint32_t nb_seen = b.cal->nb;
+    for (uint64_t op = 0; op < OPS; op++) {
+        /* phase: grow (first quarter), steady, shrink to empty, lull, grow again */
+        const int phase = (int)(op * 8 / OPS);
+        double u = gsl_rng_uniform(r);
+        if (!hs_iheap_empty(&a) && u < 0.4) {   /* take the earliest, reschedule it */
+            uint32_t id = hs_iheap_top(&a);
+            now = hs_iheap_head(&a)->t;
+            mismatches += hs_iheap_top(&b) != id || hs_iheap_head(&b)->t != now;
+            double t = phase == 4 || phase == 5 ? INFINITY   /* shrink */
+                       : gsl_rng_uniform(r) < 0.01 ? now + 1e4
+                                                    : now + gsl_ran_exponential(r, 2.0);
+            hs_iheap_set(&a, id, t, seq);
+            hs_iheap_set(&b, id, t, seq++);
+        } else {   /* any id: in (grow), earlier, later, or out */
+            uint32_t id = (uint32_t)gsl_rng_uniform_int(r, N);
+            double v = gsl_rng_uniform(r);
+            double t = phase < 2 || phase == 6 ? now + gsl_ran_exponential(r, 5.0)
+                       : phase == 4 || phase == 5 ? INFINITY
+                       : v < 0.5 ? now + gsl_ran_exponential(r, 0.5)
+                       : v < 0.9 ? now + gsl_ran_exponential(r, 20.0)
+                                 : INFINITY;
+            if (phase == 6 && op % 100000 == 0)
+                now += 500;   /* a lull */
+            hs_iheap_set(&a, id, t, seq);
+            hs_iheap_set(&b, id, t, seq++);
+        }
+        mismatches += a.n != b.n;   /* (one assertion at the end: each costs a message) */
+        if (b.cal->nb != nb_seen) {
+            rebuilt++;
+            nb_seen = b.cal->nb;
+        }
+    }
+    ck_assert_msg(mismatches == 0, "%llu minima or sizes differ", (unsigned long long)mismatches);
+    ck_assert_uint_ge(rebuilt, 4);
+    while (!hs_iheap_empty(&a)) {
+        ck_assert_uint_eq(hs_iheap_top(&b), hs_iheap_top(&a));
+        uint32_t id = hs_iheap_top(&a);
+        hs_iheap_set(&a, id, INFINITY, 0);
+        hs_iheap_set(&b, id, INFINITY, 0);
+    }
+    ck_assert(hs_iheap_empty(&b));
+    gsl_rng_free(r);
+    hs_iheap_free(&a);
+    hs_iheap_free(&b);
 }
 END_TEST
 
@@ -165,8 +233,9 @@ static Suite *queue_suite(void)
 {
     Suite *s = suite_create("queue");
     TCase *tc = tcase_create("core");
-    tcase_add_test(tc, test_queue_ties_by_sequence);
-    tcase_add_test(tc, test_queue_random_updates);
+    tcase_add_loop_test(tc, test_queue_ties_by_sequence, 0, 2);
+    tcase_add_loop_test(tc, test_queue_random_updates, 0, 2);
+    tcase_add_test(tc, test_queue_calendar_matches_heap);
     tcase_add_test(tc, test_queue_delivery_order);
     tcase_add_test(tc, test_queue_fifo_wraps_and_grows);
     suite_add_tcase(s, tc);

@@ -185,6 +185,8 @@ static const char usage_text[] =
     "terminal, and not with --quiet). Every output directory gets run.yaml: version,\n"
     "command line, date, host, seed and the SHA-256 of every input file.\n"
     "\n"
+    "Environment: HEE_SNN_QUEUE=heap|calendar chooses the event queue (same results;\n"
+    "the default is chosen from the network, doc/cli.md).\n\n"
     "Exit status: 0 success; 1 runtime failure (including output that cannot be\n"
     "written); 2 usage or configuration error, or input that cannot be read;\n"
     "130 interrupted (the output files hold what was simulated).\n"

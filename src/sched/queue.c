@@ -7,8 +7,12 @@
 
 #define ABSENT UINT32_MAX
 
-int hs_iheap_init(hs_iheap *h, uint32_t ids)
+int hs_iheap_init(hs_iheap *h, uint32_t ids) { return hs_iheap_init_kind(h, ids, 0); }
+
+int hs_iheap_init_kind(hs_iheap *h, uint32_t ids, int kind)
 {
+    if (kind > 0)
+        return hs_cal_init(h, ids);
     memset(h, 0, sizeof *h);
     h->cap = ids;
     size_t n = ids ? ids : 1;
@@ -25,6 +29,10 @@ int hs_iheap_init(hs_iheap *h, uint32_t ids)
 
 void hs_iheap_free(hs_iheap *h)
 {
+    if (h->cal) {
+        hs_cal_free(h);
+        return;
+    }
     free(h->heap);
     free(h->pos);
     memset(h, 0, sizeof *h);
@@ -82,6 +90,10 @@ static void sift_down(hs_iheap *h, uint32_t i, hs_hent e)
 
 void hs_iheap_set(hs_iheap *h, uint32_t id, double t, uint64_t seq)
 {
+    if (h->cal) {
+        hs_cal_set(h, id, t, seq);
+        return;
+    }
     uint32_t i = h->pos[id];
     if (t == INFINITY) {
         if (i == ABSENT)

@@ -23,16 +23,46 @@ typedef struct hs_hent {
     uint32_t id;
 } hs_hent;
 
+/* The calendar queue (Brown 1988) behind hs_iheap for many ids (queue_cal.c): buckets of
+ * width w in time, a year of nb buckets, each bucket a list sorted by (time, seq); an update
+ * is an unlink and a sorted insertion into a bucket of a few entries, O(1) on average however
+ * many ids there are.  Its minimum is kept in heap[0] for the inline accessors. */
+typedef struct hs_cnode {
+    double t;
+    uint64_t seq;
+    uint32_t next, prev;   /* in its bucket's list; prev of a head is HS_CAL_HEAD */
+} hs_cnode;
+
+typedef struct hs_cal {
+    hs_cnode *node;        /* per id */
+    uint32_t *head, *tail; /* per bucket: first and last id, or UINT32_MAX */
+    uint32_t nb;           /* buckets, a power of two */
+    double w, iw;          /* bucket width (ms) and 1 / w */
+    uint64_t vcur;         /* no entry lies in a virtual bucket floor(t / w) before vcur */
+    uint64_t ops, steps;   /* updates and list/bucket steps since the width was chosen */
+} hs_cal;
+
 typedef struct hs_iheap {
     uint32_t n, cap;    /* entries in the heap, neurons */
-    hs_hent *heap;      /* the heap, keys inline */
-    uint32_t *pos;      /* id -> heap position, UINT32_MAX when absent */
+    hs_hent *heap;      /* the heap, keys inline (calendar: heap[0] is its minimum) */
+    uint32_t *pos;      /* id -> heap position, UINT32_MAX when absent (calendar: 0 / absent) */
+    hs_cal *cal;        /* the calendar queue in use instead of the heap, or NULL */
 } hs_iheap;
 
+/* A queue for ids 0..ids-1: kind 1 a calendar queue, otherwise a 4-ary heap; the same
+ * (time, seq) order either way.  Which is faster depends on the updates, not on the size
+ * (doc/benchmarks.md): a small move of a key costs the heap a comparison or two with its
+ * neighbours in one array, the calendar an unlink and a link among nodes spread in memory;
+ * a key moved far later costs the heap a sift through every level, the calendar the same
+ * unlink and link. */
+int hs_iheap_init_kind(hs_iheap *h, uint32_t ids, int kind);
 int hs_iheap_init(hs_iheap *h, uint32_t ids);
 void hs_iheap_free(hs_iheap *h);
 /* Set id's key to (t, seq); t = INFINITY removes it. */
 void hs_iheap_set(hs_iheap *h, uint32_t id, double t, uint64_t seq);
+int hs_cal_init(hs_iheap *h, uint32_t ids);
+void hs_cal_free(hs_iheap *h);
+void hs_cal_set(hs_iheap *h, uint32_t id, double t, uint64_t seq);
 static inline int hs_iheap_empty(const hs_iheap *h) { return h->n == 0; }
 static inline uint32_t hs_iheap_top(const hs_iheap *h) { return h->heap[0].id; }
 static inline const hs_hent *hs_iheap_head(const hs_iheap *h) { return &h->heap[0]; }
