@@ -27,7 +27,8 @@
 #   hee_s, brian2_s     median wall time (s)
 #   hee/b2              hee_s / brian2_s (below 1: hee-snn is faster)
 #   hee_ev/s, b2_ev/s   delivered synaptic events per wall second: hee-snn's summary line
-#                       'synaptic events' (for Brunel including its Poisson sources' events);
+#                       'synaptic events' (for Brunel plus the drive's expected arrivals,
+#                       neurons x 20 kHz x T: lif's drive delivers through no synapse);
 #                       Brian2's scripts count spikes x out-degree (neural sampling: x 2, onset
 #                       and offset) plus, for Brunel, the expected external input events
 #   hee_MB, b2_MB       peak resident memory of the process (/usr/bin/time -v 'Maximum resident
@@ -186,6 +187,11 @@ for net in $nets; do
                       p && NF == 5 && $2 != "poisson" { s += $4 } END { print s + 0 }' \
         "$d/hee.stdout")
     hee_events=$(sed -n 's/^synaptic events: \([0-9]*\).*/\1/p' "$d/hee.stdout")
+    case $net in   # lif's own Poisson drive delivers through no synapse: its expected arrivals,
+    brunel-*)      # counted as Brian2's script counts its PoissonInput
+        [ -n "$hee_events" ] &&
+            hee_events=$(echo "$hee_events $n $dur_ms" | awk '{ printf "%.0f", $1 + $2 * 20 * $3 }') ;;
+    esac
     if [ -z "$hee_events" ] || [ -z "$hee_sim" ]; then
         cat "$d/hee.stdout" >&2; fail "$net: cannot read the hee-snn summary"
     fi
