@@ -88,6 +88,9 @@ static void key(hs_pop *p, uint32_t i, hs_net *net)
     hs_sched(net, p->gid0 + i, n->ta < n->tc ? n->ta : n->tc);
 }
 
+/* Targets ahead whose state lif_receive prefetches. */
+#define LIF_AHEAD 8
+
 /* Rebase beyond this many membrane time constants: E stays below e^64 ~ 6e27. */
 #define LIF_REBASE 64.0
 
@@ -211,6 +214,10 @@ static void lif_receive(hs_pop *p, double t, const uint32_t *tgt, const double *
     const int self_firing = theta < 0;
     for (size_t k = 0; k < n; k++) {
         uint32_t j = tgt[k];
+#if defined(__GNUC__)
+        if (k + LIF_AHEAD < n)   /* a large network's state is not in cache: ask early */
+            __builtin_prefetch(&s->nr[tgt[k + LIF_AHEAD]], 1);
+#endif
         lif_neuron *nj = &s->nr[j];
         if (t < nj->refr_end)   /* input while refractory is lost */
             continue;
