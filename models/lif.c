@@ -238,9 +238,10 @@ static void lif_receive(hs_pop *p, double t, const uint32_t *tgt, const double *
     }
 }
 
-int hs_lif_has_drive(const hs_pop *p)
+/* A Poisson drive moves keys later by random intervals at every arrival. */
+static int lif_drifting_keys(const hs_pop *p)
 {
-    return p->model && !strcmp(p->model->name, "lif") && p->params[P_DRIVE_RATE] > 0 && p->params[P_DRIVE_W] != 0;
+    return p->params[P_DRIVE_RATE] > 0 && p->params[P_DRIVE_W] != 0;
 }
 
 const hs_model hs_model_lif = {
@@ -258,4 +259,5 @@ const hs_model hs_model_lif = {
     .free_state = lif_free,
     .fire = lif_fire,
     .receive = lif_receive,
+    .drifting_keys = lif_drifting_keys,
 };

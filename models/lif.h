@@ -24,9 +24,4 @@ static inline double hs_lif_crossing(double v, double v_rest, double v_thresh, d
     return tau * log((v - v_rest) / (v_thresh - v_rest));
 }
 
-/* The population (of model lif) has a Poisson drive: its neurons' keys mostly move later by
- * random intervals, which the calendar queue serves faster than the heap (bench/engine.sh). */
-struct hs_pop;
-int hs_lif_has_drive(const struct hs_pop *p);
-
 #endif

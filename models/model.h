@@ -63,6 +63,9 @@ typedef struct hs_model {
      * the model has exp_weights, else ew is NULL. */
     void (*receive)(hs_pop *p, double t, const uint32_t *tgt, const double *w,
                     const double *ew, size_t n, double sign, hs_net *net);
+    /* Optional: 1 when most of the population's queue updates move a key later by a random
+     * interval (e.g. a Poisson drive), which a calendar queue serves faster than a heap. */
+    int (*drifting_keys)(const hs_pop *p);
     /* Current binary state of neuron i (binary models only). */
     int (*zstate)(const hs_pop *p, uint32_t i);
 } hs_model;

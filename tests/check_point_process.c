@@ -72,8 +72,6 @@ static hs_net *pp_build(const pspec *ps, int npops, unsigned long seed, spikes *
     for (int p = 0; p < npops; p++)
         for (uint32_t i = 0; i < net->pops[p].n; i++)
             net->pop_of[net->pops[p].gid0 + i] = (uint16_t)p;
-    ck_assert_int_eq(hs_iheap_init(&net->q, gid + 1), 0);
-    ck_assert_int_eq(hs_dheap_init(&net->dq, 16), 0);
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     ck_assert_ptr_nonnull(r);
     gsl_rng_set(r, seed);

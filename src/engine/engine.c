@@ -25,13 +25,78 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/evq.h"
 #include "net/net.h"
 #include "proc/proc.h"
 #include "util/error.h"
 
+static void evq_free(hs_evq *e)
+{
+    if (!e)
+        return;
+    hs_iheap_free(&e->q);
+    hs_dheap_free(&e->dq);
+    free(e->fifo);   /* (the FIFOs' rings are freed by hs_fifo_free below) */
+}
+
+static void evq_destroy(struct hs_evq *e)
+{
+    if (!e)
+        return;
+    /* nprojs is not known here: the FIFO array ends with a zeroed sentinel */
+    for (hs_fifo *f = e->fifo; f && f->cap != (size_t)-1; f++)
+        hs_fifo_free(f);
+    evq_free(e);
+    free(e);
+}
+
+/* The queue: a calendar queue when a population's model says its keys mostly move later by
+ * random intervals (hs_model.drifting_keys: e.g. a Poisson drive), a 4-ary heap otherwise;
+ * HEE_SNN_QUEUE=heap or =calendar overrides (doc/cli.md).  Same events in the same order. */
+static int queue_kind(const hs_net *net)
+{
+    const char *k = getenv("HEE_SNN_QUEUE");
+    if (k && !strcmp(k, "heap"))
+        return -1;
+    if (k && !strcmp(k, "calendar"))
+        return 1;
+    for (int p = 0; p < net->npops; p++) {
+        const hs_pop *pop = &net->pops[p];
+        if (pop->model && pop->model->drifting_keys && pop->model->drifting_keys(pop))
+            return 1;
+    }
+    return -1;
+}
+
+/* The network's queues, made on first use; NULL (and evq_failed) when out of memory. */
+static hs_evq *evq(hs_net *net)
+{
+    if (net->evq || net->evq_failed)
+        return net->evq;
+    hs_evq *e = calloc(1, sizeof *e);
+    const uint32_t slots = (uint32_t)(sizeof net->procs / sizeof net->procs[0]);
+    const size_t nf = (size_t)(net->nprojs > 0 ? net->nprojs : 0);
+    if (e)
+        e->fifo = calloc(nf + 1, sizeof *e->fifo);
+    if (!e || !e->fifo ||
+        hs_iheap_init_kind(&e->q, net->nneurons + slots + (uint32_t)nf, queue_kind(net)) ||
+        hs_dheap_init(&e->dq, 4096)) {
+        evq_free(e);
+        free(e);
+        net->evq_failed = 1;
+        return NULL;
+    }
+    e->fifo[nf].cap = (size_t)-1;   /* the sentinel evq_destroy stops at */
+    net->evq = e;
+    net->evq_free = evq_destroy;
+    return e;
+}
+
 void hs_sched(hs_net *net, uint32_t gid, double t)
 {
-    hs_iheap_set(&net->q, gid, t, net->seq++);
+    hs_evq *e = evq(net);
+    if (e)
+        hs_iheap_set(&e->q, gid, t, net->seq++);
 }
 
 /* Deliver synapses [k, end) of row `pre` that share the delay of synapse k; returns the first
@@ -58,18 +123,18 @@ static int queue_delivery(hs_net *net, uint32_t proj, uint32_t pre, uint64_t k, 
 {
     const hs_proj *pr = &net->projs[proj];
     if (!pr->delay) {   /* one delay: the projection's FIFO, its head keyed in the queue */
-        hs_fifo *f = &net->fifo[proj];
+        hs_fifo *f = &net->evq->fifo[proj];
         hs_fent e = {.t = t0 + pr->d, .seq = net->seq++, .pre = pre, .sign = sign};
         if (hs_fifo_push(f, &e))
             return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory queueing a delivery");
         if (f->n == 1)
-            hs_iheap_set(&net->q, net->nneurons + (uint32_t)net->nprocs + proj, e.t, e.seq);
+            hs_iheap_set(&net->evq->q, net->nneurons + (uint32_t)net->nprocs + proj, e.t, e.seq);
         return HS_OK;
     }
     hs_delivery d = {.t = t0 + (pr->delay ? pr->delay[k] : pr->d), .seq = net->seq++,
                      .t0 = t0, .proj = proj, .pre = pre,
                      .k = (uint32_t)(k - pr->row[pre]), .sign = sign};
-    if (hs_dheap_push(&net->dq, &d))
+    if (hs_dheap_push(&net->evq->dq, &d))
         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory queueing a delivery");
     return HS_OK;
 }
@@ -115,8 +180,11 @@ static int emit(hs_net *net, int p, uint32_t i, double t, hs_emit what, hs_error
 
 int hs_net_run(hs_net *net, double t_end, hs_control *ctl, hs_error *err)
 {
-    hs_iheap *q = &net->q;
-    hs_dheap *dq = &net->dq;
+    hs_evq *ev = evq(net);
+    if (!ev)
+        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory for the event queues");
+    hs_iheap *q = &ev->q;
+    hs_dheap *dq = &ev->dq;
     uint64_t polls = 0;
     for (;;) {
         int neuron;
@@ -142,7 +210,7 @@ int hs_net_run(hs_net *net, double t_end, hs_control *ctl, hs_error *err)
         if (neuron && hs_iheap_top(q) >= net->nneurons + (uint32_t)net->nprocs) {
             /* the head of a projection's FIFO: deliver it, key the next */
             uint32_t id = hs_iheap_top(q), proj = id - net->nneurons - (uint32_t)net->nprocs;
-            hs_fifo *f = &net->fifo[proj];
+            hs_fifo *f = &ev->fifo[proj];
             const hs_fent e = *hs_fifo_head(f);
             hs_fifo_pop(f);
             if (f->n)

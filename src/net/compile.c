@@ -6,7 +6,6 @@
 #include <gsl/gsl_randist.h>
 
 #include "net/net.h"
-#include "models/lif.h"
 #include "models/point_process.h"
 #include "proc/hee_rt.h"
 #include "util/error.h"
@@ -275,29 +274,9 @@ void hs_net_free(hs_net *net)
     free(net->mon_times);
     for (int k = 0; k < net->nprocs; k++)
         net->procs[k].ops->free(net->procs[k].self);
-    hs_iheap_free(&net->q);
-    hs_dheap_free(&net->dq);
-    if (net->fifo)
-        for (int k = 0; k < net->nprojs; k++)
-            hs_fifo_free(&net->fifo[k]);
-    free(net->fifo);
+    if (net->evq_free)
+        net->evq_free(net->evq);
     free(net);
-}
-
-/* The event queue: the calendar queue when a population has a Poisson drive (its keys move
- * later by random intervals), else the heap; HEE_SNN_QUEUE=heap or =calendar overrides the
- * choice (doc/cli.md).  Both give the same events in the same order, only the speed differs. */
-static int queue_kind(const hs_net *net)
-{
-    const char *k = getenv("HEE_SNN_QUEUE");
-    if (k && !strcmp(k, "heap"))
-        return -1;
-    if (k && !strcmp(k, "calendar"))
-        return 1;
-    for (int p = 0; p < net->npops; p++)
-        if (hs_lif_has_drive(&net->pops[p]))
-            return 1;
-    return -1;
 }
 
 int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
@@ -380,11 +359,7 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
     }
     net->nneurons = (uint32_t)gid;
     net->pop_of = malloc((gid ? gid : 1) * sizeof *net->pop_of);
-    if (!net->pop_of || cfg->npops > UINT16_MAX ||
-        hs_iheap_init_kind(&net->q, net->nneurons + (uint32_t)net->nprocs + (uint32_t)cfg->nprojs,
-                           queue_kind(net)) ||
-        hs_dheap_init(&net->dq, 4096) ||
-        !(net->fifo = calloc((size_t)cfg->nprojs + 1, sizeof *net->fifo))) {
+    if (!net->pop_of || cfg->npops > UINT16_MAX) {
         rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
         goto fail;
     }
@@ -496,6 +471,10 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
     }
     for (int k = 0; k < net->nprocs; k++)
         hs_sched(net, net->nneurons + (uint32_t)k, 0.0);
+    if (net->evq_failed) {   /* the engine could not make the event queues */
+        rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory for the event queues");
+        goto fail;
+    }
     *out = net;
     return HS_OK;
 fail:

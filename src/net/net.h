@@ -1,11 +1,11 @@
-/* net.h -- the compiled network: flat arrays, neuron state, event queues, monitors */
+/* net.h -- the compiled network: flat arrays, neuron state, monitors (the event queues are the
+ * engine's: an opaque handle here) */
 #ifndef HS_NET_NET_H
 #define HS_NET_NET_H
 
 #include <stdint.h>
 
 #include "config/config.h"
-#include "sched/queue.h"
 #include "models/model.h"
 #include "proc/proc.h"
 
@@ -32,10 +32,11 @@ struct hs_net {
     uint32_t nneurons;
     uint16_t *pop_of;        /* global id -> population */
     int **out_projs;         /* per population: indices of projections leaving it, -1 ended */
-    hs_iheap q;              /* next event of every neuron */
-    hs_dheap dq;             /* delayed deliveries of synapses with differing delays */
-    hs_fifo *fifo;           /* per projection: deliveries when it has one delay > 0; its
-                                head is keyed in q as id nneurons + nprocs + projection */
+    /* the engine's event queues (src/engine/evq.h), made at the first hs_sched or run;
+     * evq_free frees them (set by the engine), evq_failed says they could not be made */
+    struct hs_evq *evq;
+    void (*evq_free)(struct hs_evq *);
+    int evq_failed;
     uint64_t seq;            /* sequence counter for ties */
     double t;                /* current time (ms) */
     uint64_t *spikes;        /* per population */
