@@ -64,6 +64,18 @@ check "KL falls from the first to the last time point" awk '
 status_is 2 "analyze a LIF run (not binary units) is refused" \
     "$HEE_SNN" analyze "$T/ex-brette-bench4"
 status_is 2 "analyze a missing directory" "$HEE_SNN" analyze "$T/nowhere"
+# a raster that cannot be the run's: a neuron outside the population (5 units), a time out of
+# order -- an error at the line, exit 2, no output (was silent garbage: negative probabilities)
+cp -r "$T/ex-boltzmann" "$T/bad-raster"
+printf '999.5\tz\t40\n' >>"$T/bad-raster/spikes.tsv"
+status_is 2 "analyze: a neuron index outside the population is refused" \
+    "$HEE_SNN" analyze "$T/bad-raster"
+check "the error names the raster's line and the neuron" \
+    grep -q "spikes.tsv:$(wc -l <"$T/bad-raster/spikes.tsv"):1: error: neuron 40 of 'z' is out of range" "$T/err"
+cp "$T/ex-boltzmann/spikes.tsv" "$T/bad-raster/spikes.tsv"
+printf '0.5\tz\t1\n' >>"$T/bad-raster/spikes.tsv"
+status_is 2 "analyze: a spike time out of order is refused" "$HEE_SNN" analyze "$T/bad-raster"
+check "the error says the time is out of order" grep -q "is not in order" "$T/err"
 
 # ---- compare ---------------------------------------------------------------------------------
 status_is 0 "compare the linear-Gaussian example" "$HEE_SNN" compare \

@@ -89,9 +89,12 @@ int hs_raster_state_times(uint32_t K, double tau, const double *t, const uint32_
     return rc;
 }
 
-/* Read the spikes of population `pop` from a spikes.tsv raster. */
-static int read_raster(const char *path, const char *pop, double **t, uint32_t **nid,
-                       size_t *n, double *duration, hs_error *err)
+/* Read the spikes of population `pop` (npop neurons) from a spikes.tsv raster.  A raster
+ * that cannot be this run's -- a neuron index outside the population, a time that is not a
+ * number, negative, after the end of the run or before the spike above it -- is an error at
+ * its line: the state monitor indexes by neuron and walks the spikes in time order. */
+static int read_raster(const char *path, const char *pop, uint32_t npop, double **t,
+                       uint32_t **nid, size_t *n, double *duration, hs_error *err)
 {
     FILE *f = fopen(path, "r");
     if (!f)
@@ -128,6 +131,20 @@ static int read_raster(const char *path, const char *pop, double **t, uint32_t *
         }
         if (strcmp(name, pop))
             continue;
+        if (id >= npop) {
+            rc = hs_error_set(err, HS_ECONFIG, path, lineno, 1,
+                              "neuron %lu of '%s' is out of range: the population has %u neurons",
+                              id, pop, npop);
+            break;
+        }
+        if (!(ts >= 0) || !isfinite(ts) || (cnt && ts < tt[cnt - 1]) ||
+            (!isnan(*duration) && ts > *duration)) {
+            rc = hs_error_set(err, HS_ECONFIG, path, lineno, 1,
+                              "spike time %.17g ms of '%s' is not in order in [0, %g] ms (the "
+                              "spike before it is at %.17g ms)", ts, pop, *duration,
+                              cnt ? tt[cnt - 1] : 0.0);
+            break;
+        }
         if (cnt == cap) {
             cap *= 2;
             double *a = realloc(tt, cap * sizeof *a);
@@ -276,7 +293,7 @@ int hs_analyze_dir(const char *outdir, const char *popname, int points, FILE *ou
                               pop->name);
             goto done;
         }
-        if ((rc = read_raster(path, pop->name, &t, &nid, &n, &T, err)))
+        if ((rc = read_raster(path, pop->name, pop->n, &t, &nid, &n, &T, err)))
             goto done;
         cps = calloc((size_t)points, sizeof *cps);
         times = malloc((size_t)points * S * sizeof *times);
