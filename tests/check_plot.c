@@ -256,6 +256,30 @@ START_TEST(test_plot_isi)
 }
 END_TEST
 
+/* A raster whose neuron indices are huge and few (issue 14, audit defect 7: a 170-byte file
+ * made plot --kind isi allocate by the largest index, 4e9 slots): the ISI plot takes a slot
+ * per spiking neuron, so two neurons of 'exc' with indices 4,000,000,000 and 7, 60 spikes
+ * each, plot at once; both populations' colours are drawn. */
+START_TEST(test_plot_isi_sparse_indices)
+{
+    hs_error err = {0};
+    char *text = malloc(1 << 16);
+    ck_assert_ptr_nonnull(text);
+    int n = snprintf(text, 1 << 16, "# duration_ms: 1000\ntime_ms\tpopulation\tneuron\n");
+    for (int k = 0; k < 60; k++) {
+        double t = 15.0 * k + 3.0 * sin(k);
+        n += snprintf(text + n, (size_t)(1 << 16) - (size_t)n,
+                      "%.3f\texc\t4000000000\n%.3f\texc\t7\n%.3f\tinh\t%d\n", t, t + 1.3 * (k % 5),
+                      t + 0.7, k % 3);
+    }
+    write_text(tpath(0, "sparse.tsv"), text);
+    free(text);
+    uint32_t pops[2] = {hs_plot_palette(0), hs_plot_palette(1)};
+    ok(hs_plot_isi(tpath(0, "sparse.tsv"), tpath(1, "sparse.png"), NULL, &err), &err);
+    check_png(tpath(1, "sparse.png"), pops, 2, 50, 1300);
+}
+END_TEST
+
 START_TEST(test_plot_kl)
 {
     hs_error err = {0};
@@ -467,6 +491,7 @@ static Suite *plot_suite(void)
     tcase_add_test(tc, test_plot_raster);
     tcase_add_test(tc, test_plot_rate);
     tcase_add_test(tc, test_plot_isi);
+    tcase_add_test(tc, test_plot_isi_sparse_indices);
     tcase_add_test(tc, test_plot_kl);
     tcase_add_test(tc, test_plot_compare);
     tcase_add_test(tc, test_plot_learning);

@@ -526,6 +526,13 @@ int hs_plot_rate(const char *spikes_tsv, const char *out, double bin_ms, hs_erro
 typedef struct isi_state {
     int only;             /* the population plotted, -1 for all */
     size_t *off;          /* first neuron slot of each population (npop + 1) */
+    /* A population whose largest neuron index exceeds its spikes (a sparse raster: a few
+     * neurons with large indices) gets a slot per spiking neuron, found by hashing (pop, id),
+     * instead of a slot per index: memory follows the spikes, not the indices. */
+    unsigned char *sparse;
+    size_t *used;         /* per sparse population: slots handed out */
+    uint64_t *hkey;       /* (pop << 32 | id) + 1, 0 when empty */
+    size_t *hval, hcap;   /* slot of each key; capacity, a power of two */
     double *last, *mean, *m2;
     uint32_t *cnt;        /* intervals per neuron */
     double *hist;         /* npop x ISI_NH interval counts on the fine grid */
@@ -537,6 +544,22 @@ static int isi_shown(const isi_state *st, int p)
     return st->only < 0 || p == st->only;
 }
 
+/* The slot of neuron id of population p. */
+static size_t isi_slot(isi_state *st, int p, uint32_t id)
+{
+    if (!st->sparse[p])
+        return st->off[p] + id;
+    const uint64_t key = ((uint64_t)(uint32_t)p << 32 | id) + 1;
+    size_t h = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 20) & (st->hcap - 1);
+    while (st->hkey[h] && st->hkey[h] != key)
+        h = (h + 1) & (st->hcap - 1);
+    if (!st->hkey[h]) {   /* its first spike (a population's spikes bound its slots) */
+        st->hkey[h] = key;
+        st->hval[h] = st->off[p] + st->used[p]++;
+    }
+    return st->hval[h];
+}
+
 /* Second pass: per-neuron interval statistics (Welford) and the fine log histogram. */
 static int isi_pass(sp_file *s, isi_state *st, hs_error *err)
 {
@@ -545,7 +568,7 @@ static int isi_pass(sp_file *s, isi_state *st, hs_error *err)
     while ((r = sp_next(s, 0, &sp, err)) > 0) {
         if (!isi_shown(st, sp.pop))
             continue;
-        size_t j = st->off[sp.pop] + sp.id;
+        size_t j = isi_slot(st, sp.pop, sp.id);
         double prev = st->last[j], d = sp.t - prev;
         st->last[j] = sp.t;
         if (isnan(prev) || d == 0)   /* a first spike; a zero interval has no log */
@@ -692,13 +715,28 @@ int hs_plot_isi(const char *spikes_tsv, const char *out, const char *population,
     }
     st.off = malloc((np + 1) * sizeof *st.off);
     size = malloc(np * sizeof *size);
-    if (!st.off || !size)
+    st.sparse = calloc(np + 1, 1);
+    st.used = calloc(np + 1, sizeof *st.used);
+    if (!st.off || !size || !st.sparse || !st.used)
         goto nomem;
     st.off[0] = 0;
+    size_t nsparse = 0;
     for (size_t p = 0; p < np; p++) {
         size[p] = (size_t)s.pop[p].max_id + 1;
-        st.off[p + 1] = st.off[p] + (isi_shown(&st, (int)p) ? size[p] : 0);
+        size_t slots = size[p];
+        if (isi_shown(&st, (int)p) && s.pop[p].n < size[p]) {
+            st.sparse[p] = 1;
+            slots = (size_t)s.pop[p].n;
+            nsparse += slots;
+        }
+        st.off[p + 1] = st.off[p] + (isi_shown(&st, (int)p) ? slots : 0);
     }
+    for (st.hcap = 16; st.hcap < 2 * nsparse; st.hcap *= 2)
+        ;
+    st.hkey = calloc(st.hcap, sizeof *st.hkey);
+    st.hval = malloc(st.hcap * sizeof *st.hval);
+    if (!st.hkey || !st.hval)
+        goto nomem;
     size_t nn = st.off[np];
     st.last = malloc(nn * sizeof *st.last);
     st.mean = calloc(nn, sizeof *st.mean);
@@ -746,6 +784,10 @@ done:
     if (cv.cr)
         hs_pl_discard(&cv);
     free(st.off);
+    free(st.sparse);
+    free(st.used);
+    free(st.hkey);
+    free(st.hval);
     free(st.last);
     free(st.mean);
     free(st.m2);
