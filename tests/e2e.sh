@@ -113,6 +113,21 @@ for f in "$HS_SRCDIR"/tests/data/bad-unknown-top-key.yaml "$HS_SRCDIR"/tests/dat
 done
 status_is 2 "a missing network file" "$HEE_SNN" run "$T/missing.yaml"
 check "... names the file" grep -q "missing.yaml" "$T/err"
+# inputs that are not regular files are refused at once, never waited on (issue 14, audit
+# defect 2: fopen on a FIFO waited for a writer forever); timeout 20 turns a hang into 124
+if command -v mkfifo >/dev/null && command -v timeout >/dev/null && mkfifo "$T/fifo"; then
+    status_is 2 "a network file that is a FIFO is refused" timeout 20 "$HEE_SNN" validate "$T/fifo"
+    check "... as not a regular file" grep -q "not a regular file" "$T/err"
+    printf 'hee-snn: 1\nduration: 10 ms\npopulations:\n  z: {model: neural_sampling, size: 3, bias: {file: fifo}}\n' \
+        >"$T/fifo-bias.yaml"
+    status_is 2 "a {file:} value that is a FIFO is refused" timeout 20 "$HEE_SNN" validate "$T/fifo-bias.yaml"
+    check "... naming the file" grep -q "fifo.*not a regular file" "$T/err"
+    sed 's|tsv: .*|tsv: fifo|' "$HS_SRCDIR/examples/hee-learn-ppca.yaml" >"$T/fifo-data.yaml"
+    status_is 2 "a data set that is a FIFO is refused" timeout 20 "$HEE_SNN" validate "$T/fifo-data.yaml"
+    check "... as not a regular file" grep -q "not a regular file" "$T/err"
+else
+    ok "# SKIP FIFO inputs: no mkfifo or timeout"
+fi
 status_is 2 "an unknown command" "$HEE_SNN" frobnicate
 status_is 2 "an unknown option" "$HEE_SNN" run "$bm" --frobnicate
 status_is 2 "a bad --duration" "$HEE_SNN" run "$bm" --duration '10 mV' --output "$T/x"

@@ -33,6 +33,7 @@
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/rng.h"
+#include "util/infile.h"
 
 #define NOMEM(err) hs_error_set((err), HS_ENOMEM, NULL, 0, 0, "out of memory")
 
@@ -283,7 +284,7 @@ static int ckpt_read(hs_net *net, curve *c, uint64_t hash, const char *dir, hs_e
     hs_hee_rt *rt = hs_net_proc(net, &hs_hee_proc_ops);
     char path[4096];
     snprintf(path, sizeof path, "%s/checkpoint.bin", dir);
-    FILE *f = fopen(path, "rb");
+    FILE *f = hs_fopen_regular(path, "rb", NULL);
     if (!f)
         return hs_error_set(err, HS_ECONFIG, path, 0, 0, "no checkpoint to resume from");
     char magic[8], end[8];

@@ -27,6 +27,7 @@
 
 #include "config/config_int.h"
 #include "util/error.h"
+#include "util/infile.h"
 
 #define NOMEM(c) hs_error_set((c)->err, HS_ENOMEM, (c)->file, 0, 0, "out of memory")
 
@@ -41,9 +42,10 @@ static int read_path(hs_cfgctx *c, const hs_ynode *n, const char *what, char **o
     *out = hs_cfg_resolve_path(c, n->str);
     if (!*out)
         return NOMEM(c);
-    FILE *f = fopen(*out, "rb");
+    int nr;
+    FILE *f = hs_fopen_regular(*out, "rb", &nr);
     if (!f)
-        return hs_cfg_at(c, n, "cannot read %s '%s': %s", what, n->str, strerror(errno));
+        return hs_cfg_at(c, n, "cannot read %s '%s': %s", what, n->str, (nr ? "not a regular file (a FIFO, a device or a directory)" : strerror(errno)));
     fclose(f);
     return HS_OK;
 }

@@ -8,13 +8,15 @@
 
 #include "config/datafile.h"
 #include "util/error.h"
+#include "util/infile.h"
 
 int hs_file_slurp(const char *path, size_t max, char **text, size_t *len, hs_error *err)
 {
     *text = NULL;
-    FILE *f = fopen(path, "rb");
+    int nr;
+    FILE *f = hs_fopen_regular(path, "rb", &nr);
     if (!f)
-        return hs_error_set(err, HS_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+        return hs_error_set(err, HS_EIO, path, 0, 0, "cannot open: %s", (nr ? "not a regular file (a FIFO, a device or a directory)" : strerror(errno)));
     struct stat st;
     if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
         fclose(f);

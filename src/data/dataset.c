@@ -15,6 +15,7 @@
 #include "data/dataset.h"
 #include "util/error.h"
 #include "util/rng.h"
+#include "util/infile.h"
 
 #define IDX_MAGIC_U8_IMAGES 0x00000803u
 #define IDX_MAGIC_U8_LABELS 0x00000801u
@@ -140,6 +141,11 @@ static uint32_t be32(const unsigned char *b)
 
 static int idx_open(const char *path, gzFile *gz, hs_error *err)
 {
+    int nr;
+    FILE *probe = hs_fopen_regular(path, "rb", &nr);   /* gzopen would wait on a FIFO */
+    if (!probe)
+        return hs_error_set(err, HS_EIO, path, 0, 0, "cannot open: %s", (nr ? "not a regular file (a FIFO, a device or a directory)" : strerror(errno)));
+    fclose(probe);
     errno = 0;
     if (!(*gz = gzopen(path, "rb")))
         return errno ? hs_error_set(err, HS_EIO, path, 0, 0, "cannot open: %s", strerror(errno))
@@ -360,9 +366,10 @@ static int tsv_row(tsv_reader *t, char *line, int lineno, hs_error *err)
 int hs_data_load_tsv(const char *path, size_t limit, hs_dataset **out, hs_error *err)
 {
     *out = NULL;
-    FILE *f = fopen(path, "r");
+    int nr;
+    FILE *f = hs_fopen_regular(path, "r", &nr);
     if (!f)
-        return hs_error_set(err, HS_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+        return hs_error_set(err, HS_EIO, path, 0, 0, "cannot open: %s", (nr ? "not a regular file (a FIFO, a device or a directory)" : strerror(errno)));
     tsv_reader t = {.path = path};
     char *line = NULL;
     size_t linecap = 0;

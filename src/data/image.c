@@ -18,6 +18,7 @@
 #include "util/atomic.h"
 #include "util/error.h"
 #include "util/rng.h"
+#include "util/infile.h"
 
 #define MID_GRAY 128
 #define PNG_MAX_SIDE 0x7fffffffu   /* the PNG format's limit on width and height */
@@ -112,9 +113,10 @@ static int read_png(png_structp png, png_infop info, png_ctx *ctx, const char *p
 int hs_png_read_gray(const char *path, double **pix, uint32_t *w, uint32_t *h, hs_error *err)
 {
     *pix = NULL;
-    FILE *f = fopen(path, "rb");
+    int nr;
+    FILE *f = hs_fopen_regular(path, "rb", &nr);
     if (!f)
-        return hs_error_set(err, HS_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+        return hs_error_set(err, HS_EIO, path, 0, 0, "cannot open: %s", (nr ? "not a regular file (a FIFO, a device or a directory)" : strerror(errno)));
     unsigned char sig[8];
     if (fread(sig, 1, sizeof sig, f) != sizeof sig || png_sig_cmp(sig, 0, sizeof sig) != 0) {
         int rc = ferror(f) ? hs_error_set(err, HS_EIO, path, 0, 0, "read error")

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "util/sha256.h"
+#include "util/infile.h"
 
 static const uint32_t K[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
@@ -89,7 +90,7 @@ void hs_sha256_final(hs_sha256 *s, char hex[65])
 
 int hs_sha256_file(const char *path, char hex[65])
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = hs_fopen_regular(path, "rb", NULL);   /* (a FIFO would wait for a writer) */
     if (!f)
         return -1;
     hs_sha256 s;
