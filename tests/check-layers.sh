@@ -8,7 +8,7 @@
 #       the table below, and of the floor (include/ and src/util).  It also reports every
 #       circle in the include graph, between folders and between files.
 #   R2  src/engine names no HEE symbol (no identifier with a "hee" part such as hs_hee_rt_step
-#       or net->hee; no include of a src/hee header or of a header named hee*, such as
+#       or net->hee, no string literal with a word "hee" such as "HEE_SNN_QUEUE"; no include of a src/hee header or of a header named hee*, such as
 #       "proc/hee_rt.h"; the public <hee-snn/hee-snn.h> is fine) and no model (no identifier,
 #       string or include naming a model registered in models/*.c: hs_model_lif, "lif"); nor
 #       do the headers src/engine includes directly (the structs the engine works on, such as
@@ -45,8 +45,8 @@
 #   - Circles: an upward include is already a violation, so a circle always comes with one;
 #     it is reported as well, because it says which moves break it.  Circles are searched
 #     over all includes, allowed or not.
-#   - R2 ignores comments; HEE names are searched in identifiers only, model names in
-#     identifiers and string literals (hs_model, the registry's interface, is fine).
+#   - R2 ignores comments; HEE names and model names are searched in identifiers and string
+#     literals (hs_model, the registry's interface, is fine).
 set -u
 
 here=$(dirname "$0")
@@ -194,6 +194,10 @@ function r2_line(f, ln, s,    code, strs, i, c, n, t, id, ids, k, nm, where) {
                 violation(f ":" ln ": names model \"" nm "\" in \"" id "\" (R2: src/engine names no model)")
     }
     t = tolower(strs)
+    # string literals: a word "hee" (split at anything not a letter or digit, "_" included) is
+    # a HEE name too, e.g. an environment variable "HEE_SNN_QUEUE" read by the engine
+    if (where == "a string" && ("\n" t "\n") ~ /(^|[^a-z0-9])hee([^a-z0-9]|$)/)
+        violation(f ":" ln ": names HEE in a string (R2: src/engine names no HEE symbol)")
     for (nm in model)
         if (t ~ ("(^|[^a-z0-9])" nm "([^a-z0-9]|$)"))
             violation(f ":" ln ": names model \"" nm "\" in " where " (R2: src/engine names no model)")

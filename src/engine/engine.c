@@ -30,36 +30,27 @@
 #include "proc/proc.h"
 #include "util/error.h"
 
-static void evq_free(hs_evq *e)
-{
-    if (!e)
-        return;
-    hs_iheap_free(&e->q);
-    hs_dheap_free(&e->dq);
-    free(e->fifo);   /* (the FIFOs' rings are freed by hs_fifo_free below) */
-}
-
+/* Free the queues and every FIFO's ring. */
 static void evq_destroy(struct hs_evq *e)
 {
     if (!e)
         return;
-    /* nprojs is not known here: the FIFO array ends with a zeroed sentinel */
-    for (hs_fifo *f = e->fifo; f && f->cap != (size_t)-1; f++)
-        hs_fifo_free(f);
-    evq_free(e);
+    for (size_t k = 0; e->fifo && k < e->nfifo; k++)
+        hs_fifo_free(&e->fifo[k]);
+    free(e->fifo);
+    hs_iheap_free(&e->q);
+    hs_dheap_free(&e->dq);
     free(e);
 }
 
-/* The queue: a calendar queue when a population's model says its keys mostly move later by
- * random intervals (hs_model.drifting_keys: e.g. a Poisson drive), a 4-ary heap otherwise;
- * HEE_SNN_QUEUE=heap or =calendar overrides (doc/cli.md).  Same events in the same order. */
+/* The queue: the network's choice (net->queue_kind, set from the environment when it is
+ * compiled: doc/cli.md), else a calendar queue when a population's model says its keys mostly
+ * move later by random intervals (hs_model.drifting_keys: e.g. a Poisson drive), else a 4-ary
+ * heap.  Same events in the same order either way. */
 static int queue_kind(const hs_net *net)
 {
-    const char *k = getenv("HEE_SNN_QUEUE");
-    if (k && !strcmp(k, "heap"))
-        return -1;
-    if (k && !strcmp(k, "calendar"))
-        return 1;
+    if (net->queue_kind)
+        return net->queue_kind;
     for (int p = 0; p < net->npops; p++) {
         const hs_pop *pop = &net->pops[p];
         if (pop->model && pop->model->drifting_keys && pop->model->drifting_keys(pop))
@@ -76,17 +67,17 @@ static hs_evq *evq(hs_net *net)
     hs_evq *e = calloc(1, sizeof *e);
     const uint32_t slots = (uint32_t)(sizeof net->procs / sizeof net->procs[0]);
     const size_t nf = (size_t)(net->nprojs > 0 ? net->nprojs : 0);
-    if (e)
+    if (e) {
+        e->nfifo = nf;
         e->fifo = calloc(nf + 1, sizeof *e->fifo);
+    }
     if (!e || !e->fifo ||
         hs_iheap_init_kind(&e->q, net->nneurons + slots + (uint32_t)nf, queue_kind(net)) ||
         hs_dheap_init(&e->dq, 4096)) {
-        evq_free(e);
-        free(e);
+        evq_destroy(e);
         net->evq_failed = 1;
         return NULL;
     }
-    e->fifo[nf].cap = (size_t)-1;   /* the sentinel evq_destroy stops at */
     net->evq = e;
     net->evq_free = evq_destroy;
     return e;

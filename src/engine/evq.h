@@ -16,6 +16,7 @@ typedef struct hs_evq {
     hs_iheap q;      /* next event of every neuron, process and FIFO head */
     hs_dheap dq;     /* deliveries of synapses with differing delays */
     hs_fifo *fifo;   /* per projection: deliveries when it has one delay > 0 */
+    size_t nfifo;    /* projections */
 } hs_evq;
 
 #endif

@@ -287,6 +287,10 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
     net->cfg = cfg;
     net->mon_pop = -1;
+    /* the event queue, when the environment chooses it (doc/cli.md: for benchmarks; results
+     * are the same either way) */
+    const char *qk = getenv("HEE_SNN_QUEUE");
+    net->queue_kind = !qk ? 0 : !strcmp(qk, "heap") ? -1 : !strcmp(qk, "calendar") ? 1 : 0;
     /* a hee: block is a process (its membranes); in the spike realisation it adds two
      * populations of stochastic spiking neurons per layer (units and interneurons) */
     hs_hee_rt *rt = NULL;

@@ -37,6 +37,7 @@ struct hs_net {
     struct hs_evq *evq;
     void (*evq_free)(struct hs_evq *);
     int evq_failed;
+    int queue_kind;          /* 0: the engine chooses; -1 a heap, 1 a calendar queue */
     uint64_t seq;            /* sequence counter for ties */
     double t;                /* current time (ms) */
     uint64_t *spikes;        /* per population */
