@@ -40,44 +40,12 @@ out-degree of the spiking neuron.
 Use /usr/bin/python3 (Debian's python3-brian), e.g.
     /usr/bin/python3 bench/brian2_bench4.py --dir /tmp/b2 --reps 3
 """
-import argparse
-import os
-import statistics
-import subprocess
-import sys
-import tempfile
-import time
-
 import numpy as np
 
-TIME = '/usr/bin/time'
-
-
-def run_timed(binary, directory):
-    """Run the compiled binary once; return (wall seconds, peak RSS in kB or 0)."""
-    cmd = [binary]
-    rss_file = os.path.join(directory, 'time-v.txt')
-    if os.access(TIME, os.X_OK):
-        cmd = [TIME, '-v', '-o', rss_file, binary]
-    t0 = time.perf_counter()
-    subprocess.run(cmd, cwd=directory, check=True, stdout=subprocess.DEVNULL)
-    wall = time.perf_counter() - t0
-    rss = 0
-    if cmd[0] == TIME:
-        with open(rss_file) as f:
-            for line in f:
-                if 'Maximum resident set size' in line:
-                    rss = int(line.split(':')[1])
-    return wall, rss
-
+import brian2_common as bc
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--dir', default=None,
-                    help='standalone project directory (default: a new temporary directory)')
-    ap.add_argument('--reps', type=int, default=3, help='runs of the compiled binary (median)')
-    ap.add_argument('--duration', type=float, default=10.0, help='simulated time in s')
-    ap.add_argument('--seed', type=int, default=1)
+    ap = bc.arguments(__doc__, 10.0)
     ap.add_argument('--scale', type=int, default=1,
                     help='multiply both population sizes (needs --fixed-indegree)')
     ap.add_argument('--fixed-indegree', action='store_true',
@@ -85,21 +53,8 @@ def main():
     args = ap.parse_args()
     if args.scale < 1 or (args.scale != 1 and not args.fixed_indegree):
         ap.error('--scale must be a positive integer, and other than 1 only with --fixed-indegree')
-
-    import warnings
-    warnings.filterwarnings('ignore', category=FutureWarning)   # numpy/pythran noise on import
-    import brian2 as b2
-    from brian2 import ms, mV, second
-    from brian2.devices.device import get_device
-
-    b2.prefs.logging.console_log_level = 'WARNING'
-    directory = args.dir or tempfile.mkdtemp(prefix='brian2-bench4-')
-    b2.set_device('cpp_standalone', directory=directory, build_on_run=False)
-    b2.prefs.devices.cpp_standalone.openmp_threads = 0   # single thread, like hee-snn
-    # The build is not timed: one compiler at a time leaves the machine's other core alone.
-    b2.prefs.devices.cpp_standalone.extra_make_args_unix = ['-j1']
-    b2.defaultclock.dt = 0.1 * ms
-    b2.seed(args.seed)
+    b2, directory = bc.standalone(args, 'brian2-bench4-')
+    from brian2 import ms, mV
 
     n_exc, n_inh = 3200 * args.scale, 800 * args.scale
     n = n_exc + n_inh
@@ -131,66 +86,26 @@ def main():
         s_inh.w = w_inh
         syns = [(s_exc, 0, 0), (s_inh, n_exc, 0)]
     else:
-        syns = []
-        for src, src_name, kin, weight in ((exc, 'exc', k_exc, w_exc), (inh, 'inh', k_inh, w_inh)):
-            for dst, dst_name in ((exc, 'exc'), (inh, 'inh')):
-                s = b2.Synapses(src, dst, 'w : volt (constant, shared)', on_pre=on_pre,
-                                name=f'syn_{src_name}_{dst_name}')
-                if src_name == dst_name:   # no self-connections: skip the target's own index
-                    s.connect(i=f'k + int(k >= j) for k in sample(N_pre - 1, size={kin})')
-                else:
-                    s.connect(i=f'k for k in sample(N_pre, size={kin})')
-                s.w = weight
-                syns.append((s, 0 if src_name == 'exc' else n_exc,
-                             0 if dst_name == 'exc' else n_exc))
+        syns = bc.fixed_indegree(b2, [(exc, 'exc', k_exc, w_exc, 0),
+                                      (inh, 'inh', k_inh, w_inh, n_exc)], on_pre)
     mon = b2.SpikeMonitor(g, name='spikemon')
 
     # An explicit Network: b2.run() would collect only the objects named by local variables.
     net = b2.Network(g, mon, *(s for s, _, _ in syns))
-    net.run(args.duration * second)
-    t0 = time.perf_counter()
-    b2.device.build(directory=directory, compile=True, run=False)
-    t_build = time.perf_counter() - t0
-
-    binary = os.path.join(directory, 'main')
-    walls, runs, rss = [], [], []
-    for _ in range(args.reps):
-        wall, kb = run_timed(binary, directory)
-        walls.append(wall)
-        rss.append(kb)
-        with open(os.path.join(directory, 'results', 'last_run_info.txt')) as f:
-            run_time, completed = f.read().split()
-        runs.append(float(run_time))
-
-    # The binary's results are on disk; let the device read them back.
-    get_device().has_been_run = True
+    timing = bc.build_and_time(b2, net, args, directory, locals())
     spikes_i = np.asarray(mon.i[:])
-    outdeg = np.zeros(n, dtype=np.int64)
-    for s, pre0, post0 in syns:
-        pre, post = np.asarray(s.i[:]) + pre0, np.asarray(s.j[:]) + post0   # global indices
-        assert not (pre == post).any(), 'self-connection'
-        if args.fixed_indegree:
-            indeg = np.bincount(post - post0, minlength=len(s.target))
-            assert (indeg == indeg[0]).all(), 'in-degree not fixed'
-        outdeg += np.bincount(pre, minlength=n)
+    outdeg = bc.outdegrees(syns, n, args.fixed_indegree)
     nsyn = int(outdeg.sum())
     nspk = int(spikes_i.size)
     nspk_exc = int((spikes_i < n_exc).sum())
     syn_events = int(outdeg[spikes_i].sum())
     rate = nspk / (n * args.duration)
-
-    wall, run_s = statistics.median(walls), statistics.median(runs)
-    print(f'# brian2 {b2.__version__}, project {directory}, build {t_build:.1f} s (not timed)',
-          file=sys.stderr)
-    print(f'# binary wall times (s): {" ".join(f"{x:.3f}" for x in walls)}; '
-          f'network run times (s): {" ".join(f"{x:.3f}" for x in runs)}', file=sys.stderr)
-    print(f'# exc {nspk_exc} spikes ({nspk_exc / (n_exc * args.duration):.4f} Hz), '
-          f'inh {nspk - nspk_exc} spikes ({(nspk - nspk_exc) / (n_inh * args.duration):.4f} Hz), '
-          f'{nsyn} synapses', file=sys.stderr)
-    print(f'brian2 wall_s={wall:.4f} run_s={run_s:.4f} spikes={nspk} rate_hz={rate:.4f} '
-          f'syn_events={syn_events} synapses={nsyn} reps={args.reps} neurons={n} '
-          f'maxrss_kb={max(rss) if rss else 0}')
-
+    bc.report(b2, directory, timing,
+              f'exc {nspk_exc} spikes ({nspk_exc / (n_exc * args.duration):.4f} Hz), '
+              f'inh {nspk - nspk_exc} spikes ({(nspk - nspk_exc) / (n_inh * args.duration):.4f} '
+              f'Hz), {nsyn} synapses',
+              f'spikes={nspk} rate_hz={rate:.4f} syn_events={syn_events} synapses={nsyn} '
+              f'neurons={n}', args.reps)
 
 if __name__ == '__main__':
     main()

@@ -40,62 +40,17 @@ as one binomial per neuron and step.
 Use /usr/bin/python3 (Debian's python3-brian), e.g.
     /usr/bin/python3 bench/brian2_brunel.py --dir /tmp/b2 --reps 3 [--scale 10]
 """
-import argparse
-import os
-import statistics
-import subprocess
-import sys
-import tempfile
-import time
-
 import numpy as np
 
-TIME = '/usr/bin/time'
-
-
-def run_timed(binary, directory):
-    """Run the compiled binary once; return (wall seconds, peak RSS in kB or 0)."""
-    cmd = [binary]
-    rss_file = os.path.join(directory, 'time-v.txt')
-    if os.access(TIME, os.X_OK):
-        cmd = [TIME, '-v', '-o', rss_file, binary]
-    t0 = time.perf_counter()
-    subprocess.run(cmd, cwd=directory, check=True, stdout=subprocess.DEVNULL)
-    wall = time.perf_counter() - t0
-    rss = 0
-    if cmd[0] == TIME:
-        with open(rss_file) as f:
-            for line in f:
-                if 'Maximum resident set size' in line:
-                    rss = int(line.split(':')[1])
-    return wall, rss
-
+import brian2_common as bc
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--dir', default=None,
-                    help='standalone project directory (default: a new temporary directory)')
-    ap.add_argument('--reps', type=int, default=3, help='runs of the compiled binary (median)')
-    ap.add_argument('--duration', type=float, default=1.0, help='simulated time in s')
+    ap = bc.arguments(__doc__, 1.0)
     ap.add_argument('--scale', type=int, default=1,
                     help='multiply both population sizes, in-degrees fixed (10: 125,000 neurons)')
-    ap.add_argument('--seed', type=int, default=1)
     args = ap.parse_args()
-
-    import warnings
-    warnings.filterwarnings('ignore', category=FutureWarning)   # numpy/pythran noise on import
-    import brian2 as b2
-    from brian2 import ms, mV, Hz, second
-    from brian2.devices.device import get_device
-
-    b2.prefs.logging.console_log_level = 'WARNING'
-    directory = args.dir or tempfile.mkdtemp(prefix='brian2-brunel-')
-    b2.set_device('cpp_standalone', directory=directory, build_on_run=False)
-    b2.prefs.devices.cpp_standalone.openmp_threads = 0   # single thread, like hee-snn
-    # The build is not timed: one compiler at a time leaves the machine's other core alone.
-    b2.prefs.devices.cpp_standalone.extra_make_args_unix = ['-j1']
-    b2.defaultclock.dt = 0.1 * ms
-    b2.seed(args.seed)
+    b2, directory = bc.standalone(args, 'brian2-brunel-')
+    from brian2 import ms, mV, Hz
 
     n_exc, n_inh = 10000 * args.scale, 2500 * args.scale
     n = n_exc + n_inh
@@ -115,68 +70,30 @@ def main():
     exc = grp[:n_exc]
     inh = grp[n_exc:]
 
-    on_pre = 'v_post += w'
-    syns = []
-    for src, src_name, c, weight in ((exc, 'exc', c_exc, J), (inh, 'inh', c_inh, -g * J)):
-        for dst, dst_name in ((exc, 'exc'), (inh, 'inh')):
-            s = b2.Synapses(src, dst, 'w : volt (constant, shared)', on_pre=on_pre,
-                            delay=delay, name=f'syn_{src_name}_{dst_name}')
-            if src_name == dst_name:   # no self-connections: skip the target's own index
-                s.connect(i=f'k + int(k >= j) for k in sample(N_pre - 1, size={c})')
-            else:
-                s.connect(i=f'k for k in sample(N_pre, size={c})')
-            s.w = weight
-            syns.append((s, 0 if src_name == 'exc' else n_exc, 0 if dst_name == 'exc' else n_exc))
+    syns = bc.fixed_indegree(b2, [(exc, 'exc', c_exc, J, 0), (inh, 'inh', c_inh, -g * J, n_exc)],
+                             'v_post += w', delay)
     drive = b2.PoissonInput(grp, 'v', N=c_exc, rate=nu_ext, weight=J)
     mon = b2.SpikeMonitor(grp, name='spikemon')
 
     # An explicit Network: b2.run() would collect only the objects named by local variables,
     # not the Synapses in the list.
     net = b2.Network(grp, drive, mon, *(s for s, _, _ in syns))
-    net.run(args.duration * second)
-    t0 = time.perf_counter()
-    b2.device.build(directory=directory, compile=True, run=False)
-    t_build = time.perf_counter() - t0
-
-    binary = os.path.join(directory, 'main')
-    walls, runs, rss = [], [], []
-    for _ in range(args.reps):
-        wall, kb = run_timed(binary, directory)
-        walls.append(wall)
-        rss.append(kb)
-        with open(os.path.join(directory, 'results', 'last_run_info.txt')) as f:
-            run_time, completed = f.read().split()
-        runs.append(float(run_time))
-
-    # The binary's results are on disk; let the device read them back.
-    get_device().has_been_run = True
+    timing = bc.build_and_time(b2, net, args, directory, locals())
     spikes_i = np.asarray(mon.i[:])
-    outdeg = np.zeros(n, dtype=np.int64)
-    for s, pre0, post0 in syns:
-        pre, post = np.asarray(s.i[:]) + pre0, np.asarray(s.j[:]) + post0   # global indices
-        assert not (pre == post).any(), 'self-connection'
-        indeg = np.bincount(post - post0, minlength=len(s.target))
-        assert (indeg == indeg[0]).all(), 'in-degree not fixed'
-        outdeg += np.bincount(pre, minlength=n)
+    outdeg = bc.outdegrees(syns, n, True)
     nsyn = int(outdeg.sum())
     nspk = int(spikes_i.size)
     nspk_exc = int((spikes_i < n_exc).sum())
     rec_events = int(outdeg[spikes_i].sum())
     ext_events = int(round(n * float(c_exc * nu_ext / Hz) * args.duration))
     rate = nspk / (n * args.duration)
-
-    wall, run_s = statistics.median(walls), statistics.median(runs)
-    print(f'# brian2 {b2.__version__}, project {directory}, build {t_build:.1f} s (not timed)',
-          file=sys.stderr)
-    print(f'# binary wall times (s): {" ".join(f"{x:.3f}" for x in walls)}; '
-          f'network run times (s): {" ".join(f"{x:.3f}" for x in runs)}', file=sys.stderr)
-    print(f'# exc {nspk_exc} spikes ({nspk_exc / (n_exc * args.duration):.4f} Hz), '
-          f'inh {nspk - nspk_exc} spikes ({(nspk - nspk_exc) / (n_inh * args.duration):.4f} Hz), '
-          f'{nsyn} synapses', file=sys.stderr)
-    print(f'brian2 wall_s={wall:.4f} run_s={run_s:.4f} neurons={n} spikes={nspk} '
-          f'rate_hz={rate:.4f} syn_events={rec_events + ext_events} rec_events={rec_events} '
-          f'synapses={nsyn} maxrss_kb={max(rss) if rss else 0} reps={args.reps}')
-
+    bc.report(b2, directory, timing,
+              f'exc {nspk_exc} spikes ({nspk_exc / (n_exc * args.duration):.4f} Hz), '
+              f'inh {nspk - nspk_exc} spikes ({(nspk - nspk_exc) / (n_inh * args.duration):.4f} '
+              f'Hz), {nsyn} synapses',
+              f'neurons={n} spikes={nspk} rate_hz={rate:.4f} '
+              f'syn_events={rec_events + ext_events} rec_events={rec_events} synapses={nsyn}',
+              args.reps)
 
 if __name__ == '__main__':
     main()

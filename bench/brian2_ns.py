@@ -29,60 +29,14 @@ offset, as hee-snn's summary does (offsets due after the end are counted too).
 Use /usr/bin/python3 (Debian's python3-brian), e.g.
     /usr/bin/python3 bench/brian2_ns.py --dir /tmp/b2 --reps 3
 """
-import argparse
-import os
-import statistics
-import subprocess
-import sys
-import tempfile
-import time
-
 import numpy as np
 
-TIME = '/usr/bin/time'
-
-
-def run_timed(binary, directory):
-    """Run the compiled binary once; return (wall seconds, peak RSS in kB or 0)."""
-    cmd = [binary]
-    rss_file = os.path.join(directory, 'time-v.txt')
-    if os.access(TIME, os.X_OK):
-        cmd = [TIME, '-v', '-o', rss_file, binary]
-    t0 = time.perf_counter()
-    subprocess.run(cmd, cwd=directory, check=True, stdout=subprocess.DEVNULL)
-    wall = time.perf_counter() - t0
-    rss = 0
-    if cmd[0] == TIME:
-        with open(rss_file) as f:
-            for line in f:
-                if 'Maximum resident set size' in line:
-                    rss = int(line.split(':')[1])
-    return wall, rss
-
+import brian2_common as bc
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--dir', default=None,
-                    help='standalone project directory (default: a new temporary directory)')
-    ap.add_argument('--reps', type=int, default=3, help='runs of the compiled binary (median)')
-    ap.add_argument('--duration', type=float, default=100.0, help='simulated time in s')
-    ap.add_argument('--seed', type=int, default=1)
-    args = ap.parse_args()
-
-    import warnings
-    warnings.filterwarnings('ignore', category=FutureWarning)   # numpy/pythran noise on import
-    import brian2 as b2
-    from brian2 import ms, second
-    from brian2.devices.device import get_device
-
-    b2.prefs.logging.console_log_level = 'WARNING'
-    directory = args.dir or tempfile.mkdtemp(prefix='brian2-ns-')
-    b2.set_device('cpp_standalone', directory=directory, build_on_run=False)
-    b2.prefs.devices.cpp_standalone.openmp_threads = 0   # single thread, like hee-snn
-    # The build is not timed: one compiler at a time leaves the machine's other core alone.
-    b2.prefs.devices.cpp_standalone.extra_make_args_unix = ['-j1']
-    b2.defaultclock.dt = 0.1 * ms
-    b2.seed(args.seed)
+    args = bc.arguments(__doc__, 100.0).parse_args()
+    b2, directory = bc.standalone(args, 'brian2-ns-')
+    from brian2 import ms
 
     n = 1000
     tau = 10 * ms
@@ -103,42 +57,16 @@ def main():
     syn.w = 'w_sd * randn()'
     mon = b2.SpikeMonitor(grp, name='spikemon')
 
-    b2.run(args.duration * second)
-    t0 = time.perf_counter()
-    b2.device.build(directory=directory, compile=True, run=False)
-    t_build = time.perf_counter() - t0
-
-    binary = os.path.join(directory, 'main')
-    walls, runs, rss = [], [], []
-    for _ in range(args.reps):
-        wall, kb = run_timed(binary, directory)
-        walls.append(wall)
-        rss.append(kb)
-        with open(os.path.join(directory, 'results', 'last_run_info.txt')) as f:
-            run_time, completed = f.read().split()
-        runs.append(float(run_time))
-
-    # The binary's results are on disk; let the device read them back.
-    get_device().has_been_run = True
+    timing = bc.build_and_time(b2, b2.Network(grp, syn, mon), args, directory, locals())
     spikes_i = np.asarray(mon.i[:])
-    pre, post = np.asarray(syn.i[:]), np.asarray(syn.j[:])
-    assert not (pre == post).any(), 'self-connection'
-    outdeg = np.bincount(pre, minlength=n)
+    outdeg = bc.outdegrees([(syn, 0, 0)], n, False)
     nsyn = int(outdeg.sum())
     nspk = int(spikes_i.size)
     syn_events = 2 * int(outdeg[spikes_i].sum())
     rate = nspk / (n * args.duration)
-
-    wall, run_s = statistics.median(walls), statistics.median(runs)
-    print(f'# brian2 {b2.__version__}, project {directory}, build {t_build:.1f} s (not timed)',
-          file=sys.stderr)
-    print(f'# binary wall times (s): {" ".join(f"{x:.3f}" for x in walls)}; '
-          f'network run times (s): {" ".join(f"{x:.3f}" for x in runs)}', file=sys.stderr)
-    print(f'# {nspk} spikes ({rate:.4f} Hz), {nsyn} synapses', file=sys.stderr)
-    print(f'brian2 wall_s={wall:.4f} run_s={run_s:.4f} neurons={n} spikes={nspk} '
-          f'rate_hz={rate:.4f} syn_events={syn_events} synapses={nsyn} '
-          f'maxrss_kb={max(rss) if rss else 0} reps={args.reps}')
-
+    bc.report(b2, directory, timing, f'{nspk} spikes ({rate:.4f} Hz), {nsyn} synapses',
+              f'neurons={n} spikes={nspk} rate_hz={rate:.4f} syn_events={syn_events} '
+              f'synapses={nsyn}', args.reps)
 
 if __name__ == '__main__':
     main()
