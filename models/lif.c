@@ -11,9 +11,11 @@
  * so C sources at nu are one train at C nu -- whose next arrival is the neuron's own event:
  * no source neuron, no spike sent along a projection.  Arrivals while refractory are lost like
  * any input; by memorylessness the first arrival after the refractory period is drawn from its
- * end.
+ * end.  Each neuron draws its intervals from its own counter-based stream (hs_rng_u01: the
+ * population's key, stream = the neuron's index, draw n = its n-th interval), so its train does
+ * not depend on the order in which the engine advances neurons (event queue or slices, one
+ * thread or several): interval n of neuron i is -log(u_n) / drive_rate.
  */
-#include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,7 @@
 #include "models/lif.h"
 #include "models/model.h"
 #include "util/error.h"
+#include "util/rng.h"
 
 enum { P_TAU_M, P_V_REST, P_V_THRESH, P_V_RESET, P_T_REF, P_DRIVE_RATE, P_DRIVE_W };
 
@@ -66,6 +69,8 @@ typedef struct lif_neuron {   /* what an input touches, in one place: one cache 
     double exact;    /* 1: the crossing key is the crossing itself; 0: a lower bound */
     double ta;       /* next arrival of the Poisson drive (INFINITY without one) */
     double tc;       /* the crossing key (the queue key is the earlier of tc and ta) */
+    uint64_t nd;     /* drive intervals drawn so far (the counter of its stream) */
+    double spare;    /* (64 bytes: one neuron, one cache line) */
 } lif_neuron;
 
 typedef struct lif_state {
@@ -74,18 +79,22 @@ typedef struct lif_state {
     double drive_mean;   /* mean interval of the drive (ms), or 0 without one */
 } lif_state;
 
-/* The next drive arrival after t (INFINITY without a drive). */
-static double next_arrival(hs_pop *p, double t)
+/* Neuron i's next drive arrival after t (INFINITY without a drive), from its own stream. */
+static double next_arrival(hs_pop *p, uint32_t i, double t)
 {
-    const lif_state *s = p->state;
-    return s->drive_mean > 0 ? t + gsl_ran_exponential(p->rng, s->drive_mean) : INFINITY;
+    lif_state *s = p->state;
+    if (!(s->drive_mean > 0))
+        return INFINITY;
+    return t - s->drive_mean * log(hs_rng_u01(p->key, i, s->nr[i].nd++));
 }
 
-/* Key neuron i at the earlier of its crossing key and its next drive arrival. */
+/* Key neuron i at the earlier of its crossing key and its next drive arrival (in the event
+ * queue; net is NULL when the neuron is advanced without it). */
 static void key(hs_pop *p, uint32_t i, hs_net *net)
 {
     const lif_neuron *n = &((lif_state *)p->state)->nr[i];
-    hs_sched(net, p->gid0 + i, n->ta < n->tc ? n->ta : n->tc);
+    if (net)
+        hs_sched(net, p->gid0 + i, n->ta < n->tc ? n->ta : n->tc);
 }
 
 /* Targets ahead whose state lif_receive prefetches. */
@@ -130,22 +139,27 @@ static void schedule_exact(hs_pop *p, uint32_t i, double t, double E, hs_net *ne
     key(p, i, net);
 }
 
+_Static_assert(sizeof(lif_neuron) == 64, "a LIF neuron fills one cache line");
+
 static int lif_init(hs_pop *p, hs_net *net, gsl_rng *rng, hs_error *err)
 {
+    (void)rng;   /* the drive draws from each neuron's own stream */
     lif_state *s = calloc(1, sizeof *s);
     if (!s)
         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
     p->state = s;
-    s->nr = calloc(p->n ? p->n : 1, sizeof *s->nr);
+    const size_t bytes = (p->n ? p->n : 1) * sizeof *s->nr;   /* a multiple of 64 */
+    s->nr = aligned_alloc(64, bytes);
     if (!s->nr)
         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+    memset(s->nr, 0, bytes);
     s->T0 = 0.0;
     const double rate = p->params[P_DRIVE_RATE] * 1e-3;   /* per ms */
     s->drive_mean = rate > 0 && p->params[P_DRIVE_W] != 0 ? 1.0 / rate : 0.0;
     for (uint32_t i = 0; i < p->n; i++) {
         s->nr[i].a = (p->init ? p->init[i] : p->params[P_V_REST]) - p->params[P_V_REST];
         s->nr[i].refr_end = -INFINITY;
-        s->nr[i].ta = s->drive_mean > 0 ? gsl_ran_exponential(rng, s->drive_mean) : INFINITY;
+        s->nr[i].ta = next_arrival(p, i, 0.0);
         schedule_exact(p, i, 0.0, 1.0, net);
     }
     return HS_OK;
@@ -168,7 +182,7 @@ static hs_emit lif_fire(hs_pop *p, uint32_t i, double t, hs_net *net)
     lif_neuron *n = &s->nr[i];
     if (n->ta < n->tc) {   /* an arrival of the drive (never while refractory: see below) */
         const double E = anchor(p, t), theta = P[P_V_THRESH] - P[P_V_REST];
-        n->ta = next_arrival(p, t);
+        n->ta = next_arrival(p, i, t);
         const double w = P[P_DRIVE_W];
         n->a += w * E;
         if (n->a < theta * E) {
@@ -198,9 +212,32 @@ static hs_emit lif_fire(hs_pop *p, uint32_t i, double t, hs_net *net)
     double E = anchor(p, te);
     s->nr[i].a = (P[P_V_RESET] - P[P_V_REST]) * E;
     if (s->drive_mean > 0)   /* arrivals before te are lost: the next one counts from te */
-        s->nr[i].ta = next_arrival(p, te);
+        s->nr[i].ta = next_arrival(p, i, te);
     schedule_exact(p, i, te, E, net);
     return HS_EMIT_ONSET;
+}
+
+/* Input dw to neuron j at t (E = E(t), thE = theta E), not refractory: move its membrane and,
+ * where its crossing may now come sooner than its key, its key. */
+static inline void take(hs_pop *p, uint32_t j, double t, double E, double thE, double theta,
+                        int self_firing, double dw, hs_net *net)
+{
+    lif_neuron *nj = &((lif_state *)p->state)->nr[j];
+    if (t < nj->refr_end)   /* input while refractory is lost */
+        return;
+    double a = nj->a + dw * E;
+    nj->a = a;
+    if (a >= thE) {
+        /* at threshold: fire at t, after the current spike has reached all its targets.
+         * Already due at t?  Keep its place: neurons brought to threshold at the same
+         * instant fire in the order they got there. */
+        if (!(nj->exact != 0 && nj->ek == E))
+            schedule_exact(p, j, t, E, net);
+    } else if (dw > 0 && self_firing && (nj->exact != 0 || nj->ek * theta < a)) {
+        schedule_exact(p, j, t, E, net);   /* the crossing moved before the key */
+    } else {
+        nj->exact = 0;                       /* the key is (still) a lower bound */
+    }
 }
 
 static void lif_receive(hs_pop *p, double t, const uint32_t *tgt, const double *w,
@@ -218,24 +255,39 @@ static void lif_receive(hs_pop *p, double t, const uint32_t *tgt, const double *
         if (k + LIF_AHEAD < n)   /* a large network's state is not in cache: ask early */
             __builtin_prefetch(&s->nr[tgt[k + LIF_AHEAD]], 1);
 #endif
-        lif_neuron *nj = &s->nr[j];
-        if (t < nj->refr_end)   /* input while refractory is lost */
-            continue;
-        double dw = sign * w[k];
-        double a = nj->a + dw * E;
-        nj->a = a;
-        if (a >= thE) {
-            /* at threshold: fire at t, after the current spike has reached all its targets.
-             * Already due at t?  Keep its place: neurons brought to threshold at the same
-             * instant fire in the order they got there. */
-            if (!(nj->exact != 0 && nj->ek == E))
-                schedule_exact(p, j, t, E, net);
-        } else if (dw > 0 && self_firing && (nj->exact != 0 || nj->ek * theta < a)) {
-            schedule_exact(p, j, t, E, net);   /* the crossing moved before the key */
+        take(p, j, t, E, thE, theta, self_firing, sign * w[k], net);
+    }
+}
+
+/* Advance neuron i alone through [its time, t1) (see hs_model.advance): inputs and its own
+ * events (drive arrivals, crossing keys) merged in time order, inputs first at equal times, so
+ * that inputs of one instant are all absorbed before a crossing at that instant fires.  The
+ * same take() and fire steps as with the event queue, without keys in it. */
+static uint64_t lif_advance(hs_pop *p, uint32_t i, double t1, const hs_input *in, size_t n,
+                            hs_spike_out out, void *ctx)
+{
+    lif_state *s = p->state;
+    const double *P = p->params;
+    const double theta = P[P_V_THRESH] - P[P_V_REST];
+    const int self_firing = theta < 0;
+    lif_neuron *nr = &s->nr[i];
+    uint64_t own = 0;
+    size_t k = 0;
+    for (;;) {
+        const double town = nr->ta < nr->tc ? nr->ta : nr->tc;
+        if (k < n && in[k].t <= town) {
+            const double t = in[k].t, E = anchor(p, t);
+            take(p, i, t, E, theta * E, theta, self_firing, in[k].w, NULL);
+            k++;
+        } else if (town < t1) {
+            own++;
+            if (lif_fire(p, i, town, NULL) == HS_EMIT_ONSET && out(ctx, town))
+                break;
         } else {
-            nj->exact = 0;                       /* the key is (still) a lower bound */
+            break;
         }
     }
+    return own;
 }
 
 /* A Poisson drive moves keys later by random intervals at every arrival. */
@@ -260,4 +312,5 @@ const hs_model hs_model_lif = {
     .fire = lif_fire,
     .receive = lif_receive,
     .drifting_keys = lif_drifting_keys,
+    .advance = lif_advance,
 };

@@ -38,6 +38,15 @@ typedef enum {
 typedef struct hs_pop hs_pop;
 typedef struct hs_net hs_net;
 
+/* One synaptic input of a neuron, for advance(): its arrival time and signed weight. */
+typedef struct hs_input {
+    double t, w;
+} hs_input;
+
+/* Where advance() reports a spike of the neuron it advances, at time t; nonzero when it could
+ * not be kept (out of memory). */
+typedef int (*hs_spike_out)(void *ctx, double t);
+
 typedef struct hs_model {
     const char *name;
     const char *summary;
@@ -66,6 +75,15 @@ typedef struct hs_model {
     /* Optional: 1 when most of the population's queue updates move a key later by a random
      * interval (e.g. a Poisson drive), which a calendar queue serves faster than a heap. */
     int (*drifting_keys)(const hs_pop *p);
+    /* Optional: advance neuron i alone through [its time, t1), without the event queue:
+     * absorb the inputs in[0..n) (nondecreasing times, all before t1; those of one instant
+     * all before the threshold is tested), handle its own events before t1 in time order,
+     * and report each spike with out(ctx, t).  The model keeps its next event in its own state
+     * (it still calls hs_sched for the event queue when fire() and receive() are used).
+     * Returns the number of its own events handled.  The engine uses it when every
+     * population has it and every synapse has a delay (doc/engine.md). */
+    uint64_t (*advance)(hs_pop *p, uint32_t i, double t1, const hs_input *in, size_t n,
+                        hs_spike_out out, void *ctx);
     /* Current binary state of neuron i (binary models only). */
     int (*zstate)(const hs_pop *p, uint32_t i);
 } hs_model;
@@ -80,6 +98,8 @@ struct hs_pop {
     double *bias;            /* n values, or NULL */
     double *init;            /* n initial values of init_var, or NULL */
     gsl_rng *rng;            /* this population's dynamics stream */
+    uint64_t key;            /* key of its neurons' own counter-based streams (hs_rng_u01:
+                              * stream i is neuron i's), from the seed and its name */
     void *state;             /* model-owned */
 };
 

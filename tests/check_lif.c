@@ -185,11 +185,19 @@ static tspike ref[REF_MAX];
 typedef struct lif_ref {
     double v[REF_N], tl[REF_N], re[REF_N], tau[REF_N], tref[REF_N], ta[REF_N];
     uint64_t order[REF_N], stamp;
+    uint64_t nd[REF_N];   /* drive intervals drawn */
 } lif_ref;
 
-/* From the compiled populations' initial values; the first drive arrival of every neuron from
- * its population's stream rs[p] (mean interval mean[p]), or none when rs is NULL. */
-static void ref_init(lif_ref *r, const hs_net *net, gsl_rng **rs, const double *mean)
+/* Drive interval n of neuron k of population pop (mean interval m), by the definition: its own
+ * counter-based stream, -m log u_n. */
+static double ref_interval(const hs_pop *pop, uint32_t k, uint64_t n, double m)
+{
+    return -m * log(hs_rng_u01(pop->key, k, n));
+}
+
+/* From the compiled populations' initial values; the first drive arrival of every neuron (mean
+ * interval mean[p]), or none when mean is NULL. */
+static void ref_init(lif_ref *r, const hs_net *net, const double *mean)
 {
     memset(r, 0, sizeof *r);
     for (int p = 0; p < 2; p++) {
@@ -200,7 +208,8 @@ static void ref_init(lif_ref *r, const hs_net *net, gsl_rng **rs, const double *
             r->re[g] = -INFINITY;
             r->tau[g] = pop->params[0];
             r->tref[g] = pop->params[4];
-            r->ta[g] = rs ? gsl_ran_exponential(rs[p], mean[p]) : INFINITY;
+            r->nd[g] = 0;
+            r->ta[g] = mean ? ref_interval(pop, k, r->nd[g]++, mean[p]) : INFINITY;
         }
     }
 }
@@ -249,7 +258,7 @@ START_TEST(test_lif_matches_brute_force)
     hs_net *net = net_from_string(yaml, &cfg);
     spikes s = {0};
     hs_net_set_spike_sink(net, collect_spike, &s);
-    ref_init(&R, net, NULL, NULL);
+    ref_init(&R, net, NULL);
     double *v = R.v, *tl = R.tl, *re = R.re, *tau = R.tau, *tref = R.tref;
     uint64_t *order = R.order;
     run_to(net, T);
@@ -301,9 +310,10 @@ END_TEST
 
 /* The Poisson drive (drive_rate, drive_weight) spike for spike against a brute-force
  * reference: as test_lif_matches_brute_force, plus each neuron's own Poisson train of jumps
- * taken from its population's stream exactly as the definition orders the draws (the first
- * arrival of every neuron at the start, in index order; at each arrival the next one; at each
- * spike the first arrival after the refractory period, counted from its end).  Excitatory
+ * taken from its own counter-based stream exactly as the definition orders the draws (interval
+ * n of neuron k is -log(u_n) / rate, u_n = hs_rng_u01(population key, k, n); the first arrival
+ * counted from 0, at each arrival the next one, at each spike the first arrival after the
+ * refractory period, counted from its end).  Excitatory
  * neurons get an excitatory drive (their crossings move earlier: keys move), inhibitory ones
  * an inhibitory drive (crossings move later: lazy keys).  Times to 1e-9 ms. */
 START_TEST(test_lif_drive_matches_brute_force)
@@ -328,10 +338,8 @@ START_TEST(test_lif_drive_matches_brute_force)
     hs_net *net = net_from_string(yaml, &cfg);
     spikes s = {0};
     hs_net_set_spike_sink(net, collect_spike, &s);
-    gsl_rng *rs[2] = {hs_rng_stream(12, "e", "dynamics"), hs_rng_stream(12, "i", "dynamics")};
-    ck_assert(rs[0] && rs[1]);
     const double mean[2] = {1000.0 / 400, 1000.0 / 1000}, dw[2] = {0.7, -0.4};
-    ref_init(&R, net, rs, mean);
+    ref_init(&R, net, mean);
     double *v = R.v, *tl = R.tl, *re = R.re, *tau = R.tau, *tref = R.tref, *ta = R.ta;
     uint64_t *order = R.order;
     run_to(net, T);
@@ -357,7 +365,8 @@ START_TEST(test_lif_drive_matches_brute_force)
         int bp = best < 80 ? 0 : 1;
         if (arrival) {   /* never while refractory: the first one after it is drawn from its end */
             ck_assert(tb >= re[best]);
-            ta[best] = tb + gsl_ran_exponential(rs[bp], mean[bp]);
+            ta[best] = tb + ref_interval(&net->pops[bp], (uint32_t)best - net->pops[bp].gid0,
+                                         R.nd[best]++, mean[bp]);
             v[best] = hs_lif_decay(v[best], -49, tau[best], tb - tl[best]) + dw[bp];
             tl[best] = tb;
             if (v[best] < -50)
@@ -368,7 +377,7 @@ START_TEST(test_lif_drive_matches_brute_force)
         ref[nref++] = (tspike){tb, (uint32_t)best};
         v[best] = -60;
         tl[best] = re[best] = tb + tref[best];
-        ta[best] = re[best] + gsl_ran_exponential(rs[bp], mean[bp]);
+        ta[best] = re[best] + ref_interval(&net->pops[bp], bi, R.nd[best]++, mean[bp]);
         ref_deliver(net, &R, bp, bi, tb);
     }
     for (size_t k = 0; k < nref && k < s.n; k++) {   /* in event order: the draws depend on it */
@@ -379,8 +388,6 @@ START_TEST(test_lif_drive_matches_brute_force)
     }
     ck_assert_uint_eq(s.n, nref);
     ck_assert_uint_gt(nref, 400);
-    gsl_rng_free(rs[0]);
-    gsl_rng_free(rs[1]);
     spikes_free(&s);
     hs_net_free(net);
     hs_config_free(cfg);
@@ -437,6 +444,117 @@ START_TEST(test_lif_drive_intervals)
 }
 END_TEST
 
+/* ---- slices against the event queue ------------------------------------------------------ */
+
+/* Run yaml to T once with the event queue (a heap) and once as the engine chooses, which must
+ * be slices; the spike trains, in (time, neuron) order, must agree spike for spike with times to
+ * 1e-9 ms (the same arithmetic: in practice equal; only the summation order of inputs of one
+ * instant may differ).  Splits the sliced run at the times in cut[] (ncut of them) to exercise
+ * runs that end inside a slice.  Returns the number of spikes. */
+static size_t slices_vs_queue(const char *yaml, double T, const double *cut, int ncut)
+{
+    tspike *tr[2] = {NULL, NULL};
+    size_t n[2];
+    for (int mode = 0; mode < 2; mode++) {
+        hs_config *cfg;
+        hs_net *net = net_from_string(yaml, &cfg);
+        spikes s = {0};
+        hs_net_set_spike_sink(net, collect_spike, &s);
+        if (mode == 0)
+            net->queue_kind = -1;
+        for (int c = 0; mode == 1 && c < ncut; c++)
+            run_to(net, cut[c]);
+        run_to(net, T);
+        char eng[64];
+        hs_net_engine(net, eng, sizeof eng);
+        ck_assert_msg(mode == 0 ? !strncmp(eng, "event queue", 11) : !strncmp(eng, "slices", 6),
+                      "engine: %s", eng);
+        for (size_t k = 1; k < s.n; k++)   /* recorded in time order */
+            ck_assert(s.t[k] >= s.t[k - 1]);
+        tr[mode] = malloc((s.n ? s.n : 1) * sizeof **tr);
+        ck_assert(tr[mode]);
+        for (size_t k = 0; k < s.n; k++)
+            tr[mode][k] = (tspike){s.t[k], net->pops[s.pop[k]].gid0 + s.id[k]};
+        n[mode] = s.n;
+        qsort(tr[mode], s.n, sizeof **tr, tspike_cmp);
+        spikes_free(&s);
+        hs_net_free(net);
+        hs_config_free(cfg);
+    }
+    for (size_t k = 0; k < n[0] && k < n[1]; k++)
+        ck_assert_msg(tr[0][k].g == tr[1][k].g && fabs(tr[0][k].t - tr[1][k].t) < 1e-9,
+                      "spike %zu: queue (%u, %.12f), slices (%u, %.12f)", k, tr[0][k].g,
+                      tr[0][k].t, tr[1][k].g, tr[1][k].t);
+    ck_assert_uint_eq(n[0], n[1]);
+    free(tr[0]);
+    free(tr[1]);
+    return n[0];
+}
+
+/* Brunel's network in small (400 + 100 neurons, in-degrees 40 and 10, J = 0.5 mV, g = 5,
+ * delays 1.5 ms) with every neuron's own Poisson drive: near-synchronous spikes, inputs of
+ * one instant from excitatory and inhibitory neurons at once, the drive's draws from each
+ * neuron's own stream whatever the order neurons are advanced in.  Runs cut inside slices. */
+START_TEST(test_lif_slices_match_queue_brunel)
+{
+    const char *yaml =
+        "hee-snn: 1\nseed: 21\nduration: 300 ms\npopulations:\n"
+        "  e:\n    model: lif\n    size: 400\n"
+        "    params: {tau_m: 20 ms, v_rest: 0 mV, v_thresh: 20 mV, v_reset: 10 mV, t_ref: 2 ms,"
+        " drive_rate: 3 kHz, drive_weight: 0.5 mV}\n"
+        "    init: {v: {uniform: {low: 0 mV, high: 20 mV}}}\n"
+        "  i:\n    model: lif\n    size: 100\n"
+        "    params: {tau_m: 20 ms, v_rest: 0 mV, v_thresh: 20 mV, v_reset: 10 mV, t_ref: 2 ms,"
+        " drive_rate: 3 kHz, drive_weight: 0.5 mV}\n"
+        "    init: {v: {uniform: {low: 0 mV, high: 20 mV}}}\n"
+        "projections:\n"
+        "  - {from: e, to: e, connect: {fixed_indegree: 40}, weight: 0.5 mV, delay: 1.5 ms}\n"
+        "  - {from: e, to: i, connect: {fixed_indegree: 40}, weight: 0.5 mV, delay: 1.5 ms}\n"
+        "  - {from: i, to: e, connect: {fixed_indegree: 10}, weight: -2.5 mV, delay: 1.5 ms}\n"
+        "  - {from: i, to: i, connect: {fixed_indegree: 10}, weight: -2.5 mV, delay: 1.5 ms}\n"
+        "record: {spikes: all}\n";
+    const double cut[] = {0.75, 37.3, 37.3, 100.0, 151.23456};
+    size_t n = slices_vs_queue(yaml, 300, cut, 5);
+    ck_assert_uint_gt(n, 3000);
+}
+END_TEST
+
+/* Per-synapse delays from an edges file, uniform in [1, 8] ms (slices of about 1 ms, a ring of
+ * 10), in-degree 1000 with repeats (some 40 inputs per neuron and slice, sent by spikes of up
+ * to 8 earlier slices: inboxes filled out of order, sorted by insertion and by merging),
+ * self-firing neurons (rest above threshold) whose lazy keys inhibition postpones and
+ * excitation moves earlier. */
+START_TEST(test_lif_slices_match_queue_delays)
+{
+    char dir[64], path[128], yaml[1024];
+    scratch_make(dir, sizeof dir, "slices");
+    snprintf(path, sizeof path, "%s/edges.tsv", dir);
+    FILE *f = fopen(path, "w");
+    ck_assert(f);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 3);
+    for (uint32_t post = 0; post < 200; post++)
+        for (int k = 0; k < 1000; k++) {
+            uint32_t pre = (uint32_t)gsl_rng_uniform_int(r, 200);
+            fprintf(f, "%u\t%u\t%s\t%.17g\n", pre, post, pre < 160 ? "0.2" : "-0.75",
+                    1 + 7 * gsl_rng_uniform(r));
+        }
+    gsl_rng_free(r);
+    fclose(f);
+    snprintf(yaml, sizeof yaml,
+             "hee-snn: 1\nseed: 4\nduration: 400 ms\npopulations:\n"
+             "  a:\n    model: lif\n    size: 200\n"
+             "    params: {tau_m: 20 ms, v_rest: -49 mV, v_thresh: -50 mV, v_reset: -60 mV, "
+             "t_ref: 3 ms}\n    init: {v: {uniform: {low: -60 mV, high: -50 mV}}}\n"
+             "projections:\n  - {from: a, to: a, connect: {file: %s}}\n"
+             "record: {spikes: all}\n", path);
+    const double cut[] = {10.25, 99.9};
+    size_t n = slices_vs_queue(yaml, 400, cut, 2);
+    ck_assert_uint_gt(n, 2000);   /* (about 2,650) */
+    scratch_remove(dir);
+}
+END_TEST
+
 static Suite *lif_suite(void)
 {
     Suite *s = suite_create("lif");
@@ -450,6 +568,8 @@ static Suite *lif_suite(void)
     tcase_add_test(tc, test_lif_matches_brute_force);
     tcase_add_test(tc, test_lif_drive_matches_brute_force);
     tcase_add_test(tc, test_lif_drive_intervals);
+    tcase_add_test(tc, test_lif_slices_match_queue_brunel);
+    tcase_add_test(tc, test_lif_slices_match_queue_delays);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,5 +1,6 @@
 /* check_rng.c -- random-stream derivation: known answers, independence of names and order */
 #include <check.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include <stdio.h>
@@ -69,6 +70,36 @@ END_TEST
 
 /* SHA-256 (run.yaml's input fingerprints): the examples of FIPS 180-4 / NIST, fed whole and
  * byte by byte, and a million 'a's across many blocks. */
+/* Counter-based streams: Random123's published known answer for Philox-2x64-10 (counter
+ * {243f6a8885a308d3, 13198a2e03707344}, key a4093822299f31d0 -> 0a5e742c2997341c ...), the
+ * 53-bit deviate in (0, 1]; over 1e6 draws the mean 1/2 and variance 1/12 within 4 standard
+ * errors (sd of the mean sqrt(1/12 / n); of the variance sqrt(1/180 / n)), and neighbouring
+ * streams (neurons i and i + 1) uncorrelated (|r| < 4 / sqrt(n)). */
+START_TEST(test_rng_counter_streams)
+{
+    double u = hs_rng_u01(0xa4093822299f31d0ull, 0x13198a2e03707344ull, 0x243f6a8885a308d3ull);
+    ck_assert(u == (double)((0x0a5e742c2997341cull >> 11) + 1) * 0x1p-53);
+    ck_assert(hs_rng_u01(1, 2, 3) == hs_rng_u01(1, 2, 3));
+    const int n = 1000000;
+    double m = 0, m2 = 0, sxy = 0, sy = 0, sy2 = 0;
+    for (int k = 0; k < n; k++) {
+        double x = hs_rng_u01(42, 7, (uint64_t)k), y = hs_rng_u01(42, 8, (uint64_t)k);
+        ck_assert(x > 0 && x <= 1);
+        m += x;
+        m2 += x * x;
+        sxy += x * y;
+        sy += y;
+        sy2 += y * y;
+    }
+    m /= n;
+    double var = m2 / n - m * m, vy = sy2 / n - (sy / n) * (sy / n);
+    double r = (sxy / n - m * (sy / n)) / sqrt(var * vy);
+    ck_assert_msg(fabs(m - 0.5) < 4 * sqrt(1.0 / 12 / n), "mean %g", m);
+    ck_assert_msg(fabs(var - 1.0 / 12) < 4 * sqrt(1.0 / 180 / n), "variance %g", var);
+    ck_assert_msg(fabs(r) < 4 / sqrt(n), "correlation of neighbouring streams %g", r);
+}
+END_TEST
+
 START_TEST(test_util_sha256_vectors)
 {
     static const struct {
@@ -112,6 +143,7 @@ static Suite *rng_suite(void)
     tcase_add_test(tc, test_rng_names_matter);
     tcase_add_test(tc, test_rng_streams_reproducible);
     tcase_add_test(tc, test_rng_seed_zero_valid);
+    tcase_add_test(tc, test_rng_counter_streams);
     tcase_add_test(tc, test_util_sha256_vectors);
     suite_add_tcase(s, tc);
     return s;

@@ -104,6 +104,10 @@ HS_API void hs_net_set_spike_sink(hs_net *net, hs_spike_fn fn, void *ctx);
 HS_API int hs_net_run(hs_net *net, double t_end, hs_control *ctl, hs_error *err);
 
 HS_API double hs_net_time(const hs_net *net);
+/* How the engine runs the network, chosen at the first hs_net_run (doc/network-format.md,
+ * "Delays"): "slices of H ms" or "event queue (4-ary heap)" / "(calendar queue)", written to
+ * buf; "not chosen yet" before the first run.  Returns buf. */
+HS_API const char *hs_net_engine(const hs_net *net, char *buf, size_t n);
 HS_API int hs_net_npops(const hs_net *net);
 HS_API const char *hs_net_pop_name(const hs_net *net, int pop);
 HS_API const char *hs_net_pop_model(const hs_net *net, int pop);

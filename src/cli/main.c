@@ -185,8 +185,11 @@ static const char usage_text[] =
     "terminal, and not with --quiet). Every output directory gets run.yaml: version,\n"
     "command line, date, host, seed and the SHA-256 of every input file.\n"
     "\n"
-    "Environment: HEE_SNN_QUEUE=heap|calendar chooses the event queue (same results;\n"
-    "the default is chosen from the network, doc/cli.md).\n\n"
+    "Environment: HEE_SNN_QUEUE=heap|calendar makes the engine use its event queue of\n"
+    "that kind, not slices (same spikes; by default a network whose synapses all have\n"
+    "delays runs in slices of its smallest delay, doc/network-format.md; the summary's\n"
+    "'engine:' line says which ran).\n"
+    "  HEE_SNN_QUEUE=heap hee-snn run bench/brunel-2000.yaml --duration '100 ms'\n\n"
     "Exit status: 0 success; 1 runtime failure (including output that cannot be\n"
     "written); 2 usage or configuration error, or input that cannot be read;\n"
     "130 interrupted (the output files hold what was simulated).\n"
@@ -639,9 +642,12 @@ static int cmd_run(int argc, char **argv)
             printf("%-16s %-16s %10zu %12" PRIu64 " %12.4f\n", hs_net_pop_name(net, p),
                    hs_net_pop_model(net, p), n, s, T > 0 ? s / (n * T * 1e-3) : 0.0);
         }
-        if (hs_net_npops(net))
+        if (hs_net_npops(net)) {
+            char eng[64];
             printf("synaptic events: %" PRIu64 " (%.3g per wall second)\n",
                    hs_net_syn_events(net), wall > 0 ? hs_net_syn_events(net) / wall : 0.0);
+            printf("engine: %s\n", hs_net_engine(net, eng, sizeof eng));
+        }
         if (hs_net_hee_units(net))
             printf("hee network: %zu units, %" PRIu64 " update steps (%.3g unit updates "
                    "per wall second)\n", hs_net_hee_units(net), hs_net_hee_steps(net),

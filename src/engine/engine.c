@@ -20,8 +20,26 @@
  *      its place among neuron events is its sequence number, like any other event.
  * Nothing is allocated in the loop (the delivery heap only grows if a burst exceeds its
  * pre-sized capacity).
+ *
+ * Slices.  When every synapse has a delay of at least h > 0 (the smallest), no spike emitted in
+ * [k h, (k + 1) h) arrives before (k + 1) h: within a slice every neuron evolves on its own,
+ * from inputs all known at the slice's start.  The same events then need no common queue, and
+ * the loop runs slice by slice (used when every population's model can advance a neuron on
+ * its own, hs_model.advance, and there is no process and no state monitor):
+ *   1. Each neuron, in global id order, is advanced through the slice by its model: it takes
+ *      the inputs that arrive in the slice (its inbox, sorted stably by time: inputs of one
+ *      instant in the order of their spikes' (time, global id), then of their synapses) and
+ *      its own events (crossings, drive arrivals) in time order, inputs first at equal times,
+ *      and reports its spikes.
+ *   2. The slice's spikes, sorted by (time, global id), are counted, recorded and sent: each
+ *      synapse puts (arrival time, weight) into its target's inbox for the slice of arrival,
+ *      one of a ring of ceil(largest delay / h) + 3 slices.
+ * A run that ends inside a slice advances neurons to its end and keeps the rest of their inboxes
+ * for the next run.  Same spikes as the event queue: the same arithmetic on the same inputs, up
+ * to the order of the summands of simultaneous inputs and the spikes' order at equal times.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +53,12 @@ static void evq_destroy(struct hs_evq *e)
 {
     if (!e)
         return;
+    if (e->sl.box)
+        for (size_t k = 0; k < e->sl.nboxes; k++)
+            free(e->sl.box[k].a);
+    free(e->sl.box);
+    free(e->sl.sp);
+    free(e->sl.tmp);
     for (size_t k = 0; e->fifo && k < e->nfifo; k++)
         hs_fifo_free(&e->fifo[k]);
     free(e->fifo);
@@ -169,11 +193,276 @@ static int emit(hs_net *net, int p, uint32_t i, double t, hs_emit what, hs_error
     return HS_OK;
 }
 
+/* ---- slices ------------------------------------------------------------------------- */
+
+/* Inboxes beyond this many bytes (slots x neurons) are not worth it: use the event queue. */
+#define HS_SLICE_MAX_BOXES_BYTES (1ull << 31)
+
+/* The smallest and the largest delay of any synapse (0 and 0 without synapses). */
+static void delay_range(const hs_net *net, double *dmin, double *dmax)
+{
+    double lo = INFINITY, hi = 0;
+    for (int k = 0; k < net->nprojs; k++) {
+        const hs_proj *pr = &net->projs[k];
+        const uint64_t ns = pr->row[pr->npre];
+        if (ns == 0)
+            continue;
+        if (!pr->delay) {
+            lo = fmin(lo, pr->d);
+            hi = fmax(hi, pr->d);
+        } else {
+            for (uint64_t q = 0; q < ns; q++) {
+                lo = fmin(lo, pr->delay[q]);
+                hi = fmax(hi, pr->delay[q]);
+            }
+        }
+    }
+    *dmin = lo == INFINITY ? 0 : lo;
+    *dmax = hi;
+}
+
+/* Slice k is [k h, (k + 1) h): the slice of time t, the same products as the loop's bounds. */
+static uint64_t slice_of(double h, double t)
+{
+    uint64_t j = t > 0 ? (uint64_t)(t / h) : 0;
+    if (j > 0 && (double)j * h > t)
+        j--;
+    else if ((double)(j + 1) * h <= t)
+        j++;
+    return j;
+}
+
+/* Can the network run in slices?  Then set them up (0); -1 when it cannot (or the network
+ * asks for the event queue: net->queue_kind); an error code when out of memory. */
+static int slices_init(hs_net *net, hs_slices *S, hs_error *err)
+{
+    if (net->nprocs > 0 || net->mon_pop >= 0 || net->queue_kind == -1 || net->queue_kind == 1)
+        return -1;
+    for (int p = 0; p < net->npops; p++)
+        if (!net->pops[p].model->advance)
+            return -1;
+    for (int k = 0; k < net->nprojs; k++)
+        if (net->projs[k].offsets)
+            return -1;
+    double dmin, dmax;
+    delay_range(net, &dmin, &dmax);
+    if (!(dmin > 0))   /* a zero delay (or no synapse at all: nothing to gain) */
+        return -1;
+    const double slots = ceil(dmax / dmin) + 3;
+    if (slots * net->nneurons * sizeof(hs_inbox) > (double)HS_SLICE_MAX_BOXES_BYTES)
+        return -1;
+    S->h = dmin;
+    S->nslots = (uint32_t)slots;
+    S->nboxes = (size_t)S->nslots * net->nneurons;
+    S->k = slice_of(dmin, net->t);
+    S->box = calloc(S->nboxes ? S->nboxes : 1, sizeof *S->box);
+    if (!S->box)
+        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory for the slices' inboxes");
+    return 0;
+}
+
+/* Sort an inbox by arrival time, stably: inputs of one instant keep the order they were sent
+ * in, which is that of the spikes (time, global id) and of the synapses in a row, so it does
+ * not depend on how the neurons are split.  Usually already in order (one delay: sent in time
+ * order), checked first; a short unsorted tail is inserted, a long one merged (tmp: room for
+ * b->n inputs). */
+static void inbox_sort(hs_inbox *b, hs_input *tmp)
+{
+    hs_input *a = b->a;
+    const uint32_t n = b->n;
+    uint32_t k = 1;
+    while (k < n && !(a[k].t < a[k - 1].t))
+        k++;
+    if (k >= n)
+        return;
+    if (n - k <= 32) {   /* insertion */
+        for (; k < n; k++) {
+            hs_input x = a[k];
+            uint32_t j = k;
+            while (j > 0 && x.t < a[j - 1].t) {
+                a[j] = a[j - 1];
+                j--;
+            }
+            a[j] = x;
+        }
+        return;
+    }
+    for (uint32_t w = 1; w < n; w *= 2) {   /* bottom-up merge, a <-> tmp */
+        for (uint32_t lo = 0; lo < n; lo += 2 * w) {
+            uint32_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            uint32_t i = lo, j = mid, o = lo;
+            while (i < mid && j < hi)
+                tmp[o++] = a[j].t < a[i].t ? a[j++] : a[i++];
+            while (i < mid)
+                tmp[o++] = a[i++];
+            while (j < hi)
+                tmp[o++] = a[j++];
+        }
+        hs_input *x = a;
+        a = tmp;
+        tmp = x;
+    }
+    if (a != b->a)
+        memcpy(b->a, a, (size_t)n * sizeof *a);
+}
+
+static int sspike_cmp(const void *a, const void *b)
+{
+    const hs_sspike *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return (x->gid > y->gid) - (x->gid < y->gid);
+}
+
+typedef struct slice_ctx {
+    hs_slices *S;
+    uint32_t gid;
+} slice_ctx;
+
+/* hs_spike_out: keep a spike of the neuron being advanced. */
+static int slice_spike(void *ctx, double t)
+{
+    slice_ctx *c = ctx;
+    hs_slices *S = c->S;
+    if (S->nsp == S->capsp) {
+        size_t cap = S->capsp ? 2 * S->capsp : 1024;
+        hs_sspike *sp = realloc(S->sp, cap * sizeof *sp);
+        if (!sp) {
+            S->nomem = 1;
+            return 1;
+        }
+        S->sp = sp;
+        S->capsp = cap;
+    }
+    S->sp[S->nsp++] = (hs_sspike){t, c->gid};
+    return 0;
+}
+
+/* Send a spike of neuron i of population p at t: every synapse's (arrival, weight) into its
+ * target's inbox for the slice of arrival. */
+static int slice_send(hs_net *net, hs_slices *S, int p, uint32_t i, double t, hs_error *err)
+{
+    for (const int *o = net->out_projs[p]; *o >= 0; o++) {
+        const hs_proj *pr = &net->projs[*o];
+        uint64_t k = pr->row[i];
+        const uint64_t end = pr->row[i + 1];
+        net->syn_events += end - k;
+        const uint32_t g0 = net->pops[pr->to].gid0;
+        while (k < end) {   /* one group of synapses with one delay at a time */
+            const double ta = t + (pr->delay ? pr->delay[k] : pr->d);
+            uint64_t e = end;
+            if (pr->delay)
+                for (e = k + 1; e < end && pr->delay[e] == pr->delay[k];)
+                    e++;
+            uint64_t j = slice_of(S->h, ta);
+            if (j <= S->k)   /* t + d rounded below the next slice's start */
+                j = S->k + 1;
+            hs_inbox *base = S->box + (size_t)(j % S->nslots) * net->nneurons + g0;
+            for (; k < e; k++) {
+#if defined(__GNUC__)
+                if (k + 8 < e)
+                    __builtin_prefetch(&base[pr->col[k + 8]], 1);
+#endif
+                hs_inbox *b = &base[pr->col[k]];
+                if (b->n == b->cap) {
+                    uint32_t cap = b->cap ? 2 * b->cap : 8;
+                    hs_input *a = cap > b->cap ? realloc(b->a, (size_t)cap * sizeof *a) : NULL;
+                    if (!a)
+                        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0,
+                                            "out of memory for a neuron's inputs");
+                    b->a = a;
+                    b->cap = cap;
+                }
+                b->a[b->n++] = (hs_input){ta, pr->w[k]};
+            }
+        }
+    }
+    return HS_OK;
+}
+
+static int run_slices(hs_net *net, hs_slices *S, double t_end, hs_control *ctl, hs_error *err)
+{
+    const uint32_t N = net->nneurons;
+    while (net->t < t_end) {
+        if (ctl) {
+            ctl->now_ms = net->t;
+            if (ctl->stop)
+                return hs_error_set(err, HS_EINTR, NULL, 0, 0, "interrupted");
+        }
+        const double T1 = (double)(S->k + 1) * S->h, stop = T1 < t_end ? T1 : t_end;
+        hs_inbox *box = S->box + (size_t)(S->k % S->nslots) * N;
+        S->nsp = 0;
+        for (int p = 0; p < net->npops; p++) {   /* 1. every neuron on its own */
+            hs_pop *pop = &net->pops[p];
+            slice_ctx c = {S, pop->gid0};
+            for (uint32_t i = 0; i < pop->n; i++, c.gid++) {
+                hs_inbox *b = &box[c.gid];
+                if (b->pos == 0 && b->n > 1) {
+                    if (b->n > S->captmp) {
+                        hs_input *t = realloc(S->tmp, (size_t)b->n * sizeof *t);
+                        if (!t)
+                            return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+                        S->tmp = t;
+                        S->captmp = b->n;
+                    }
+                    inbox_sort(b, S->tmp);
+                }
+                uint32_t m = b->n - b->pos;
+                if (stop < T1)   /* the run ends inside the slice */
+                    for (m = 0; b->pos + m < b->n && b->a[b->pos + m].t < stop;)
+                        m++;
+                net->events += pop->model->advance(pop, i, stop, b->a + b->pos, m, slice_spike, &c);
+                b->pos += m;
+            }
+        }
+        if (S->nomem)
+            return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory keeping spikes");
+        if (S->nsp > 1)   /* 2. the slice's spikes in order, recorded and sent */
+            qsort(S->sp, S->nsp, sizeof *S->sp, sspike_cmp);
+        for (size_t q = 0; q < S->nsp; q++) {
+            const uint32_t gid = S->sp[q].gid;
+            const int p = net->pop_of[gid];
+            const uint32_t i = gid - net->pops[p].gid0;
+            net->t = S->sp[q].t;
+            net->spikes[p]++;
+            if (net->record[p] && net->sink) {
+                int rc = net->sink(net->sink_ctx, S->sp[q].t, p, i);
+                if (rc)
+                    return hs_error_set(err, rc, NULL, 0, 0, "cannot record a spike");
+            }
+            int rc = slice_send(net, S, p, i, S->sp[q].t, err);
+            if (rc)
+                return rc;
+        }
+        net->t = stop;
+        if (stop == T1) {   /* the slice is done: its slot takes a later one's inputs */
+            for (uint32_t g = 0; g < N; g++)
+                box[g].n = box[g].pos = 0;
+            S->k++;
+        }
+    }
+    return HS_OK;
+}
+
+/* ---- the loop -------------------------------------------------------------------------- */
+
 int hs_net_run(hs_net *net, double t_end, hs_control *ctl, hs_error *err)
 {
     hs_evq *ev = evq(net);
     if (!ev)
         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory for the event queues");
+    if (!ev->mode) {
+        int rc = slices_init(net, &ev->sl, err);
+        if (rc > 0)
+            return rc;
+        ev->mode = rc == 0 ? 2 : 1;
+    }
+    if (ev->mode == 2) {
+        int rc = run_slices(net, &ev->sl, t_end, ctl, err);
+        if (rc == HS_OK && t_end > net->t)
+            net->t = t_end;
+        return rc;
+    }
     hs_iheap *q = &ev->q;
     hs_dheap *dq = &ev->dq;
     uint64_t polls = 0;
@@ -249,3 +538,15 @@ int hs_net_run(hs_net *net, double t_end, hs_control *ctl, hs_error *err)
 }
 
 double hs_net_time(const hs_net *net) { return net->t; }
+
+const char *hs_net_engine(const hs_net *net, char *buf, size_t n)
+{
+    const hs_evq *e = net->evq;
+    if (!e || !e->mode)
+        snprintf(buf, n, "not chosen yet");
+    else if (e->mode == 2)
+        snprintf(buf, n, "slices of %g ms", e->sl.h);
+    else
+        snprintf(buf, n, "event queue (%s)", e->q.cal ? "calendar queue" : "4-ary heap");
+    return buf;
+}

@@ -339,6 +339,7 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
             rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
             goto fail;
         }
+        pop->key = hs_rng_derive(cfg->seed, pc->name, "neurons");
     }
     for (int k = 0; k < hee_pops; k++) {
         const hs_heecfg *h = cfg->hee;

@@ -1,4 +1,6 @@
 /* rng.c -- seeding streams by hashing the master seed with stable ids */
+#include <Random123/philox.h>
+
 #include "util/rng.h"
 
 uint64_t hs_splitmix64(uint64_t x)
@@ -43,4 +45,12 @@ gsl_rng *hs_rng_stream(uint64_t seed, const char *a, const char *b)
     unsigned long s = (unsigned long)((h ^ (h >> 32)) & 0xffffffffu);
     gsl_rng_set(r, s ? s : 1);
     return r;
+}
+
+double hs_rng_u01(uint64_t key, uint64_t stream, uint64_t n)
+{
+    philox2x64_ctr_t c = {{n, stream}};
+    philox2x64_key_t k = {{key}};
+    philox2x64_ctr_t r = philox2x64(c, k);
+    return (double)((r.v[0] >> 11) + 1) * 0x1p-53;
 }

@@ -23,4 +23,12 @@ uint64_t hs_rng_derive(uint64_t seed, const char *a, const char *b);
  * gsl_rng_free. */
 gsl_rng *hs_rng_stream(uint64_t seed, const char *a, const char *b);
 
+/* Counter-based streams (Random123's Philox-2x64-10, as NEURON/CoreNEURON and Arbor use for
+ * per-cell streams): draw n of stream `stream` under `key` is a pure function of the three, so
+ * a neuron owns its stream (key: its population's, e.g. hs_rng_derive(seed, name, "neurons");
+ * stream: its index) with no state but a counter, and its draws do not depend on the order in
+ * which neurons are advanced, nor on how they are split among threads or ranks.
+ * hs_rng_u01 returns a uniform deviate in (0, 1] (53 bits). */
+double hs_rng_u01(uint64_t key, uint64_t stream, uint64_t n);
+
 #endif
