@@ -76,6 +76,8 @@ typedef struct lif_neuron {   /* what an input touches, in one place: one cache 
 typedef struct lif_state {
     lif_neuron *nr;
     double T0;       /* anchor time */
+    int sliced;      /* advanced in slices: T0 moves only when a slice begins (inputs carry
+                      * E(t) computed then) */
     double drive_mean;   /* mean interval of the drive (ms), or 0 without one */
 } lif_state;
 
@@ -103,19 +105,41 @@ static void key(hs_pop *p, uint32_t i, hs_net *net)
 /* Rebase beyond this many membrane time constants: E stays below e^64 ~ 6e27. */
 #define LIF_REBASE 64.0
 
+/* Move the anchor to T0 = t: every a and ek scaled by E(t)^-1. */
+static void rebase(hs_pop *p, double t)
+{
+    lif_state *s = p->state;
+    const double f = exp(-(t - s->T0) / p->params[P_TAU_M]);
+    for (uint32_t i = 0; i < p->n; i++) {
+        s->nr[i].a *= f;
+        s->nr[i].ek *= f;
+    }
+    s->T0 = t;
+}
+
 static double anchor(hs_pop *p, double t)
 {
     lif_state *s = p->state;
     const double tau = p->params[P_TAU_M];
-    if (t - s->T0 > LIF_REBASE * tau) {
-        double f = exp(-(t - s->T0) / tau);
-        for (uint32_t i = 0; i < p->n; i++) {
-            s->nr[i].a *= f;
-            s->nr[i].ek *= f;
-        }
-        s->T0 = t;
-    }
+    if (t - s->T0 > LIF_REBASE * tau && !s->sliced)
+        rebase(p, t);
     return exp((t - s->T0) / tau);
+}
+
+/* Slices: E stays below e^(LIF_REBASE / 2 + t_ref / tau_m) within a slice no longer than
+ * LIF_REBASE / 2 membrane time constants (the network's smallest delay is rarely longer). */
+static void lif_slice_begin(hs_pop *p, double t0, double t1)
+{
+    lif_state *s = p->state;
+    s->sliced = 1;
+    if (t1 - s->T0 > 0.5 * LIF_REBASE * p->params[P_TAU_M])
+        rebase(p, t0);
+}
+
+static double lif_token(const hs_pop *p, double t)
+{
+    const lif_state *s = p->state;
+    return exp((t - s->T0) / p->params[P_TAU_M]);
 }
 
 /* Set neuron i's key to its exact next crossing, given E = E(t). */
@@ -276,7 +300,7 @@ static uint64_t lif_advance(hs_pop *p, uint32_t i, double t1, const hs_input *in
     for (;;) {
         const double town = nr->ta < nr->tc ? nr->ta : nr->tc;
         if (k < n && in[k].t <= town) {
-            const double t = in[k].t, E = anchor(p, t);
+            const double t = in[k].t, E = in[k].x;   /* = anchor(p, t), from lif_token */
             take(p, i, t, E, theta * E, theta, self_firing, in[k].w, NULL);
             k++;
         } else if (town < t1) {
@@ -313,4 +337,6 @@ const hs_model hs_model_lif = {
     .receive = lif_receive,
     .drifting_keys = lif_drifting_keys,
     .advance = lif_advance,
+    .slice_begin = lif_slice_begin,
+    .token = lif_token,
 };

@@ -38,9 +38,11 @@ typedef enum {
 typedef struct hs_pop hs_pop;
 typedef struct hs_net hs_net;
 
-/* One synaptic input of a neuron, for advance(): its arrival time and signed weight. */
+/* One synaptic input of a neuron, for advance(): its arrival time, signed weight, and the
+ * target model's token for that time (token(), computed once per arrival for all targets;
+ * 0 when the model has none). */
 typedef struct hs_input {
-    double t, w;
+    double t, w, x;
 } hs_input;
 
 /* Where advance() reports a spike of the neuron it advances, at time t; nonzero when it could
@@ -84,6 +86,13 @@ typedef struct hs_model {
      * population has it and every synapse has a delay (doc/engine.md). */
     uint64_t (*advance)(hs_pop *p, uint32_t i, double t1, const hs_input *in, size_t n,
                         hs_spike_out out, void *ctx);
+    /* Optional, with advance: the slice [t0, t1) begins (before any neuron is advanced in it
+     * and before token() is asked for its arrivals); e.g. move a time anchor. */
+    void (*slice_begin)(hs_pop *p, double t0, double t1);
+    /* Optional, with advance: a value that every input arriving at t will need (e.g. an
+     * exponential of t), computed once per arrival time and handed to advance() in
+     * hs_input.x; valid until the slice ends. */
+    double (*token)(const hs_pop *p, double t);
     /* Current binary state of neuron i (binary models only). */
     int (*zstate)(const hs_pop *p, uint32_t i);
 } hs_model;

@@ -56,8 +56,14 @@ static void evq_destroy(struct hs_evq *e)
     if (e->sl.box)
         for (size_t k = 0; k < e->sl.nboxes; k++)
             free(e->sl.box[k].a);
+    if (e->sl.arr)
+        for (uint32_t k = 0; k < e->sl.nslots; k++)
+            free(e->sl.arr[k].a);
     free(e->sl.box);
+    free(e->sl.arr);
+    free(e->sl.wconst);
     free(e->sl.sp);
+    free(e->sl.in);
     free(e->sl.tmp);
     for (size_t k = 0; e->fifo && k < e->nfifo; k++)
         hs_fifo_free(&e->fifo[k]);
@@ -256,20 +262,30 @@ static int slices_init(hs_net *net, hs_slices *S, hs_error *err)
     S->nboxes = (size_t)S->nslots * net->nneurons;
     S->k = slice_of(dmin, net->t);
     S->box = calloc(S->nboxes ? S->nboxes : 1, sizeof *S->box);
-    if (!S->box)
+    S->arr = calloc(S->nslots, sizeof *S->arr);
+    S->wconst = calloc((size_t)net->nprojs + 1, sizeof *S->wconst);
+    if (!S->box || !S->arr || !S->wconst)
         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory for the slices' inboxes");
+    for (int k = 0; k < net->nprojs; k++) {   /* one weight: inputs need not say theirs */
+        const hs_proj *pr = &net->projs[k];
+        const uint64_t ns = pr->row[pr->npre];
+        double w = ns ? pr->w[0] : 0;
+        for (uint64_t q = 1; q < ns && !isnan(w); q++)
+            if (pr->w[q] != w)
+                w = NAN;
+        S->wconst[k] = w;
+    }
     return 0;
 }
 
-/* Sort an inbox by arrival time, stably: inputs of one instant keep the order they were sent
- * in, which is that of the spikes (time, global id) and of the synapses in a row, so it does
- * not depend on how the neurons are split.  Usually already in order (one delay: sent in time
- * order), checked first; a short unsorted tail is inserted, a long one merged (tmp: room for
- * b->n inputs). */
-static void inbox_sort(hs_inbox *b, hs_input *tmp)
+/* Sort one neuron's inputs by arrival time, stably: inputs of one instant keep the order they
+ * were sent in, which is that of the spikes (time, global id) and of the synapses in a row, so
+ * it does not depend on how the neurons are split.  Usually already in order (one delay: sent
+ * in time order), checked first; a short unsorted tail is inserted, a long one merged (tmp:
+ * room for n inputs). */
+static void inputs_sort(hs_input *a, uint32_t n, hs_input *tmp)
 {
-    hs_input *a = b->a;
-    const uint32_t n = b->n;
+    hs_input *const a0 = a;
     uint32_t k = 1;
     while (k < n && !(a[k].t < a[k - 1].t))
         k++;
@@ -302,8 +318,21 @@ static void inbox_sort(hs_inbox *b, hs_input *tmp)
         a = tmp;
         tmp = x;
     }
-    if (a != b->a)
-        memcpy(b->a, a, (size_t)n * sizeof *a);
+    if (a != a0)
+        memcpy(a0, a, (size_t)n * sizeof *a);
+}
+
+/* Array a (room for *cap elements of size sz, all used) grown to twice the room; NULL when out
+ * of memory (a is kept). */
+static void *grow(void *a, uint32_t *cap, size_t sz)
+{
+    if (*cap >= UINT32_MAX / 2)
+        return NULL;
+    uint32_t c = *cap ? 2 * *cap : 8;
+    void *b = realloc(a, (size_t)c * sz);
+    if (b)
+        *cap = c;
+    return b;
 }
 
 static int sspike_cmp(const void *a, const void *b)
@@ -338,8 +367,9 @@ static int slice_spike(void *ctx, double t)
     return 0;
 }
 
-/* Send a spike of neuron i of population p at t: every synapse's (arrival, weight) into its
- * target's inbox for the slice of arrival. */
+/* Send a spike of neuron i of population p at t: each group of synapses with one delay is an
+ * arrival in the table of the slice it lands in, and each synapse an input (arrival, synapse)
+ * in its target's inbox for that slice. */
 static int slice_send(hs_net *net, hs_slices *S, int p, uint32_t i, double t, hs_error *err)
 {
     for (const int *o = net->out_projs[p]; *o >= 0; o++) {
@@ -357,26 +387,78 @@ static int slice_send(hs_net *net, hs_slices *S, int p, uint32_t i, double t, hs
             uint64_t j = slice_of(S->h, ta);
             if (j <= S->k)   /* t + d rounded below the next slice's start */
                 j = S->k + 1;
-            hs_inbox *base = S->box + (size_t)(j % S->nslots) * net->nneurons + g0;
+            const uint32_t slot = (uint32_t)(j % S->nslots);
+            hs_artab *at = &S->arr[slot];
+            if (at->n == at->cap) {
+                hs_arrival *a = grow(at->a, &at->cap, sizeof *a);
+                if (!a)
+                    return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory for arrivals");
+                at->a = a;
+            }
+            const uint32_t ai = at->n++;
+            at->a[ai] = (hs_arrival){.t = ta, .proj = (uint32_t)*o};
+            hs_inbox *base = S->box + (size_t)slot * net->nneurons + g0;
             for (; k < e; k++) {
 #if defined(__GNUC__)
+                /* targets' state is not in cache in a large network: ask early, for the
+                 * inbox 8 synapses ahead, and for the place of the input 4 ahead (whose inbox
+                 * was asked for 4 synapses ago) */
                 if (k + 8 < e)
                     __builtin_prefetch(&base[pr->col[k + 8]], 1);
+                if (k + 4 < e) {
+                    const hs_inbox *b4 = &base[pr->col[k + 4]];
+                    __builtin_prefetch(b4->a + b4->n, 1);
+                }
 #endif
                 hs_inbox *b = &base[pr->col[k]];
                 if (b->n == b->cap) {
-                    uint32_t cap = b->cap ? 2 * b->cap : 8;
-                    hs_input *a = cap > b->cap ? realloc(b->a, (size_t)cap * sizeof *a) : NULL;
+                    hs_inref *a = grow(b->a, &b->cap, sizeof *a);
                     if (!a)
                         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0,
                                             "out of memory for a neuron's inputs");
                     b->a = a;
-                    b->cap = cap;
                 }
-                b->a[b->n++] = (hs_input){ta, pr->w[k]};
+                b->a[b->n++] = (hs_inref){ai, (uint32_t)k};
             }
         }
     }
+    return HS_OK;
+}
+
+/* Slice k begins: models told, the token of every arrival in it computed once. */
+static void slice_begin(hs_net *net, hs_slices *S, double T0, double T1)
+{
+    for (int p = 0; p < net->npops; p++)
+        if (net->pops[p].model->slice_begin)
+            net->pops[p].model->slice_begin(&net->pops[p], T0, T1);
+    hs_artab *at = &S->arr[S->k % S->nslots];
+    for (uint32_t q = 0; q < at->n; q++) {
+        const hs_pop *tp = &net->pops[net->projs[at->a[q].proj].to];
+        at->a[q].x = tp->model->token ? tp->model->token(tp, at->a[q].t) : 0.0;
+    }
+    S->begun = 1;
+}
+
+/* Neuron gid's inputs of the current slice, from its inbox, sorted by time, into S->in. */
+static int gather(const hs_net *net, hs_slices *S, const hs_inbox *b, const hs_artab *at,
+                  hs_error *err)
+{
+    if (b->n > S->capin) {
+        hs_input *in = realloc(S->in, (size_t)b->n * sizeof *in);
+        hs_input *tmp = in ? realloc(S->tmp, (size_t)b->n * sizeof *tmp) : NULL;
+        if (in)
+            S->in = in;
+        if (!tmp)
+            return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory for inputs");
+        S->tmp = tmp;
+        S->capin = b->n;
+    }
+    for (uint32_t q = 0; q < b->n; q++) {
+        const hs_arrival *a = &at->a[b->a[q].arr];
+        const double wc = S->wconst[a->proj];
+        S->in[q] = (hs_input){a->t, isnan(wc) ? net->projs[a->proj].w[b->a[q].syn] : wc, a->x};
+    }
+    inputs_sort(S->in, b->n, S->tmp);
     return HS_OK;
 }
 
@@ -389,29 +471,35 @@ static int run_slices(hs_net *net, hs_slices *S, double t_end, hs_control *ctl, 
             if (ctl->stop)
                 return hs_error_set(err, HS_EINTR, NULL, 0, 0, "interrupted");
         }
-        const double T1 = (double)(S->k + 1) * S->h, stop = T1 < t_end ? T1 : t_end;
-        hs_inbox *box = S->box + (size_t)(S->k % S->nslots) * N;
+        const double T0 = (double)S->k * S->h, T1 = (double)(S->k + 1) * S->h;
+        const double stop = T1 < t_end ? T1 : t_end;
+        if (!S->begun)
+            slice_begin(net, S, T0, T1);
+        const uint32_t slot = (uint32_t)(S->k % S->nslots);
+        hs_inbox *box = S->box + (size_t)slot * N;
+        const hs_artab *at = &S->arr[slot];
         S->nsp = 0;
         for (int p = 0; p < net->npops; p++) {   /* 1. every neuron on its own */
             hs_pop *pop = &net->pops[p];
             slice_ctx c = {S, pop->gid0};
             for (uint32_t i = 0; i < pop->n; i++, c.gid++) {
                 hs_inbox *b = &box[c.gid];
-                if (b->pos == 0 && b->n > 1) {
-                    if (b->n > S->captmp) {
-                        hs_input *t = realloc(S->tmp, (size_t)b->n * sizeof *t);
-                        if (!t)
-                            return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
-                        S->tmp = t;
-                        S->captmp = b->n;
-                    }
-                    inbox_sort(b, S->tmp);
+#if defined(__GNUC__)
+                if (i + 2 < pop->n)   /* the next neurons' inputs: not in cache */
+                    __builtin_prefetch(box[c.gid + 2].a);
+#endif
+                uint32_t m = 0;
+                if (b->n > b->pos) {
+                    int rc = gather(net, S, b, at, err);
+                    if (rc)
+                        return rc;
+                    m = b->n - b->pos;
+                    if (stop < T1)   /* the run ends inside the slice */
+                        for (m = 0; b->pos + m < b->n && S->in[b->pos + m].t < stop;)
+                            m++;
                 }
-                uint32_t m = b->n - b->pos;
-                if (stop < T1)   /* the run ends inside the slice */
-                    for (m = 0; b->pos + m < b->n && b->a[b->pos + m].t < stop;)
-                        m++;
-                net->events += pop->model->advance(pop, i, stop, b->a + b->pos, m, slice_spike, &c);
+                net->events += pop->model->advance(pop, i, stop, S->in + b->pos, m, slice_spike,
+                                                   &c);
                 b->pos += m;
             }
         }
@@ -438,6 +526,8 @@ static int run_slices(hs_net *net, hs_slices *S, double t_end, hs_control *ctl, 
         if (stop == T1) {   /* the slice is done: its slot takes a later one's inputs */
             for (uint32_t g = 0; g < N; g++)
                 box[g].n = box[g].pos = 0;
+            S->arr[slot].n = 0;
+            S->begun = 0;
             S->k++;
         }
     }

@@ -12,12 +12,32 @@
 #include "net/net.h"
 #include "sched/queue.h"
 
-/* Slices (engine.c): the inputs of one neuron that arrive within one slice. */
+/* Slices (engine.c).  A spike's synapses of one projection and one delay arrive at one time:
+ * an arrival, kept once in the table of the slice it lands in. */
+typedef struct hs_arrival {
+    double t;        /* arrival time */
+    double x;        /* the target model's token for t (computed when the slice begins) */
+    uint32_t proj;   /* the projection */
+} hs_arrival;
+
+/* One input of a neuron: its arrival (index into its slice's table) and synapse (index into
+ * the projection's arrays, for a weight that differs per synapse). */
+typedef struct hs_inref {
+    uint32_t arr, syn;
+} hs_inref;
+
+/* The inputs of one neuron that arrive within one slice. */
 typedef struct hs_inbox {
-    hs_input *a;
+    hs_inref *a;
     uint32_t n, cap;  /* inputs, room */
     uint32_t pos;     /* inputs already absorbed (a run may end inside a slice) */
 } hs_inbox;
+
+/* The arrivals of one slice. */
+typedef struct hs_artab {
+    hs_arrival *a;
+    uint32_t n, cap;
+} hs_artab;
 
 /* A spike of the current slice: time and global neuron id. */
 typedef struct hs_sspike {
@@ -28,13 +48,16 @@ typedef struct hs_sspike {
 typedef struct hs_slices {
     double h;          /* slice length: the network's smallest delay */
     uint64_t k;        /* the current slice, [k h, (k + 1) h) */
+    int begun;         /* slice k has begun (models told, tokens computed) */
     uint32_t nslots;   /* slices whose inputs are kept: a ring, slot (k mod nslots) */
     hs_inbox *box;     /* nslots x nneurons */
     size_t nboxes;
+    hs_artab *arr;     /* nslots tables of arrivals */
+    double *wconst;    /* per projection: its one weight, or NaN when weights differ */
     hs_sspike *sp;     /* the current window's spikes */
     size_t nsp, capsp;
-    hs_input *tmp;     /* room to sort an inbox */
-    uint32_t captmp;
+    hs_input *in, *tmp;   /* one neuron's inputs, and room to sort them */
+    uint32_t capin;
     int nomem;         /* a spike could not be kept */
 } hs_slices;
 
