@@ -1,10 +1,12 @@
 /* model.h -- the interface between the event engine and neuron models
  *
  * Every neuron model is one file in models/ that defines a const hs_model and is listed in the
- * registry (models/registry.c).  The engine knows models only through this table: it asks a
- * model to initialise a population, to handle a neuron's scheduled event (fire), and to take
- * a batch of synaptic input (receive).  Models schedule their neurons' next events with
- * hs_sched().  A model keeps its state as arrays (struct of arrays) hanging off hs_pop.state.
+ * registry (models/registry.c).  Its schema (util/schema.h), embedded first, declares what a
+ * network file may say about its populations.  The engine knows models only through this
+ * table: it asks a model to initialise a population, to handle a neuron's scheduled event
+ * (fire), and to take a batch of synaptic input (receive).  Models schedule their neurons'
+ * next events with hs_sched().  A model keeps its state as arrays (struct of arrays) hanging
+ * off hs_pop.state.
  */
 #ifndef HS_MODELS_MODEL_H
 #define HS_MODELS_MODEL_H
@@ -14,19 +16,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "hee-snn/hee-snn.h"
-#include "util/quantity.h"
-
-#define HS_MAX_PARAMS 12
-
-typedef struct hs_param_desc {
-    const char *name;
-    hs_dim dim;
-    double def;         /* default value, internal units */
-    int required;       /* no default: the key must be given */
-    double lo, hi;      /* allowed range */
-    int lo_open;        /* 1: value must be > lo; 0: >= lo */
-    const char *doc;
-} hs_param_desc;
+#include "util/schema.h"
 
 /* What a neuron's event sends to its targets. */
 typedef enum {
@@ -39,21 +29,9 @@ typedef struct hs_pop hs_pop;
 typedef struct hs_net hs_net;
 
 typedef struct hs_model {
-    const char *name;
-    const char *summary;
-    const hs_param_desc *params;
-    int nparams;
-    int has_bias;          /* takes a per-neuron dimensionless 'bias' */
-    const char *init_var;  /* name of the initial-state variable under 'init:', or NULL */
-    hs_dim init_dim;
-    int can_receive;       /* can be the target of a projection */
-    hs_dim weight_dim;     /* dimension of incoming weights */
-    int needs_offsets;     /* its input is the binary state of the sources (onsets+offsets) */
-    int emits_offsets;     /* its output is a binary state z */
+    hs_schema schema;      /* the declarative half: name, parameters, bias, init, weights, ...
+                            * (util/schema.h), all that a network file is validated against */
     int exp_weights;       /* receive() also gets exp(w) of every synapse (compiled once) */
-    /* Cross-parameter checks; returns the index of the offending parameter (or -1 when
-     * none is to blame) and writes the reason, or returns -2 when all is well. */
-    int (*check)(const double *params, char *why, size_t n);
     /* Allocate state, draw the initial state from r, schedule first events. */
     int (*init)(hs_pop *p, hs_net *net, gsl_rng *r, hs_error *err);
     void (*free_state)(hs_pop *p);
@@ -66,7 +44,8 @@ typedef struct hs_model {
     /* Optional: 1 when most of the population's queue updates move a key later by a random
      * interval (e.g. a Poisson drive), which a calendar queue serves faster than a heap. */
     int (*drifting_keys)(const hs_pop *p);
-    /* Current binary state of neuron i (binary models only). */
+    /* Current binary state of neuron i (binary models only: those whose schema says
+     * has_zstate). */
     int (*zstate)(const hs_pop *p, uint32_t i);
 } hs_model;
 

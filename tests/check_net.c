@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "models/point_process.h"
 #include "net/net.h"
 #include "testutil.h"
 
@@ -234,6 +235,22 @@ START_TEST(test_net_same_seed_same_network)
 }
 END_TEST
 
+/* The schema a configuration is validated against agrees with the model's dynamics: 'record:
+ * distribution' is accepted for a model exactly when it reports binary states. */
+static void check_schema_of(const hs_model *m)
+{
+    ck_assert_msg(m->schema.has_zstate == (m->zstate != NULL), "%s: has_zstate", m->schema.name);
+    ck_assert_int_le(m->schema.nparams, HS_MAX_PARAMS);
+}
+
+START_TEST(test_net_model_schemas)
+{
+    for (size_t i = 0; i < hs_model_count(); i++)
+        check_schema_of(hs_model_at(i));
+    check_schema_of(&hs_model_point_process);
+}
+END_TEST
+
 static Suite *net_suite(void)
 {
     Suite *s = suite_create("net");
@@ -245,6 +262,7 @@ static Suite *net_suite(void)
     tcase_add_test(tc, test_net_one_to_one_and_autapses);
     tcase_add_test(tc, test_net_edges_file_sorted_by_delay);
     tcase_add_test(tc, test_net_same_seed_same_network);
+    tcase_add_test(tc, test_net_model_schemas);
     suite_add_tcase(s, tc);
     return s;
 }

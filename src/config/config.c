@@ -374,7 +374,7 @@ static int read_population(hs_cfgctx *c, const hs_ynode *key, const hs_ynode *n,
         return hs_cfg_at(c, mn, "unknown neuron model '%s' (known: %s)", mn->str,
                   hs_model_names(names, sizeof names));
     }
-    const hs_model *m = p->model;
+    const hs_schema *m = &p->model->schema;
     const hs_ynode *sn = hs_ymap_get(n, "size");
     if (!sn)
         return hs_cfg_at(c, n, "population '%s' has no 'size'", p->name);
@@ -530,7 +530,7 @@ static int read_edges(hs_cfgctx *c, const hs_ynode *n, hs_projcfg *pr)
     const hs_popcfg *src = &c->cfg->pops[pr->from], *dst = &c->cfg->pops[pr->to];
     hs_error ferr;
     hs_edges e;
-    rc = hs_edges_read(path, src->size, dst->size, dst->model->weight_dim, &e, &ferr);
+    rc = hs_edges_read(path, src->size, dst->size, dst->model->schema.weight_dim, &e, &ferr);
     if (rc) {
         if (ferr.line > 0)
             return hs_cfg_at(c, n, "edges file %s:%d:%d: %s", ferr.file, ferr.line, ferr.col,
@@ -584,14 +584,14 @@ static int read_projection(hs_cfgctx *c, const hs_ynode *n, hs_projcfg *pr)
     const hs_popcfg *dst = pr->to < np ? &c->cfg->pops[pr->to] : NULL;
     const int sized = src && dst;
     static const char hee_size[] = "(its size is chosen at compile time)";
-    if (dst && !dst->model->can_receive)
+    if (dst && !dst->model->schema.can_receive)
         return hs_cfg_at(c, tn, "population '%s' (model '%s') cannot receive synaptic input",
-                  dst->name, dst->model->name);
-    if (dst && dst->model->needs_offsets && !(src && src->model->emits_offsets))
+                  dst->name, dst->model->schema.name);
+    if (dst && dst->model->schema.needs_offsets && !(src && src->model->schema.emits_offsets))
         return hs_cfg_at(c, fn, "population '%s' (model '%s') is driven by the binary state of its "
                   "inputs, but '%s' (model '%s') emits spikes without a state",
-                  dst->name, dst->model->name, src ? src->name : fn->str,
-                  src ? src->model->name : "point_process");
+                  dst->name, dst->model->schema.name, src ? src->name : fn->str,
+                  src ? src->model->schema.name : "point_process");
 
     const hs_ynode *an = hs_ymap_get(n, "autapses");
     if (an && (rc = hs_cfg_read_bool(c, an, "autapses", &pr->autapses)))
@@ -656,7 +656,7 @@ static int read_projection(hs_cfgctx *c, const hs_ynode *n, hs_projcfg *pr)
     }
     if (!wn)
         return hs_cfg_at(c, n, "projection has no 'weight'");
-    if ((rc = hs_cfg_read_valspec(c, wn, "weight", dst ? dst->model->weight_dim : HS_DIM_NONE,
+    if ((rc = hs_cfg_read_valspec(c, wn, "weight", dst ? dst->model->schema.weight_dim : HS_DIM_NONE,
                                   1, &pr->weight)))
         return rc;
     if (!sized && (pr->weight.kind == HS_VAL_MATRIX || pr->weight.kind == HS_VAL_VECTOR))
@@ -728,9 +728,9 @@ static int read_record(hs_cfgctx *c, const hs_ynode *n)
             if (!c->cfg->record_dist[i])
                 continue;
             const hs_popcfg *p = &c->cfg->pops[i];
-            if (!p->model->zstate)
+            if (!p->model->schema.has_zstate)
                 return hs_cfg_at(c, d, "'distribution' needs binary units, but '%s' is a '%s' "
-                          "population", p->name, p->model->name);
+                          "population", p->name, p->model->schema.name);
             if (p->size > 24)
                 return hs_cfg_at(c, d, "'distribution' of '%s' would have 2^%u states (at most "
                           "24 units)", p->name, p->size);
