@@ -71,5 +71,9 @@ const hs_model *hs_model_find(const char *name);
 const char *hs_model_names(char *buf, size_t n);
 size_t hs_model_count(void);
 const hs_model *hs_model_at(size_t i);
+/* The registered model whose schema s is (the same object, not a namesake), or NULL. */
+const hs_model *hs_model_of(const hs_schema *s);
+/* The registered models' schemas, for the configuration loader (hs_cfg_load). */
+extern const hs_catalogue hs_model_catalogue;
 
 #endif

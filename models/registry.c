@@ -1,4 +1,5 @@
-/* registry.c -- the table of neuron models; the engine knows models only through it */
+/* registry.c -- the table of neuron models; the engine knows models only through it, and the
+ * configuration only through their schemas (hs_model_catalogue) */
 #include <string.h>
 
 #include "models/model.h"
@@ -46,3 +47,19 @@ const char *hs_model_names(char *buf, size_t n)
     }
     return buf;
 }
+
+const hs_model *hs_model_of(const hs_schema *s)
+{
+    for (size_t i = 0; i < NMODELS; i++)
+        if (&registry[i]->schema == s)
+            return registry[i];
+    return NULL;
+}
+
+static const hs_schema *find_schema(const char *name)
+{
+    const hs_model *m = hs_model_find(name);
+    return m ? &m->schema : NULL;
+}
+
+const hs_catalogue hs_model_catalogue = {find_schema, hs_model_names};

@@ -320,18 +320,25 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
     for (int p = 0; p < cfg->npops; p++) {
         const hs_popcfg *pc = &cfg->pops[p];
         hs_pop *pop = &net->pops[p];
-        pop->model = pc->model;
+        /* the configuration names the model by its schema; one that is no registered model's
+         * (from another catalogue handed to hs_cfg_load) has no dynamics to run */
+        if (!(pop->model = hs_model_of(pc->schema))) {
+            rc = hs_error_set(err, HS_ECONFIG, cfg->path, pc->line, pc->col,
+                              "population '%s': model '%s' is not in the registry", pc->name,
+                              pc->schema->name);
+            goto fail;
+        }
         pop->name = pc->name;
         pop->n = pc->size;
         pop->gid0 = (uint32_t)gid;
         gid += pc->size;
         memcpy(pop->params, pc->params, sizeof pop->params);
         net->record[p] = cfg->record_spikes[p];
-        if (pc->model->schema.has_bias &&
+        if (pc->schema->has_bias &&
             (rc = fill_values(&pc->bias, 0.0, pc->size, cfg->seed, pc->name, "bias",
                               &pop->bias, err)))
             goto fail;
-        if (pc->model->schema.init_var && pc->init.kind != HS_VAL_UNSET &&
+        if (pc->schema->init_var && pc->init.kind != HS_VAL_UNSET &&
             (rc = fill_values(&pc->init, 0.0, pc->size, cfg->seed, pc->name, "init",
                               &pop->init, err)))
             goto fail;

@@ -4,8 +4,13 @@
  * (name, dimension, default, range), what 'bias' and 'init' it takes, whether it can be the
  * target of a projection and in what unit its weights are, whether it sends and takes binary
  * states, and a check across its parameters.  The configuration (src/config) validates a
- * network file against it.  Its dynamics (init, fire, receive, ...) are the rest of hs_model
- * (models/model.h), which embeds its schema.
+ * network file against schemas alone.  Its dynamics (init, fire, receive, ...) are the rest of
+ * hs_model (models/model.h), which embeds its schema; the network (src/net) finds the model of
+ * a schema in the registry when it compiles.
+ *
+ * The schemas a file is validated against come as a catalogue, handed to the configuration
+ * loader by its caller (the registry's is hs_model_catalogue), so that the configuration never
+ * sees the models.
  */
 #ifndef HS_UTIL_SCHEMA_H
 #define HS_UTIL_SCHEMA_H
@@ -44,5 +49,13 @@ typedef struct hs_schema {
      * none is to blame) and writes the reason, or returns -2 when all is well. */
     int (*check)(const double *params, char *why, size_t n);
 } hs_schema;
+
+/* The schemas known by name: find returns the one called name, or NULL; names writes the
+ * comma-separated list of their names into buf (for "known: ..." in errors) and returns
+ * buf. */
+typedef struct hs_catalogue {
+    const hs_schema *(*find)(const char *name);
+    const char *(*names)(char *buf, size_t n);
+} hs_catalogue;
 
 #endif
