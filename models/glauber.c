@@ -81,15 +81,18 @@ static int gl_zstate(const hs_pop *p, uint32_t i)
 }
 
 const hs_model hs_model_glauber = {
-    .name = "glauber",
-    .summary = "binary unit: at Poisson times of rate 1/tau, z = 1 with probability sigma(u)",
-    .params = params,
-    .nparams = 1,
-    .has_bias = 1,
-    .can_receive = 1,
-    .weight_dim = HS_DIM_NONE,
-    .needs_offsets = 1,
-    .emits_offsets = 1,
+    .schema = {
+        .name = "glauber",
+        .summary = "binary unit: at Poisson times of rate 1/tau, z = 1 with probability sigma(u)",
+        .params = params,
+        .nparams = 1,
+        .has_bias = 1,
+        .can_receive = 1,
+        .weight_dim = HS_DIM_NONE,
+        .needs_offsets = 1,
+        .emits_offsets = 1,
+        .has_zstate = 1,
+    },
     .init = gl_init,
     .free_state = gl_free,
     .fire = gl_fire,

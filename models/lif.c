@@ -321,16 +321,18 @@ static int lif_drifting_keys(const hs_pop *p)
 }
 
 const hs_model hs_model_lif = {
-    .name = "lif",
-    .summary = "leaky integrate-and-fire, delta-current synapses (voltage jumps), exact "
-               "between events",
-    .params = params,
-    .nparams = 7,
-    .init_var = "v",
-    .init_dim = HS_DIM_VOLTAGE,
-    .can_receive = 1,
-    .weight_dim = HS_DIM_VOLTAGE,
-    .check = lif_check,
+    .schema = {
+        .name = "lif",
+        .summary = "leaky integrate-and-fire, delta-current synapses (voltage jumps), exact "
+                   "between events",
+        .params = params,
+        .nparams = 7,
+        .init_var = "v",
+        .init_dim = HS_DIM_VOLTAGE,
+        .can_receive = 1,
+        .weight_dim = HS_DIM_VOLTAGE,
+        .check = lif_check,
+    },
     .init = lif_init,
     .free_state = lif_free,
     .fire = lif_fire,

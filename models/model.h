@@ -1,10 +1,12 @@
 /* model.h -- the interface between the event engine and neuron models
  *
  * Every neuron model is one file in models/ that defines a const hs_model and is listed in the
- * registry (models/registry.c).  The engine knows models only through this table: it asks a
- * model to initialise a population, to handle a neuron's scheduled event (fire), and to take
- * a batch of synaptic input (receive).  Models schedule their neurons' next events with
- * hs_sched().  A model keeps its state as arrays (struct of arrays) hanging off hs_pop.state.
+ * registry (models/registry.c).  Its schema (util/schema.h), embedded first, declares what a
+ * network file may say about its populations.  The engine knows models only through this
+ * table: it asks a model to initialise a population, to handle a neuron's scheduled event
+ * (fire), and to take a batch of synaptic input (receive).  Models schedule their neurons'
+ * next events with hs_sched().  A model keeps its state as arrays (struct of arrays) hanging
+ * off hs_pop.state.
  */
 #ifndef HS_MODELS_MODEL_H
 #define HS_MODELS_MODEL_H
@@ -14,19 +16,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "hee-snn/hee-snn.h"
-#include "util/quantity.h"
-
-#define HS_MAX_PARAMS 12
-
-typedef struct hs_param_desc {
-    const char *name;
-    hs_dim dim;
-    double def;         /* default value, internal units */
-    int required;       /* no default: the key must be given */
-    double lo, hi;      /* allowed range */
-    int lo_open;        /* 1: value must be > lo; 0: >= lo */
-    const char *doc;
-} hs_param_desc;
+#include "util/schema.h"
 
 /* What a neuron's event sends to its targets. */
 typedef enum {
@@ -50,21 +40,9 @@ typedef struct hs_input {
 typedef int (*hs_spike_out)(void *ctx, double t);
 
 typedef struct hs_model {
-    const char *name;
-    const char *summary;
-    const hs_param_desc *params;
-    int nparams;
-    int has_bias;          /* takes a per-neuron dimensionless 'bias' */
-    const char *init_var;  /* name of the initial-state variable under 'init:', or NULL */
-    hs_dim init_dim;
-    int can_receive;       /* can be the target of a projection */
-    hs_dim weight_dim;     /* dimension of incoming weights */
-    int needs_offsets;     /* its input is the binary state of the sources (onsets+offsets) */
-    int emits_offsets;     /* its output is a binary state z */
+    hs_schema schema;      /* the declarative half: name, parameters, bias, init, weights, ...
+                            * (util/schema.h), all that a network file is validated against */
     int exp_weights;       /* receive() also gets exp(w) of every synapse (compiled once) */
-    /* Cross-parameter checks; returns the index of the offending parameter (or -1 when
-     * none is to blame) and writes the reason, or returns -2 when all is well. */
-    int (*check)(const double *params, char *why, size_t n);
     /* Allocate state, draw the initial state from r, schedule first events. */
     int (*init)(hs_pop *p, hs_net *net, gsl_rng *r, hs_error *err);
     void (*free_state)(hs_pop *p);
@@ -83,7 +61,7 @@ typedef struct hs_model {
      * and report each spike with out(ctx, t).  The model keeps its next event in its own state
      * (it still calls hs_sched for the event queue when fire() and receive() are used).
      * Returns the number of its own events handled.  The engine uses it when every
-     * population has it and every synapse has a delay (doc/engine.md). */
+     * population has it and every synapse has a delay (doc/network-format.md, "Delays and the engine"). */
     uint64_t (*advance)(hs_pop *p, uint32_t i, double t1, const hs_input *in, size_t n,
                         hs_spike_out out, void *ctx);
     /* Optional, with advance: the slice [t0, t1) begins (before any neuron is advanced in it
@@ -93,7 +71,8 @@ typedef struct hs_model {
      * exponential of t), computed once per arrival time and handed to advance() in
      * hs_input.x; valid until the slice ends. */
     double (*token)(const hs_pop *p, double t);
-    /* Current binary state of neuron i (binary models only). */
+    /* Current binary state of neuron i (binary models only: those whose schema says
+     * has_zstate). */
     int (*zstate)(const hs_pop *p, uint32_t i);
 } hs_model;
 
@@ -121,5 +100,9 @@ const hs_model *hs_model_find(const char *name);
 const char *hs_model_names(char *buf, size_t n);
 size_t hs_model_count(void);
 const hs_model *hs_model_at(size_t i);
+/* The registered model whose schema s is (the same object, not a namesake), or NULL. */
+const hs_model *hs_model_of(const hs_schema *s);
+/* The registered models' schemas, for the configuration loader (hs_cfg_load). */
+extern const hs_catalogue hs_model_catalogue;
 
 #endif

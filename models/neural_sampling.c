@@ -139,16 +139,19 @@ static int ns_zstate(const hs_pop *p, uint32_t i)
 }
 
 const hs_model hs_model_neural_sampling = {
-    .name = "neural_sampling",
-    .summary = "exact continuous-time neural sampler: hazard exp(u)/tau_ref, refractory "
-               "(z = 1) for tau_ref after each spike",
-    .params = params,
-    .nparams = 1,
-    .has_bias = 1,
-    .can_receive = 1,
-    .weight_dim = HS_DIM_NONE,
-    .needs_offsets = 1,
-    .emits_offsets = 1,
+    .schema = {
+        .name = "neural_sampling",
+        .summary = "exact continuous-time neural sampler: hazard exp(u)/tau_ref, refractory "
+                   "(z = 1) for tau_ref after each spike",
+        .params = params,
+        .nparams = 1,
+        .has_bias = 1,
+        .can_receive = 1,
+        .weight_dim = HS_DIM_NONE,
+        .needs_offsets = 1,
+        .emits_offsets = 1,
+        .has_zstate = 1,
+    },
     .exp_weights = 1,
     .init = ns_init,
     .free_state = ns_free,

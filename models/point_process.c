@@ -449,13 +449,15 @@ void hs_pp_load(hs_pop *p, const void *buf, hs_net *net)
 }
 
 const hs_model hs_model_point_process = {
-    .name = "point_process",
-    .summary = "stochastic spiking neurons whose hazard a process sets (P per unit, refractory "
-               "period, one synaptic trace per unit)",
-    .params = params,
-    .nparams = 3,
-    .can_receive = 1,
-    .weight_dim = HS_DIM_NONE,
+    .schema = {
+        .name = "point_process",
+        .summary = "stochastic spiking neurons whose hazard a process sets (P per unit, refractory "
+                   "period, one synaptic trace per unit)",
+        .params = params,
+        .nparams = 3,
+        .can_receive = 1,
+        .weight_dim = HS_DIM_NONE,
+    },
     .init = pp_init,
     .free_state = pp_free,
     .fire = pp_fire,

@@ -51,11 +51,13 @@ static hs_emit po_fire(hs_pop *p, uint32_t i, double t, hs_net *net)
 }
 
 const hs_model hs_model_poisson = {
-    .name = "poisson",
-    .summary = "Poisson spike source of a given rate between start and stop",
-    .params = params,
-    .nparams = 3,
-    .check = po_check,
+    .schema = {
+        .name = "poisson",
+        .summary = "Poisson spike source of a given rate between start and stop",
+        .params = params,
+        .nparams = 3,
+        .check = po_check,
+    },
     .init = po_init,
     .fire = po_fire,
 };

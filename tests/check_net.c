@@ -3,8 +3,10 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "models/point_process.h"
 #include "net/net.h"
 #include "testutil.h"
 
@@ -234,6 +236,72 @@ START_TEST(test_net_same_seed_same_network)
 }
 END_TEST
 
+/* The schema a configuration is validated against agrees with the model's dynamics: 'record:
+ * distribution' is accepted for a model exactly when it reports binary states. */
+static void check_schema_of(const hs_model *m)
+{
+    ck_assert_msg(m->schema.has_zstate == (m->zstate != NULL), "%s: has_zstate", m->schema.name);
+    ck_assert_int_le(m->schema.nparams, HS_MAX_PARAMS);
+}
+
+/* ... and the registry's catalogue, which the public loaders hand the configuration, gives
+ * back each registered model by its schema. */
+START_TEST(test_net_model_schemas)
+{
+    char names[256];
+    hs_model_catalogue.names(names, sizeof names);
+    for (size_t i = 0; i < hs_model_count(); i++) {
+        const hs_model *m = hs_model_at(i);
+        check_schema_of(m);
+        ck_assert_ptr_eq(hs_model_catalogue.find(m->schema.name), &m->schema);
+        ck_assert_ptr_eq(hs_model_of(&m->schema), m);
+        ck_assert_ptr_nonnull(strstr(names, m->schema.name));
+    }
+    /* made by a hee: block only, never named in a file */
+    check_schema_of(&hs_model_point_process);
+    ck_assert_ptr_null(hs_model_catalogue.find("point_process"));
+    ck_assert_ptr_null(hs_model_of(&hs_model_point_process.schema));
+}
+END_TEST
+
+/* The configuration validates against the catalogue it is handed, not the registry; the
+ * network refuses a schema that no registered model has. */
+static const hs_param_desc toy_params[] = {
+    {"gain", HS_DIM_NONE, 1.0, 0, 0.0, 10.0, 0, "a gain"},
+};
+static const hs_schema toy = {.name = "toy", .params = toy_params, .nparams = 1};
+
+static const hs_schema *toy_find(const char *name) { return strcmp(name, "toy") ? NULL : &toy; }
+
+static const char *toy_names(char *buf, size_t n)
+{
+    snprintf(buf, n, "toy");
+    return buf;
+}
+
+START_TEST(test_net_config_catalogue)
+{
+    const hs_catalogue cat = {toy_find, toy_names};
+    const char *yaml = "hee-snn: 1\nduration: 1 s\npopulations:\n"
+                       "  t: {model: toy, size: 2, params: {gain: 3}}\n";
+    hs_config *cfg;
+    hs_net *net;
+    hs_error err = {0};
+    ck_assert_int_eq(hs_cfg_load_string(yaml, strlen(yaml), "toy.yaml", &cat, NULL, &cfg, &err),
+                     HS_OK);
+    ck_assert_ptr_eq(cfg->pops[0].schema, &toy);
+    ck_assert_double_eq(cfg->pops[0].params[0], 3.0);
+    ck_assert_int_eq(hs_net_compile(cfg, &net, &err), HS_ECONFIG);
+    ck_assert_str_eq(err.msg, "population 't': model 'toy' is not in the registry");
+    ck_assert_int_eq(err.line, 4);
+    hs_config_free(cfg);
+    const char *lif = "hee-snn: 1\nduration: 1 s\npopulations:\n  a: {model: lif, size: 2}\n";
+    ck_assert_int_eq(hs_cfg_load_string(lif, strlen(lif), "lif.yaml", &cat, NULL, &cfg, &err),
+                     HS_ECONFIG);
+    ck_assert_str_eq(err.msg, "unknown neuron model 'lif' (known: toy)");
+}
+END_TEST
+
 static Suite *net_suite(void)
 {
     Suite *s = suite_create("net");
@@ -245,6 +313,8 @@ static Suite *net_suite(void)
     tcase_add_test(tc, test_net_one_to_one_and_autapses);
     tcase_add_test(tc, test_net_edges_file_sorted_by_delay);
     tcase_add_test(tc, test_net_same_seed_same_network);
+    tcase_add_test(tc, test_net_model_schemas);
+    tcase_add_test(tc, test_net_config_catalogue);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -282,10 +282,10 @@ int hs_analyze_dir(const char *outdir, const char *popname, int points, FILE *ou
         goto done;
     }
     hs_boltzmann_probs(K, b, W, p);
-    fprintf(out, "population %s (%s), %u units, %zu states\n", pop->name, pop->model->name, K,
-            S);
+    fprintf(out, "population %s (%s), %u units, %zu states\n", pop->name,
+            pop->model->schema.name, K, S);
     double T;
-    if (!strcmp(pop->model->name, "neural_sampling")) {
+    if (!strcmp(pop->model->schema.name, "neural_sampling")) {
         size_t n = 0;
         snprintf(path, sizeof path, "%s/spikes.tsv", outdir);
         if (!cfg->record_spikes[pi]) {
@@ -327,7 +327,7 @@ int hs_analyze_dir(const char *outdir, const char *popname, int points, FILE *ou
             rc = hs_error_set(err, HS_ECONFIG, path, 0, 0, "'%s' (model '%s') has no fixed "
                               "refractory window, so its states cannot be read from the "
                               "raster; record them with 'record: {distribution: [%s]}'",
-                              pop->name, pop->model->name, pop->name);
+                              pop->name, pop->model->schema.name, pop->name);
             goto done;
         }
         if ((rc = read_distribution(path, S, q, &T, err)))

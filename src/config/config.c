@@ -1,7 +1,9 @@
 /* config.c -- YAML tree -> validated hs_config (format version 1, see doc/network-format.md)
  *
  * Every check reports the file, line and column of the node it is about.  Data files named by
- * {file: ...} are read here, so their errors name the file and line too.
+ * {file: ...} are read here, so their errors name the file and line too.  A population is
+ * validated against its model's schema (util/schema.h), found in the catalogue the caller
+ * hands to hs_cfg_load: this file sees no model.
  */
 #include "hs-config.h"
 
@@ -368,13 +370,13 @@ static int read_population(hs_cfgctx *c, const hs_ynode *key, const hs_ynode *n,
         return hs_cfg_at(c, n, "population '%s' has no 'model'", p->name);
     if ((rc = hs_cfg_want_kind(c, mn, HS_Y_SCALAR, "model")))
         return rc;
-    p->model = hs_model_find(mn->str);
-    if (!p->model) {
+    p->schema = c->cat->find(mn->str);
+    if (!p->schema) {
         char names[256];
         return hs_cfg_at(c, mn, "unknown neuron model '%s' (known: %s)", mn->str,
-                  hs_model_names(names, sizeof names));
+                  c->cat->names(names, sizeof names));
     }
-    const hs_model *m = p->model;
+    const hs_schema *m = p->schema;
     const hs_ynode *sn = hs_ymap_get(n, "size");
     if (!sn)
         return hs_cfg_at(c, n, "population '%s' has no 'size'", p->name);
@@ -530,7 +532,7 @@ static int read_edges(hs_cfgctx *c, const hs_ynode *n, hs_projcfg *pr)
     const hs_popcfg *src = &c->cfg->pops[pr->from], *dst = &c->cfg->pops[pr->to];
     hs_error ferr;
     hs_edges e;
-    rc = hs_edges_read(path, src->size, dst->size, dst->model->weight_dim, &e, &ferr);
+    rc = hs_edges_read(path, src->size, dst->size, dst->schema->weight_dim, &e, &ferr);
     if (rc) {
         if (ferr.line > 0)
             return hs_cfg_at(c, n, "edges file %s:%d:%d: %s", ferr.file, ferr.line, ferr.col,
@@ -584,14 +586,14 @@ static int read_projection(hs_cfgctx *c, const hs_ynode *n, hs_projcfg *pr)
     const hs_popcfg *dst = pr->to < np ? &c->cfg->pops[pr->to] : NULL;
     const int sized = src && dst;
     static const char hee_size[] = "(its size is chosen at compile time)";
-    if (dst && !dst->model->can_receive)
+    if (dst && !dst->schema->can_receive)
         return hs_cfg_at(c, tn, "population '%s' (model '%s') cannot receive synaptic input",
-                  dst->name, dst->model->name);
-    if (dst && dst->model->needs_offsets && !(src && src->model->emits_offsets))
+                  dst->name, dst->schema->name);
+    if (dst && dst->schema->needs_offsets && !(src && src->schema->emits_offsets))
         return hs_cfg_at(c, fn, "population '%s' (model '%s') is driven by the binary state of its "
                   "inputs, but '%s' (model '%s') emits spikes without a state",
-                  dst->name, dst->model->name, src ? src->name : fn->str,
-                  src ? src->model->name : "point_process");
+                  dst->name, dst->schema->name, src ? src->name : fn->str,
+                  src ? src->schema->name : "point_process");
 
     const hs_ynode *an = hs_ymap_get(n, "autapses");
     if (an && (rc = hs_cfg_read_bool(c, an, "autapses", &pr->autapses)))
@@ -656,7 +658,7 @@ static int read_projection(hs_cfgctx *c, const hs_ynode *n, hs_projcfg *pr)
     }
     if (!wn)
         return hs_cfg_at(c, n, "projection has no 'weight'");
-    if ((rc = hs_cfg_read_valspec(c, wn, "weight", dst ? dst->model->weight_dim : HS_DIM_NONE,
+    if ((rc = hs_cfg_read_valspec(c, wn, "weight", dst ? dst->schema->weight_dim : HS_DIM_NONE,
                                   1, &pr->weight)))
         return rc;
     if (!sized && (pr->weight.kind == HS_VAL_MATRIX || pr->weight.kind == HS_VAL_VECTOR))
@@ -728,9 +730,9 @@ static int read_record(hs_cfgctx *c, const hs_ynode *n)
             if (!c->cfg->record_dist[i])
                 continue;
             const hs_popcfg *p = &c->cfg->pops[i];
-            if (!p->model->zstate)
+            if (!p->schema->has_zstate)
                 return hs_cfg_at(c, d, "'distribution' needs binary units, but '%s' is a '%s' "
-                          "population", p->name, p->model->name);
+                          "population", p->name, p->schema->name);
             if (p->size > 24)
                 return hs_cfg_at(c, d, "'distribution' of '%s' would have 2^%u states (at most "
                           "24 units)", p->name, p->size);
@@ -919,8 +921,8 @@ void hs_config_free(hs_config *cfg)
     free(cfg);
 }
 
-int hs_config_load_string(const char *text, size_t len, const char *name,
-                          const hs_overrides *ov, hs_config **out, hs_error *err)
+int hs_cfg_load_string(const char *text, size_t len, const char *name, const hs_catalogue *cat,
+                       const hs_overrides *ov, hs_config **out, hs_error *err)
 {
     *out = NULL;
     hs_config *cfg = calloc(1, sizeof *cfg);
@@ -940,7 +942,7 @@ int hs_config_load_string(const char *text, size_t len, const char *name,
         hs_config_free(cfg);
         return rc;
     }
-    hs_cfgctx c = {.file = cfg->path, .cfg = cfg, .err = err};
+    hs_cfgctx c = {.file = cfg->path, .cfg = cfg, .err = err, .cat = cat};
     rc = read_top(&c, doc->root, ov);
     hs_ydoc_free(doc);
     if (rc) {
@@ -951,7 +953,8 @@ int hs_config_load_string(const char *text, size_t len, const char *name,
     return HS_OK;
 }
 
-int hs_config_load(const char *path, const hs_overrides *ov, hs_config **out, hs_error *err)
+int hs_cfg_load(const char *path, const hs_catalogue *cat, const hs_overrides *ov,
+                hs_config **out, hs_error *err)
 {
     *out = NULL;
     char *text;
@@ -959,7 +962,7 @@ int hs_config_load(const char *path, const hs_overrides *ov, hs_config **out, hs
     int rc = hs_file_slurp(path, HS_MAX_YAML_BYTES, &text, &len, err);
     if (rc)
         return rc;
-    rc = hs_config_load_string(text, len, path, ov, out, err);
+    rc = hs_cfg_load_string(text, len, path, cat, ov, out, err);
     free(text);
     return rc;
 }

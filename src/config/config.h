@@ -8,7 +8,15 @@
 
 #include "hee-snn/hee-snn.h"
 #include "util/quantity.h"
-#include "models/model.h"
+#include "util/schema.h"
+
+/* Load and validate the network file at path (hs_cfg_load) or text (hs_cfg_load_string, name
+ * as for hs_config_load_string) against the model schemas of cat.  The public hs_config_load
+ * and hs_config_load_string (src/net/load.c) call these with the registry's models. */
+int hs_cfg_load(const char *path, const hs_catalogue *cat, const hs_overrides *ov,
+                hs_config **out, hs_error *err);
+int hs_cfg_load_string(const char *text, size_t len, const char *name, const hs_catalogue *cat,
+                       const hs_overrides *ov, hs_config **out, hs_error *err);
 
 /* Raster formats (record: format:). */
 typedef enum { HS_FORMAT_TSV = 0, HS_FORMAT_NEST = 1, HS_FORMAT_SONATA = 2 } hs_format;
@@ -55,7 +63,7 @@ typedef enum { HS_CONN_ALL, HS_CONN_ONE, HS_CONN_PROB, HS_CONN_INDEG, HS_CONN_FI
 typedef struct hs_popcfg {
     char *name;
     int line, col;
-    const hs_model *model;
+    const hs_schema *schema;   /* its model's, from the catalogue it was validated against */
     uint32_t size;
     double params[HS_MAX_PARAMS];
     hs_valspec bias;

@@ -13,6 +13,7 @@ typedef struct hs_cfgctx {
     const char *file;
     hs_config *cfg;
     hs_error *err;
+    const hs_catalogue *cat;   /* the model schemas populations are validated against */
 } hs_cfgctx;
 
 /* Set a configuration error at node n (n may be NULL); returns HS_ECONFIG. */

@@ -323,7 +323,7 @@ static int write_config(const hs_config *cfg, const hs_hee_values *vals, FILE *f
         fputs("populations:\n", f);
     for (int i = 0; i < cfg->npops; i++) {
         const hs_popcfg *p = &cfg->pops[i];
-        const hs_model *m = p->model;
+        const hs_schema *m = p->schema;
         fprintf(f, "  %s:\n    model: %s\n    size: %u\n    params: {", p->name, m->name,
                 p->size);
         int first = 1;

@@ -320,18 +320,25 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
     for (int p = 0; p < cfg->npops; p++) {
         const hs_popcfg *pc = &cfg->pops[p];
         hs_pop *pop = &net->pops[p];
-        pop->model = pc->model;
+        /* the configuration names the model by its schema; one that is no registered model's
+         * (from another catalogue handed to hs_cfg_load) has no dynamics to run */
+        if (!(pop->model = hs_model_of(pc->schema))) {
+            rc = hs_error_set(err, HS_ECONFIG, cfg->path, pc->line, pc->col,
+                              "population '%s': model '%s' is not in the registry", pc->name,
+                              pc->schema->name);
+            goto fail;
+        }
         pop->name = pc->name;
         pop->n = pc->size;
         pop->gid0 = (uint32_t)gid;
         gid += pc->size;
         memcpy(pop->params, pc->params, sizeof pop->params);
         net->record[p] = cfg->record_spikes[p];
-        if (pc->model->has_bias &&
+        if (pc->schema->has_bias &&
             (rc = fill_values(&pc->bias, 0.0, pc->size, cfg->seed, pc->name, "bias",
                               &pop->bias, err)))
             goto fail;
-        if (pc->model->init_var && pc->init.kind != HS_VAL_UNSET &&
+        if (pc->schema->init_var && pc->init.kind != HS_VAL_UNSET &&
             (rc = fill_values(&pc->init, 0.0, pc->size, cfg->seed, pc->name, "init",
                               &pop->init, err)))
             goto fail;
@@ -378,7 +385,7 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
         pr->from = pc->from;
         pr->to = pc->to;
         pr->d = pc->delay;
-        pr->offsets = net->pops[pc->to].model->needs_offsets;
+        pr->offsets = net->pops[pc->to].model->schema.needs_offsets;
         const uint32_t npre = net->pops[pc->from].n, npost = net->pops[pc->to].n;
         /* a hee: population's size is known only now (neurons per unit) */
         if (pc->conn == HS_CONN_ONE && npre != npost) {
@@ -495,7 +502,10 @@ void hs_net_set_spike_sink(hs_net *net, hs_spike_fn fn, void *ctx)
 
 int hs_net_npops(const hs_net *net) { return net->npops; }
 const char *hs_net_pop_name(const hs_net *net, int p) { return net->pops[p].name; }
-const char *hs_net_pop_model(const hs_net *net, int p) { return net->pops[p].model->name; }
+const char *hs_net_pop_model(const hs_net *net, int p)
+{
+    return net->pops[p].model->schema.name;
+}
 size_t hs_net_pop_size(const hs_net *net, int p) { return net->pops[p].n; }
 uint64_t hs_net_pop_spikes(const hs_net *net, int p) { return net->spikes[p]; }
 uint64_t hs_net_events(const hs_net *net) { return net->events; }
@@ -543,7 +553,7 @@ void hs_net_describe(const hs_net *net, FILE *f)
             hs_net_synapses(net));
     for (int p = 0; p < net->npops; p++)
         fprintf(f, "  population %-16s %-16s %10u neurons\n", net->pops[p].name,
-                net->pops[p].model->name, net->pops[p].n);
+                net->pops[p].model->schema.name, net->pops[p].n);
     for (int k = 0; k < net->nprocs; k++)
         net->procs[k].ops->describe(net->procs[k].self, f);
     for (int k = 0; k < net->nprojs; k++) {
@@ -562,7 +572,7 @@ int hs_net_boltzmann(const hs_net *net, int p, double **bias, double **w, hs_err
     if (!pop->model->zstate || !pop->bias)
         return hs_error_set(err, HS_ECONFIG, NULL, 0, 0,
                             "population '%s' (model '%s') is not a binary sampling population",
-                            pop->name, pop->model->name);
+                            pop->name, pop->model->schema.name);
     size_t K = pop->n;
     for (int k = 0; k < net->nprojs; k++) {
         const hs_proj *pr = &net->projs[k];
