@@ -11,10 +11,10 @@
  * so C sources at nu are one train at C nu -- whose next arrival is the neuron's own event:
  * no source neuron, no spike sent along a projection.  Arrivals while refractory are lost like
  * any input; by memorylessness the first arrival after the refractory period is drawn from its
- * end.  Each neuron draws its intervals from its own counter-based stream (hs_rng_u01: the
- * population's key, stream = the neuron's index, draw n = its n-th interval), so its train does
- * not depend on the order in which the engine advances neurons (event queue or slices, one
- * thread or several): interval n of neuron i is -log(u_n) / drive_rate.
+ * end.  Each neuron draws its intervals from its own counter-based stream (hs_rng_exp: the
+ * population's key, stream = the neuron's index), so its train does not depend on the order in
+ * which the engine advances neurons (event queue or slices, one thread or several): its
+ * intervals are the standard exponential deviates of its stream, in order, / drive_rate.
  */
 #include <math.h>
 #include <stdio.h>
@@ -69,8 +69,7 @@ typedef struct lif_neuron {   /* what an input touches, in one place: one cache 
     double exact;    /* 1: the crossing key is the crossing itself; 0: a lower bound */
     double ta;       /* next arrival of the Poisson drive (INFINITY without one) */
     double tc;       /* the crossing key (the queue key is the earlier of tc and ta) */
-    uint64_t nd;     /* drive intervals drawn so far (the counter of its stream) */
-    double spare;    /* (64 bytes: one neuron, one cache line) */
+    hs_rng_ctr rng;  /* the cursor on its own stream (the drive's intervals) */
 } lif_neuron;
 
 typedef struct lif_state {
@@ -87,7 +86,7 @@ static double next_arrival(hs_pop *p, uint32_t i, double t)
     lif_state *s = p->state;
     if (!(s->drive_mean > 0))
         return INFINITY;
-    return t - s->drive_mean * log(hs_rng_u01(p->key, i, s->nr[i].nd++));
+    return t + s->drive_mean * hs_rng_exp(p->key, i, &s->nr[i].rng);
 }
 
 /* Key neuron i at the earlier of its crossing key and its next drive arrival (in the event

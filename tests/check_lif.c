@@ -185,14 +185,14 @@ static tspike ref[REF_MAX];
 typedef struct lif_ref {
     double v[REF_N], tl[REF_N], re[REF_N], tau[REF_N], tref[REF_N], ta[REF_N];
     uint64_t order[REF_N], stamp;
-    uint64_t nd[REF_N];   /* drive intervals drawn */
+    hs_rng_ctr nd[REF_N];   /* cursors on the drive's streams */
 } lif_ref;
 
-/* Drive interval n of neuron k of population pop (mean interval m), by the definition: its own
- * counter-based stream, -m log u_n. */
-static double ref_interval(const hs_pop *pop, uint32_t k, uint64_t n, double m)
+/* The next drive interval of neuron k of population pop (mean interval m), by the definition:
+ * the next standard exponential deviate of its own stream (cursor c), times m. */
+static double ref_interval(const hs_pop *pop, uint32_t k, hs_rng_ctr *c, double m)
 {
-    return -m * log(hs_rng_u01(pop->key, k, n));
+    return m * hs_rng_exp(pop->key, k, c);
 }
 
 /* From the compiled populations' initial values; the first drive arrival of every neuron (mean
@@ -208,8 +208,8 @@ static void ref_init(lif_ref *r, const hs_net *net, const double *mean)
             r->re[g] = -INFINITY;
             r->tau[g] = pop->params[0];
             r->tref[g] = pop->params[4];
-            r->nd[g] = 0;
-            r->ta[g] = mean ? ref_interval(pop, k, r->nd[g]++, mean[p]) : INFINITY;
+            r->nd[g] = (hs_rng_ctr){0, 0};
+            r->ta[g] = mean ? ref_interval(pop, k, &r->nd[g], mean[p]) : INFINITY;
         }
     }
 }
@@ -310,10 +310,10 @@ END_TEST
 
 /* The Poisson drive (drive_rate, drive_weight) spike for spike against a brute-force
  * reference: as test_lif_matches_brute_force, plus each neuron's own Poisson train of jumps
- * taken from its own counter-based stream exactly as the definition orders the draws (interval
- * n of neuron k is -log(u_n) / rate, u_n = hs_rng_u01(population key, k, n); the first arrival
- * counted from 0, at each arrival the next one, at each spike the first arrival after the
- * refractory period, counted from its end).  Excitatory
+ * taken from its own counter-based stream exactly as the definition orders the draws (the
+ * intervals of neuron k are the standard exponential deviates hs_rng_exp(population key, k) in
+ * order, / rate; the first arrival counted from 0, at each arrival the next one, at each spike
+ * the first arrival after the refractory period, counted from its end).  Excitatory
  * neurons get an excitatory drive (their crossings move earlier: keys move), inhibitory ones
  * an inhibitory drive (crossings move later: lazy keys).  Times to 1e-9 ms. */
 START_TEST(test_lif_drive_matches_brute_force)
@@ -366,7 +366,7 @@ START_TEST(test_lif_drive_matches_brute_force)
         if (arrival) {   /* never while refractory: the first one after it is drawn from its end */
             ck_assert(tb >= re[best]);
             ta[best] = tb + ref_interval(&net->pops[bp], (uint32_t)best - net->pops[bp].gid0,
-                                         R.nd[best]++, mean[bp]);
+                                         &R.nd[best], mean[bp]);
             v[best] = hs_lif_decay(v[best], -49, tau[best], tb - tl[best]) + dw[bp];
             tl[best] = tb;
             if (v[best] < -50)
@@ -377,7 +377,7 @@ START_TEST(test_lif_drive_matches_brute_force)
         ref[nref++] = (tspike){tb, (uint32_t)best};
         v[best] = -60;
         tl[best] = re[best] = tb + tref[best];
-        ta[best] = re[best] + ref_interval(&net->pops[bp], bi, R.nd[best]++, mean[bp]);
+        ta[best] = re[best] + ref_interval(&net->pops[bp], bi, &R.nd[best], mean[bp]);
         ref_deliver(net, &R, bp, bi, tb);
     }
     for (size_t k = 0; k < nref && k < s.n; k++) {   /* in event order: the draws depend on it */
@@ -559,6 +559,7 @@ static Suite *lif_suite(void)
 {
     Suite *s = suite_create("lif");
     TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60);   /* the brute-force references and the slices-against-queue runs */
     tcase_add_test(tc, test_lif_decay_closed_form);
     tcase_add_test(tc, test_lif_crossing_closed_form);
     tcase_add_test(tc, test_lif_spontaneous_spike_train);

@@ -71,13 +71,18 @@ END_TEST
 /* SHA-256 (run.yaml's input fingerprints): the examples of FIPS 180-4 / NIST, fed whole and
  * byte by byte, and a million 'a's across many blocks. */
 /* Counter-based streams: Random123's published known answer for Philox-2x64-10 (counter
- * {243f6a8885a308d3, 13198a2e03707344}, key a4093822299f31d0 -> 0a5e742c2997341c ...), the
+ * {243f6a8885a308d3, 13198a2e03707344}, key a4093822299f31d0 -> {0a5e742c2997341c,
+ * b0f883d38000de5d}: words 2b and 2b + 1 of stream 13198a2e03707344, b = 243f6a8885a308d3), the
  * 53-bit deviate in (0, 1]; over 1e6 draws the mean 1/2 and variance 1/12 within 4 standard
  * errors (sd of the mean sqrt(1/12 / n); of the variance sqrt(1/180 / n)), and neighbouring
  * streams (neurons i and i + 1) uncorrelated (|r| < 4 / sqrt(n)). */
 START_TEST(test_rng_counter_streams)
 {
-    double u = hs_rng_u01(0xa4093822299f31d0ull, 0x13198a2e03707344ull, 0x243f6a8885a308d3ull);
+    const uint64_t key = 0xa4093822299f31d0ull, stream = 0x13198a2e03707344ull;
+    const uint64_t n0 = 2 * 0x243f6a8885a308d3ull;   /* words 2b, 2b + 1 of block b */
+    ck_assert(hs_rng_word_at(key, stream, n0) == 0x0a5e742c2997341cull);
+    ck_assert(hs_rng_word_at(key, stream, n0 + 1) == 0xb0f883d38000de5dull);
+    double u = hs_rng_u01(key, stream, n0);
     ck_assert(u == (double)((0x0a5e742c2997341cull >> 11) + 1) * 0x1p-53);
     ck_assert(hs_rng_u01(1, 2, 3) == hs_rng_u01(1, 2, 3));
     const int n = 1000000;
@@ -97,6 +102,55 @@ START_TEST(test_rng_counter_streams)
     ck_assert_msg(fabs(m - 0.5) < 4 * sqrt(1.0 / 12 / n), "mean %g", m);
     ck_assert_msg(fabs(var - 1.0 / 12) < 4 * sqrt(1.0 / 180 / n), "variance %g", var);
     ck_assert_msg(fabs(r) < 4 / sqrt(n), "correlation of neighbouring streams %g", r);
+}
+END_TEST
+
+/* The ziggurat's exponential deviates against Exp(1): over 1e6 draws from 1000 streams, the
+ * mean and variance within 4 standard errors (sd of the mean 1 / sqrt(n); the variance's
+ * sqrt(8 / n), Var((x - 1)^2) = 8), the largest distance between the empirical and the exact
+ * distribution function (Kolmogorov-Smirnov) below 1.95 / sqrt(n) (alpha 0.001), and the
+ * tail beyond the base strip's r = 7.697 (probability e^-r = 4.5e-4, 453 expected) within
+ * 4 Poisson sd; a cursor gives the words of hs_rng_word_at in order. */
+static int dcmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+START_TEST(test_rng_exponential_ziggurat)
+{
+    hs_rng_ctr c = {0, 0};
+    for (uint64_t n = 0; n < 5; n++)
+        ck_assert(hs_rng_word(9, 4, &c) == hs_rng_word_at(9, 4, n));
+    const int n = 1000000;
+    double *x = malloc(n * sizeof *x);
+    ck_assert(x);
+    double m = 0, m2 = 0;
+    int tail = 0;
+    for (int s = 0, k = 0; s < 1000; s++) {
+        hs_rng_ctr cs = {0, 0};
+        for (int q = 0; q < n / 1000; q++, k++) {
+            x[k] = hs_rng_exp(77, (uint64_t)s, &cs);
+            ck_assert(x[k] >= 0);
+            m += x[k];
+            m2 += x[k] * x[k];
+            tail += x[k] > 7.69711747013104972;
+        }
+    }
+    m /= n;
+    double var = m2 / n - m * m;
+    ck_assert_msg(fabs(m - 1) < 4 / sqrt(n), "mean %g", m);
+    ck_assert_msg(fabs(var - 1) < 4 * sqrt(8.0 / n), "variance %g", var);
+    double et = n * exp(-7.69711747013104972);
+    ck_assert_msg(fabs(tail - et) < 4 * sqrt(et), "tail %d, expected %g", tail, et);
+    qsort(x, n, sizeof *x, dcmp);
+    double d = 0;
+    for (int k = 0; k < n; k++) {
+        double F = -expm1(-x[k]);
+        d = fmax(d, fmax(fabs(F - (double)k / n), fabs(F - (double)(k + 1) / n)));
+    }
+    ck_assert_msg(d < 1.95 / sqrt(n), "Kolmogorov-Smirnov distance %g", d);
+    free(x);
 }
 END_TEST
 
@@ -138,12 +192,14 @@ static Suite *rng_suite(void)
 {
     Suite *s = suite_create("rng");
     TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60);   /* statistical checks of 1e6 draws: seconds on a loaded machine */
     tcase_add_test(tc, test_rng_hash_primitives);
     tcase_add_test(tc, test_rng_known_answers);
     tcase_add_test(tc, test_rng_names_matter);
     tcase_add_test(tc, test_rng_streams_reproducible);
     tcase_add_test(tc, test_rng_seed_zero_valid);
     tcase_add_test(tc, test_rng_counter_streams);
+    tcase_add_test(tc, test_rng_exponential_ziggurat);
     tcase_add_test(tc, test_util_sha256_vectors);
     suite_add_tcase(s, tc);
     return s;

@@ -1,4 +1,6 @@
 /* rng.c -- seeding streams by hashing the master seed with stable ids */
+#include <math.h>
+#include <threads.h>
 #include <Random123/philox.h>
 
 #include "util/rng.h"
@@ -47,10 +49,76 @@ gsl_rng *hs_rng_stream(uint64_t seed, const char *a, const char *b)
     return r;
 }
 
-double hs_rng_u01(uint64_t key, uint64_t stream, uint64_t n)
+void hs_rng_block(uint64_t key, uint64_t stream, uint64_t block, uint64_t out[2])
 {
-    philox2x64_ctr_t c = {{n, stream}};
+    philox2x64_ctr_t c = {{block, stream}};
     philox2x64_key_t k = {{key}};
     philox2x64_ctr_t r = philox2x64(c, k);
-    return (double)((r.v[0] >> 11) + 1) * 0x1p-53;
+    out[0] = r.v[0];
+    out[1] = r.v[1];
+}
+
+uint64_t hs_rng_word_at(uint64_t key, uint64_t stream, uint64_t n)
+{
+    uint64_t w[2];
+    hs_rng_block(key, stream, n >> 1, w);
+    return w[n & 1];
+}
+
+double hs_rng_u01(uint64_t key, uint64_t stream, uint64_t n)
+{
+    return hs_rng_u01_of(hs_rng_word_at(key, stream, n));
+}
+
+/* The exponential ziggurat's 256 layers (Marsaglia and Tsang 2000, "The ziggurat method for
+ * generating random variables", J Stat Softw 5(8)): layer i spans [0, x[i]) at heights up to
+ * f(x[i]) = exp(-x[i]), all of area V; x[0] = V / f(r) is the base strip (the rectangle up to
+ * r = x[1] plus the tail beyond r).  A 53-bit position j is accepted at once when j < k[i]
+ * (the point lies under the next layer's edge), giving j w[i] with w[i] = x[i] / 2^53. */
+#define ZIG_R 7.69711747013104972
+#define ZIG_V 3.9496598225815571993e-3
+static struct {
+    uint64_t k[256];
+    double w[256], f[256];
+} zig;
+static once_flag zig_once = ONCE_FLAG_INIT;
+
+static void zig_init(void)
+{
+    const double m = 0x1p53;
+    double x = ZIG_R, q = ZIG_V / exp(-x);
+    zig.k[0] = (uint64_t)(x / q * m);
+    zig.k[1] = 0;
+    zig.w[0] = q / m;
+    zig.w[255] = x / m;
+    zig.f[0] = 1.0;
+    zig.f[255] = exp(-x);
+    for (int i = 254; i >= 1; i--) {
+        double xi = -log(ZIG_V / x + exp(-x));
+        zig.k[i + 1] = (uint64_t)(xi / x * m);
+        x = xi;
+        zig.f[i] = exp(-x);
+        zig.w[i] = x / m;
+    }
+}
+
+double hs_rng_exp(uint64_t key, uint64_t stream, hs_rng_ctr *c)
+{
+    call_once(&zig_once, zig_init);
+    double shift = 0;   /* tails passed: the tail beyond r is r + Exp(1) */
+    for (;;) {
+        const uint64_t u = hs_rng_word(key, stream, c);
+        const unsigned i = (unsigned)(u & 255);
+        const uint64_t j = u >> 11;
+        if (j < zig.k[i])
+            return shift + (double)j * zig.w[i];
+        if (i == 0) {   /* the tail: memoryless, start again beyond r */
+            shift += ZIG_R;
+            continue;
+        }
+        const double x = (double)j * zig.w[i];
+        const double y = hs_rng_u01_of(hs_rng_word(key, stream, c));
+        if (zig.f[i] + y * (zig.f[i - 1] - zig.f[i]) < exp(-x))
+            return shift + x;
+    }
 }

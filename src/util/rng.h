@@ -24,11 +24,48 @@ uint64_t hs_rng_derive(uint64_t seed, const char *a, const char *b);
 gsl_rng *hs_rng_stream(uint64_t seed, const char *a, const char *b);
 
 /* Counter-based streams (Random123's Philox-2x64-10, as NEURON/CoreNEURON and Arbor use for
- * per-cell streams): draw n of stream `stream` under `key` is a pure function of the three, so
- * a neuron owns its stream (key: its population's, e.g. hs_rng_derive(seed, name, "neurons");
- * stream: its index) with no state but a counter, and its draws do not depend on the order in
- * which neurons are advanced, nor on how they are split among threads or ranks.
- * hs_rng_u01 returns a uniform deviate in (0, 1] (53 bits). */
+ * per-cell streams).  Word n of stream `stream` under `key` is a pure function of the three:
+ * half n % 2 of Philox({n / 2, stream}, key).  So a neuron owns its stream (key: its
+ * population's, e.g. hs_rng_derive(seed, name, "neurons"); stream: its index) and needs no
+ * state but a cursor, and its draws do not depend on the order in which neurons are advanced,
+ * nor on how they are split among threads or ranks. */
+uint64_t hs_rng_word_at(uint64_t key, uint64_t stream, uint64_t n);
+
+/* Both words of block b (words 2b and 2b + 1). */
+void hs_rng_block(uint64_t key, uint64_t stream, uint64_t block, uint64_t out[2]);
+
+/* A cursor on a stream: the next word's index, and the other half of the last Philox block
+ * (each block gives two words). */
+typedef struct hs_rng_ctr {
+    uint64_t n;
+    uint64_t spare;
+} hs_rng_ctr;
+
+/* The next word of the stream (the same as hs_rng_word_at(key, stream, c->n++)). */
+static inline uint64_t hs_rng_word(uint64_t key, uint64_t stream, hs_rng_ctr *c)
+{
+    if (c->n & 1) {
+        c->n++;
+        return c->spare;
+    }
+    uint64_t w[2];
+    hs_rng_block(key, stream, c->n >> 1, w);
+    c->spare = w[1];
+    c->n++;
+    return w[0];
+}
+
+/* A word as a uniform deviate in (0, 1]: its top 53 bits, plus one, times 2^-53. */
+static inline double hs_rng_u01_of(uint64_t w) { return (double)((w >> 11) + 1) * 0x1p-53; }
+
+/* Word n as a uniform deviate in (0, 1]. */
 double hs_rng_u01(uint64_t key, uint64_t stream, uint64_t n);
+
+/* A standard exponential deviate (mean 1) from the stream at the cursor, by the ziggurat
+ * method of Marsaglia and Tsang (2000) with 256 layers: the layer from a word's low 8 bits,
+ * the position from its top 53, so that 98.9% of draws take one word and no logarithm; the
+ * rest (edges and the tail) are exact by rejection and by the tail's memorylessness, taking
+ * further words. */
+double hs_rng_exp(uint64_t key, uint64_t stream, hs_rng_ctr *c);
 
 #endif
