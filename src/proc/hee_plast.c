@@ -68,7 +68,7 @@ fail:
 
 /* ---- plasticity ----------------------------------------------------------------------------- */
 
-double hs_hee_learning_rate(const hs_learncfg *L, double t)
+double hs_hee_learning_rate(const hs_hee_learn *L, double t)
 {
     return L->decay > 0 ? L->lr / (1.0 + t / L->decay) : L->lr;
 }
@@ -80,7 +80,7 @@ double hs_hee_learning_rate(const hs_learncfg *L, double t)
 static void learn_sparse(hs_hee_rt *rt, double g)
 {
     hs_hee *m = &rt->m;
-    const hs_learncfg *L = rt->cfg->learn;
+    const hs_hee_learn *L = &rt->par.learn;
     const double *rx = rt->px, *re = rt->pe;
     uint32_t *nzx = rt->nzbuf, *nze = rt->nzbuf + m->ntotal;
     for (int l = 0; l < m->L; l++) {
@@ -93,7 +93,7 @@ static void learn_sparse(hs_hee_rt *rt, double g)
             if (te[i] != 0.0)
                 nze[ne++] = i;
         }
-        if (L->learn_W && l > 0 && nx) {
+        if (L->W && l > 0 && nx) {
             const hs_hee_layer *lo = &m->layer[l - 1];
             double *restrict W = m->W[l];
             for (uint32_t k = 0; k < lo->n; k++) {
@@ -106,13 +106,13 @@ static void learn_sparse(hs_hee_rt *rt, double g)
                     row[nzx[a]] += d * tx[nzx[a]];
             }
         }
-        if (L->learn_b) {
+        if (L->b) {
             for (uint32_t a = 0; a < nx; a++)
                 ly->b[nzx[a]] += g * tx[nzx[a]];
             for (uint32_t a = 0; a < ne; a++)
                 ly->b[nze[a]] -= g * te[nze[a]];
         }
-        if (L->learn_J && ly->J) {
+        if (L->J && ly->J) {
             for (uint32_t a = 0; a < nx; a++)
                 for (uint32_t b = 0; b < nx; b++)
                     if (a != b)
@@ -132,13 +132,13 @@ void hs_hee_rt_learn(hs_hee_rt *rt, double g)
         return;
     }
     hs_hee *m = &rt->m;
-    const hs_learncfg *L = rt->cfg->learn;
+    const hs_hee_learn *L = &rt->par.learn;
     /* the rate realisation: rho of the membranes, a dense sweep */
     const double *rx = rt->px, *re = rt->pe;
     for (int l = 0; l < m->L; l++) {
         hs_hee_layer *ly = &m->layer[l];
         const double *tx = rx + ly->off, *te = re + ly->off;
-        if (L->learn_W && l > 0) {
+        if (L->W && l > 0) {
             const hs_hee_layer *lo = &m->layer[l - 1];
             double *restrict W = m->W[l];
             for (uint32_t k = 0; k < lo->n; k++) {
@@ -148,10 +148,10 @@ void hs_hee_rt_learn(hs_hee_rt *rt, double g)
                     row[i] += d * tx[i];
             }
         }
-        if (L->learn_b)
+        if (L->b)
             for (uint32_t i = 0; i < ly->n; i++)
                 ly->b[i] += g * (tx[i] - te[i]);
-        if (L->learn_J && ly->J)
+        if (L->J && ly->J)
             for (uint32_t i = 0; i < ly->n; i++)
                 for (uint32_t j = 0; j < ly->n; j++)
                     if (i != j)

@@ -62,6 +62,7 @@ void hs_hee_rt_free(hs_hee_rt *rt)
     free(rt->kappa);
     free(rt->kpow);
     free(rt->popname);
+    free(rt->record);
     free(rt->trbuf);
     free(rt->inx);
     free(rt->ine);
@@ -159,7 +160,14 @@ int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err)
     hs_hee_rt *rt = calloc(1, sizeof *rt);
     if (!rt)
         return NOMEM(err);
-    rt->cfg = h;
+    rt->par = (hs_hee_par){.tau_x = h->tau_x, .tau_eps = h->tau_eps, .dt = h->dt,
+                           .adapt_m = h->adapt_m, .adapt_tau_c = h->adapt_tau_c,
+                           .feedforward = h->init == HS_HEE_INIT_FEEDFORWARD,
+                           .noise_budget = h->noise_budget};
+    if (h->learn)
+        rt->par.learn = (hs_hee_learn){.on = 1, .lr = h->learn->lr, .decay = h->learn->decay,
+                                       .W = h->learn->learn_W, .b = h->learn->learn_b,
+                                       .J = h->learn->learn_J};
     rt->dt = h->dt;
     rt->every = (uint64_t)llround(h->every / h->dt);
     if (rt->every < 1)
@@ -168,8 +176,9 @@ int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err)
     m->L = h->nlayers;
     m->layer = calloc((size_t)m->L, sizeof *m->layer);
     m->W = calloc((size_t)m->L, sizeof *m->W);
+    rt->record = malloc(2 * (size_t)m->L * sizeof *rt->record);
     int rc = HS_OK;
-    if (!m->layer || !m->W) {
+    if (!m->layer || !m->W || !rt->record) {
         rc = NOMEM(err);
         goto fail;
     }
@@ -184,6 +193,8 @@ int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err)
         ly->sigma = lc->sigma;
         ly->off = off;
         off += ly->n;
+        rt->record[2 * l] = h->record_x[l];
+        rt->record[2 * l + 1] = h->record_eps[l];
         if (ly->n > nmax)
             nmax = ly->n;
         if ((rc = draw_spec(cfg, lc->name, "bias", &lc->bias, ly->n, 1, &ly->b, err)))
@@ -223,6 +234,7 @@ int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err)
         rt->dx_at[u] = rt->de_at[u] = NAN;
     rt->seed = cfg->seed;
     rt->order_epoch = -1;
+    rt->shuffle = h->data && h->data->shuffle;
     rt->px = rt->rx;   /* the rate realisation, and no learning: rho of the membranes */
     rt->pe = rt->reps;
     if (h->data) {
@@ -243,10 +255,10 @@ int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err)
             goto fail;
         memcpy(rt->x, rt->clamp, m->layer[0].n * sizeof *rt->x);
     }
-    if (h->init == HS_HEE_INIT_FEEDFORWARD && (rc = feedforward(rt, err)))
+    if (rt->par.feedforward && (rc = feedforward(rt, err)))
         goto fail;
     /* identity layers in the rate realisation without learning: the budget is a constant */
-    rt->kappa_fixed = h->realisation == HS_HEE_RATE && !h->learn;
+    rt->kappa_fixed = h->realisation == HS_HEE_RATE && !rt->par.learn.on;
     rt->kappa_every = (uint64_t)llround(0.5 * h->tau_eps / h->dt);
     if (rt->kappa_every < 1)
         rt->kappa_every = 1;
@@ -293,7 +305,7 @@ int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err)
                                                                               : 10 * h->tau_x,
                                         h->dt);
         rt->trbuf = malloc(4 * nmax * sizeof *rt->trbuf);
-        rt->learning = h->learn != NULL;
+        rt->learning = rt->par.learn.on;
         if (rt->learning) {
             rt->px = malloc(N * sizeof *rt->px);
             rt->pe = malloc(N * sizeof *rt->pe);
@@ -332,7 +344,7 @@ fail:
 static void noise_budget(hs_hee_rt *rt)
 {
     const hs_hee *m = &rt->m;
-    const hs_heecfg *h = rt->cfg;
+    const hs_hee_par *h = &rt->par;
     /* kpow[q]: the power unit q of a layer below feeds into the bottom-up term (its
      * interneuron's fluctuations), once per unit */
     double *pw = rt->kpow, *acc = rt->kappa;   /* kappa accumulates, then is finished */
@@ -554,7 +566,7 @@ int hs_hee_rt_item(hs_hee_rt *rt, uint64_t step, int reset)
     const long long epoch = (long long)(k / rt->ntrain);
     const size_t n0 = rt->m.layer[0].n;
     if (epoch != rt->order_epoch) {
-        if (rt->cfg->data->shuffle) {
+        if (rt->shuffle) {
             if (hs_data_shuffle_order(rt->seed, (unsigned)epoch, rt->ntrain, rt->order))
                 return -1;
         } else {
@@ -567,7 +579,7 @@ int hs_hee_rt_item(hs_hee_rt *rt, uint64_t step, int reset)
            n0 * sizeof *rt->clamp);
     if (reset) {
         memcpy(rt->x, rt->clamp, n0 * sizeof *rt->x);
-        if (rt->cfg->init == HS_HEE_INIT_FEEDFORWARD && feedforward(rt, NULL))
+        if (rt->par.feedforward && feedforward(rt, NULL))
             return -1;
     }
     return 0;
@@ -576,7 +588,7 @@ int hs_hee_rt_item(hs_hee_rt *rt, uint64_t step, int reset)
 void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
 {
     const hs_hee *m = &rt->m;
-    const hs_heecfg *h = rt->cfg;
+    const hs_hee_par *h = &rt->par;
     const size_t N = m->ntotal;
     if (rt->ds && rt->step % rt->present_steps == 0 && rt->step > 0)
         (void)hs_hee_rt_item(rt, rt->step, 1);   /* memory for it was checked at step 0 */
@@ -749,7 +761,7 @@ int hs_hee_rt_use_exact_grad(hs_hee_rt *rt)
 void hs_hee_rt_describe(const hs_hee_rt *rt, FILE *f)
 {
     const hs_hee *m = &rt->m;
-    const hs_heecfg *h = rt->cfg;
+    const hs_hee_par *h = &rt->par;
     fprintf(f, "hee: %s realisation, %d layers, %u units; tau_x %g ms, tau_eps %g ms, dt %g ms"
                "%s\n", rt->spike ? "spike" : "rate", m->L, m->ntotal, h->tau_x, h->tau_eps,
             h->dt, rt->clamp ? ", layer 0 clamped" : "");
@@ -800,10 +812,10 @@ size_t hs_hee_rt_header(const hs_hee_rt *rt, FILE *f)
     size_t cols = 0;
     fputs("time_ms", f);
     for (int l = 0; l < m->L; l++) {
-        if (rt->cfg->record_x[l])
+        if (rt->record[2 * l])
             for (uint32_t i = 0; i < m->layer[l].n; i++, cols++)
                 fprintf(f, "\t%s[%u]", m->layer[l].name, i);
-        if (rt->cfg->record_eps[l])
+        if (rt->record[2 * l + 1])
             for (uint32_t i = 0; i < m->layer[l].n; i++, cols++)
                 fprintf(f, "\t%s_eps[%u]", m->layer[l].name, i);
     }
@@ -817,10 +829,10 @@ void hs_hee_rt_row(const hs_hee_rt *rt, double t, FILE *f)
     fprintf(f, "%.6f", t);
     for (int l = 0; l < m->L; l++) {
         const hs_hee_layer *ly = &m->layer[l];
-        if (rt->cfg->record_x[l])
+        if (rt->record[2 * l])
             for (uint32_t i = 0; i < ly->n; i++)
                 fprintf(f, "\t%.9g", rt->x[ly->off + i]);
-        if (rt->cfg->record_eps[l])
+        if (rt->record[2 * l + 1])
             for (uint32_t i = 0; i < ly->n; i++)
                 fprintf(f, "\t%.9g", rt->eps[ly->off + i]);
     }
@@ -857,7 +869,7 @@ void hs_hee_rt_advance_ancestral(hs_hee_rt *rt, int l, struct hs_net *q)
     /* eta_l from the interneurons of the layer above (hs_hee_eta reads T + off of l + 1) */
     double *eta = rt->eta + ly->off;
     hs_hee_eta(m, l, rt->reps, eta);
-    const double dt = rt->dt, tau_e = rt->cfg->tau_eps, s2 = ly->sigma * ly->sigma;
+    const double dt = rt->dt, tau_e = rt->par.tau_eps, s2 = ly->sigma * ly->sigma;
     const double de = exp(-dt / (tau_e * s2));
     const double ne = ly->sigma * sqrt(-expm1(-2 * dt / (tau_e * s2)));
     for (uint32_t i = 0; i < ly->n; i++) {

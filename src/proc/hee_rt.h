@@ -40,12 +40,31 @@ typedef struct hs_hee_rt hs_hee_rt;
  * every step); beyond it, its diagonal. */
 #define HS_HEE_BUDGET_FULL_MAX 64
 
+/* Plasticity (hee: learn:, doc/learning.md). */
+typedef struct hs_hee_learn {
+    int on;                    /* the block learns */
+    double lr;                 /* per ms */
+    double decay;              /* ms: lr(t) = lr / (1 + t / decay); 0: constant */
+    int W, b, J;               /* which parameters learn */
+} hs_hee_learn;
+
+/* The parameters of the dynamics that the runtime keeps (times in ms). */
+typedef struct hs_hee_par {
+    double tau_x, tau_eps, dt;
+    double adapt_m, adapt_tau_c;       /* adaptation; m = 0: none */
+    int feedforward;                   /* init: the bottom-up pass; else every membrane at 0 */
+    int noise_budget;                  /* count interneuron and spike noise toward x's noise */
+    hs_hee_learn learn;
+} hs_hee_par;
+
 /* Called at every recording time (multiples of record every) with the state at t. */
 typedef int (*hs_hee_sink)(void *ctx, double t, const hs_hee_rt *rt);
 
 struct hs_hee_rt {
     hs_hee m;                 /* parameters, drawn at compile time (owned) */
-    const hs_heecfg *cfg;
+    hs_hee_par par;           /* time constants, adaptation, init, noise budget, learning */
+    int *record;              /* states.tsv: per layer l, record[2 l] its units and
+                               * record[2 l + 1] its interneurons */
     double *x, *eps, *c;      /* principal membranes, interneurons, adaptation (ntotal each) */
     double *rx, *reps;        /* rho(x), rho(eps) */
     /* rho'(x), rho'(eps), and the membranes they belong to: computed with rho (hs_rho_fd) and
@@ -62,6 +81,7 @@ struct hs_hee_rt {
     size_t ntrain;            /* the first ntrain items are presented; the rest are held out */
     size_t *order;            /* this epoch's order of the ntrain items */
     long long order_epoch;    /* the epoch order[] belongs to, -1 before the first */
+    int shuffle;              /* a new order every epoch (else the file's) */
     uint64_t present_steps;   /* steps per item */
     uint64_t seed;            /* the run's seed: the shuffles derive from it */
     gsl_rng *rng;
@@ -140,7 +160,7 @@ int hs_hee_load_data(const hs_config *cfg, struct hs_dataset **out, hs_error *er
 int hs_hee_rt_item(hs_hee_rt *rt, uint64_t step, int reset);
 
 /* The learning rate (per ms) at model time t (ms) (hee_plast.c). */
-double hs_hee_learning_rate(const hs_learncfg *L, double t);
+double hs_hee_learning_rate(const hs_hee_learn *L, double t);
 /* One step of plasticity with increment g = learning rate x dt, on the statistics rt->rx and
  * rt->reps of the step just taken (hee_plast.c; the rules are written there). */
 void hs_hee_rt_learn(hs_hee_rt *rt, double g);
