@@ -23,35 +23,34 @@
 
 /* ---- data ----------------------------------------------------------------------------------- */
 
-int hs_hee_load_data(const hs_config *cfg, hs_dataset **out, hs_error *err)
+int hs_hee_load_data(const hs_hee_spec *s, hs_dataset **out, hs_error *err)
 {
-    const hs_heecfg *h = cfg->hee;
-    const hs_datacfg *d = h->data;
+    const hs_hee_data *d = &s->data;
+    const hs_hee_layer *in = &s->m.layer[0];
     int rc;
     *out = NULL;
     switch (d->kind) {
-    case HS_DATA_TSV:
+    case HS_HEE_DATA_TSV:
         rc = hs_data_load_tsv(d->path, d->limit, out, err);
         break;
-    case HS_DATA_IDX:
+    case HS_HEE_DATA_IDX:
         rc = hs_data_load_idx(d->path, d->labels, d->limit, out, err);
         break;
     default:
-        rc = hs_data_patches((const char *const *)d->images, d->nimages, d->patch, d->count,
-                             cfg->seed, out, err);
+        rc = hs_data_patches(d->images, d->nimages, d->patch, d->count, s->seed, out, err);
         break;
     }
     if (rc)
         return rc;
     hs_dataset *ds = *out;
-    if (ds->dim != h->layers[0].size) {
-        rc = hs_error_set(err, HS_ECONFIG, cfg->path, d->line, d->col,
+    if (ds->dim != in->n) {
+        rc = hs_error_set(err, HS_ECONFIG, s->file, d->line, d->col,
                           "the data items have %zu values, layer '%s' has %u units", ds->dim,
-                          h->layers[0].name, h->layers[0].size);
+                          in->name, in->n);
         goto fail;
     }
     if (d->holdout >= ds->n) {
-        rc = hs_error_set(err, HS_ECONFIG, cfg->path, d->line, d->col,
+        rc = hs_error_set(err, HS_ECONFIG, s->file, d->line, d->col,
                           "'holdout' (%llu) leaves no item to present out of %zu",
                           (unsigned long long)d->holdout, ds->n);
         goto fail;
