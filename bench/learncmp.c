@@ -23,6 +23,7 @@
 #include "config/config.h"
 #include "data/dataset.h"
 #include "hee/hee.h"
+#include "net/hee_spec.h"
 #include "proc/hee_rt.h"
 #include "hee-snn/hee-snn.h"
 
@@ -79,7 +80,7 @@ static void read_run(const char *outdir, run *r, double model_s)
     hs_error err = {0};
     hs_config *cfg = NULL;
     hs_hee_rt *rt = NULL;
-    if (hs_config_load(path, NULL, &cfg, &err) || hs_hee_rt_create(cfg, &rt, &err))
+    if (hs_config_load(path, NULL, &cfg, &err) || hs_net_hee_rt(cfg, &rt, &err))
         die(&err);
     const double *W = rt->m.W[1];
     for (int a = 0; a < 5; a++)

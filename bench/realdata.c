@@ -35,6 +35,7 @@
 #include "data/dataset.h"
 #include "data/image.h"
 #include "hee/hee.h"
+#include "net/hee_spec.h"
 #include "proc/hee_rt.h"
 #include "hee-snn/hee-snn.h"
 #include "rbm/rbm.h"
@@ -72,7 +73,7 @@ static double *posterior_means(const hs_config *model, const double *X, size_t n
 {
     hs_error err = {0};
     hs_hee_rt *rt = NULL;
-    if (hs_hee_rt_create(model, &rt, &err))
+    if (hs_net_hee_rt(model, &rt, &err))
         die(&err);
     const hs_hee *m = &rt->m;
     const hs_hee_layer *v = &m->layer[0], *top = &m->layer[m->L - 1];
@@ -300,7 +301,7 @@ static int patches(const char *out, int nimg, char **imgs, double hee_s, const c
     snprintf(path, sizeof path, "%s/hee/model.yaml", out);
     hs_config *model = load_file(path);
     hs_hee_rt *rt = NULL;
-    if (hs_hee_rt_create(model, &rt, &err))
+    if (hs_net_hee_rt(model, &rt, &err))
         die(&err);
     const uint32_t nh = rt->m.layer[1].n;
     double *rf = xmalloc((size_t)nh * 144 * sizeof *rf);   /* unit j's column of W */

@@ -23,6 +23,7 @@
 #include "data/dataset.h"
 #include "hee/hee.h"
 #include "app/hee_train.h"
+#include "net/hee_spec.h"
 #include "proc/hee_rt.h"
 #include "stats.h"
 #include "testutil.h"
@@ -44,14 +45,13 @@ static hs_config *load(const char *yaml)
     return cfg;
 }
 
-/* The parameters of a loaded network (drawn as a run would); free with hs_hee_rt_free before
- * cfg, which the runtime points into. */
+/* The parameters of a loaded network (drawn as a run would); free with hs_hee_rt_free. */
 static hs_hee_rt *params_of(const hs_config *cfg)
 {
     hs_error err = {0};
     char buf[2300];
     hs_hee_rt *rt = NULL;
-    int rc = hs_hee_rt_create(cfg, &rt, &err);
+    int rc = hs_net_hee_rt(cfg, &rt, &err);
     ck_assert_msg(rc == HS_OK, "%s", hs_error_format(&err, buf, sizeof buf));
     return rt;
 }
@@ -450,7 +450,7 @@ static void check_generation(hs_gen_mode mode, size_t nsamples, double every, in
     ck_assert_uint_eq(ds->n, nsamples);
     ck_assert_uint_eq(ds->dim, 3);
     hs_hee_rt *rt = NULL;
-    ck_assert_int_eq(hs_hee_rt_create(cfg, &rt, &err), HS_OK);
+    ck_assert_int_eq(hs_net_hee_rt(cfg, &rt, &err), HS_OK);
     double mean[5], cov[25];
     ck_assert_int_eq(hs_hee_gauss_exact(&rt->m, NULL, mean, cov), 0);
     enum { B = 20 };
@@ -556,7 +556,7 @@ START_TEST(test_learn_nonlinear_teacher)
     int rc = hs_generate_to_dir(tc, &o, NULL, &gres, &err);
     ck_assert_msg(rc == HS_OK, "%s", hs_error_format(&err, buf, sizeof buf));
     hs_hee_rt *teacher = NULL;
-    ck_assert_int_eq(hs_hee_rt_create(tc, &teacher, &err), HS_OK);
+    ck_assert_int_eq(hs_net_hee_rt(tc, &teacher, &err), HS_OK);
     snprintf(path, sizeof path, "%s/teacher/samples.tsv", tmpdir);
     hs_dataset *ds = NULL;
     ck_assert_int_eq(hs_data_load_tsv(path, 0, &ds, &err), HS_OK);

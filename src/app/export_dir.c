@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "net/hee_spec.h"
 #include "proc/hee_rt.h"
 #include "record/export.h"
 #include "util/error.h"
@@ -33,7 +34,7 @@ static int pops_of(const hs_config *cfg, hs_export_pop **out, int *n, char **nam
     uint64_t per_unit = 0;
     if (nh) {   /* neurons per unit: chosen from the network unless given */
         hs_hee_rt *rt;
-        int rc = hs_hee_rt_create(cfg, &rt, err);
+        int rc = hs_net_hee_rt(cfg, &rt, err);
         if (rc) {
             free(p);
             free(buf);

@@ -26,6 +26,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "app/hee_compare.h"
+#include "net/hee_spec.h"
 #include "net/net.h"
 #include "proc/hee_rt.h"
 #include "util/clock.h"
@@ -312,7 +313,7 @@ static int run_underdamped(const hs_config *cfg, double burn, double T, samples 
                            double *wall, hs_error *err)
 {
     hs_hee_rt *rt;
-    int rc = hs_hee_rt_create(cfg, &rt, err);
+    int rc = hs_net_hee_rt(cfg, &rt, err);
     if (rc)
         return rc;
     gsl_rng_free(rt->rng);
@@ -425,7 +426,7 @@ int hs_hee_compare(const hs_config *cfg, const hs_cmp_opts *o, hs_cmp_table *t,
         return hs_error_set(err, HS_ECONFIG, cfg->path, 0, 0,
                             "'compare' needs a 'hee:' block in the network file");
     hs_hee_rt *probe;
-    int rc = hs_hee_rt_create(cfg, &probe, err);
+    int rc = hs_net_hee_rt(cfg, &probe, err);
     if (rc)
         return rc;
     size_t lo = probe->clamp ? probe->m.layer[0].n : 0, K = probe->m.ntotal - lo;

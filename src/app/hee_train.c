@@ -94,7 +94,7 @@ static int curve_row(curve *c, const hs_hee_rt *rt, double lr, int *has_ll)
     }
     row[COL_WNORM] = sqrt(wn);
     row[COL_DW] = c->n ? sqrt(dw) : NAN;
-    if (hs_hee_timescales(m, rt->cfg->tau_x, rt->cfg->tau_eps, &row[COL_RELAX], &row[COL_SEP]))
+    if (hs_hee_timescales(m, rt->par.tau_x, rt->par.tau_eps, &row[COL_RELAX], &row[COL_SEP]))
         row[COL_RELAX] = row[COL_SEP] = NAN;
     row[COL_LLTRAIN] = row[COL_LLHOLD] = NAN;
     *has_ll = hs_hee_loglik_available(m);
@@ -369,7 +369,6 @@ static int write_outputs(const hs_config *cfg, hs_hee_rt *rt, const curve *c, in
 /* ---- the loop ------------------------------------------------------------------------------- */
 
 typedef struct learn_ctx {
-    const hs_learncfg *L;
     uint64_t settle;
 } learn_ctx;
 
@@ -380,7 +379,7 @@ static int learn_after(hs_hee_rt *rt, void *ctx, hs_error *err)
     const learn_ctx *lc = ctx;
     const uint64_t s = rt->step - 1;
     if (s % rt->present_steps >= lc->settle)
-        hs_hee_rt_learn(rt, hs_hee_learning_rate(lc->L, (double)s * rt->dt) * rt->dt);
+        hs_hee_rt_learn(rt, hs_hee_learning_rate(&rt->par.learn, (double)s * rt->dt) * rt->dt);
     return HS_OK;
 }
 
@@ -445,13 +444,13 @@ int hs_hee_train(const hs_config *cfg, int resume, hs_control *ctl, hs_train_res
     if (hs_hee_ppca_ml(&rt->m, rt->ds->x, rt->ntrain < LL_ITEMS ? rt->ntrain : LL_ITEMS,
                        &res->loglik_max))
         res->loglik_max = NAN;
-    learn_ctx lctx = {L, settle};
+    learn_ctx lctx = {settle};
     rt->after = learn_after;
     rt->after_ctx = &lctx;
     const double t0 = hs_wall_s();
     for (;;) {
         const uint64_t s = rt->step;
-        const double lr = hs_hee_learning_rate(L, (double)s * dt);
+        const double lr = hs_hee_learning_rate(&rt->par.learn, (double)s * dt);
         if (!first && (s % log_steps == 0 || s == total) && curve_row(&c, rt, lr, &has_ll)) {
             rc = NOMEM(err);
             goto done;

@@ -7,6 +7,7 @@
 
 #include "net/net.h"
 #include "models/point_process.h"
+#include "net/hee_spec.h"
 #include "proc/hee_rt.h"
 #include "util/error.h"
 #include "util/rng.h"
@@ -296,7 +297,7 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
     hs_hee_rt *rt = NULL;
     int rc = HS_OK;
     if (cfg->hee) {
-        if ((rc = hs_hee_rt_create(cfg, &rt, err))) {
+        if ((rc = hs_net_hee_rt(cfg, &rt, err))) {
             free(net);
             return rc;
         }

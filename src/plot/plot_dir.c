@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "net/hee_spec.h"
 #include "proc/hee_rt.h"
 #include "plot/plot.h"
 #include "util/error.h"
@@ -82,7 +83,7 @@ static int plot_fields(const char *input, const char *out, hs_error *err)
     if (rc == HS_OK && !cfg->hee)
         rc = hs_error_set(err, HS_ECONFIG, path, 0, 0, "no 'hee:' block: no receptive fields");
     if (rc == HS_OK)
-        rc = hs_hee_rt_create(cfg, &rt, err);
+        rc = hs_net_hee_rt(cfg, &rt, err);
     if (rc == HS_OK) {
         const hs_heelayer_cfg *v = &cfg->hee->layers[0];
         if (!v->rows)

@@ -142,7 +142,7 @@ static long fidx(const hs_hee_rt *rt, int l, uint32_t i)
 static double build(hs_hee_rt *rt, double P)
 {
     const hs_hee *m = &rt->m;
-    const hs_heecfg *h = rt->cfg;
+    const hs_hee_par *h = &rt->par;
     const size_t N = rt->nfree;
     double *g = rt->bg, eload = 0;
     /* every unit's shot noise, once: S scales as 1/P */
@@ -175,7 +175,7 @@ static double build(hs_hee_rt *rt, double P)
             }
             double d = hs_rho_d(ly->rho, rt->eps[ly->off + k]);
             double share = 1 - d * d * Q / (2 * h->tau_eps);
-            if (h->learn || ly->rho != HS_RHO_IDENTITY)   /* see the comment above build() */
+            if (h->learn.on || ly->rho != HS_RHO_IDENTITY)   /* see the comment above build() */
                 eload = fmax(eload, 1 - share);
             rt->ebeta[ly->off + k] = share > 0 ? sqrt(share) : 0.0;
         }
@@ -326,7 +326,7 @@ void hs_hee_budget_update(hs_hee_rt *rt)
 static double *data_scale_W(const hs_hee_rt *rt)
 {
     const hs_hee *m = &rt->m;
-    if (!rt->ds || !rt->cfg->learn || m->L < 2 || !rt->ntrain)
+    if (!rt->ds || !rt->par.learn.on || m->L < 2 || !rt->ntrain)
         return NULL;
     const size_t n0 = m->layer[0].n, n1 = m->layer[1].n, n = rt->ntrain;
     const double sv2 = m->layer[0].sigma * m->layer[0].sigma, sh = m->layer[1].sigma;

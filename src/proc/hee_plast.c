@@ -23,35 +23,34 @@
 
 /* ---- data ----------------------------------------------------------------------------------- */
 
-int hs_hee_load_data(const hs_config *cfg, hs_dataset **out, hs_error *err)
+int hs_hee_load_data(const hs_hee_spec *s, hs_dataset **out, hs_error *err)
 {
-    const hs_heecfg *h = cfg->hee;
-    const hs_datacfg *d = h->data;
+    const hs_hee_data *d = &s->data;
+    const hs_hee_layer *in = &s->m.layer[0];
     int rc;
     *out = NULL;
     switch (d->kind) {
-    case HS_DATA_TSV:
+    case HS_HEE_DATA_TSV:
         rc = hs_data_load_tsv(d->path, d->limit, out, err);
         break;
-    case HS_DATA_IDX:
+    case HS_HEE_DATA_IDX:
         rc = hs_data_load_idx(d->path, d->labels, d->limit, out, err);
         break;
     default:
-        rc = hs_data_patches((const char *const *)d->images, d->nimages, d->patch, d->count,
-                             cfg->seed, out, err);
+        rc = hs_data_patches(d->images, d->nimages, d->patch, d->count, s->seed, out, err);
         break;
     }
     if (rc)
         return rc;
     hs_dataset *ds = *out;
-    if (ds->dim != h->layers[0].size) {
-        rc = hs_error_set(err, HS_ECONFIG, cfg->path, d->line, d->col,
+    if (ds->dim != in->n) {
+        rc = hs_error_set(err, HS_ECONFIG, s->file, d->line, d->col,
                           "the data items have %zu values, layer '%s' has %u units", ds->dim,
-                          h->layers[0].name, h->layers[0].size);
+                          in->name, in->n);
         goto fail;
     }
     if (d->holdout >= ds->n) {
-        rc = hs_error_set(err, HS_ECONFIG, cfg->path, d->line, d->col,
+        rc = hs_error_set(err, HS_ECONFIG, s->file, d->line, d->col,
                           "'holdout' (%llu) leaves no item to present out of %zu",
                           (unsigned long long)d->holdout, ds->n);
         goto fail;
@@ -68,7 +67,7 @@ fail:
 
 /* ---- plasticity ----------------------------------------------------------------------------- */
 
-double hs_hee_learning_rate(const hs_learncfg *L, double t)
+double hs_hee_learning_rate(const hs_hee_learn *L, double t)
 {
     return L->decay > 0 ? L->lr / (1.0 + t / L->decay) : L->lr;
 }
@@ -80,7 +79,7 @@ double hs_hee_learning_rate(const hs_learncfg *L, double t)
 static void learn_sparse(hs_hee_rt *rt, double g)
 {
     hs_hee *m = &rt->m;
-    const hs_learncfg *L = rt->cfg->learn;
+    const hs_hee_learn *L = &rt->par.learn;
     const double *rx = rt->px, *re = rt->pe;
     uint32_t *nzx = rt->nzbuf, *nze = rt->nzbuf + m->ntotal;
     for (int l = 0; l < m->L; l++) {
@@ -93,7 +92,7 @@ static void learn_sparse(hs_hee_rt *rt, double g)
             if (te[i] != 0.0)
                 nze[ne++] = i;
         }
-        if (L->learn_W && l > 0 && nx) {
+        if (L->W && l > 0 && nx) {
             const hs_hee_layer *lo = &m->layer[l - 1];
             double *restrict W = m->W[l];
             for (uint32_t k = 0; k < lo->n; k++) {
@@ -106,13 +105,13 @@ static void learn_sparse(hs_hee_rt *rt, double g)
                     row[nzx[a]] += d * tx[nzx[a]];
             }
         }
-        if (L->learn_b) {
+        if (L->b) {
             for (uint32_t a = 0; a < nx; a++)
                 ly->b[nzx[a]] += g * tx[nzx[a]];
             for (uint32_t a = 0; a < ne; a++)
                 ly->b[nze[a]] -= g * te[nze[a]];
         }
-        if (L->learn_J && ly->J) {
+        if (L->J && ly->J) {
             for (uint32_t a = 0; a < nx; a++)
                 for (uint32_t b = 0; b < nx; b++)
                     if (a != b)
@@ -132,13 +131,13 @@ void hs_hee_rt_learn(hs_hee_rt *rt, double g)
         return;
     }
     hs_hee *m = &rt->m;
-    const hs_learncfg *L = rt->cfg->learn;
+    const hs_hee_learn *L = &rt->par.learn;
     /* the rate realisation: rho of the membranes, a dense sweep */
     const double *rx = rt->px, *re = rt->pe;
     for (int l = 0; l < m->L; l++) {
         hs_hee_layer *ly = &m->layer[l];
         const double *tx = rx + ly->off, *te = re + ly->off;
-        if (L->learn_W && l > 0) {
+        if (L->W && l > 0) {
             const hs_hee_layer *lo = &m->layer[l - 1];
             double *restrict W = m->W[l];
             for (uint32_t k = 0; k < lo->n; k++) {
@@ -148,10 +147,10 @@ void hs_hee_rt_learn(hs_hee_rt *rt, double g)
                     row[i] += d * tx[i];
             }
         }
-        if (L->learn_b)
+        if (L->b)
             for (uint32_t i = 0; i < ly->n; i++)
                 ly->b[i] += g * (tx[i] - te[i]);
-        if (L->learn_J && ly->J)
+        if (L->J && ly->J)
             for (uint32_t i = 0; i < ly->n; i++)
                 for (uint32_t j = 0; j < ly->n; j++)
                     if (i != j)

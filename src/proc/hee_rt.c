@@ -32,18 +32,32 @@
 
 #define NOMEM(err) hs_error_set((err), HS_ENOMEM, NULL, 0, 0, "out of memory")
 
+/* Free the parameters of m: its layers with their biases and couplings, its weights. */
+static void free_model(hs_hee *m)
+{
+    for (int l = 0; m->layer && l < m->L; l++) {
+        free(m->layer[l].b);
+        free(m->layer[l].J);
+    }
+    for (int l = 0; m->W && l < m->L; l++)
+        free(m->W[l]);
+    free(m->layer);
+    free(m->W);
+}
+
+void hs_hee_spec_free(hs_hee_spec *s)
+{
+    free_model(&s->m);
+    free(s->clamp);
+    s->m = (hs_hee){0};
+    s->clamp = NULL;
+}
+
 void hs_hee_rt_free(hs_hee_rt *rt)
 {
     if (!rt)
         return;
-    for (int l = 0; l < rt->m.L; l++) {
-        free(rt->m.layer[l].b);
-        free(rt->m.layer[l].J);
-        if (rt->m.W)
-            free(rt->m.W[l]);
-    }
-    free(rt->m.layer);
-    free(rt->m.W);
+    free_model(&rt->m);
     free(rt->x);
     free(rt->eps);
     free(rt->c);
@@ -62,6 +76,7 @@ void hs_hee_rt_free(hs_hee_rt *rt)
     free(rt->kappa);
     free(rt->kpow);
     free(rt->popname);
+    free(rt->record);
     free(rt->trbuf);
     free(rt->inx);
     free(rt->ine);
@@ -80,23 +95,6 @@ void hs_hee_rt_free(hs_hee_rt *rt)
     if (rt->rng)
         gsl_rng_free(rt->rng);
     free(rt);
-}
-
-static int draw_spec(const hs_config *cfg, const char *layer, const char *what,
-                     const hs_valspec *v, size_t rows, size_t cols, double **out, hs_error *err)
-{
-    char id[96];
-    snprintf(id, sizeof id, "hee:%s", layer);
-    gsl_rng *r = hs_rng_stream(cfg->seed, id, what);
-    *out = malloc(rows * cols * sizeof **out);
-    if (!r || !*out) {
-        if (r)
-            gsl_rng_free(r);
-        return NOMEM(err);
-    }
-    hs_valspec_draw(v, r, rows, cols, *out);
-    gsl_rng_free(r);
-    return HS_OK;
 }
 
 /* The bottom-up pass of init: feedforward.  Each latent layer starts where its bottom-up
@@ -152,52 +150,44 @@ static double auto_gain(const hs_hee_rt *rt)
     return big > 0 ? 0.9 * rt->rmax / big : rt->rmax;
 }
 
-int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err)
+int hs_hee_rt_create(hs_hee_spec *s, hs_hee_rt **out, hs_error *err)
 {
-    const hs_heecfg *h = cfg->hee;
     *out = NULL;
     hs_hee_rt *rt = calloc(1, sizeof *rt);
     if (!rt)
         return NOMEM(err);
-    rt->cfg = h;
+    int rc = HS_OK;
+    if (s->data.on && (rc = hs_hee_load_data(s, &rt->ds, err))) {
+        free(rt);
+        return rc;
+    }
+    /* the drawn parameters are the runtime's from here on */
+    rt->m = s->m;
+    s->m = (hs_hee){0};
+    if (!s->data.on) {
+        rt->clamp = s->clamp;
+        s->clamp = NULL;
+    }
+    rt->par = s->par;
+    const hs_hee_par *h = &rt->par;
     rt->dt = h->dt;
-    rt->every = (uint64_t)llround(h->every / h->dt);
+    rt->every = (uint64_t)llround(s->every / h->dt);
     if (rt->every < 1)
         rt->every = 1;
     hs_hee *m = &rt->m;
-    m->L = h->nlayers;
-    m->layer = calloc((size_t)m->L, sizeof *m->layer);
-    m->W = calloc((size_t)m->L, sizeof *m->W);
-    int rc = HS_OK;
-    if (!m->layer || !m->W) {
+    rt->record = malloc(2 * (size_t)m->L * sizeof *rt->record);
+    if (!rt->record) {
         rc = NOMEM(err);
         goto fail;
     }
-    uint32_t off = 0;
     size_t nmax = 1;
     for (int l = 0; l < m->L; l++) {
-        const hs_heelayer_cfg *lc = &h->layers[l];
-        hs_hee_layer *ly = &m->layer[l];
-        snprintf(ly->name, sizeof ly->name, "%s", lc->name);
-        ly->n = lc->size;
-        ly->rho = (hs_rho)lc->rho;
-        ly->sigma = lc->sigma;
-        ly->off = off;
-        off += ly->n;
-        if (ly->n > nmax)
-            nmax = ly->n;
-        if ((rc = draw_spec(cfg, lc->name, "bias", &lc->bias, ly->n, 1, &ly->b, err)))
-            goto fail;
-        if (h->lateral[l].kind != HS_VAL_UNSET &&
-            (rc = draw_spec(cfg, lc->name, "lateral", &h->lateral[l], ly->n, ly->n, &ly->J,
-                            err)))
-            goto fail;
-        if (l > 0 && (rc = draw_spec(cfg, lc->name, "weights", &h->weights[l],
-                                     h->layers[l - 1].size, ly->n, &m->W[l], err)))
-            goto fail;
+        if (m->layer[l].n > nmax)
+            nmax = m->layer[l].n;
+        rt->record[2 * l] = s->record_x[l];
+        rt->record[2 * l + 1] = s->record_eps[l];
     }
-    m->ntotal = off;
-    size_t N = off;
+    size_t N = m->ntotal;
     rt->x = calloc(N, sizeof *rt->x);
     rt->eps = calloc(N, sizeof *rt->eps);
     rt->c = calloc(N, sizeof *rt->c);
@@ -212,7 +202,7 @@ int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err)
     rt->de = calloc(N, sizeof *rt->de);
     rt->dx_at = malloc(N * sizeof *rt->dx_at);
     rt->de_at = malloc(N * sizeof *rt->de_at);
-    rt->rng = hs_rng_stream(cfg->seed, "hee", "dynamics");
+    rt->rng = hs_rng_stream(s->seed, "hee", "dynamics");
     if (!rt->x || !rt->eps || !rt->c || !rt->rx || !rt->reps || !rt->eta || !rt->bu ||
         !rt->tmp || !rt->rng || !rt->kappa || !rt->kpow || !rt->dx || !rt->de || !rt->dx_at ||
         !rt->de_at) {
@@ -221,47 +211,42 @@ int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err)
     }
     for (size_t u = 0; u < N; u++)
         rt->dx_at[u] = rt->de_at[u] = NAN;
-    rt->seed = cfg->seed;
+    rt->seed = s->seed;
     rt->order_epoch = -1;
+    rt->shuffle = s->data.on && s->data.shuffle;
     rt->px = rt->rx;   /* the rate realisation, and no learning: rho of the membranes */
     rt->pe = rt->reps;
-    if (h->data) {
-        if ((rc = hs_hee_load_data(cfg, &rt->ds, err)))
-            goto fail;
-        rt->ntrain = rt->ds->n - h->data->holdout;
-        rt->present_steps = (uint64_t)llround(h->data->present / h->dt);
+    if (rt->ds) {
+        rt->ntrain = rt->ds->n - s->data.holdout;
+        rt->present_steps = (uint64_t)llround(s->data.present / h->dt);
         rt->clamp = malloc(m->layer[0].n * sizeof *rt->clamp);
         rt->order = malloc(rt->ntrain * sizeof *rt->order);
         if (!rt->clamp || !rt->order || hs_hee_rt_item(rt, 0, 0)) {
             rc = NOMEM(err);
             goto fail;
         }
-        memcpy(rt->x, rt->clamp, m->layer[0].n * sizeof *rt->x);
-    } else if (h->clamped) {
-        if ((rc = draw_spec(cfg, h->layers[0].name, "clamp", &h->clamp, m->layer[0].n, 1,
-                            &rt->clamp, err)))
-            goto fail;
-        memcpy(rt->x, rt->clamp, m->layer[0].n * sizeof *rt->x);
     }
-    if (h->init == HS_HEE_INIT_FEEDFORWARD && (rc = feedforward(rt, err)))
+    if (rt->clamp)
+        memcpy(rt->x, rt->clamp, m->layer[0].n * sizeof *rt->x);
+    if (h->feedforward && (rc = feedforward(rt, err)))
         goto fail;
     /* identity layers in the rate realisation without learning: the budget is a constant */
-    rt->kappa_fixed = h->realisation == HS_HEE_RATE && !h->learn;
+    rt->kappa_fixed = !s->spike && !h->learn.on;
     rt->kappa_every = (uint64_t)llround(0.5 * h->tau_eps / h->dt);
     if (rt->kappa_every < 1)
         rt->kappa_every = 1;
     for (int l = 0; l < m->L; l++)
         if (m->layer[l].rho != HS_RHO_IDENTITY)
             rt->kappa_fixed = 0;
-    if (h->realisation == HS_HEE_SPIKE) {
+    if (s->spike) {
         rt->spike = 1;
-        rt->P = h->P;
-        rt->pushpull = h->encoding == HS_ENC_PUSHPULL;
-        rt->r0 = rt->pushpull ? 0.0 : h->r0;
-        rt->rmax = h->rmax;
-        rt->r1 = h->r1 > 0 ? h->r1 : rt->pushpull ? auto_gain(rt) : 30.0;
-        rt->tau_syn = h->tau_syn > 0 ? h->tau_syn : h->dt;
-        rt->tau_ref = h->tau_ref;
+        rt->P = s->P;
+        rt->pushpull = s->pushpull;
+        rt->r0 = rt->pushpull ? 0.0 : s->r0;
+        rt->rmax = s->rmax;
+        rt->r1 = s->r1 > 0 ? s->r1 : rt->pushpull ? auto_gain(rt) : 30.0;
+        rt->tau_syn = s->tau_syn > 0 ? s->tau_syn : h->dt;
+        rt->tau_ref = s->tau_ref;
         if (hs_hee_budget_alloc(rt)) {
             rc = NOMEM(err);
             goto fail;
@@ -272,17 +257,17 @@ int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err)
         if (rt->P_auto && rt->P < HS_HEE_MIN_P) {
             rt->P = HS_HEE_MIN_P;
             /* at the floor the budget has room: spend it on fewer spikes (a lower gain) */
-            if (rt->pushpull && !(h->r1 > 0))
+            if (rt->pushpull && !(s->r1 > 0))
                 rt->r1 = hs_hee_budget_auto_gain(rt, HS_HEE_BUDGET_LOAD);
         }
         const double neurons = 2.0 * (rt->pushpull ? 2 : 1) * rt->P * (double)N;
-        if (neurons > HS_MAX_NEURONS) {
-            rc = hs_error_set(err, HS_ECONFIG, cfg->path, h->line, h->col,
+        if (neurons > s->max_neurons) {
+            rc = hs_error_set(err, HS_ECONFIG, s->file, s->line, s->col,
                               "the spike realisation would need %.3g neurons (%u per side and "
                               "unit%s), more than %.0f; %s 'neurons_per_unit' under 'spike:' "
                               "(validate --describe reports the noise load it leaves)", neurons,
                               rt->P, rt->P_auto ? ", chosen from the network" : "",
-                              HS_MAX_NEURONS, rt->P_auto ? "give a smaller" : "lower");
+                              s->max_neurons, rt->P_auto ? "give a smaller" : "lower");
             goto fail;
         }
         hs_hee_budget_update(rt);
@@ -293,7 +278,7 @@ int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err)
                                                                               : 10 * h->tau_x,
                                         h->dt);
         rt->trbuf = malloc(4 * nmax * sizeof *rt->trbuf);
-        rt->learning = h->learn != NULL;
+        rt->learning = rt->par.learn.on;
         if (rt->learning) {
             rt->px = malloc(N * sizeof *rt->px);
             rt->pe = malloc(N * sizeof *rt->pe);
@@ -332,7 +317,7 @@ fail:
 static void noise_budget(hs_hee_rt *rt)
 {
     const hs_hee *m = &rt->m;
-    const hs_heecfg *h = rt->cfg;
+    const hs_hee_par *h = &rt->par;
     /* kpow[q]: the power unit q of a layer below feeds into the bottom-up term (its
      * interneuron's fluctuations), once per unit */
     double *pw = rt->kpow, *acc = rt->kappa;   /* kappa accumulates, then is finished */
@@ -554,7 +539,7 @@ int hs_hee_rt_item(hs_hee_rt *rt, uint64_t step, int reset)
     const long long epoch = (long long)(k / rt->ntrain);
     const size_t n0 = rt->m.layer[0].n;
     if (epoch != rt->order_epoch) {
-        if (rt->cfg->data->shuffle) {
+        if (rt->shuffle) {
             if (hs_data_shuffle_order(rt->seed, (unsigned)epoch, rt->ntrain, rt->order))
                 return -1;
         } else {
@@ -567,7 +552,7 @@ int hs_hee_rt_item(hs_hee_rt *rt, uint64_t step, int reset)
            n0 * sizeof *rt->clamp);
     if (reset) {
         memcpy(rt->x, rt->clamp, n0 * sizeof *rt->x);
-        if (rt->cfg->init == HS_HEE_INIT_FEEDFORWARD && feedforward(rt, NULL))
+        if (rt->par.feedforward && feedforward(rt, NULL))
             return -1;
     }
     return 0;
@@ -576,7 +561,7 @@ int hs_hee_rt_item(hs_hee_rt *rt, uint64_t step, int reset)
 void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
 {
     const hs_hee *m = &rt->m;
-    const hs_heecfg *h = rt->cfg;
+    const hs_hee_par *h = &rt->par;
     const size_t N = m->ntotal;
     if (rt->ds && rt->step % rt->present_steps == 0 && rt->step > 0)
         (void)hs_hee_rt_item(rt, rt->step, 1);   /* memory for it was checked at step 0 */
@@ -749,7 +734,7 @@ int hs_hee_rt_use_exact_grad(hs_hee_rt *rt)
 void hs_hee_rt_describe(const hs_hee_rt *rt, FILE *f)
 {
     const hs_hee *m = &rt->m;
-    const hs_heecfg *h = rt->cfg;
+    const hs_hee_par *h = &rt->par;
     fprintf(f, "hee: %s realisation, %d layers, %u units; tau_x %g ms, tau_eps %g ms, dt %g ms"
                "%s\n", rt->spike ? "spike" : "rate", m->L, m->ntotal, h->tau_x, h->tau_eps,
             h->dt, rt->clamp ? ", layer 0 clamped" : "");
@@ -800,10 +785,10 @@ size_t hs_hee_rt_header(const hs_hee_rt *rt, FILE *f)
     size_t cols = 0;
     fputs("time_ms", f);
     for (int l = 0; l < m->L; l++) {
-        if (rt->cfg->record_x[l])
+        if (rt->record[2 * l])
             for (uint32_t i = 0; i < m->layer[l].n; i++, cols++)
                 fprintf(f, "\t%s[%u]", m->layer[l].name, i);
-        if (rt->cfg->record_eps[l])
+        if (rt->record[2 * l + 1])
             for (uint32_t i = 0; i < m->layer[l].n; i++, cols++)
                 fprintf(f, "\t%s_eps[%u]", m->layer[l].name, i);
     }
@@ -817,10 +802,10 @@ void hs_hee_rt_row(const hs_hee_rt *rt, double t, FILE *f)
     fprintf(f, "%.6f", t);
     for (int l = 0; l < m->L; l++) {
         const hs_hee_layer *ly = &m->layer[l];
-        if (rt->cfg->record_x[l])
+        if (rt->record[2 * l])
             for (uint32_t i = 0; i < ly->n; i++)
                 fprintf(f, "\t%.9g", rt->x[ly->off + i]);
-        if (rt->cfg->record_eps[l])
+        if (rt->record[2 * l + 1])
             for (uint32_t i = 0; i < ly->n; i++)
                 fprintf(f, "\t%.9g", rt->eps[ly->off + i]);
     }
@@ -857,7 +842,7 @@ void hs_hee_rt_advance_ancestral(hs_hee_rt *rt, int l, struct hs_net *q)
     /* eta_l from the interneurons of the layer above (hs_hee_eta reads T + off of l + 1) */
     double *eta = rt->eta + ly->off;
     hs_hee_eta(m, l, rt->reps, eta);
-    const double dt = rt->dt, tau_e = rt->cfg->tau_eps, s2 = ly->sigma * ly->sigma;
+    const double dt = rt->dt, tau_e = rt->par.tau_eps, s2 = ly->sigma * ly->sigma;
     const double de = exp(-dt / (tau_e * s2));
     const double ne = ly->sigma * sqrt(-expm1(-2 * dt / (tau_e * s2)));
     for (uint32_t i = 0; i < ly->n; i++) {

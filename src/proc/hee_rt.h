@@ -6,6 +6,10 @@
  * units hear each other only through the synaptic traces of stochastic spiking neurons
  * (models/point_process.c): each step reads the traces at t and then sets every neuron's
  * hazard from the new membranes; the spikes themselves are events of the engine.
+ *
+ * A runtime is built from a parameter block, hs_hee_spec, with every value concrete (biases,
+ * weights and couplings drawn); src/net compiles a hee: block of the configuration into one
+ * (net/hee_spec.h).
  */
 #ifndef HS_HEE_HEE_RT_H
 #define HS_HEE_HEE_RT_H
@@ -16,7 +20,6 @@
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_rng.h>
 
-#include "config/config.h"
 #include "hee/hee.h"
 #include "models/model.h"
 #include "proc/proc.h"
@@ -40,12 +43,80 @@ typedef struct hs_hee_rt hs_hee_rt;
  * every step); beyond it, its diagonal. */
 #define HS_HEE_BUDGET_FULL_MAX 64
 
+/* Plasticity (hee: learn:, doc/learning.md). */
+typedef struct hs_hee_learn {
+    int on;                    /* the block learns */
+    double lr;                 /* per ms */
+    double decay;              /* ms: lr(t) = lr / (1 + t / decay); 0: constant */
+    int W, b, J;               /* which parameters learn */
+} hs_hee_learn;
+
+/* The parameters of the dynamics that the runtime keeps (times in ms). */
+typedef struct hs_hee_par {
+    double tau_x, tau_eps, dt;
+    double adapt_m, adapt_tau_c;       /* adaptation; m = 0: none */
+    int feedforward;                   /* init: the bottom-up pass; else every membrane at 0 */
+    int noise_budget;                  /* count interneuron and spike noise toward x's noise */
+    hs_hee_learn learn;
+} hs_hee_par;
+
+/* The data set clamped on layer 0, one item after another (doc/learning.md). */
+typedef enum { HS_HEE_DATA_TSV, HS_HEE_DATA_IDX, HS_HEE_DATA_PATCHES } hs_hee_data_kind;
+
+typedef struct hs_hee_data {
+    int on;                    /* layer 0 takes the items of a data set */
+    hs_hee_data_kind kind;
+    const char *path;          /* tsv file or idx images */
+    const char *labels;        /* idx labels, or NULL */
+    const char *const *images; /* patches: PNG files */
+    size_t nimages;
+    uint32_t patch;            /* patches: side in pixels */
+    uint64_t count;            /* patches: how many */
+    uint64_t limit;            /* the first items only; 0: all */
+    uint64_t holdout;          /* the last items are held out of training, for evaluation */
+    double scale, offset;      /* x <- x scale + offset */
+    int whiten;                /* ZCA, after scaling */
+    double whiten_eps;         /* its regulariser, relative to the largest eigenvalue */
+    int shuffle;               /* a new order every epoch, from the seed */
+    double present;            /* ms per item */
+    int line, col;             /* where it was given (errors name file:line:col) */
+} hs_hee_data;
+
+/* What a runtime is built from: the model with concrete parameters and how to run it.  The
+ * arrays of m and clamp are the spec's (malloc'd; hs_hee_spec_free) until hs_hee_rt_create
+ * takes them; names, flags and file names are borrowed and read only by hs_hee_rt_create. */
+typedef struct hs_hee_spec {
+    hs_hee m;                  /* layers (name, n, rho, sigma, b, J or NULL) and W, drawn */
+    double *clamp;             /* layer 0's values when clamped (not data), or NULL */
+    hs_hee_par par;
+    double every;              /* ms between recorded states */
+    const int *record_x, *record_eps;   /* per layer: its units, its interneurons in states.tsv */
+    /* spike realisation: P neurons per side and unit firing at r0 + r1 rho(x) (baseline) or
+     * r1 [+-rho(x)]+ (push-pull), clipped to [0, rmax], read out by traces of tau_syn */
+    int spike;
+    int pushpull;
+    uint32_t P;                /* 0: chosen from the noise budget */
+    double r0, r1, rmax;       /* Hz; r1 <= 0: chosen */
+    double tau_syn;            /* ms; <= 0: dt */
+    double tau_ref;            /* ms: each neuron's absolute refractory period */
+    double max_neurons;        /* the spike realisation may not need more */
+    hs_hee_data data;
+    uint64_t seed;             /* the run's: the dynamics' stream, patches, data orders */
+    const char *file;          /* the file the block came from and its place, for errors */
+    int line, col;
+} hs_hee_spec;
+
+/* Free the arrays a spec still holds (m, clamp) and empty it. */
+void hs_hee_spec_free(hs_hee_spec *s);
+
 /* Called at every recording time (multiples of record every) with the state at t. */
 typedef int (*hs_hee_sink)(void *ctx, double t, const hs_hee_rt *rt);
 
 struct hs_hee_rt {
     hs_hee m;                 /* parameters, drawn at compile time (owned) */
-    const hs_heecfg *cfg;
+    hs_hee_par par;           /* time constants, adaptation, init, noise budget, learning */
+    int *record;              /* states.tsv: per layer l, record[2 l] its units and
+                               * record[2 l + 1] its interneurons */
     double *x, *eps, *c;      /* principal membranes, interneurons, adaptation (ntotal each) */
     double *rx, *reps;        /* rho(x), rho(eps) */
     /* rho'(x), rho'(eps), and the membranes they belong to: computed with rho (hs_rho_fd) and
@@ -62,6 +133,7 @@ struct hs_hee_rt {
     size_t ntrain;            /* the first ntrain items are presented; the rest are held out */
     size_t *order;            /* this epoch's order of the ntrain items */
     long long order_epoch;    /* the epoch order[] belongs to, -1 before the first */
+    int shuffle;              /* a new order every epoch (else the file's) */
     uint64_t present_steps;   /* steps per item */
     uint64_t seed;            /* the run's seed: the shuffles derive from it */
     gsl_rng *rng;
@@ -131,23 +203,25 @@ static inline uint64_t hs_hee_steps(double t, double dt)
     return s ? s : 1;
 }
 
-/* Load, scale and whiten the data set of cfg->hee->data (hee_learn.c).  Errors name the data
- * file, or the YAML line of data: when the sizes disagree. */
-int hs_hee_load_data(const hs_config *cfg, struct hs_dataset **out, hs_error *err);
+/* Load, scale and whiten the data set of s->data for layer 0 of s->m (hee_plast.c).  Errors
+ * name the data file, or s->file at the line of data: when the sizes disagree. */
+int hs_hee_load_data(const hs_hee_spec *s, struct hs_dataset **out, hs_error *err);
 /* The item on layer 0 during step `step` (data: only): sets rt->clamp and, when reset, the
  * membranes of layer 0 (and the feedforward pass of init: feedforward).  0, or -1 when out of
  * memory. */
 int hs_hee_rt_item(hs_hee_rt *rt, uint64_t step, int reset);
 
 /* The learning rate (per ms) at model time t (ms) (hee_plast.c). */
-double hs_hee_learning_rate(const hs_learncfg *L, double t);
+double hs_hee_learning_rate(const hs_hee_learn *L, double t);
 /* One step of plasticity with increment g = learning rate x dt, on the statistics rt->rx and
  * rt->reps of the step just taken (hee_plast.c; the rules are written there). */
 void hs_hee_rt_learn(hs_hee_rt *rt, double g);
 
-/* Build the runtime of cfg->hee: draw weights and biases from the seeded streams
- * ("hee:LAYER", "bias" / "weights" / "lateral"), set the initial state. */
-int hs_hee_rt_create(const hs_config *cfg, hs_hee_rt **out, hs_error *err);
+/* Build the runtime of s: load the data set, set the initial state, choose what the spike
+ * realisation leaves open (neurons per unit, gain).  Takes over the arrays of s->m and
+ * s->clamp (leaving them NULL) once the data set is loaded; hs_hee_spec_free(s) afterwards
+ * either way. */
+int hs_hee_rt_create(hs_hee_spec *s, hs_hee_rt **out, hs_error *err);
 /* Spike realisation: drive the populations xpop[l], epop[l] (model point_process, P neurons
  * per side and unit), start their traces at the mean of the initial state and set their
  * hazards at t = 0; inputs: projections end on them (their units' input currents join the
