@@ -26,14 +26,19 @@
  * from inputs all known at the slice's start.  The same events then need no common queue, and
  * the loop runs slice by slice (used when every population's model can advance a neuron on
  * its own, hs_model.advance, and there is no process and no state monitor):
+ *   0. The slice begins: models are told (hs_model.slice_begin), and each arrival of the slice
+ *      (the synapses of one spike with one delay) gets its target model's token once
+ *      (hs_model.token: lif's anchor E(t), which its inputs need).
  *   1. Each neuron, in global id order, is advanced through the slice by its model: it takes
- *      the inputs that arrive in the slice (its inbox, sorted stably by time: inputs of one
- *      instant in the order of their spikes' (time, global id), then of their synapses) and
- *      its own events (crossings, drive arrivals) in time order, inputs first at equal times,
- *      and reports its spikes.
+ *      the inputs that arrive in the slice (sorted stably by time: inputs of one instant in
+ *      the order of their spikes' (time, global id), then of their synapses) and its own
+ *      events (crossings, drive arrivals) in time order, inputs first at equal times, and
+ *      reports its spikes.
  *   2. The slice's spikes, sorted by (time, global id), are counted, recorded and sent: each
- *      synapse puts (arrival time, weight) into its target's inbox for the slice of arrival,
- *      one of a ring of ceil(largest delay / h) + 3 slices.
+ *      synapse appends (target, arrival, synapse) to the bin of its target (HS_SLICE_BINS
+ *      bins of consecutive neurons, so that the writes go to few places at once) for the
+ *      slice of arrival, one of a ring of ceil(largest delay / h) + 3 slices.  A bin is
+ *      sorted by neuron (counting sort, stable) when its neurons are advanced.
  * A run that ends inside a slice advances neurons to its end and keeps the rest of their inboxes
  * for the next run.  Same spikes as the event queue: the same arithmetic on the same inputs, up
  * to the order of the summands of simultaneous inputs and the spikes' order at equal times.
@@ -53,13 +58,16 @@ static void evq_destroy(struct hs_evq *e)
 {
     if (!e)
         return;
-    if (e->sl.box)
-        for (size_t k = 0; k < e->sl.nboxes; k++)
-            free(e->sl.box[k].a);
+    if (e->sl.bin)
+        for (size_t k = 0; k < (size_t)e->sl.nslots * e->sl.nbins; k++)
+            free(e->sl.bin[k].a);
     if (e->sl.arr)
         for (uint32_t k = 0; k < e->sl.nslots; k++)
             free(e->sl.arr[k].a);
-    free(e->sl.box);
+    free(e->sl.bin);
+    free(e->sl.pos);
+    free(e->sl.cnt);
+    free(e->sl.sorted);
     free(e->sl.arr);
     free(e->sl.wconst);
     free(e->sl.sp);
@@ -201,8 +209,13 @@ static int emit(hs_net *net, int p, uint32_t i, double t, hs_emit what, hs_error
 
 /* ---- slices ------------------------------------------------------------------------- */
 
-/* Inboxes beyond this many bytes (slots x neurons) are not worth it: use the event queue. */
-#define HS_SLICE_MAX_BOXES_BYTES (1ull << 31)
+/* A ring of more slots than this is not worth it (delays spread over many slices): use the
+ * event queue. */
+#define HS_SLICE_MAX_SLOTS 4096
+/* Inputs are sent into bins of consecutive neurons, about this many bins (a power of two of
+ * neurons each): few enough that the bins' current cache lines stay in the first-level cache
+ * while a spike's synapses are sent (propagation blocking), so sending writes sequentially. */
+#define HS_SLICE_BINS 256
 
 /* The smallest and the largest delay of any synapse (0 and 0 without synapses). */
 static void delay_range(const hs_net *net, double *dmin, double *dmax)
@@ -255,17 +268,22 @@ static int slices_init(hs_net *net, hs_slices *S, hs_error *err)
     if (!(dmin > 0))   /* a zero delay (or no synapse at all: nothing to gain) */
         return -1;
     const double slots = ceil(dmax / dmin) + 3;
-    if (slots * net->nneurons * sizeof(hs_inbox) > (double)HS_SLICE_MAX_BOXES_BYTES)
+    if (slots > HS_SLICE_MAX_SLOTS)
         return -1;
     S->h = dmin;
     S->nslots = (uint32_t)slots;
-    S->nboxes = (size_t)S->nslots * net->nneurons;
+    S->shift = 0;
+    while (((uint64_t)net->nneurons >> S->shift) > HS_SLICE_BINS)
+        S->shift++;
+    S->nbins = (uint32_t)((net->nneurons >> S->shift) + 1);
     S->k = slice_of(dmin, net->t);
-    S->box = calloc(S->nboxes ? S->nboxes : 1, sizeof *S->box);
+    S->bin = calloc((size_t)S->nslots * S->nbins, sizeof *S->bin);
+    S->pos = calloc((size_t)net->nneurons + 1, sizeof *S->pos);
+    S->cnt = calloc(((size_t)1 << S->shift) + 1, sizeof *S->cnt);
     S->arr = calloc(S->nslots, sizeof *S->arr);
     S->wconst = calloc((size_t)net->nprojs + 1, sizeof *S->wconst);
-    if (!S->box || !S->arr || !S->wconst)
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory for the slices' inboxes");
+    if (!S->bin || !S->pos || !S->cnt || !S->arr || !S->wconst)
+        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory for the slices' inputs");
     for (int k = 0; k < net->nprojs; k++) {   /* one weight: inputs need not say theirs */
         const hs_proj *pr = &net->projs[k];
         const uint64_t ns = pr->row[pr->npre];
@@ -368,8 +386,8 @@ static int slice_spike(void *ctx, double t)
 }
 
 /* Send a spike of neuron i of population p at t: each group of synapses with one delay is an
- * arrival in the table of the slice it lands in, and each synapse an input (arrival, synapse)
- * in its target's inbox for that slice. */
+ * arrival in the table of the slice it lands in, and each synapse an input (target, arrival,
+ * synapse) in its target's bin for that slice. */
 static int slice_send(hs_net *net, hs_slices *S, int p, uint32_t i, double t, hs_error *err)
 {
     for (const int *o = net->out_projs[p]; *o >= 0; o++) {
@@ -397,20 +415,10 @@ static int slice_send(hs_net *net, hs_slices *S, int p, uint32_t i, double t, hs
             }
             const uint32_t ai = at->n++;
             at->a[ai] = (hs_arrival){.t = ta, .proj = (uint32_t)*o};
-            hs_inbox *base = S->box + (size_t)slot * net->nneurons + g0;
+            hs_bin *bins = S->bin + (size_t)slot * S->nbins;
             for (; k < e; k++) {
-#if defined(__GNUC__)
-                /* targets' state is not in cache in a large network: ask early, for the
-                 * inbox 8 synapses ahead, and for the place of the input 4 ahead (whose inbox
-                 * was asked for 4 synapses ago) */
-                if (k + 8 < e)
-                    __builtin_prefetch(&base[pr->col[k + 8]], 1);
-                if (k + 4 < e) {
-                    const hs_inbox *b4 = &base[pr->col[k + 4]];
-                    __builtin_prefetch(b4->a + b4->n, 1);
-                }
-#endif
-                hs_inbox *b = &base[pr->col[k]];
+                const uint32_t g = g0 + pr->col[k];
+                hs_bin *b = &bins[g >> S->shift];
                 if (b->n == b->cap) {
                     hs_inref *a = grow(b->a, &b->cap, sizeof *a);
                     if (!a)
@@ -418,7 +426,7 @@ static int slice_send(hs_net *net, hs_slices *S, int p, uint32_t i, double t, hs
                                             "out of memory for a neuron's inputs");
                     b->a = a;
                 }
-                b->a[b->n++] = (hs_inref){ai, (uint32_t)k};
+                b->a[b->n++] = (hs_inref){g, ai, (uint32_t)k};
             }
         }
     }
@@ -439,26 +447,51 @@ static void slice_begin(hs_net *net, hs_slices *S, double T0, double T1)
     S->begun = 1;
 }
 
-/* Neuron gid's inputs of the current slice, from its inbox, sorted by time, into S->in. */
-static int gather(const hs_net *net, hs_slices *S, const hs_inbox *b, const hs_artab *at,
-                  hs_error *err)
+/* Sort bin b's inputs by neuron, stably (each neuron's in the order they were sent), into
+ * S->sorted; S->cnt[j] is then where neuron (b << shift) + j starts. */
+static int bin_sort(hs_slices *S, const hs_bin *b, uint32_t g0, uint32_t nb, hs_error *err)
 {
-    if (b->n > S->capin) {
-        hs_input *in = realloc(S->in, (size_t)b->n * sizeof *in);
-        hs_input *tmp = in ? realloc(S->tmp, (size_t)b->n * sizeof *tmp) : NULL;
+    if (b->n > S->capsorted) {
+        hs_inref *x = realloc(S->sorted, (size_t)b->n * sizeof *x);
+        if (!x)
+            return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory for inputs");
+        S->sorted = x;
+        S->capsorted = b->n;
+    }
+    uint32_t *cnt = S->cnt;
+    memset(cnt, 0, ((size_t)nb + 1) * sizeof *cnt);
+    for (uint32_t q = 0; q < b->n; q++)
+        cnt[b->a[q].gid - g0 + 1]++;
+    for (uint32_t j = 0; j < nb; j++)
+        cnt[j + 1] += cnt[j];
+    for (uint32_t q = 0; q < b->n; q++)
+        S->sorted[cnt[b->a[q].gid - g0]++] = b->a[q];
+    for (uint32_t j = nb; j > 0; j--)   /* back to starts */
+        cnt[j] = cnt[j - 1];
+    cnt[0] = 0;
+    return HS_OK;
+}
+
+/* The n inputs ref[0..n) of one neuron, sorted by time, into S->in. */
+static int gather(const hs_net *net, hs_slices *S, const hs_inref *ref, uint32_t n,
+                  const hs_artab *at, hs_error *err)
+{
+    if (n > S->capin) {
+        hs_input *in = realloc(S->in, (size_t)n * sizeof *in);
+        hs_input *tmp = in ? realloc(S->tmp, (size_t)n * sizeof *tmp) : NULL;
         if (in)
             S->in = in;
         if (!tmp)
             return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory for inputs");
         S->tmp = tmp;
-        S->capin = b->n;
+        S->capin = n;
     }
-    for (uint32_t q = 0; q < b->n; q++) {
-        const hs_arrival *a = &at->a[b->a[q].arr];
+    for (uint32_t q = 0; q < n; q++) {
+        const hs_arrival *a = &at->a[ref[q].arr];
         const double wc = S->wconst[a->proj];
-        S->in[q] = (hs_input){a->t, isnan(wc) ? net->projs[a->proj].w[b->a[q].syn] : wc, a->x};
+        S->in[q] = (hs_input){a->t, isnan(wc) ? net->projs[a->proj].w[ref[q].syn] : wc, a->x};
     }
-    inputs_sort(S->in, b->n, S->tmp);
+    inputs_sort(S->in, n, S->tmp);
     return HS_OK;
 }
 
@@ -476,31 +509,35 @@ static int run_slices(hs_net *net, hs_slices *S, double t_end, hs_control *ctl, 
         if (!S->begun)
             slice_begin(net, S, T0, T1);
         const uint32_t slot = (uint32_t)(S->k % S->nslots);
-        hs_inbox *box = S->box + (size_t)slot * N;
+        hs_bin *bins = S->bin + (size_t)slot * S->nbins;
         const hs_artab *at = &S->arr[slot];
         S->nsp = 0;
-        for (int p = 0; p < net->npops; p++) {   /* 1. every neuron on its own */
-            hs_pop *pop = &net->pops[p];
-            slice_ctx c = {S, pop->gid0};
-            for (uint32_t i = 0; i < pop->n; i++, c.gid++) {
-                hs_inbox *b = &box[c.gid];
-#if defined(__GNUC__)
-                if (i + 2 < pop->n)   /* the next neurons' inputs: not in cache */
-                    __builtin_prefetch(box[c.gid + 2].a);
-#endif
+        for (uint32_t bi = 0; bi < S->nbins; bi++) {   /* 1. every neuron on its own */
+            const uint32_t g0 = bi << S->shift;
+            if (g0 >= N)
+                break;
+            const uint32_t nb = N - g0 < (1u << S->shift) ? N - g0 : 1u << S->shift;
+            int rc = bin_sort(S, &bins[bi], g0, nb, err);
+            if (rc)
+                return rc;
+            for (uint32_t j = 0; j < nb; j++) {
+                slice_ctx c = {S, g0 + j};
+                const int p = net->pop_of[c.gid];
+                hs_pop *pop = &net->pops[p];
+                const uint32_t n = S->cnt[j + 1] - S->cnt[j], pos = S->pos[c.gid];
                 uint32_t m = 0;
-                if (b->n > b->pos) {
-                    int rc = gather(net, S, b, at, err);
+                if (n > pos) {
+                    rc = gather(net, S, S->sorted + S->cnt[j], n, at, err);
                     if (rc)
                         return rc;
-                    m = b->n - b->pos;
+                    m = n - pos;
                     if (stop < T1)   /* the run ends inside the slice */
-                        for (m = 0; b->pos + m < b->n && S->in[b->pos + m].t < stop;)
+                        for (m = 0; pos + m < n && S->in[pos + m].t < stop;)
                             m++;
                 }
-                net->events += pop->model->advance(pop, i, stop, S->in + b->pos, m, slice_spike,
-                                                   &c);
-                b->pos += m;
+                net->events += pop->model->advance(pop, c.gid - pop->gid0, stop, S->in + pos, m,
+                                                   slice_spike, &c);
+                S->pos[c.gid] = pos + m;
             }
         }
         if (S->nomem)
@@ -524,8 +561,9 @@ static int run_slices(hs_net *net, hs_slices *S, double t_end, hs_control *ctl, 
         }
         net->t = stop;
         if (stop == T1) {   /* the slice is done: its slot takes a later one's inputs */
-            for (uint32_t g = 0; g < N; g++)
-                box[g].n = box[g].pos = 0;
+            for (uint32_t bi = 0; bi < S->nbins; bi++)
+                bins[bi].n = 0;
+            memset(S->pos, 0, (size_t)N * sizeof *S->pos);
             S->arr[slot].n = 0;
             S->begun = 0;
             S->k++;

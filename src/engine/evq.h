@@ -20,18 +20,18 @@ typedef struct hs_arrival {
     uint32_t proj;   /* the projection */
 } hs_arrival;
 
-/* One input of a neuron: its arrival (index into its slice's table) and synapse (index into
- * the projection's arrays, for a weight that differs per synapse). */
+/* One input: its target (global id), arrival (index into its slice's table) and synapse
+ * (index into the projection's arrays, for a weight that differs per synapse). */
 typedef struct hs_inref {
-    uint32_t arr, syn;
+    uint32_t gid, arr, syn;
 } hs_inref;
 
-/* The inputs of one neuron that arrive within one slice. */
-typedef struct hs_inbox {
+/* The inputs that arrive within one slice at the neurons of one bin (2^shift consecutive
+ * global ids), in the order they were sent. */
+typedef struct hs_bin {
     hs_inref *a;
-    uint32_t n, cap;  /* inputs, room */
-    uint32_t pos;     /* inputs already absorbed (a run may end inside a slice) */
-} hs_inbox;
+    uint32_t n, cap;
+} hs_bin;
 
 /* The arrivals of one slice. */
 typedef struct hs_artab {
@@ -50,8 +50,14 @@ typedef struct hs_slices {
     uint64_t k;        /* the current slice, [k h, (k + 1) h) */
     int begun;         /* slice k has begun (models told, tokens computed) */
     uint32_t nslots;   /* slices whose inputs are kept: a ring, slot (k mod nslots) */
-    hs_inbox *box;     /* nslots x nneurons */
-    size_t nboxes;
+    uint32_t shift;    /* bin of neuron g: g >> shift */
+    uint32_t nbins;
+    hs_bin *bin;       /* nslots x nbins */
+    uint32_t *pos;     /* per neuron: its inputs of the current slice already absorbed (a run
+                        * may end inside a slice) */
+    uint32_t *cnt;     /* room to sort a bin's inputs by neuron: 2^shift + 1 counts */
+    hs_inref *sorted;  /* and the sorted inputs */
+    uint32_t capsorted;
     hs_artab *arr;     /* nslots tables of arrivals */
     double *wconst;    /* per projection: its one weight, or NaN when weights differ */
     hs_sspike *sp;     /* the current window's spikes */
