@@ -291,7 +291,7 @@ static uint64_t lif_advance(hs_pop *p, uint32_t i, double t1, const hs_input *in
 {
     lif_state *s = p->state;
     const double *P = p->params;
-    const double theta = P[P_V_THRESH] - P[P_V_REST];
+    const double theta = P[P_V_THRESH] - P[P_V_REST], tau = P[P_TAU_M], wd = P[P_DRIVE_W];
     const int self_firing = theta < 0;
     lif_neuron *nr = &s->nr[i];
     uint64_t own = 0;
@@ -304,6 +304,17 @@ static uint64_t lif_advance(hs_pop *p, uint32_t i, double t1, const hs_input *in
             k++;
         } else if (town < t1) {
             own++;
+            if (nr->ta < nr->tc) {   /* a drive arrival, as in lif_fire, inline */
+                const double t = nr->ta, E = exp((t - s->T0) / tau);
+                nr->ta = t + s->drive_mean * hs_rng_exp(p->key, i, &nr->rng);
+                const double a = nr->a + wd * E;
+                nr->a = a;
+                if (a >= theta * E || (wd > 0 && self_firing))   /* a crossing at t, or sooner */
+                    schedule_exact(p, i, t, E, NULL);
+                else                                             /* the key: a lower bound */
+                    nr->exact = 0;
+                continue;   /* at threshold: the crossing at t fires next */
+            }
             if (lif_fire(p, i, town, NULL) == HS_EMIT_ONSET && out(ctx, town))
                 break;
         } else {
