@@ -446,28 +446,34 @@ END_TEST
 
 /* ---- slices against the event queue ------------------------------------------------------ */
 
-/* Run yaml to T once with the event queue (a heap) and once as the engine chooses, which must
- * be slices; the spike trains, in (time, neuron) order, must agree spike for spike with times to
- * 1e-9 ms (the same arithmetic: in practice equal; only the summation order of inputs of one
- * instant may differ).  Splits the sliced run at the times in cut[] (ncut of them) to exercise
- * runs that end inside a slice.  Returns the number of spikes. */
+/* Run yaml to T once with the event queue (a heap) and as the engine chooses, which must be
+ * slices, on 1 and on 3 threads; the spike trains, in (time, neuron) order, must agree spike
+ * for spike with times to 1e-9 ms (the same arithmetic: in practice equal; only the summation
+ * order of inputs of one instant may differ), and the sliced runs on 1 and 3 threads must be
+ * the same bit for bit, in the order recorded.  Splits the sliced runs at the times in cut[]
+ * (ncut of them) to exercise runs that end inside a slice.  Returns the number of spikes. */
 static size_t slices_vs_queue(const char *yaml, double T, const double *cut, int ncut)
 {
-    tspike *tr[2] = {NULL, NULL};
-    size_t n[2];
-    for (int mode = 0; mode < 2; mode++) {
+    tspike *tr[3] = {NULL, NULL, NULL};
+    size_t n[3];
+    for (int mode = 0; mode < 3; mode++) {
         hs_config *cfg;
         hs_net *net = net_from_string(yaml, &cfg);
         spikes s = {0};
         hs_net_set_spike_sink(net, collect_spike, &s);
         if (mode == 0)
             net->queue_kind = -1;
-        for (int c = 0; mode == 1 && c < ncut; c++)
+        if (mode == 2)
+            ck_assert_int_eq(hs_net_set_threads(net, 3), HS_OK);
+        for (int c = 0; mode > 0 && c < ncut; c++)
             run_to(net, cut[c]);
         run_to(net, T);
+        ck_assert_int_eq(hs_net_set_threads(net, 2), HS_ECONFIG);   /* not after a run */
         char eng[64];
         hs_net_engine(net, eng, sizeof eng);
-        ck_assert_msg(mode == 0 ? !strncmp(eng, "event queue", 11) : !strncmp(eng, "slices", 6),
+        ck_assert_msg(mode == 0   ? !strncmp(eng, "event queue", 11)
+                      : mode == 1 ? !strncmp(eng, "slices", 6) && !strstr(eng, "threads")
+                                  : !strncmp(eng, "slices", 6) && strstr(eng, "3 threads"),
                       "engine: %s", eng);
         for (size_t k = 1; k < s.n; k++)   /* recorded in time order */
             ck_assert(s.t[k] >= s.t[k - 1]);
@@ -476,11 +482,18 @@ static size_t slices_vs_queue(const char *yaml, double T, const double *cut, int
         for (size_t k = 0; k < s.n; k++)
             tr[mode][k] = (tspike){s.t[k], net->pops[s.pop[k]].gid0 + s.id[k]};
         n[mode] = s.n;
-        qsort(tr[mode], s.n, sizeof **tr, tspike_cmp);
+        if (mode == 0)
+            qsort(tr[mode], s.n, sizeof **tr, tspike_cmp);
         spikes_free(&s);
         hs_net_free(net);
         hs_config_free(cfg);
     }
+    ck_assert_uint_eq(n[1], n[2]);   /* threads: the same, in the same order */
+    for (size_t k = 0; k < n[1]; k++)
+        ck_assert_msg(tr[1][k].g == tr[2][k].g && tr[1][k].t == tr[2][k].t,
+                      "spike %zu: 1 thread (%u, %.17g), 3 threads (%u, %.17g)", k, tr[1][k].g,
+                      tr[1][k].t, tr[2][k].g, tr[2][k].t);
+    qsort(tr[1], n[1], sizeof **tr, tspike_cmp);
     for (size_t k = 0; k < n[0] && k < n[1]; k++)
         ck_assert_msg(tr[0][k].g == tr[1][k].g && fabs(tr[0][k].t - tr[1][k].t) < 1e-9,
                       "spike %zu: queue (%u, %.12f), slices (%u, %.12f)", k, tr[0][k].g,
@@ -488,6 +501,7 @@ static size_t slices_vs_queue(const char *yaml, double T, const double *cut, int
     ck_assert_uint_eq(n[0], n[1]);
     free(tr[0]);
     free(tr[1]);
+    free(tr[2]);
     return n[0];
 }
 

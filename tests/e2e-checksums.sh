@@ -34,17 +34,25 @@ run hee-deep run '200 ms' states.tsv
 run hee-learn-ppca train '500 ms' learning.tsv
 run hee-spike run '200 ms' spikes.tsv states.tsv
 run brunel-small run '200 ms' spikes.tsv
+run brunel-drive run '200 ms' spikes.tsv
+# same_as EXAMPLE WHAT ENV=VALUE [OPTION...]: a 200 ms run of EXAMPLE another way (WHAT says
+# how: in that environment, with those options) must give its reference sum of spikes.tsv.
+same_as() {
+    ex=$1 what=$2 var=$3; shift 3
+    if env "$var" "$HEE_SNN" run "$HS_SRCDIR/examples/$ex.yaml" --duration '200 ms' \
+        --output "$T/alt-$ex" --quiet "$@" >/dev/null 2>"$T/err"; then
+        s=$(grep -v '^#' "$T/alt-$ex/spikes.tsv" | sha256sum | cut -d' ' -f1)
+        want=$(grep " $ex/spikes.tsv\$" "$ref" | cut -d' ' -f1)
+        if [ "$s" = "$want" ]; then ok "$what: $ex as the reference"; else
+            not_ok "$what: $ex sha256 $s, reference $want"; fi
+    else
+        not_ok "$what: $ex run"; sed 's/^/#   /' "$T/err" | head -5
+    fi
+}
 # The calendar queue gives the same events in the same order as the heap (HEE_SNN_QUEUE,
-# doc/cli.md): the heap's reference sum of brunel-small, run on the calendar queue.
-if HEE_SNN_QUEUE=calendar "$HEE_SNN" run "$HS_SRCDIR/examples/brunel-small.yaml" \
-    --duration '200 ms' --output "$T/cal" --quiet >/dev/null 2>"$T/err"; then
-    s=$(grep -v '^#' "$T/cal/spikes.tsv" | sha256sum | cut -d' ' -f1)
-    want=$(grep " brunel-small/spikes.tsv\$" "$ref" | cut -d' ' -f1)
-    if [ "$s" = "$want" ]; then ok "calendar queue: brunel-small as on the heap"; else
-        not_ok "calendar queue: brunel-small sha256 $s, heap reference $want"; fi
-else
-    not_ok "calendar queue: brunel-small run"; sed 's/^/#   /' "$T/err" | head -5
-fi
+# doc/cli.md); slices on several threads the same spikes, byte for byte, as on one.
+same_as brunel-small "calendar queue" HEE_SNN_QUEUE=calendar
+same_as brunel-drive "3 threads" HEE_SNN_QUEUE= --threads 3
 if [ "${HS_UPDATE_CHECKSUMS:-0}" = 1 ]; then cp "$new" "$ref"; echo "# wrote $ref"; fi
 echo "1..$n"
 [ "$fails" = 0 ]

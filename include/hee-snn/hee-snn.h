@@ -51,6 +51,7 @@ typedef struct hs_overrides {
     uint64_t seed;
     const char *duration;  /* a quantity string such as "10 s", or NULL */
     const char *output;    /* output directory, or NULL */
+    int threads;           /* threads for the engine (> 0), or 0 */
 } hs_overrides;
 
 /* Load and validate the network file at path.  On success *out owns a new configuration
@@ -108,6 +109,10 @@ HS_API double hs_net_time(const hs_net *net);
  * "Delays"): "slices of H ms" or "event queue (4-ary heap)" / "(calendar queue)", written to
  * buf; "not chosen yet" before the first run.  Returns buf. */
 HS_API const char *hs_net_engine(const hs_net *net, char *buf, size_t n);
+/* Threads the engine may use, before the first run (1 to 64; the file's 'threads:' when
+ * compiled).  Only a network that runs in slices uses more than one; its spikes are the same,
+ * byte for byte, for any number.  HS_ECONFIG after the first run or out of range. */
+HS_API int hs_net_set_threads(hs_net *net, int n);
 HS_API int hs_net_npops(const hs_net *net);
 HS_API const char *hs_net_pop_name(const hs_net *net, int pop);
 HS_API const char *hs_net_pop_model(const hs_net *net, int pop);

@@ -132,7 +132,7 @@ static const char usage_text[] =
     "Event-driven spiking network simulator for sampling-based neural computation.\n"
     "\n"
     "Commands:\n"
-    "  run NET.yaml [--seed N] [--duration T] [--output DIR] [--quiet]\n"
+    "  run NET.yaml [--seed N] [--duration T] [--output DIR] [--threads N] [--quiet]\n"
     "      Simulate the network; write spikes.tsv and config.yaml into the output\n"
     "      directory (default out/<name>) and print a summary.\n"
     "      A file whose hee: block has data: and learn: is trained (as by 'train').\n"
@@ -176,6 +176,9 @@ static const char usage_text[] =
     "Options:\n"
     "  --seed N         master random seed (overrides the file); 0 is a valid seed\n"
     "  --duration T     simulated time with a unit, e.g. '10 s' (overrides the file)\n"
+    "  --threads N      threads for a network that runs in slices (every synapse with a\n"
+    "                   delay; the same spikes for any N), e.g. --threads 2 (overrides\n"
+    "                   the file's 'threads:'; default 1)\n"
     "  --output DIR     output directory (overrides the file)\n"
     "  --quiet          no summary on standard output\n"
     "  --resume         (train) continue from the output directory's checkpoint\n"
@@ -261,7 +264,7 @@ static int usage_error(const char *fmt, const char *arg)
 enum {
     OPT_SEED = 256, OPT_DURATION, OPT_OUTPUT, OPT_QUIET, OPT_DESCRIBE, OPT_POP, OPT_POINTS,
     OPT_SWEEP, OPT_RESUME, OPT_MODE, OPT_SAMPLES, OPT_SETTLE, OPT_EVERY, OPT_BURNIN, OPT_MEANS,
-    OPT_FORMAT, OPT_KIND, OPT_WINDOW, OPT_BIN
+    OPT_FORMAT, OPT_KIND, OPT_WINDOW, OPT_BIN, OPT_THREADS
 };
 
 static const struct option long_opts[] = {
@@ -284,6 +287,7 @@ static const struct option long_opts[] = {
     {"kind", required_argument, NULL, OPT_KIND},
     {"window", required_argument, NULL, OPT_WINDOW},
     {"bin", required_argument, NULL, OPT_BIN},
+    {"threads", required_argument, NULL, OPT_THREADS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -340,6 +344,16 @@ static int parse_opts(int argc, char **argv, const char *cmd, opts *o)
             break;
         }
         case OPT_DURATION: o->ov.duration = optarg; break;
+        case OPT_THREADS: {
+            char *end;
+            errno = 0;
+            long v = strtol(optarg, &end, 10);
+            if (*end || errno || v < 1 || v > 64 || !optarg[0])
+                return usage_error("--threads takes a whole number from 1 to 64, got '%s'",
+                                   optarg);
+            o->ov.threads = (int)v;
+            break;
+        }
         case OPT_OUTPUT: o->ov.output = optarg; break;
         case OPT_QUIET: o->quiet = 1; break;
         case OPT_DESCRIBE: o->describe = 1; break;

@@ -747,7 +747,8 @@ static int read_record(hs_cfgctx *c, const hs_ynode *n)
 static int read_top(hs_cfgctx *c, const hs_ynode *root, const hs_overrides *ov)
 {
     static const char *const keys[] = {"hee-snn", "name", "seed", "duration", "output",
-                                       "populations", "projections", "record", "hee", NULL};
+                                       "threads", "populations", "projections", "record",
+                                       "hee", NULL};
     hs_config *cfg = c->cfg;
     int rc;
     if (!root)
@@ -784,6 +785,19 @@ static int read_top(hs_cfgctx *c, const hs_ynode *root, const hs_overrides *ov)
         free(tmp);
         if (!cfg->name)
             return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+    }
+
+    const hs_ynode *tn = hs_ymap_get(root, "threads");
+    cfg->threads = 1;
+    if (ov && ov->threads > 0) {
+        cfg->threads = ov->threads;
+    } else if (tn) {
+        uint64_t t;
+        if ((rc = hs_cfg_read_uint(c, tn, "threads", HS_MAX_THREADS, &t)))
+            return rc;
+        if (t < 1)
+            return hs_cfg_at(c, tn, "'threads' must be at least 1");
+        cfg->threads = (int)t;
     }
 
     const hs_ynode *sn = hs_ymap_get(root, "seed");

@@ -9,6 +9,8 @@
 #ifndef HS_ENGINE_EVQ_H
 #define HS_ENGINE_EVQ_H
 
+#include <pthread.h>
+
 #include "net/net.h"
 #include "sched/queue.h"
 
@@ -45,6 +47,35 @@ typedef struct hs_sspike {
     uint32_t gid;
 } hs_sspike;
 
+/* The synapses [k, e) of projection proj that one spike sends with one delay: arrival ai in
+ * slot `slot`'s table. */
+typedef struct hs_sgroup {
+    uint64_t k, e;
+    uint32_t proj, slot, ai;
+} hs_sgroup;
+
+struct hs_slices;
+
+/* One thread's share of the slices: the bins [b0, b1) (their neurons, and the inputs sent to
+ * them), and its room to work in. */
+typedef struct hs_sworker {
+    struct hs_slices *S;
+    hs_net *net;
+    uint32_t b0, b1;
+    hs_sspike *sp;     /* its neurons' spikes in the current window */
+    size_t nsp, capsp;
+    hs_input *in, *tmp;   /* one neuron's inputs, and room to sort them */
+    uint32_t capin;
+    uint32_t *cnt;     /* room to sort a bin's inputs by neuron: 2^shift + 1 counts */
+    hs_inref *sorted;  /* and the sorted inputs */
+    uint32_t capsorted;
+    uint64_t events;   /* neuron events handled */
+    int rc;            /* an error of its part of a phase (err says which) */
+    hs_error err;
+    pthread_t th;
+    int started;
+} hs_sworker;
+
 typedef struct hs_slices {
     double h;          /* slice length: the network's smallest delay */
     uint64_t k;        /* the current slice, [k h, (k + 1) h) */
@@ -55,17 +86,30 @@ typedef struct hs_slices {
     hs_bin *bin;       /* nslots x nbins */
     uint32_t *pos;     /* per neuron: its inputs of the current slice already absorbed (a run
                         * may end inside a slice) */
-    uint32_t *cnt;     /* room to sort a bin's inputs by neuron: 2^shift + 1 counts */
-    hs_inref *sorted;  /* and the sorted inputs */
-    uint32_t capsorted;
     hs_artab *arr;     /* nslots tables of arrivals */
     double *wconst;    /* per projection: its one weight, or NaN when weights differ */
-    hs_sspike *sp;     /* the current window's spikes */
+    hs_sspike *sp;     /* the current window's spikes, all threads' */
     size_t nsp, capsp;
-    hs_input *in, *tmp;   /* one neuron's inputs, and room to sort them */
-    uint32_t capin;
-    int nomem;         /* a spike could not be kept */
+    hs_sgroup *grp;    /* the current window's spikes' synapse groups, to send */
+    size_t ngrp, capgrp;
+    /* threads: worker 0 is the calling thread; the others wait at the barrier for a phase */
+    int nthreads;
+    hs_sworker *w;
+    pthread_barrier_t bar;
+    int sync;          /* bar, mu and cv are made */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int go;            /* 1: all threads started; -1: one could not be, the others quit */
+    int phase;         /* what the workers do next: 1 advance, 2 send, 0 quit */
+    double stop, T1;   /* the current window's end, the slice's end */
 } hs_slices;
+
+/* Slices (slices.c): set up when the network can run in them (0), -1 when it cannot, or an
+ * error code; run to t_end; free. */
+int hs_engine_slices_init(hs_net *net, hs_slices *S, hs_error *err);
+int hs_engine_slices_run(hs_net *net, hs_slices *S, double t_end, hs_control *ctl,
+                         hs_error *err);
+void hs_engine_slices_free(hs_slices *S);
 
 typedef struct hs_evq {
     hs_iheap q;      /* next event of every neuron, process and FIFO head */

@@ -292,6 +292,7 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
      * are the same either way) */
     const char *qk = getenv("HEE_SNN_QUEUE");
     net->queue_kind = !qk ? 0 : !strcmp(qk, "heap") ? -1 : !strcmp(qk, "calendar") ? 1 : 0;
+    net->threads = cfg->threads > 0 ? cfg->threads : 1;
     /* a hee: block is a process (its membranes); in the spike realisation it adds two
      * populations of stochastic spiking neurons per layer (units and interneurons) */
     hs_hee_rt *rt = NULL;

@@ -38,6 +38,7 @@ struct hs_net {
     void (*evq_free)(struct hs_evq *);
     int evq_failed;
     int queue_kind;          /* 0: the engine chooses; -1 a heap, 1 a calendar queue */
+    int threads;             /* threads the engine may use (slices only; 1 otherwise) */
     uint64_t seq;            /* sequence counter for ties */
     double t;                /* current time (ms) */
     uint64_t *spikes;        /* per population */
