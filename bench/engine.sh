@@ -44,7 +44,8 @@
 # HS_BENCH_BIG=1 (add brunel-125k: several GB of memory), NETS (names of the networks to run,
 # space-separated; default all of the above), BRIAN2_DIR (keep the Brian2 projects there, one
 # directory per network: an unchanged project is not compiled again; default: in the temporary
-# directory), KEEP=1 keeps the temporary directory.
+# directory), KEEP=1 keeps the temporary directory, THREADS (hee-snn's --threads, default 1:
+# the targets compare one thread with one; networks that do not run in slices use one anyway).
 # Exit status: 0 success; 1 a run failed, a rewritten network has the wrong size, or the mean
 # rates of a network differ by more than 10%; 2 Brian2 or hee-snn unavailable, or an unknown
 # network name.
@@ -173,7 +174,8 @@ for net in $nets; do
     i=1
     while [ "$i" -le "$reps" ]; do
         rm -rf "$d/hee-out"
-        timed "$d/hee" "$hee" run "$yaml" --duration "$dur_ms ms" --output "$d/hee-out" || {
+        timed "$d/hee" "$hee" run "$yaml" --duration "$dur_ms ms" --output "$d/hee-out" \
+            --threads "${THREADS:-1}" || {
             cat "$d/hee.stderr" >&2; fail "$net: hee-snn failed"; }
         sed -n 's/^wall time: \([0-9.]*\) s.*/\1/p' "$d/hee.stdout" >>"$d/hee.sim"
         i=$((i + 1))
