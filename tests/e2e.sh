@@ -241,6 +241,18 @@ check "... and holds what was simulated, up to the interruption at ${tint:-?} ms
     -v t="${tint:-0}" '!/^#/ && !/^time/ { n++; if ($1 + 0 > t + 1e-6) bad = 1 }
     END { exit bad || n == 0 }' "$T/int/spikes.tsv"
 status_is 0 "... and config.yaml is complete" "$HEE_SNN" validate "$T/int/config.yaml"
+# The same on two threads (slices): the workers stop with the calling thread between slices.
+"$HEE_SNN" run "$HS_SRCDIR/examples/brunel-drive.yaml" --quiet --duration '1000 s' --threads 2 \
+    --output "$T/int2" 2>"$T/err" &
+pid=$!
+sleep 1
+kill -INT "$pid"
+wait "$pid"; st=$?
+check "SIGINT on 2 threads ends the run with exit status 130 (got $st)" test "$st" = 130
+tint=$(sed -n 's/^# interrupted_at_ms: //p' "$T/int2/spikes.tsv")
+check "... and spikes.tsv holds what was simulated, up to ${tint:-?} ms, in time order" awk -F'\t' \
+    -v t="${tint:-0}" '!/^#/ && !/^time/ { n++; if ($1 + 0 > t + 1e-6 || $1 + 0 < last) bad = 1;
+    last = $1 + 0 } END { exit bad || n == 0 }' "$T/int2/spikes.tsv"
 
 echo "1..$n"
 [ "$fails" = 0 ]
