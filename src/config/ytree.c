@@ -5,6 +5,69 @@
 
 #include "config/ytree.h"
 #include "util/error.h"
+#include "util/rng.h"
+
+/* A string -> index table (open addressing, FNV-1a): anchors by name, and the keys of a large
+ * mapping, so that loading stays linear in the number of keys and aliases. */
+typedef struct sent {
+    uint64_t h;
+    const char *key;   /* NULL: empty slot */
+    size_t val;
+} sent;
+
+typedef struct smap {
+    sent *e;
+    size_t cap, n;   /* cap: a power of two, at most half full */
+} smap;
+
+static sent *smap_slot(const smap *m, const char *key, uint64_t h)
+{
+    for (size_t i = h & (m->cap - 1);; i = (i + 1) & (m->cap - 1))
+        if (!m->e[i].key || (m->e[i].h == h && strcmp(m->e[i].key, key) == 0))
+            return &m->e[i];
+}
+
+/* Set key's index to val; *had (when not NULL) says whether it was there, and *old its index
+ * then.  Nonzero when out of memory. */
+static int smap_put(smap *m, const char *key, size_t val, int *had, size_t *old)
+{
+    if (2 * (m->n + 1) > m->cap) {
+        smap g = {calloc(m->cap ? 2 * m->cap : 64, sizeof *g.e), m->cap ? 2 * m->cap : 64, 0};
+        if (!g.e)
+            return -1;
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->e[i].key) {
+                *smap_slot(&g, m->e[i].key, m->e[i].h) = m->e[i];
+                g.n++;
+            }
+        free(m->e);
+        *m = g;
+    }
+    const uint64_t h = hs_fnv1a64(0xcbf29ce484222325ull, key);
+    sent *e = smap_slot(m, key, h);
+    if (had)
+        *had = e->key != NULL;
+    if (e->key && old)
+        *old = e->val;
+    if (!e->key)
+        m->n++;
+    *e = (sent){h, key, val};
+    return 0;
+}
+
+static const sent *smap_get(const smap *m, const char *key)
+{
+    if (!m->cap)
+        return NULL;
+    const sent *e = smap_slot(m, key, hs_fnv1a64(0xcbf29ce484222325ull, key));
+    return e->key ? e : NULL;
+}
+
+static void smap_free(smap *m)
+{
+    free(m->e);
+    memset(m, 0, sizeof *m);
+}
 
 typedef struct anchor {
     char *name;
@@ -15,6 +78,7 @@ typedef struct builder {
     hs_ydoc *doc;
     anchor *anchors;
     size_t nanchors, capanchors;
+    smap byname;   /* anchor name -> its latest definition */
     hs_ynode *stack[HS_Y_MAX_DEPTH + 1];
     int depth;
     hs_error *err;
@@ -72,10 +136,14 @@ static int add_child(builder *b, hs_ynode *parent, hs_ynode *child, const yaml_m
     return HS_OK;
 }
 
-/* Mapping children arrive key, value, key, value...; we track parity in a side field. */
+/* Mapping children arrive key, value, key, value...; we track parity in a side field, and
+ * index the keys of a mapping that grows large. */
 typedef struct mapstate {
     int have_key;
+    smap keys;   /* key -> pair index, once the mapping has HS_Y_INDEX_KEYS keys */
 } mapstate;
+
+#define HS_Y_INDEX_KEYS 16
 
 static int attach(builder *b, hs_ynode *child, const yaml_mark_t *m, mapstate *ms)
 {
@@ -95,11 +163,25 @@ static int attach(builder *b, hs_ynode *child, const yaml_mark_t *m, mapstate *m
         if (child->kind != HS_Y_SCALAR)
             return hs_error_set(b->err, HS_ECONFIG, b->doc->name, child->line, child->col,
                                 "mapping keys must be scalars");
-        for (size_t i = 0; i < p->n; i++)
-            if (strcmp(p->items[2 * i]->str, child->str) == 0)
-                return hs_error_set(b->err, HS_ECONFIG, b->doc->name, child->line, child->col,
-                                    "duplicate key '%s' (first given at line %d)", child->str,
-                                    p->items[2 * i]->line);
+        size_t first = p->n;
+        if (p->n < HS_Y_INDEX_KEYS) {
+            for (size_t i = 0; i < p->n && first == p->n; i++)
+                if (strcmp(p->items[2 * i]->str, child->str) == 0)
+                    first = i;
+        } else {
+            for (size_t i = st->keys.n; i < p->n; i++)   /* index the keys so far, once */
+                if (smap_put(&st->keys, p->items[2 * i]->str, i, NULL, NULL))
+                    return hs_error_set(b->err, HS_ENOMEM, b->doc->name, 0, 0, "out of memory");
+            const sent *e = smap_get(&st->keys, child->str);
+            if (e)
+                first = e->val;
+            else if (smap_put(&st->keys, child->str, p->n, NULL, NULL))
+                return hs_error_set(b->err, HS_ENOMEM, b->doc->name, 0, 0, "out of memory");
+        }
+        if (first < p->n)
+            return hs_error_set(b->err, HS_ECONFIG, b->doc->name, child->line, child->col,
+                                "duplicate key '%s' (first given at line %d)", child->str,
+                                p->items[2 * first]->line);
     }
     if (2 * p->n + 2 > p->cap) {
         size_t cap = p->cap ? 2 * p->cap : 8;
@@ -138,23 +220,34 @@ static int register_anchor(builder *b, const yaml_char_t *name, hs_ynode *n)
         return hs_error_set(b->err, HS_ENOMEM, b->doc->name, 0, 0, "out of memory");
     b->anchors[b->nanchors].name = s;
     b->anchors[b->nanchors].node = n;
+    if (smap_put(&b->byname, s, b->nanchors, NULL, NULL)) {   /* the latest definition wins */
+        free(s);
+        return hs_error_set(b->err, HS_ENOMEM, b->doc->name, 0, 0, "out of memory");
+    }
     b->nanchors++;
     return HS_OK;
 }
 
 static hs_ynode *find_anchor(builder *b, const char *name)
 {
-    /* the latest definition wins, as in YAML */
-    for (size_t i = b->nanchors; i-- > 0;)
-        if (strcmp(b->anchors[i].name, name) == 0)
-            return b->anchors[i].node;
-    return NULL;
+    const sent *e = smap_get(&b->byname, name);
+    return e ? b->anchors[e->val].node : NULL;
 }
+
+static int parse_events_in(builder *b, yaml_parser_t *parser, mapstate *ms);
 
 static int parse_events(builder *b, yaml_parser_t *parser)
 {
     mapstate ms[HS_Y_MAX_DEPTH + 1];
     memset(ms, 0, sizeof ms);
+    int rc = parse_events_in(b, parser, ms);
+    for (int i = 0; i <= HS_Y_MAX_DEPTH; i++)
+        smap_free(&ms[i].keys);
+    return rc;
+}
+
+static int parse_events_in(builder *b, yaml_parser_t *parser, mapstate *ms)
+{
     hs_error *err = b->err;
     const char *name = b->doc->name;
     int docs = 0;
@@ -220,12 +313,14 @@ static int parse_events(builder *b, yaml_parser_t *parser)
                                         : ev.data.mapping_start.anchor, n);
             b->stack[b->depth] = n;
             ms[b->depth].have_key = 0;
+            smap_free(&ms[b->depth].keys);
             b->depth++;
             break;
         }
         case YAML_SEQUENCE_END_EVENT:
         case YAML_MAPPING_END_EVENT: {
             hs_ynode *n = b->stack[--b->depth];
+            smap_free(&ms[b->depth].keys);
             rc = attach(b, n, m, ms);
             break;
         }
@@ -278,6 +373,7 @@ int hs_ydoc_parse(const char *text, size_t len, const char *name, hs_ydoc **out,
     for (size_t i = 0; i < b.nanchors; i++)
         free(b.anchors[i].name);
     free(b.anchors);
+    smap_free(&b.byname);
     if (rc != HS_OK) {
         hs_ydoc_free(doc);
         return rc;
