@@ -241,6 +241,39 @@ START_TEST(test_config_yaml_linear)
 }
 END_TEST
 
+/* Audit defect 8 (issue 14): a name taken from the file name must be a valid name too ("my
+ * net.yaml" ran, and its export, analyze and replay failed); with 'name:' the file loads. */
+START_TEST(test_config_name_from_file)
+{
+    char dir[64], path[128];
+    scratch_make(dir, sizeof dir, "name");
+    snprintf(path, sizeof path, "%s/my net.yaml", dir);
+    const char *pops = "populations:\n  a: {model: poisson, size: 1, params: {rate: 1 Hz}}\n";
+    char body[2][256];
+    snprintf(body[0], sizeof body[0], "hee-snn: 1\nduration: 1 s\n%s", pops);
+    snprintf(body[1], sizeof body[1], "hee-snn: 1\nname: mynet\nduration: 1 s\n%s", pops);
+    for (int k = 0; k < 2; k++) {
+        FILE *f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        fputs(body[k], f);
+        fclose(f);
+        hs_config *cfg = NULL;
+        hs_error err = {0};
+        int rc = hs_config_load(path, NULL, &cfg, &err);
+        if (k == 0) {
+            ck_assert_int_eq(rc, HS_ECONFIG);
+            ck_assert(err.line == 1 && err.col == 1);
+            ck_assert_msg(strstr(err.msg, "name 'my net' comes from the file name"), "%s", err.msg);
+        } else {
+            ck_assert_int_eq(rc, HS_OK);
+            ck_assert_str_eq(hs_config_name(cfg), "mynet");
+        }
+        hs_config_free(cfg);
+    }
+    scratch_remove(dir);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
     Suite *s = suite_create("config");
@@ -252,6 +285,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_config_round_trip);
     tcase_add_test(tc, test_config_hostile);
     tcase_add_test(tc, test_config_yaml_linear);
+    tcase_add_test(tc, test_config_name_from_file);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -744,6 +744,18 @@ static int read_record(hs_cfgctx *c, const hs_ynode *n)
     return hs_cfg_read_hee_record(c, n);
 }
 
+/* A network's name: one or more letters, digits, '_', '-' and '.' (it names files and
+ * directories, and stands in file headers). */
+static int name_ok(const char *name)
+{
+    if (!*name)
+        return 0;
+    for (const char *s = name; *s; s++)
+        if (!(isalnum((unsigned char)*s) || *s == '_' || *s == '-' || *s == '.'))
+            return 0;
+    return 1;
+}
+
 static int read_top(hs_cfgctx *c, const hs_ynode *root, const hs_overrides *ov)
 {
     static const char *const keys[] = {"hee-snn", "name", "seed", "duration", "output",
@@ -770,9 +782,8 @@ static int read_top(hs_cfgctx *c, const hs_ynode *root, const hs_overrides *ov)
     if (nn) {
         if ((rc = hs_cfg_read_string(c, nn, "name", &cfg->name)))
             return rc;
-        for (const char *s = cfg->name; *s; s++)
-            if (!(isalnum((unsigned char)*s) || *s == '_' || *s == '-' || *s == '.'))
-                return hs_cfg_at(c, nn, "'name' may use only letters, digits, '_', '-' and '.'");
+        if (!name_ok(cfg->name))
+            return hs_cfg_at(c, nn, "'name' may use only letters, digits, '_', '-' and '.'");
     } else {
         char *tmp = strdup(cfg->path);
         if (!tmp)
@@ -785,6 +796,13 @@ static int read_top(hs_cfgctx *c, const hs_ynode *root, const hs_overrides *ov)
         free(tmp);
         if (!cfg->name)
             return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+        /* (issue 14, audit defect 8: "my net.yaml" ran, but its export, analyze and replay
+         * failed, and a newline in the name broke the raster's header) */
+        if (!name_ok(cfg->name))
+            return hs_error_set(c->err, HS_ECONFIG, c->file, 1, 1,
+                                "the network's name '%s' comes from the file name and may use "
+                                "only letters, digits, '_', '-' and '.': give it with 'name:'",
+                                cfg->name);
     }
 
     const hs_ynode *tn = hs_ymap_get(root, "threads");
