@@ -225,6 +225,25 @@ status_is 0 "--help" "$HEE_SNN" --help
 check "--help shows an example" grep -q 'Example' "$T/out"
 status_is 0 "--version" "$HEE_SNN" --version
 
+# ---- a run that cannot advance is an error, not a hang (issue 14, audit defect 6) ---------
+cat >"$T/loop.yaml" <<'EOF'
+hee-snn: 1
+seed: 1
+duration: 10 ms
+populations:
+  a:
+    model: lif
+    size: 2
+    params: {tau_m: 10 ms, v_rest: -49 mV, v_thresh: -50 mV, v_reset: -60 mV, t_ref: 0 ms}
+projections:
+  - {from: a, to: a, connect: all_to_all, weight: 20 mV}
+EOF
+status_is 1 "zero-delay excitation with t_ref 0: exit 1, not an endless run" \
+    "$HEE_SNN" run "$T/loop.yaml" --quiet --output "$T/loop"
+check "... saying the network does not advance, and when" \
+    grep -q 'the network does not advance: .* at t = 0 ms' "$T/err"
+check "... and writing no spikes.tsv" test ! -e "$T/loop/spikes.tsv"
+
 # ---- Ctrl-C: complete files marked as interrupted, exit 130 ---------------------------------
 "$HEE_SNN" run "$HS_SRCDIR/examples/brette-bench4.yaml" --quiet --duration '1000 s' \
     --output "$T/int" 2>"$T/err" &

@@ -215,6 +215,12 @@ int hs_net_run(hs_net *net, double t_end, hs_control *ctl, hs_error *err)
     hs_iheap *q = &ev->q;
     hs_dheap *dq = &ev->dq;
     uint64_t polls = 0;
+    /* Events at one instant: a cascade reaches each neuron a bounded number of times, so far
+     * more than that means spikes that feed themselves with no time passing (zero delays and
+     * no refractory period): an error, not a run that never ends (issue 14, audit defect 6). */
+    const uint64_t same_max = 64 * (uint64_t)net->nneurons + 1000000;
+    uint64_t same = 0;
+    double t_last = -INFINITY;
     for (;;) {
         int neuron;
         if (!hs_iheap_empty(q)) {
@@ -236,6 +242,15 @@ int hs_net_run(hs_net *net, double t_end, hs_control *ctl, hs_error *err)
             }
         }
         net->t = t;
+        if (t != t_last) {
+            t_last = t;
+            same = 0;
+        } else if (++same > same_max) {
+            return hs_error_set(err, HS_ERUNTIME, NULL, 0, 0,
+                                "the network does not advance: more than %llu events at "
+                                "t = %.17g ms (spikes that excite each other with zero delay "
+                                "and no refractory period?)", (unsigned long long)same_max, t);
+        }
         if (neuron && hs_iheap_top(q) >= net->nneurons + (uint32_t)net->nprocs) {
             /* the head of a projection's FIFO: deliver it, key the next */
             uint32_t id = hs_iheap_top(q), proj = id - net->nneurons - (uint32_t)net->nprocs;
