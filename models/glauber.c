@@ -15,7 +15,7 @@
 enum { P_TAU };
 
 static const hs_param_desc params[] = {
-    {"tau", HS_DIM_TIME, 20.0, 0, 0.0, HUGE_VAL, 1, "mean time between resampling events"},
+    {"tau", HS_DIM_TIME, 20.0, 0, 1e-6, HUGE_VAL, 0, "mean time between resampling events"},
 };
 
 typedef struct gl_state {

@@ -29,12 +29,12 @@
 enum { P_TAU_M, P_V_REST, P_V_THRESH, P_V_RESET, P_T_REF, P_DRIVE_RATE, P_DRIVE_W };
 
 static const hs_param_desc params[] = {
-    {"tau_m", HS_DIM_TIME, 10.0, 0, 0.0, HUGE_VAL, 1, "membrane time constant"},
+    {"tau_m", HS_DIM_TIME, 10.0, 0, 1e-6, HUGE_VAL, 0, "membrane time constant"},
     {"v_rest", HS_DIM_VOLTAGE, -70.0, 0, -HUGE_VAL, HUGE_VAL, 0, "resting potential"},
     {"v_thresh", HS_DIM_VOLTAGE, -55.0, 0, -HUGE_VAL, HUGE_VAL, 0, "spike threshold"},
     {"v_reset", HS_DIM_VOLTAGE, -70.0, 0, -HUGE_VAL, HUGE_VAL, 0, "reset potential"},
     {"t_ref", HS_DIM_TIME, 2.0, 0, 0.0, HUGE_VAL, 0, "absolute refractory period"},
-    {"drive_rate", HS_DIM_RATE, 0.0, 0, 0.0, HUGE_VAL, 0,
+    {"drive_rate", HS_DIM_RATE, 0.0, 0, 0.0, 1e8, 0,
      "rate of each neuron's own Poisson input (e.g. 1000 sources x 20 Hz = 20 kHz)"},
     {"drive_weight", HS_DIM_VOLTAGE, 0.0, 0, -HUGE_VAL, HUGE_VAL, 0,
      "voltage jump of each arrival of the Poisson drive"},

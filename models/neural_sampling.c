@@ -24,7 +24,7 @@
 enum { P_TAU_REF };
 
 static const hs_param_desc params[] = {
-    {"tau_ref", HS_DIM_TIME, 20.0, 0, 0.0, HUGE_VAL, 1,
+    {"tau_ref", HS_DIM_TIME, 20.0, 0, 1e-6, HUGE_VAL, 0,
      "refractory period = PSP length = sampling time constant tau"},
 };
 

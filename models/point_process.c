@@ -29,7 +29,7 @@ static const hs_param_desc params[] = {
     {"neurons_per_unit", HS_DIM_NONE, 1.0, 0, 1.0, 1e7, 0,
      "neurons per unit (they share the unit's hazard, synapses and trace)"},
     {"tau_ref", HS_DIM_TIME, 0.0, 0, 0.0, 1e6, 0, "absolute refractory period"},
-    {"tau_syn", HS_DIM_TIME, 1.0, 0, 0.0, 1e6, 1, "time constant of the synaptic trace"},
+    {"tau_syn", HS_DIM_TIME, 1.0, 0, 1e-6, 1e6, 0, "time constant of the synaptic trace"},
 };
 
 typedef struct pp_state {

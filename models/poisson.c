@@ -10,7 +10,7 @@
 enum { P_RATE, P_START, P_STOP };
 
 static const hs_param_desc params[] = {
-    {"rate", HS_DIM_RATE, 0.0, 1, 0.0, HUGE_VAL, 0, "firing rate"},
+    {"rate", HS_DIM_RATE, 0.0, 1, 0.0, 1e7, 0, "firing rate"},
     {"start", HS_DIM_TIME, 0.0, 0, 0.0, HUGE_VAL, 0, "first time a spike may occur"},
     {"stop", HS_DIM_TIME, HUGE_VAL, 0, 0.0, HUGE_VAL, 0,
      "no spikes at or after this time (default: never stops)"},

@@ -327,6 +327,8 @@ int hs_cfg_read_hee(hs_cfgctx *c, const hs_ynode *n)
         (rc = hs_cfg_read_time_pos(c, n, "tau_eps", 0.2, &h->tau_eps)) ||
         (rc = hs_cfg_read_time_pos(c, n, "dt", 0.01, &h->dt)))
         return rc;
+    if (h->dt < 1e-6)   /* (issue 14, audit defect 6: dt 1e-300 ms was accepted) */
+        return hs_cfg_at(c, hs_ymap_get(n, "dt"), "'dt' (%g ms) must be at least 1e-6 ms", h->dt);
     if (h->dt > h->tau_eps || h->dt > h->tau_x)
         return hs_cfg_at(c, hs_ymap_get(n, "dt") ? hs_ymap_get(n, "dt") : n,
                          "'dt' (%g ms) must not exceed tau_eps (%g ms) or tau_x (%g ms); "
