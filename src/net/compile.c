@@ -1,5 +1,6 @@
 /* compile.c -- hs_config -> hs_net: neuron arrays, CSR synapse tables, random streams */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,30 +21,37 @@ typedef struct coo {
     int with_delay;
 } coo;
 
+/* Room for cap synapses; nonzero when out of memory. */
+static int coo_reserve(coo *c, size_t cap)
+{
+    if (cap <= c->cap)
+        return 0;
+    uint32_t *a = realloc(c->pre, cap * sizeof *a);
+    if (!a)
+        return -1;
+    c->pre = a;
+    uint32_t *b = realloc(c->post, cap * sizeof *b);
+    if (!b)
+        return -1;
+    c->post = b;
+    double *x = realloc(c->w, cap * sizeof *x);
+    if (!x)
+        return -1;
+    c->w = x;
+    if (c->with_delay) {
+        double *y = realloc(c->d, cap * sizeof *y);
+        if (!y)
+            return -1;
+        c->d = y;
+    }
+    c->cap = cap;
+    return 0;
+}
+
 static int coo_push(coo *c, uint32_t pre, uint32_t post, double w, double d)
 {
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? 2 * c->cap : 4096;
-        uint32_t *a = realloc(c->pre, cap * sizeof *a);
-        if (!a)
-            return -1;
-        c->pre = a;
-        uint32_t *b = realloc(c->post, cap * sizeof *b);
-        if (!b)
-            return -1;
-        c->post = b;
-        double *x = realloc(c->w, cap * sizeof *x);
-        if (!x)
-            return -1;
-        c->w = x;
-        if (c->with_delay) {
-            double *y = realloc(c->d, cap * sizeof *y);
-            if (!y)
-                return -1;
-            c->d = y;
-        }
-        c->cap = cap;
-    }
+    if (c->n == c->cap && coo_reserve(c, c->cap ? 2 * c->cap : 4096))
+        return -1;
     c->pre[c->n] = pre;
     c->post[c->n] = post;
     c->w[c->n] = w;
@@ -82,6 +90,112 @@ static int fill_values(const hs_valspec *v, double def, uint32_t n, uint64_t see
         gsl_rng_free(r);
     }
     *out = a;
+    return HS_OK;
+}
+
+/* fixed_indegree, the targets [j0, j1) of one thread: each target's sources and weights from
+ * its own counter-based stream (the projection's key, stream j), so that the synapses do not
+ * depend on how the targets are split among threads.  Floyd's algorithm: a uniform subset of
+ * k of the m candidates in k draws; a source is marked taken with the target's stamp (j + 1),
+ * so the marks need no clearing.  Without autapses the candidates are the sources other than
+ * j: candidate x stands for source x + (x >= j). */
+typedef struct indeg_job {
+    const hs_projcfg *pc;
+    uint32_t npre, j0, j1;
+    uint64_t key;
+    coo c;
+    int failed;
+    int started;   /* on a thread of its own */
+    pthread_t th;
+} indeg_job;
+
+static void *indeg_run(void *arg)
+{
+    indeg_job *jb = arg;
+    const hs_projcfg *pc = jb->pc;
+    const int self = pc->from == pc->to && !pc->autapses;
+    const uint32_t kk = pc->indegree, m = jb->npre - (self ? 1u : 0u);
+    uint32_t *stamp = calloc((size_t)jb->npre + 1, sizeof *stamp);
+    uint32_t *pick = malloc(((size_t)kk + 1) * sizeof *pick);
+    gsl_rng *r = gsl_rng_alloc(hs_rng_counter);
+    jb->failed = !stamp || !pick || !r;
+    for (uint32_t j = jb->j0; !jb->failed && j < jb->j1; j++) {
+        hs_rng_counter_seek(r, jb->key, j);
+        const uint32_t mark = j + 1;
+        for (uint32_t q = 0; q < kk; q++) {
+            uint32_t top = m - kk + q;   /* draw from 0..top */
+            uint32_t x = (uint32_t)gsl_rng_uniform_int(r, (unsigned long)top + 1);
+            if (stamp[x] == mark)
+                x = top;   /* taken: top itself is new (no earlier draw reached it) */
+            stamp[x] = mark;
+            pick[q] = x;
+        }
+        for (uint32_t q = 0; q < kk && !jb->failed; q++) {
+            uint32_t i = pick[q] + (self && pick[q] >= j ? 1u : 0u);
+            double w = hs_valspec_value(&pc->weight, r, i, j);
+            jb->failed = w != 0.0 && coo_push(&jb->c, i, j, w, pc->delay);
+        }
+    }
+    free(stamp);
+    free(pick);
+    if (r)
+        gsl_rng_free(r);
+    return NULL;
+}
+
+/* Append src's synapses (without delays) to dst; nonzero when out of memory. */
+static int coo_append(coo *dst, const coo *src)
+{
+    const size_t n = dst->n + src->n;
+    if (coo_reserve(dst, n))
+        return -1;
+    memcpy(dst->pre + dst->n, src->pre, src->n * sizeof *src->pre);
+    memcpy(dst->post + dst->n, src->post, src->n * sizeof *src->post);
+    memcpy(dst->w + dst->n, src->w, src->n * sizeof *src->w);
+    dst->n = n;
+    return 0;
+}
+
+/* fixed_indegree of projection k on the network's threads (each a range of targets, 1024 at
+ * least), their synapses joined in target order: the same for any number of threads. */
+static int indegree(const hs_config *cfg, int k, uint32_t npre, uint32_t npost, coo *c,
+                    hs_error *err)
+{
+    const hs_projcfg *pc = &cfg->projs[k];
+    char id[64];
+    snprintf(id, sizeof id, "projection:%d", k);
+    int T = cfg->threads > 1 ? cfg->threads : 1;
+    if ((uint32_t)T > npost / 1024 + 1)
+        T = (int)(npost / 1024 + 1);
+    indeg_job *jobs = calloc((size_t)T, sizeof *jobs);
+    if (!jobs)
+        return hs_error_set(err, HS_ENOMEM, cfg->path, pc->line, pc->col, "out of memory");
+    for (int t = 0; t < T; t++) {
+        jobs[t] = (indeg_job){
+            .pc = pc, .npre = npre, .key = hs_rng_derive(cfg->seed, id, "sources"),
+            .j0 = (uint32_t)((uint64_t)npost * (uint64_t)t / (uint64_t)T),
+            .j1 = (uint32_t)((uint64_t)npost * (uint64_t)(t + 1) / (uint64_t)T)};
+    }
+    for (int t = 1; t < T; t++)
+        jobs[t].started = pthread_create(&jobs[t].th, NULL, indeg_run, &jobs[t]) == 0;
+    indeg_run(&jobs[0]);
+    int failed = jobs[0].failed != 0;
+    for (int t = 1; t < T; t++) {
+        if (jobs[t].started)
+            pthread_join(jobs[t].th, NULL);
+        else   /* no thread for it: its share here */
+            indeg_run(&jobs[t]);
+        failed |= jobs[t].failed != 0;
+    }
+    *c = jobs[0].c;
+    for (int t = 1; t < T; t++) {
+        if (!failed && coo_append(c, &jobs[t].c))
+            failed = 1;
+        coo_free(&jobs[t].c);
+    }
+    free(jobs);
+    if (failed)
+        return hs_error_set(err, HS_ENOMEM, cfg->path, pc->line, pc->col, "out of memory");
     return HS_OK;
 }
 
@@ -143,41 +257,9 @@ static int generate(const hs_config *cfg, int k, uint32_t npre, uint32_t npost, 
             return hs_error_set(err, HS_ENOMEM, file, pc->line, pc->col,
                                 "fixed_indegree would make %.3g synapses (limit %.3g)",
                                 (double)npost * pc->indegree, HS_MAX_SYNAPSES);
-        /* Floyd's algorithm: a uniform subset of k of the m candidates in k draws, O(k) per
-         * target; a source is marked taken with the target's stamp (j + 1), so the marks
-         * need no clearing.  Without autapses the candidates are the sources other than j:
-         * candidate x stands for source x + (x >= j). */
-        const uint32_t kk = pc->indegree, m = npre - (self ? 1u : 0u);
-        uint32_t *stamp = calloc((size_t)npre + 1, sizeof *stamp);
-        uint32_t *pick = malloc(((size_t)kk + 1) * sizeof *pick);
-        if (!stamp || !pick) {
-            free(stamp);
-            free(pick);
-            return hs_error_set(err, HS_ENOMEM, file, pc->line, pc->col, "out of memory");
-        }
-        for (uint32_t j = 0; j < npost; j++) {
-            const uint32_t mark = j + 1;
-            for (uint32_t q = 0; q < kk; q++) {
-                uint32_t top = m - kk + q;   /* draw from 0..top */
-                uint32_t x = (uint32_t)gsl_rng_uniform_int(r, (unsigned long)top + 1);
-                if (stamp[x] == mark)
-                    x = top;   /* taken: top itself is new (no earlier draw reached it) */
-                stamp[x] = mark;
-                pick[q] = x;
-            }
-            for (uint32_t q = 0; q < kk; q++) {
-                uint32_t i = pick[q] + (self && pick[q] >= j ? 1u : 0u);
-                double w_ = hs_valspec_value(wv, r, i, j);
-                if (w_ != 0.0 && coo_push(c, i, j, w_, pc->delay)) {
-                    free(stamp);
-                    free(pick);
-                    return hs_error_set(err, HS_ENOMEM, file, pc->line, pc->col,
-                                        "out of memory");
-                }
-            }
-        }
-        free(stamp);
-        free(pick);
+        int rc = indegree(cfg, k, npre, npost, c, err);
+        if (rc)
+            return rc;
         break;
     }
     case HS_CONN_FILE:

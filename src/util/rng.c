@@ -122,3 +122,38 @@ double hs_rng_exp(uint64_t key, uint64_t stream, hs_rng_ctr *c)
             return shift + x;
     }
 }
+
+/* hs_rng_counter: the state is the stream and a cursor on it. */
+typedef struct counter_state {
+    uint64_t key, stream;
+    hs_rng_ctr c;
+} counter_state;
+
+static void counter_set(void *vs, unsigned long seed)
+{
+    counter_state *st = vs;
+    *st = (counter_state){.key = (uint64_t)seed};
+}
+
+static unsigned long counter_get(void *vs)
+{
+    counter_state *st = vs;
+    return (unsigned long)(hs_rng_word(st->key, st->stream, &st->c) >> 32);
+}
+
+static double counter_get_double(void *vs)
+{
+    counter_state *st = vs;
+    return (double)(hs_rng_word(st->key, st->stream, &st->c) >> 11) * 0x1p-53;   /* [0, 1) */
+}
+
+static const gsl_rng_type counter_type = {"hs-philox2x64", 0xffffffffUL, 0,
+                                          sizeof(counter_state), counter_set, counter_get,
+                                          counter_get_double};
+const gsl_rng_type *hs_rng_counter = &counter_type;
+
+void hs_rng_counter_seek(gsl_rng *r, uint64_t key, uint64_t stream)
+{
+    counter_state *st = r->state;
+    *st = (counter_state){.key = key, .stream = stream};
+}

@@ -61,6 +61,12 @@ static inline double hs_rng_u01_of(uint64_t w) { return (double)((w >> 11) + 1) 
 /* Word n as a uniform deviate in (0, 1]. */
 double hs_rng_u01(uint64_t key, uint64_t stream, uint64_t n);
 
+/* A GSL generator over a counter-based stream, for GSL's distributions: after
+ * hs_rng_counter_seek(r, key, stream) it gives the stream's words from the first (32 bits of
+ * each: gsl_rng_get; 53: gsl_rng_uniform).  Allocate with gsl_rng_alloc(hs_rng_counter). */
+extern const gsl_rng_type *hs_rng_counter;
+void hs_rng_counter_seek(gsl_rng *r, uint64_t key, uint64_t stream);
+
 /* A standard exponential deviate (mean 1) from the stream at the cursor, by the ziggurat
  * method of Marsaglia and Tsang (2000) with 256 layers: the layer from a word's low 8 bits,
  * the position from its top 53, so that 98.9% of draws take one word and no logarithm; the
