@@ -225,6 +225,12 @@ status_is 0 "--help" "$HEE_SNN" --help
 check "--help shows an example" grep -q 'Example' "$T/out"
 status_is 0 "--version" "$HEE_SNN" --version
 
+# ---- threads asked for where the network cannot use them: the summary says why ------------
+status_is 0 "--threads 2 on benchmark 4 (zero delays) runs" "$HEE_SNN" run \
+    "$HS_SRCDIR/examples/brette-bench4.yaml" --duration '50 ms' --threads 2 --output "$T/thr0"
+check "... on one thread, and the summary says why" \
+    grep -q '^engine: event queue (4-ary heap), one thread: a synapse has zero delay$' "$T/out"
+
 # ---- a run that cannot advance is an error, not a hang (issue 14, audit defect 6) ---------
 cat >"$T/loop.yaml" <<'EOF'
 hee-snn: 1

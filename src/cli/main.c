@@ -657,7 +657,7 @@ static int cmd_run(int argc, char **argv)
                    hs_net_pop_model(net, p), n, s, T > 0 ? s / (n * T * 1e-3) : 0.0);
         }
         if (hs_net_npops(net)) {
-            char eng[64];
+            char eng[192];
             printf("synaptic events: %" PRIu64 " (%.3g per wall second)\n",
                    hs_net_syn_events(net), wall > 0 ? hs_net_syn_events(net) / wall : 0.0);
             printf("engine: %s\n", hs_net_engine(net, eng, sizeof eng));

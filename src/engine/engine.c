@@ -320,6 +320,9 @@ const char *hs_net_engine(const hs_net *net, char *buf, size_t n)
         snprintf(buf, n, "slices of %g ms, %d threads", e->sl.h, e->sl.nthreads);
     else if (e->mode == 2)
         snprintf(buf, n, "slices of %g ms", e->sl.h);
+    else if (net->threads > 1)   /* threads asked for, and why they were not used */
+        snprintf(buf, n, "event queue (%s), one thread: %s", e->q.cal ? "calendar queue" :
+                 "4-ary heap", e->sl.why ? e->sl.why : "the network cannot run in slices");
     else
         snprintf(buf, n, "event queue (%s)", e->q.cal ? "calendar queue" : "4-ary heap");
     return buf;

@@ -102,6 +102,7 @@ typedef struct hs_slices {
     int go;            /* 1: all threads started; -1: one could not be, the others quit */
     int phase;         /* what the workers do next: 1 advance, 2 send, 0 quit */
     double stop, T1;   /* the current window's end, the slice's end */
+    const char *why;   /* when the network cannot run in slices: why not */
 } hs_slices;
 
 /* Slices (slices.c): set up when the network can run in them (0), -1 when it cannot, or an

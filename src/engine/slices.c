@@ -453,21 +453,36 @@ int hs_engine_slices_run(hs_net *net, hs_slices *S, double t_end, hs_control *ct
 
 int hs_engine_slices_init(hs_net *net, hs_slices *S, hs_error *err)
 {
-    if (net->nprocs > 0 || net->mon_pop >= 0 || net->queue_kind == -1 || net->queue_kind == 1)
+    if (net->queue_kind == -1 || net->queue_kind == 1) {
+        S->why = "HEE_SNN_QUEUE asks for the event queue";
         return -1;
+    }
+    if (net->nprocs > 0 || net->mon_pop >= 0) {
+        S->why = net->nprocs > 0 ? "a hee: block's process steps on a clock"
+                                 : "the state monitor follows every event";
+        return -1;
+    }
     for (int p = 0; p < net->npops; p++)
-        if (!net->pops[p].model->advance)
+        if (!net->pops[p].model->advance) {
+            S->why = "a population's model cannot advance its neurons alone";
             return -1;
+        }
     for (int k = 0; k < net->nprojs; k++)
-        if (net->projs[k].offsets)
+        if (net->projs[k].offsets) {
+            S->why = "a projection sends binary states";
             return -1;
+        }
     double dmin, dmax;
     delay_range(net, &dmin, &dmax);
-    if (!(dmin > 0))   /* a zero delay (or no synapse at all: nothing to gain) */
+    if (!(dmin > 0)) {   /* a zero delay (or no synapse at all: nothing to gain) */
+        S->why = dmax > 0 || dmin == 0 ? "a synapse has zero delay" : "there is no synapse";
         return -1;
+    }
     const double slots = ceil(dmax / dmin) + 3;
-    if (slots > HS_SLICE_MAX_SLOTS)
+    if (slots > HS_SLICE_MAX_SLOTS) {
+        S->why = "its delays span more than 4096 of its smallest";
         return -1;
+    }
     S->h = dmin;
     S->nslots = (uint32_t)slots;
     S->shift = 0;
