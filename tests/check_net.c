@@ -302,9 +302,10 @@ START_TEST(test_net_config_catalogue)
 }
 END_TEST
 
-/* fixed_indegree is built on the network's threads, each target from its own stream: the
- * synapses (rows, targets, drawn weights) are the same, bit for bit, on 1 and on 3 threads
- * (5000 targets: 3 ranges of at least 1024). */
+/* fixed_indegree is built on the network's threads, each target from its own stream, and its
+ * synapses placed into rows on them: the synapses (rows, targets, drawn weights) are the same,
+ * bit for bit, on 1 and on 3 threads (5000 targets: 3 ranges of at least 1024; 1.05 M synapses:
+ * placed on 3 threads). */
 START_TEST(test_net_fixed_indegree_threads)
 {
     const hs_proj *p[2];
@@ -314,16 +315,17 @@ START_TEST(test_net_fixed_indegree_threads)
         char y[512];
         snprintf(y, sizeof y, "hee-snn: 1\nduration: 1 s\nseed: 5\nthreads: %d\npopulations:\n"
                  "  s: {model: lif, size: 300}\n  t: {model: lif, size: 5000}\nprojections:\n"
-                 "  - {from: s, to: t, connect: {fixed_indegree: 20}, "
+                 "  - {from: s, to: t, connect: {fixed_indegree: 210}, "
                  "weight: {normal: {mean: 1 mV, sd: 0.1 mV}}}\n", k ? 3 : 1);
         net[k] = net_from_string(y, &cfg[k]);
         p[k] = &net[k]->projs[0];
     }
-    ck_assert_uint_eq(nsyn(p[0]), 100000);
-    ck_assert_uint_eq(nsyn(p[1]), 100000);
+    const size_t n = 5000 * 210;
+    ck_assert_uint_eq(nsyn(p[0]), n);
+    ck_assert_uint_eq(nsyn(p[1]), n);
     ck_assert(!memcmp(p[0]->row, p[1]->row, 301 * sizeof *p[0]->row));
-    ck_assert(!memcmp(p[0]->col, p[1]->col, 100000 * sizeof *p[0]->col));
-    ck_assert(!memcmp(p[0]->w, p[1]->w, 100000 * sizeof *p[0]->w));
+    ck_assert(!memcmp(p[0]->col, p[1]->col, n * sizeof *p[0]->col));
+    ck_assert(!memcmp(p[0]->w, p[1]->w, n * sizeof *p[0]->w));
     for (int k = 0; k < 2; k++) {
         hs_net_free(net[k]);
         hs_config_free(cfg[k]);

@@ -454,11 +454,11 @@ int hs_engine_slices_run(hs_net *net, hs_slices *S, double t_end, hs_control *ct
 int hs_engine_slices_init(hs_net *net, hs_slices *S, hs_error *err)
 {
     if (net->queue_kind == -1 || net->queue_kind == 1) {
-        S->why = "HEE_SNN_QUEUE asks for the event queue";
+        S->why = "the event queue was asked for (environment)";
         return -1;
     }
     if (net->nprocs > 0 || net->mon_pop >= 0) {
-        S->why = net->nprocs > 0 ? "a hee: block's process steps on a clock"
+        S->why = net->nprocs > 0 ? "a process steps on a clock"
                                  : "the state monitor follows every event";
         return -1;
     }

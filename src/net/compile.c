@@ -274,7 +274,38 @@ static int generate(const hs_config *cfg, int k, uint32_t npre, uint32_t npost, 
 }
 
 /* COO -> CSR by presynaptic neuron (stable), rows sorted by delay when delays vary. */
-static int to_csr(const coo *c, uint32_t npre, hs_proj *pr, hs_error *err)
+/* Placing synapses into CSR rows: one thread's share, the rows [p0, p1), in COO order (so the
+ * tables are the same for any number of threads). */
+typedef struct csr_job {
+    const coo *c;
+    hs_proj *pr;
+    uint64_t *fill;
+    uint32_t p0, p1;
+    int vary, started;
+    pthread_t th;
+} csr_job;
+
+static void *csr_fill(void *arg)
+{
+    csr_job *jb = arg;
+    const coo *c = jb->c;
+    hs_proj *pr = jb->pr;
+    for (size_t e = 0; e < c->n; e++) {
+        const uint32_t i = c->pre[e];
+        if (i < jb->p0 || i >= jb->p1)
+            continue;
+        uint64_t at = jb->fill[i]++;
+        pr->col[at] = c->post[e];
+        pr->w[at] = c->w[e];
+        if (jb->vary)
+            pr->delay[at] = c->d[e];
+    }
+    return NULL;
+}
+
+/* COO -> CSR, the synapses placed on `threads` threads (rows split by synapses) when there are
+ * many. */
+static int to_csr(const coo *c, uint32_t npre, hs_proj *pr, int threads, hs_error *err)
 {
     pr->npre = npre;
     pr->row = calloc((size_t)npre + 1, sizeof *pr->row);
@@ -297,12 +328,27 @@ static int to_csr(const coo *c, uint32_t npre, hs_proj *pr, hs_error *err)
     if (!fill)
         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory building CSR tables");
     memcpy(fill, pr->row, ((size_t)npre + 1) * sizeof *fill);
-    for (size_t e = 0; e < c->n; e++) {
-        uint64_t at = fill[c->pre[e]]++;
-        pr->col[at] = c->post[e];
-        pr->w[at] = c->w[e];
-        if (vary)
-            pr->delay[at] = c->d[e];
+    int T = c->n >= ((size_t)1 << 20) && threads > 1 ? threads : 1;
+    csr_job jobs[64];
+    if (T > 64)
+        T = 64;
+    uint32_t i0 = 0;
+    for (int t = 0; t < T; t++) {   /* rows with about n / T synapses each */
+        const uint64_t want = (uint64_t)c->n * (uint64_t)(t + 1) / (uint64_t)T;
+        uint32_t i1 = i0;
+        while (i1 < npre && (t == T - 1 || pr->row[i1 + 1] <= want))
+            i1++;
+        jobs[t] = (csr_job){.c = c, .pr = pr, .fill = fill, .p0 = i0, .p1 = i1, .vary = vary};
+        i0 = i1;
+    }
+    for (int t = 1; t < T; t++)
+        jobs[t].started = pthread_create(&jobs[t].th, NULL, csr_fill, &jobs[t]) == 0;
+    csr_fill(&jobs[0]);
+    for (int t = 1; t < T; t++) {
+        if (jobs[t].started)
+            pthread_join(jobs[t].th, NULL);
+        else
+            csr_fill(&jobs[t]);
     }
     free(fill);
     if (vary) {
@@ -497,7 +543,7 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
         rc = generate(cfg, k, npre, npost, &c, r, err);
         gsl_rng_free(r);
         if (rc == HS_OK)
-            rc = to_csr(&c, npre, pr, err);
+            rc = to_csr(&c, npre, pr, cfg->threads, err);
         if (rc == HS_OK && net->pops[pc->to].model->exp_weights) {
             const uint64_t ns = pr->row[npre];
             if (!(pr->ew = malloc((ns ? ns : 1) * sizeof *pr->ew)))
