@@ -64,6 +64,8 @@ check "KL falls from the first to the last time point" awk '
 status_is 2 "analyze a LIF run (not binary units) is refused" \
     "$HEE_SNN" analyze "$T/ex-brette-bench4"
 status_is 2 "analyze a missing directory" "$HEE_SNN" analyze "$T/nowhere"
+status_is 2 "--points 5abc is a usage error, not 5 points" "$HEE_SNN" analyze \
+    "$T/ex-boltzmann" --points 5abc
 # a raster that cannot be the run's: a neuron outside the population (5 units), a time out of
 # order -- an error at the line, exit 2, no output (was silent garbage: negative probabilities)
 cp -r "$T/ex-boltzmann" "$T/bad-raster"

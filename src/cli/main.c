@@ -409,11 +409,15 @@ static int parse_opts(int argc, char **argv, const char *cmd, opts *o)
             if (time_opt("--burnin", optarg, &o->gen.burnin))
                 return 2;
             break;
-        case OPT_POINTS:
-            o->points = atoi(optarg);
-            if (o->points < 1 || o->points > 60)
+        case OPT_POINTS: {   /* (issue 14, audit defect 11: '5abc' was taken as 5) */
+            char *end;
+            errno = 0;
+            long v = strtol(optarg, &end, 10);
+            if (!optarg[0] || *end || errno || v < 1 || v > 60)
                 return usage_error("--points takes a number from 1 to 60, got '%s'", optarg);
+            o->points = (int)v;
             break;
+        }
         case 'h': command_help(cmd); exit(0);
         default:
             return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
