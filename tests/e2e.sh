@@ -227,6 +227,19 @@ status_is 0 "--help" "$HEE_SNN" --help
 check "--help shows an example" grep -q 'Example' "$T/out"
 status_is 0 "--version" "$HEE_SNN" --version
 
+# ---- a file-size limit (as a full disk): a clear error, exit 1, earlier results intact -----
+# (issue 14, audit defect 10: the run said only "cannot record a spike")
+"$HEE_SNN" run "$HS_SRCDIR/examples/brette-bench4.yaml" --duration '100 ms' --quiet \
+    --output "$T/full" 2>"$T/err"
+before=$(cat "$T/full/spikes.tsv" | cksum)
+(ulimit -f 200; exec "$HEE_SNN" run "$HS_SRCDIR/examples/brette-bench4.yaml" \
+    --duration '5 s' --quiet --output "$T/full") >"$T/out" 2>"$T/err"; st=$?
+check "a file-size limit ends the run with exit status 1 (got $st)" test "$st" = 1
+check "... naming the file and the reason" \
+    grep -q "cannot write '.*/full/spikes.tsv': File too large" "$T/err"
+check "... and the earlier spikes.tsv is intact" test "$(cat "$T/full/spikes.tsv" | cksum)" = "$before"
+check "... with no temporary file left" sh -c "! ls -A '$T/full' | grep -q tmp"
+
 # ---- threads asked for where the network cannot use them: the summary says why ------------
 status_is 0 "--threads 2 on benchmark 4 (zero delays) runs" "$HEE_SNN" run \
     "$HS_SRCDIR/examples/brette-bench4.yaml" --duration '50 ms' --threads 2 --output "$T/thr0"

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
 #include "net/net.h"
@@ -113,6 +114,9 @@ int hs_run_to_dir(const hs_config *cfg, hs_net *net, hs_control *ctl, hs_run_res
             ctl->end_ms = cfg->duration;
         }
         rc = hs_net_run(net, cfg->duration, ctl, err);
+        if (rc && w.failed)   /* the engine knows only that the sink failed: say what and why */
+            rc = hs_error_set(err, HS_EIO, NULL, 0, 0, "cannot write '%s/spikes.tsv': %s",
+                              cfg->output, strerror(w.err_no ? w.err_no : EIO));
     }
     hs_net_set_spike_sink(net, NULL, NULL);
     free(names);

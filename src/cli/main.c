@@ -461,6 +461,9 @@ static void catch_signals(void)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    /* A file-size limit (ulimit -f) makes a write fail with EFBIG, reported with the file's
+     * name like a full disk, instead of killing the process with SIGXFSZ. */
+    signal(SIGXFSZ, SIG_IGN);
 }
 
 /* Train a loaded configuration (train, or run on a file that learns); frees cfg. */

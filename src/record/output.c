@@ -184,6 +184,7 @@ int hs_raster_write(void *ctx, double t_ms, int pop, uint32_t neuron)
     *p++ = '\n';
     if (fwrite(line, 1, (size_t)(p - line), w->f) != (size_t)(p - line)) {
         w->failed = 1;
+        w->err_no = errno;
         return HS_EIO;
     }
     return HS_OK;

@@ -40,6 +40,7 @@ typedef struct hs_raster_writer {
     FILE *f;
     const char *const *pop_names;
     int failed;
+    int err_no;      /* errno of the write that failed */
 } hs_raster_writer;
 
 /* Write the comment header and the column header. */
