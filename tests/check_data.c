@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -211,6 +212,32 @@ START_TEST(test_data_idx_truncated)
     write_idx_labels(lab, 0, 0x801, IDX_N);
     truncate_file(lab, 8 + IDX_N - 1);
     ck_assert_error(hs_data_load_idx(img, lab, 0, &d, &err), err, HS_EIO, lab, "truncated");
+    ck_assert_ptr_null(d);
+}
+END_TEST
+
+/* Audit defect 4 (issue 14): an IDX header may announce far more images than the file holds.
+ * (a) More values than a data set may hold (2^28 images: 3.2e9 values): refused at once, saying
+ *     to give 'limit:'.  (b) 16,000,000 images (1.9e8 values, 1.5 GB as doubles) in a file of
+ *     5: the error is the truncation at image 6, with the address space capped at 1 GB (the
+ *     old loader allocated for all announced images first and failed with "do not fit in
+ *     memory"; not under AddressSanitizer, whose shadow memory needs the address space). */
+START_TEST(test_data_idx_announces_more)
+{
+    hs_error err = {0};
+    hs_dataset sentinel, *d = &sentinel;
+    const char *p = tpath(0, "lying-idx3-ubyte.gz");
+    write_idx_images(p, 1, 0x803, 1u << 28);
+    ck_assert_error(hs_data_load_idx(p, NULL, 0, &d, &err), err, HS_ECONFIG, p, "give 'limit:'");
+    ck_assert_ptr_null(d);
+#if !defined(__SANITIZE_ADDRESS__)
+    struct rlimit lim = {(rlim_t)1 << 30, (rlim_t)1 << 30};
+    ck_assert_int_eq(setrlimit(RLIMIT_AS, &lim), 0);
+#endif
+    write_idx_images(p, 1, 0x803, 16000000);
+    d = &sentinel;
+    ck_assert_error(hs_data_load_idx(p, NULL, 0, &d, &err), err, HS_EIO, p, "truncated");
+    ck_assert_ptr_nonnull(strstr(err.msg, "image 6 of 16000000"));
     ck_assert_ptr_null(d);
 }
 END_TEST
@@ -826,6 +853,7 @@ static Suite *data_suite(void)
     tcase_add_unchecked_fixture(tc, tmpdir_setup, tmpdir_teardown);
     tcase_add_test(tc, test_data_idx_roundtrip);
     tcase_add_test(tc, test_data_idx_truncated);
+    tcase_add_test(tc, test_data_idx_announces_more);
     tcase_add_test(tc, test_data_idx_integrity);
     tcase_add_test(tc, test_data_idx_bad_magic);
     tcase_add_test(tc, test_data_idx_label_mismatch);

@@ -187,8 +187,16 @@ static int idx_images(gzFile gz, const char *path, size_t limit, uint32_t *count
     *count = dims[0];
     size_t n = limit && limit < dims[0] ? limit : dims[0];
     size_t dim = (size_t)dims[1] * dims[2];
+    if ((double)n * (double)dim > HS_DATA_MAX_VALUES)
+        return hs_error_set(err, HS_ECONFIG, path, 0, 0,
+                            "the IDX header announces %zu images of %ux%u (%.3g values); at most "
+                            "%.3g values are loaded: give 'limit:'", n, dims[1], dims[2],
+                            (double)n * (double)dim, HS_DATA_MAX_VALUES);
+    /* Room grows with the images actually read, so that a header announcing more than the
+     * file holds costs no memory (issue 14, audit defect 4: 2^28 claimed images, 4.2 GB). */
+    size_t cap = n < 1024 ? n : 1024;
     hs_dataset *d;
-    if (hs_dataset_alloc(n, dim, 0, &d, NULL) != HS_OK)   /* n, dim > 0: out of memory */
+    if (hs_dataset_alloc(cap, dim, 0, &d, NULL) != HS_OK)   /* cap, dim > 0: out of memory */
         return hs_error_set(err, HS_ENOMEM, path, 0, 0,
                             "%zu images of %ux%u do not fit in memory", n, dims[1], dims[2]);
     d->rows = dims[1];
@@ -201,9 +209,22 @@ static int idx_images(gzFile gz, const char *path, size_t limit, uint32_t *count
     for (size_t i = 0; i < n && rc == HS_OK; i++) {
         rc = read_exact(gz, row, dim, path, err, "image %zu of %u (%ux%u bytes each)", i + 1,
                         dims[0], dims[1], dims[2]);
+        if (rc == HS_OK && i == cap) {
+            size_t c2 = 2 * cap < n ? 2 * cap : n;
+            double *x = realloc(d->x, c2 * dim * sizeof *x);
+            if (!x)
+                rc = hs_error_set(err, HS_ENOMEM, path, 0, 0,
+                                  "%zu images of %ux%u do not fit in memory", n, dims[1],
+                                  dims[2]);
+            else {
+                d->x = x;
+                cap = c2;
+            }
+        }
         for (size_t k = 0; k < dim && rc == HS_OK; k++)
             d->x[i * dim + k] = row[k];
     }
+    d->n = n;
     free(row);
     if (rc == HS_OK && n == dims[0])
         rc = idx_check_end(gz, path, dims[0], err);

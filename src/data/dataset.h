@@ -14,6 +14,9 @@
 
 #include "hee-snn/hee-snn.h"
 
+/* Values a data set may hold (8 bytes each): a file announcing more is refused. */
+#define HS_DATA_MAX_VALUES 2e8
+
 typedef struct hs_dataset {
     size_t n, dim;         /* n >= 1 items of dim >= 1 values */
     double *x;             /* n * dim values, item i at x + i * dim */
