@@ -16,6 +16,7 @@
 
 #include "app/hee_compare.h"
 #include "proc/hee_rt.h"
+#include "config/config.h"
 #include "net/net.h"
 #include "stats.h"
 #include "testutil.h"

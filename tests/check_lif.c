@@ -6,6 +6,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "models/lif.h"
+#include "config/config.h"
 #include "net/net.h"
 #include "testutil.h"
 #include "util/rng.h"

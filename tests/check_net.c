@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "models/point_process.h"
+#include "config/config.h"
 #include "net/net.h"
 #include "testutil.h"
 

@@ -21,6 +21,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "models/point_process.h"
+#include "config/config.h"
 #include "net/net.h"
 #include "testutil.h"
 

@@ -27,6 +27,7 @@
 
 #include "app/hee_compare.h"
 #include "net/hee_spec.h"
+#include "config/config.h"
 #include "net/net.h"
 #include "proc/hee_rt.h"
 #include "util/clock.h"

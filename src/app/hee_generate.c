@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "data/image.h"
+#include "config/config.h"
 #include "net/net.h"
 #include "proc/hee_rt.h"
 #include "record/output.h"

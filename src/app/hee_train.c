@@ -28,6 +28,7 @@
 #include "data/image.h"
 #include "app/hee_train.h"
 #include "models/point_process.h"
+#include "config/config.h"
 #include "net/net.h"
 #include "record/output.h"
 #include "util/clock.h"

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "config/config.h"
 #include "net/net.h"
 #include "proc/hee_rt.h"
 #include "record/export.h"

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <gsl/gsl_randist.h>
 
+#include "config/config.h"
 #include "net/net.h"
 #include "models/point_process.h"
 #include "net/hee_spec.h"

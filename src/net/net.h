@@ -5,7 +5,6 @@
 
 #include <stdint.h>
 
-#include "config/config.h"
 #include "models/model.h"
 #include "proc/proc.h"
 
@@ -57,8 +56,8 @@ struct hs_net {
 };
 
 
-/* The state of the network's first process with the table ops (e.g. a hee: block's runtime
- * for &hs_hee_proc_ops), or NULL when it has none. */
+/* The state of the network's first process with the table ops (the caller names the ops of
+ * the process it looks for), or NULL when it has none. */
 void *hs_net_proc(const hs_net *net, const hs_proc_ops *ops);
 
 #endif

@@ -1,7 +1,7 @@
 /* proc.h -- processes: clocked or continuous dynamics that the engine steps beside its neurons
  *
- * A process is whatever continuous dynamics remain in a network besides its neurons: the
- * membranes of a hee: block on their clock, its plasticity and the switching of data items.
+ * A process is whatever continuous dynamics remain in a network besides its neurons:
+ * membranes stepped on a clock, their plasticity, the switching of data items.
  * The engine knows a process only through this table, as it knows neurons only through
  * hs_model: each process has one slot in the event queue, and at its time t the engine calls
  * step(), which does the process's work at t and returns the time of its next step (INFINITY:
