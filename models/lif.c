@@ -198,26 +198,53 @@ static void lif_free(hs_pop *p)
     p->state = NULL;
 }
 
+/* Input dw to neuron j at t (E = E(t), thE = theta E), not refractory: move its membrane and,
+ * where its crossing may now come sooner than its key, its key.  Returns 1 when it keyed the
+ * neuron anew. */
+static inline int take(hs_pop *p, uint32_t j, double t, double E, double thE, double theta,
+                       int self_firing, double dw, hs_net *net)
+{
+    lif_neuron *nj = &((lif_state *)p->state)->nr[j];
+    if (t < nj->refr_end)   /* input while refractory is lost */
+        return 0;
+    double a = nj->a + dw * E;
+    nj->a = a;
+    if (a >= thE) {
+        /* at threshold: fire at t, after the current spike has reached all its targets.
+         * Already due at t?  Keep its place: neurons brought to threshold at the same
+         * instant fire in the order they got there. */
+        if (!(nj->exact != 0 && nj->ek == E)) {
+            schedule_exact(p, j, t, E, net);
+            return 1;
+        }
+    } else if (dw > 0 && self_firing && (nj->exact != 0 || nj->ek * theta < a)) {
+        schedule_exact(p, j, t, E, net);   /* the crossing moved before the key */
+        return 1;
+    } else {
+        nj->exact = 0;                       /* the key is (still) a lower bound */
+    }
+    return 0;
+}
+
+/* A drive arrival of neuron i at t (its key ta): the next one drawn, and the jump taken like
+ * any input (a crossing it brings about is its next event, at t or later). */
+static void drive_arrival(hs_pop *p, uint32_t i, double t, hs_net *net)
+{
+    const double *P = p->params;
+    const double E = anchor(p, t), theta = P[P_V_THRESH] - P[P_V_REST];
+    ((lif_state *)p->state)->nr[i].ta = next_arrival(p, i, t);
+    if (!take(p, i, t, E, theta * E, theta, theta < 0, P[P_DRIVE_W], net))
+        key(p, i, net);   /* ta moved */
+}
+
 static hs_emit lif_fire(hs_pop *p, uint32_t i, double t, hs_net *net)
 {
     lif_state *s = p->state;
     const double *P = p->params;
     lif_neuron *n = &s->nr[i];
     if (n->ta < n->tc) {   /* an arrival of the drive (never while refractory: see below) */
-        const double E = anchor(p, t), theta = P[P_V_THRESH] - P[P_V_REST];
-        n->ta = next_arrival(p, i, t);
-        const double w = P[P_DRIVE_W];
-        n->a += w * E;
-        if (n->a < theta * E) {
-            if (w > 0 && theta < 0)   /* the crossing moved earlier */
-                schedule_exact(p, i, t, E, net);
-            else {                    /* it moved later (or there is none): a lower bound */
-                n->exact = 0;
-                key(p, i, net);
-            }
-            return HS_EMIT_NONE;
-        }
-        /* at threshold: fire now (below) */
+        drive_arrival(p, i, t, net);
+        return HS_EMIT_NONE;   /* (brought to threshold: its crossing at t is due next) */
     } else if (!n->exact) {   /* woken at a lower bound: where is the crossing now? */
         double E = anchor(p, t);
         const double theta = P[P_V_THRESH] - P[P_V_REST];
@@ -238,29 +265,6 @@ static hs_emit lif_fire(hs_pop *p, uint32_t i, double t, hs_net *net)
         s->nr[i].ta = next_arrival(p, i, te);
     schedule_exact(p, i, te, E, net);
     return HS_EMIT_ONSET;
-}
-
-/* Input dw to neuron j at t (E = E(t), thE = theta E), not refractory: move its membrane and,
- * where its crossing may now come sooner than its key, its key. */
-static inline void take(hs_pop *p, uint32_t j, double t, double E, double thE, double theta,
-                        int self_firing, double dw, hs_net *net)
-{
-    lif_neuron *nj = &((lif_state *)p->state)->nr[j];
-    if (t < nj->refr_end)   /* input while refractory is lost */
-        return;
-    double a = nj->a + dw * E;
-    nj->a = a;
-    if (a >= thE) {
-        /* at threshold: fire at t, after the current spike has reached all its targets.
-         * Already due at t?  Keep its place: neurons brought to threshold at the same
-         * instant fire in the order they got there. */
-        if (!(nj->exact != 0 && nj->ek == E))
-            schedule_exact(p, j, t, E, net);
-    } else if (dw > 0 && self_firing && (nj->exact != 0 || nj->ek * theta < a)) {
-        schedule_exact(p, j, t, E, net);   /* the crossing moved before the key */
-    } else {
-        nj->exact = 0;                       /* the key is (still) a lower bound */
-    }
 }
 
 static void lif_receive(hs_pop *p, double t, const uint32_t *tgt, const double *w,
@@ -291,7 +295,7 @@ static uint64_t lif_advance(hs_pop *p, uint32_t i, double t1, const hs_input *in
 {
     lif_state *s = p->state;
     const double *P = p->params;
-    const double theta = P[P_V_THRESH] - P[P_V_REST], tau = P[P_TAU_M], wd = P[P_DRIVE_W];
+    const double theta = P[P_V_THRESH] - P[P_V_REST];
     const int self_firing = theta < 0;
     lif_neuron *nr = &s->nr[i];
     uint64_t own = 0;
@@ -304,16 +308,9 @@ static uint64_t lif_advance(hs_pop *p, uint32_t i, double t1, const hs_input *in
             k++;
         } else if (town < t1) {
             own++;
-            if (nr->ta < nr->tc) {   /* a drive arrival, as in lif_fire, inline */
-                const double t = nr->ta, E = exp((t - s->T0) / tau);
-                nr->ta = t + s->drive_mean * hs_rng_exp(p->key, i, &nr->rng);
-                const double a = nr->a + wd * E;
-                nr->a = a;
-                if (a >= theta * E || (wd > 0 && self_firing))   /* a crossing at t, or sooner */
-                    schedule_exact(p, i, t, E, NULL);
-                else                                             /* the key: a lower bound */
-                    nr->exact = 0;
-                continue;   /* at threshold: the crossing at t fires next */
+            if (nr->ta < nr->tc) {   /* a drive arrival */
+                drive_arrival(p, i, nr->ta, NULL);
+                continue;
             }
             if (lif_fire(p, i, town, NULL) == HS_EMIT_ONSET && out(ctx, town))
                 break;
