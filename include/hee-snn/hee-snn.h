@@ -109,6 +109,8 @@ HS_API double hs_net_time(const hs_net *net);
  * "Delays"): "slices of H ms" or "event queue (4-ary heap)" / "(calendar queue)", written to
  * buf; "not chosen yet" before the first run.  Returns buf. */
 HS_API const char *hs_net_engine(const hs_net *net, char *buf, size_t n);
+/* Threads at most, for hs_net_set_threads, 'threads:' and --threads. */
+#define HS_MAX_THREADS 64
 /* Threads the engine may use, before the first run (1 to 64; the file's 'threads:' when
  * compiled).  Only a network that runs in slices uses more than one; its spikes are the same,
  * byte for byte, for any number.  HS_ECONFIG after the first run or out of range. */

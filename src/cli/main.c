@@ -348,9 +348,10 @@ static int parse_opts(int argc, char **argv, const char *cmd, opts *o)
             char *end;
             errno = 0;
             long v = strtol(optarg, &end, 10);
-            if (*end || errno || v < 1 || v > 64 || !optarg[0])
+            if (*end || errno || v < 1 || v > HS_MAX_THREADS || !optarg[0])
                 return usage_error("--threads takes a whole number from 1 to 64, got '%s'",
                                    optarg);
+            _Static_assert(HS_MAX_THREADS == 64, "the message above names the limit");
             o->ov.threads = (int)v;
             break;
         }

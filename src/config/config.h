@@ -193,7 +193,6 @@ typedef struct hs_hee_values {
 int hs_config_write_model(const hs_config *cfg, const hs_hee_values *p, FILE *f, hs_error *err);
 
 /* Limits on sizes a file may ask for. */
-#define HS_MAX_THREADS 64
 #define HS_MAX_POP_SIZE 100000000u
 #define HS_MAX_SYNAPSES 2000000000.0
 #define HS_MAX_NEURONS 200000000.0

@@ -305,7 +305,7 @@ double hs_net_time(const hs_net *net) { return net->t; }
 
 int hs_net_set_threads(hs_net *net, int n)
 {
-    if (n < 1 || n > 64 || (net->evq && net->evq->mode))
+    if (n < 1 || n > HS_MAX_THREADS || (net->evq && net->evq->mode))
         return HS_ECONFIG;
     net->threads = n;
     return HS_OK;

@@ -25,8 +25,6 @@
  * neurons each): few enough that the bins' current cache lines stay in the first-level cache
  * while a spike's synapses are sent (propagation blocking), so sending writes sequentially. */
 #define HS_SLICE_BINS 256
-/* Threads at most. */
-#define HS_SLICE_MAX_THREADS 64
 
 /* The smallest and the largest delay of any synapse (0 and 0 without synapses). */
 static void delay_range(const hs_net *net, double *dmin, double *dmax)
@@ -491,8 +489,8 @@ int hs_engine_slices_init(hs_net *net, hs_slices *S, hs_error *err)
     S->nbins = (uint32_t)((net->nneurons >> S->shift) + 1);
     S->k = slice_of(dmin, net->t);
     int T = net->threads > 0 ? net->threads : 1;
-    if (T > HS_SLICE_MAX_THREADS)
-        T = HS_SLICE_MAX_THREADS;
+    if (T > HS_MAX_THREADS)
+        T = HS_MAX_THREADS;
     if ((uint32_t)T > S->nbins)
         T = (int)S->nbins;
     S->bin = calloc((size_t)S->nslots * S->nbins, sizeof *S->bin);

@@ -94,6 +94,24 @@ static int fill_values(const hs_valspec *v, double def, uint32_t n, uint64_t see
     return HS_OK;
 }
 
+/* Run fn on each of the n (at most HS_MAX_THREADS) jobs of size bytes at jobs: job 0 on the
+ * calling thread, the others on threads of their own (or here, after, when one cannot be
+ * started); returns when all are done. */
+static void run_jobs(void *jobs, size_t size, int n, void *(*fn)(void *))
+{
+    pthread_t th[HS_MAX_THREADS];
+    int started[HS_MAX_THREADS] = {0};
+    for (int t = 1; t < n; t++)
+        started[t] = pthread_create(&th[t], NULL, fn, (char *)jobs + (size_t)t * size) == 0;
+    fn(jobs);
+    for (int t = 1; t < n; t++) {
+        if (started[t])
+            pthread_join(th[t], NULL);
+        else
+            fn((char *)jobs + (size_t)t * size);
+    }
+}
+
 /* fixed_indegree, the targets [j0, j1) of one thread: each target's sources and weights from
  * its own counter-based stream (the projection's key, stream j), so that the synapses do not
  * depend on how the targets are split among threads.  Floyd's algorithm: a uniform subset of
@@ -106,8 +124,6 @@ typedef struct indeg_job {
     uint64_t key;
     coo c;
     int failed;
-    int started;   /* on a thread of its own */
-    pthread_t th;
 } indeg_job;
 
 static void *indeg_run(void *arg)
@@ -159,12 +175,10 @@ static int coo_append(coo *dst, const coo *src)
 
 /* fixed_indegree of projection k on the network's threads (each a range of targets, 1024 at
  * least), their synapses joined in target order: the same for any number of threads. */
-static int indegree(const hs_config *cfg, int k, uint32_t npre, uint32_t npost, coo *c,
-                    hs_error *err)
+static int indegree(const hs_config *cfg, int k, uint32_t npre, uint32_t npost, uint64_t key,
+                    coo *c, hs_error *err)
 {
     const hs_projcfg *pc = &cfg->projs[k];
-    char id[64];
-    snprintf(id, sizeof id, "projection:%d", k);
     int T = cfg->threads > 1 ? cfg->threads : 1;
     if ((uint32_t)T > npost / 1024 + 1)
         T = (int)(npost / 1024 + 1);
@@ -173,21 +187,14 @@ static int indegree(const hs_config *cfg, int k, uint32_t npre, uint32_t npost, 
         return hs_error_set(err, HS_ENOMEM, cfg->path, pc->line, pc->col, "out of memory");
     for (int t = 0; t < T; t++) {
         jobs[t] = (indeg_job){
-            .pc = pc, .npre = npre, .key = hs_rng_derive(cfg->seed, id, "sources"),
+            .pc = pc, .npre = npre, .key = key,
             .j0 = (uint32_t)((uint64_t)npost * (uint64_t)t / (uint64_t)T),
             .j1 = (uint32_t)((uint64_t)npost * (uint64_t)(t + 1) / (uint64_t)T)};
     }
-    for (int t = 1; t < T; t++)
-        jobs[t].started = pthread_create(&jobs[t].th, NULL, indeg_run, &jobs[t]) == 0;
-    indeg_run(&jobs[0]);
-    int failed = jobs[0].failed != 0;
-    for (int t = 1; t < T; t++) {
-        if (jobs[t].started)
-            pthread_join(jobs[t].th, NULL);
-        else   /* no thread for it: its share here */
-            indeg_run(&jobs[t]);
+    run_jobs(jobs, sizeof *jobs, T, indeg_run);
+    int failed = 0;
+    for (int t = 0; t < T; t++)
         failed |= jobs[t].failed != 0;
-    }
     *c = jobs[0].c;
     for (int t = 1; t < T; t++) {
         if (!failed && coo_append(c, &jobs[t].c))
@@ -201,9 +208,10 @@ static int indegree(const hs_config *cfg, int k, uint32_t npre, uint32_t npost, 
 }
 
 /* Generate the synapses of projection k (npre -> npost neurons) in pre-major order where the
- * rule allows it. */
+ * rule allows it, from the projection's stream r (fixed_indegree: each target from its own
+ * stream under the key `sources`). */
 static int generate(const hs_config *cfg, int k, uint32_t npre, uint32_t npost, coo *c,
-                    gsl_rng *r, hs_error *err)
+                    gsl_rng *r, uint64_t sources, hs_error *err)
 {
     const hs_projcfg *pc = &cfg->projs[k];
     int self = pc->from == pc->to && !pc->autapses;
@@ -258,7 +266,7 @@ static int generate(const hs_config *cfg, int k, uint32_t npre, uint32_t npost, 
             return hs_error_set(err, HS_ENOMEM, file, pc->line, pc->col,
                                 "fixed_indegree would make %.3g synapses (limit %.3g)",
                                 (double)npost * pc->indegree, HS_MAX_SYNAPSES);
-        int rc = indegree(cfg, k, npre, npost, c, err);
+        int rc = indegree(cfg, k, npre, npost, sources, c, err);
         if (rc)
             return rc;
         break;
@@ -282,8 +290,7 @@ typedef struct csr_job {
     hs_proj *pr;
     uint64_t *fill;
     uint32_t p0, p1;
-    int vary, started;
-    pthread_t th;
+    int vary;
 } csr_job;
 
 static void *csr_fill(void *arg)
@@ -330,9 +337,9 @@ static int to_csr(const coo *c, uint32_t npre, hs_proj *pr, int threads, hs_erro
         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory building CSR tables");
     memcpy(fill, pr->row, ((size_t)npre + 1) * sizeof *fill);
     int T = c->n >= ((size_t)1 << 20) && threads > 1 ? threads : 1;
-    csr_job jobs[64];
-    if (T > 64)
-        T = 64;
+    csr_job jobs[HS_MAX_THREADS];
+    if (T > HS_MAX_THREADS)
+        T = HS_MAX_THREADS;
     uint32_t i0 = 0;
     for (int t = 0; t < T; t++) {   /* rows with about n / T synapses each */
         const uint64_t want = (uint64_t)c->n * (uint64_t)(t + 1) / (uint64_t)T;
@@ -342,15 +349,7 @@ static int to_csr(const coo *c, uint32_t npre, hs_proj *pr, int threads, hs_erro
         jobs[t] = (csr_job){.c = c, .pr = pr, .fill = fill, .p0 = i0, .p1 = i1, .vary = vary};
         i0 = i1;
     }
-    for (int t = 1; t < T; t++)
-        jobs[t].started = pthread_create(&jobs[t].th, NULL, csr_fill, &jobs[t]) == 0;
-    csr_fill(&jobs[0]);
-    for (int t = 1; t < T; t++) {
-        if (jobs[t].started)
-            pthread_join(jobs[t].th, NULL);
-        else
-            csr_fill(&jobs[t]);
-    }
+    run_jobs(jobs, sizeof *jobs, T, csr_fill);
     free(fill);
     if (vary) {
         /* insertion sort of each row by delay (stable; rows are short) */
@@ -541,7 +540,7 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
             rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
             goto fail;
         }
-        rc = generate(cfg, k, npre, npost, &c, r, err);
+        rc = generate(cfg, k, npre, npost, &c, r, hs_rng_derive(cfg->seed, id, "sources"), err);
         gsl_rng_free(r);
         if (rc == HS_OK)
             rc = to_csr(&c, npre, pr, cfg->threads, err);
