@@ -266,33 +266,35 @@ check "... saying the network does not advance, and when" \
 check "... and writing no spikes.tsv" test ! -e "$T/loop/spikes.tsv"
 
 # ---- Ctrl-C: complete files marked as interrupted, exit 130 ---------------------------------
-"$HEE_SNN" run "$HS_SRCDIR/examples/brette-bench4.yaml" --quiet --duration '1000 s' \
-    --output "$T/int" 2>"$T/err" &
-pid=$!
-sleep 1
-kill -INT "$pid"
-wait "$pid"; st=$?
+# interrupt EXAMPLE OUTDIR [OPTION...]: run it for long, send SIGINT after a second; sets st
+# (the exit status) and tint (the time spikes.tsv says the run was interrupted at).
+interrupt() {
+    ex=$1 out=$2; shift 2
+    "$HEE_SNN" run "$HS_SRCDIR/examples/$ex.yaml" --quiet --duration '1000 s' --output "$out" \
+        "$@" 2>"$T/err" &
+    pid=$!
+    sleep 1
+    kill -INT "$pid"
+    wait "$pid"; st=$?
+    tint=$(sed -n 's/^# interrupted_at_ms: //p' "$out/spikes.tsv")
+}
+# spikes.tsv of OUTDIR holds spikes up to tint, in time order (times are printed to 1e-6 ms,
+# so the last one may round up past the exact time)
+holds_until_tint() {
+    awk -F'\t' -v t="${tint:-0}" '!/^#/ && !/^time/ { n++; if ($1 + 0 > t + 1e-6 ||
+        $1 + 0 < last) bad = 1; last = $1 + 0 } END { exit bad || n == 0 }' "$1/spikes.tsv"
+}
+interrupt brette-bench4 "$T/int"
 check "SIGINT ends the run with exit status 130 (got $st)" test "$st" = 130
-check "... and spikes.tsv is marked as interrupted" grep -q '^# interrupted_at_ms: ' \
-    "$T/int/spikes.tsv"
-tint=$(sed -n 's/^# interrupted_at_ms: //p' "$T/int/spikes.tsv")
-# (spike times are printed to 1e-6 ms, so the last one may round up past the exact time)
-check "... and holds what was simulated, up to the interruption at ${tint:-?} ms" awk -F'\t' \
-    -v t="${tint:-0}" '!/^#/ && !/^time/ { n++; if ($1 + 0 > t + 1e-6) bad = 1 }
-    END { exit bad || n == 0 }' "$T/int/spikes.tsv"
+check "... and spikes.tsv is marked as interrupted" test -n "$tint"
+check "... and holds what was simulated, up to the interruption at ${tint:-?} ms" \
+    holds_until_tint "$T/int"
 status_is 0 "... and config.yaml is complete" "$HEE_SNN" validate "$T/int/config.yaml"
 # The same on two threads (slices): the workers stop with the calling thread between slices.
-"$HEE_SNN" run "$HS_SRCDIR/examples/brunel-drive.yaml" --quiet --duration '1000 s' --threads 2 \
-    --output "$T/int2" 2>"$T/err" &
-pid=$!
-sleep 1
-kill -INT "$pid"
-wait "$pid"; st=$?
+interrupt brunel-drive "$T/int2" --threads 2
 check "SIGINT on 2 threads ends the run with exit status 130 (got $st)" test "$st" = 130
-tint=$(sed -n 's/^# interrupted_at_ms: //p' "$T/int2/spikes.tsv")
-check "... and spikes.tsv holds what was simulated, up to ${tint:-?} ms, in time order" awk -F'\t' \
-    -v t="${tint:-0}" '!/^#/ && !/^time/ { n++; if ($1 + 0 > t + 1e-6 || $1 + 0 < last) bad = 1;
-    last = $1 + 0 } END { exit bad || n == 0 }' "$T/int2/spikes.tsv"
+check "... and spikes.tsv holds what was simulated, up to ${tint:-?} ms, in time order" \
+    holds_until_tint "$T/int2"
 
 echo "1..$n"
 [ "$fails" = 0 ]
