@@ -90,6 +90,22 @@ typedef struct hs_net hs_net;
 
 /* Compile cfg into flat arrays and initial state.  cfg must outlive the network. */
 HS_API int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err);
+/* The same network split across the nranks processes of MPI_COMM_WORLD (a build configured
+ * --with-mpi, MPI initialised by the caller or by mpirun's environment): this process, `rank`,
+ * owns a range of neurons and builds only the synapses onto them; hs_net_run exchanges spikes
+ * with the other processes at every slice, so every process must run the same calls.  Spikes
+ * are the same, byte for byte, for any split.  Every process sees every spike (counts and the
+ * spike sink: usually rank 0 records).  A network that cannot be split (hs_net_split_why)
+ * still compiles; run it whole (nranks 1) on one process.  HS_ECONFIG when nranks is not the
+ * number of MPI processes. */
+HS_API int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **out,
+                                hs_error *err);
+/* Why the network cannot run in slices, and so neither on several threads nor split across
+ * processes (a zero delay, a process stepping on a clock, ...), or NULL when it can. */
+HS_API const char *hs_net_split_why(const hs_net *net);
+/* The processes' exchange so far: synchronisations and bytes received (every process's
+ * spikes), 0 when not split. */
+HS_API void hs_net_exchange(const hs_net *net, uint64_t *syncs, uint64_t *bytes);
 HS_API void hs_net_free(hs_net *net);
 
 /* Print what the configuration compiled into (populations, sizes, synapse counts). */

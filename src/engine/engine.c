@@ -51,6 +51,7 @@
 #include "engine/evq.h"
 #include "net/net.h"
 #include "proc/proc.h"
+#include "util/comm.h"
 #include "util/error.h"
 
 /* Free the queues and every FIFO's ring. */
@@ -207,11 +208,23 @@ int hs_net_run(hs_net *net, double t_end, hs_control *ctl, hs_error *err)
         ev->mode = rc == 0 ? 2 : 1;
     }
     if (ev->mode == 2) {
+        const uint64_t e0 = net->events, s0 = net->syn_events;
         int rc = hs_engine_slices_run(net, &ev->sl, t_end, ctl, err);
         if (rc == HS_OK && t_end > net->t)
             net->t = t_end;
+        if ((rc == HS_OK || rc == HS_EINTR) && net->nranks > 1) {
+            /* every process ends here together: the counts are the whole network's */
+            uint64_t d[2] = {net->events - e0, net->syn_events - s0};
+            if (hs_comm_sum_u64(d, 2))
+                return hs_error_set(err, HS_ERUNTIME, NULL, 0, 0, "MPI: cannot sum the counts");
+            net->events = e0 + d[0];
+            net->syn_events = s0 + d[1];
+        }
         return rc;
     }
+    if (net->nranks > 1)   /* each process holds only the synapses onto its own neurons */
+        return hs_error_set(err, HS_ECONFIG, NULL, 0, 0,
+                            "this network cannot be split across processes: %s", ev->sl.why);
     hs_iheap *q = &ev->q;
     hs_dheap *dq = &ev->dq;
     uint64_t polls = 0;
@@ -311,15 +324,26 @@ int hs_net_set_threads(hs_net *net, int n)
     return HS_OK;
 }
 
+const char *hs_net_split_why(const hs_net *net) { return hs_engine_slices_why(net); }
+
+void hs_net_exchange(const hs_net *net, uint64_t *syncs, uint64_t *bytes)
+{
+    *syncs = net->xsyncs;
+    *bytes = net->xbytes;
+}
+
 const char *hs_net_engine(const hs_net *net, char *buf, size_t n)
 {
     const hs_evq *e = net->evq;
+    char ranks[48] = "";
+    if (net->nranks > 1)
+        snprintf(ranks, sizeof ranks, ", %d processes", net->nranks);
     if (!e || !e->mode)
         snprintf(buf, n, "not chosen yet");
     else if (e->mode == 2 && e->sl.nthreads > 1)
-        snprintf(buf, n, "slices of %g ms, %d threads", e->sl.h, e->sl.nthreads);
+        snprintf(buf, n, "slices of %g ms, %d threads%s", e->sl.h, e->sl.nthreads, ranks);
     else if (e->mode == 2)
-        snprintf(buf, n, "slices of %g ms", e->sl.h);
+        snprintf(buf, n, "slices of %g ms%s", e->sl.h, ranks);
     else if (net->threads > 1)   /* threads asked for, and why they were not used */
         snprintf(buf, n, "event queue (%s), one thread: %s", e->q.cal ? "calendar queue" :
                  "4-ary heap", e->sl.why ? e->sl.why : "the network cannot run in slices");

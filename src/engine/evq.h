@@ -103,8 +103,14 @@ typedef struct hs_slices {
     int phase;         /* what the workers do next: 1 advance, 2 send, 0 quit */
     double stop, T1;   /* the current window's end, the slice's end */
     const char *why;   /* when the network cannot run in slices: why not */
+    /* a run split across processes: the other buffer of the spikes' exchange (bytes) */
+    hs_sspike *xsp;
+    size_t capx;
+    int stop_asked;    /* a process was asked to stop (told at the last exchange) */
 } hs_slices;
 
+/* Why the network cannot run in slices, or NULL (slices.c). */
+const char *hs_engine_slices_why(const hs_net *net);
 /* Slices (slices.c): set up when the network can run in them (0), -1 when it cannot, or an
  * error code; run to t_end; free. */
 int hs_engine_slices_init(hs_net *net, hs_slices *S, hs_error *err);

@@ -16,38 +16,16 @@
 #include <string.h>
 
 #include "engine/evq.h"
+#include "util/comm.h"
 #include "util/error.h"
 
 /* A ring of more slots than this is not worth it (delays spread over many slices): use the
  * event queue. */
 #define HS_SLICE_MAX_SLOTS 4096
-/* Inputs are sent into bins of consecutive neurons, about this many bins (a power of two of
- * neurons each): few enough that the bins' current cache lines stay in the first-level cache
- * while a spike's synapses are sent (propagation blocking), so sending writes sequentially. */
-#define HS_SLICE_BINS 256
-
-/* The smallest and the largest delay of any synapse (0 and 0 without synapses). */
-static void delay_range(const hs_net *net, double *dmin, double *dmax)
-{
-    double lo = INFINITY, hi = 0;
-    for (int k = 0; k < net->nprojs; k++) {
-        const hs_proj *pr = &net->projs[k];
-        const uint64_t ns = pr->row[pr->npre];
-        if (ns == 0)
-            continue;
-        if (!pr->delay) {
-            lo = fmin(lo, pr->d);
-            hi = fmax(hi, pr->d);
-        } else {
-            for (uint64_t q = 0; q < ns; q++) {
-                lo = fmin(lo, pr->delay[q]);
-                hi = fmax(hi, pr->delay[q]);
-            }
-        }
-    }
-    *dmin = lo == INFINITY ? 0 : lo;
-    *dmax = hi;
-}
+/* Inputs are sent into the bins of consecutive neurons that split the network among processes
+ * and threads (HS_NET_BINS of a power of two of neurons each, net.h): few enough that the
+ * bins' current cache lines stay in the first-level cache while a spike's synapses are sent
+ * (propagation blocking), so sending writes sequentially. */
 
 /* Slice k is [k h, (k + 1) h): the slice of time t, the same products as the loop's bounds. */
 static uint64_t slice_of(double h, double t)
@@ -376,8 +354,10 @@ static void slice_begin(hs_net *net, hs_slices *S, double T0, double T1)
     S->begun = 1;
 }
 
-/* Gather the workers' spikes of the window, in (time, global id) order, into S->sp. */
-static int collect_spikes(hs_slices *S, hs_error *err)
+/* Gather the workers' spikes of the window into S->sp, and when the run is split across
+ * processes every process's (one collective, which also tells whether any process was asked
+ * to stop: S->stop_asked); in (time, global id) order. */
+static int collect_spikes(hs_net *net, hs_slices *S, int stop, hs_error *err)
 {
     size_t n = 0;
     for (int t = 0; t < S->nthreads; t++)
@@ -394,6 +374,21 @@ static int collect_spikes(hs_slices *S, hs_error *err)
         memcpy(S->sp + S->nsp, S->w[t].sp, S->w[t].nsp * sizeof *S->sp);
         S->nsp += S->w[t].nsp;
     }
+    if (net->nranks > 1) {
+        void *all = S->xsp;
+        size_t len, cap = S->capx;
+        if (hs_comm_allgather(S->sp, S->nsp * sizeof *S->sp, stop, &all, &cap, &len,
+                              &S->stop_asked, &net->xbytes))
+            return hs_error_set(err, HS_ERUNTIME, NULL, 0, 0,
+                                "MPI: cannot exchange the spikes of %.17g ms", S->T1);
+        /* the gathered spikes are the window's; the own buffer takes the next exchange */
+        S->xsp = S->sp;
+        S->capx = S->capsp * sizeof *S->sp;
+        S->sp = all;
+        S->capsp = cap / sizeof *S->sp;
+        S->nsp = len / sizeof *S->sp;
+        net->xsyncs++;
+    }
     if (S->nsp > 1)
         qsort(S->sp, S->nsp, sizeof *S->sp, sspike_cmp);
     return HS_OK;
@@ -403,11 +398,11 @@ int hs_engine_slices_run(hs_net *net, hs_slices *S, double t_end, hs_control *ct
                          hs_error *err)
 {
     while (net->t < t_end) {
-        if (ctl) {
+        if (ctl)
             ctl->now_ms = net->t;
-            if (ctl->stop)
-                return hs_error_set(err, HS_EINTR, NULL, 0, 0, "interrupted");
-        }
+        /* a split run stops where every process learnt of it, at the last exchange */
+        if (net->nranks > 1 ? S->stop_asked : ctl && ctl->stop)
+            return hs_error_set(err, HS_EINTR, NULL, 0, 0, "interrupted");
         const double T0 = (double)S->k * S->h, T1 = (double)(S->k + 1) * S->h;
         S->T1 = T1;
         S->stop = T1 < t_end ? T1 : t_end;
@@ -416,7 +411,7 @@ int hs_engine_slices_run(hs_net *net, hs_slices *S, double t_end, hs_control *ct
         int rc = phase_all(S, 1, err);   /* 1. every neuron on its own */
         if (rc)
             return rc;
-        if ((rc = collect_spikes(S, err)))
+        if ((rc = collect_spikes(net, S, ctl && ctl->stop, err)))
             return rc;
         S->ngrp = 0;   /* 2. the spikes in order: recorded, their synapses sent */
         for (size_t q = 0; q < S->nsp; q++) {
@@ -449,50 +444,49 @@ int hs_engine_slices_run(hs_net *net, hs_slices *S, double t_end, hs_control *ct
     return HS_OK;
 }
 
+const char *hs_engine_slices_why(const hs_net *net)
+{
+    if (net->queue_kind == -1 || net->queue_kind == 1)
+        return "the event queue was asked for (environment)";
+    if (net->nprocs > 0)
+        return "a process steps on a clock";
+    if (net->mon_pop >= 0)
+        return "the state monitor follows every event";
+    for (int p = 0; p < net->npops; p++)
+        if (!net->pops[p].model->advance)
+            return "a population's model cannot advance its neurons alone";
+    for (int k = 0; k < net->nprojs; k++)
+        if (net->projs[k].offsets)
+            return "a projection sends binary states";
+    if (!(net->dmin > 0))   /* a zero delay (or no synapse at all: nothing to gain) */
+        return net->dmax > 0 || net->dmin == 0 ? "a synapse has zero delay"
+                                                : "there is no synapse";
+    if (ceil(net->dmax / net->dmin) + 3 > HS_SLICE_MAX_SLOTS)
+        return "its delays span more than 4096 of its smallest";
+    return NULL;
+}
+
 int hs_engine_slices_init(hs_net *net, hs_slices *S, hs_error *err)
 {
-    if (net->queue_kind == -1 || net->queue_kind == 1) {
-        S->why = "the event queue was asked for (environment)";
+    if ((S->why = hs_engine_slices_why(net)))
         return -1;
-    }
-    if (net->nprocs > 0 || net->mon_pop >= 0) {
-        S->why = net->nprocs > 0 ? "a process steps on a clock"
-                                 : "the state monitor follows every event";
-        return -1;
-    }
-    for (int p = 0; p < net->npops; p++)
-        if (!net->pops[p].model->advance) {
-            S->why = "a population's model cannot advance its neurons alone";
-            return -1;
-        }
-    for (int k = 0; k < net->nprojs; k++)
-        if (net->projs[k].offsets) {
-            S->why = "a projection sends binary states";
-            return -1;
-        }
-    double dmin, dmax;
-    delay_range(net, &dmin, &dmax);
-    if (!(dmin > 0)) {   /* a zero delay (or no synapse at all: nothing to gain) */
-        S->why = dmax > 0 || dmin == 0 ? "a synapse has zero delay" : "there is no synapse";
-        return -1;
-    }
-    const double slots = ceil(dmax / dmin) + 3;
-    if (slots > HS_SLICE_MAX_SLOTS) {
-        S->why = "its delays span more than 4096 of its smallest";
-        return -1;
-    }
+    const double dmin = net->dmin, dmax = net->dmax;
     S->h = dmin;
-    S->nslots = (uint32_t)slots;
-    S->shift = 0;
-    while (((uint64_t)net->nneurons >> S->shift) > HS_SLICE_BINS)
-        S->shift++;
+    S->nslots = (uint32_t)(ceil(dmax / dmin) + 3);
+    S->shift = hs_net_bin_shift(net->nneurons);
     S->nbins = (uint32_t)((net->nneurons >> S->shift) + 1);
     S->k = slice_of(dmin, net->t);
+    /* this process's bins (all of them unless the run is split), shared among its threads */
+    const uint32_t own_b0 = net->own_lo >> S->shift;
+    uint64_t own_b1 = ((uint64_t)net->own_hi + (1u << S->shift) - 1) >> S->shift;
+    if (net->own_hi == net->nneurons || own_b1 > S->nbins)
+        own_b1 = S->nbins;
+    const uint32_t own_nb = (uint32_t)own_b1 - own_b0;
     int T = net->threads > 0 ? net->threads : 1;
     if (T > HS_MAX_THREADS)
         T = HS_MAX_THREADS;
-    if ((uint32_t)T > S->nbins)
-        T = (int)S->nbins;
+    if ((uint32_t)T > own_nb)
+        T = own_nb > 0 ? (int)own_nb : 1;
     S->bin = calloc((size_t)S->nslots * S->nbins, sizeof *S->bin);
     S->pos = calloc((size_t)net->nneurons + 1, sizeof *S->pos);
     S->arr = calloc(S->nslots, sizeof *S->arr);
@@ -505,8 +499,8 @@ int hs_engine_slices_init(hs_net *net, hs_slices *S, hs_error *err)
         hs_sworker *w = &S->w[t];
         w->S = S;
         w->net = net;
-        w->b0 = (uint32_t)((uint64_t)S->nbins * (uint64_t)t / (uint64_t)T);
-        w->b1 = (uint32_t)((uint64_t)S->nbins * (uint64_t)(t + 1) / (uint64_t)T);
+        w->b0 = own_b0 + (uint32_t)((uint64_t)own_nb * (uint64_t)t / (uint64_t)T);
+        w->b1 = own_b0 + (uint32_t)((uint64_t)own_nb * (uint64_t)(t + 1) / (uint64_t)T);
         if (!(w->cnt = calloc(((size_t)1 << S->shift) + 1, sizeof *w->cnt)))
             return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory for the slices");
     }
@@ -574,5 +568,6 @@ void hs_engine_slices_free(hs_slices *S)
     free(S->arr);
     free(S->wconst);
     free(S->sp);
+    free(S->xsp);
     free(S->grp);
 }

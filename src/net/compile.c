@@ -11,6 +11,7 @@
 #include "models/point_process.h"
 #include "net/hee_spec.h"
 #include "proc/hee_rt.h"
+#include "util/comm.h"
 #include "util/error.h"
 #include "util/rng.h"
 
@@ -173,12 +174,14 @@ static int coo_append(coo *dst, const coo *src)
     return 0;
 }
 
-/* fixed_indegree of projection k on the network's threads (each a range of targets, 1024 at
- * least), their synapses joined in target order: the same for any number of threads. */
-static int indegree(const hs_config *cfg, int k, uint32_t npre, uint32_t npost, uint64_t key,
-                    coo *c, hs_error *err)
+/* fixed_indegree of projection k onto the targets [lo, hi) (this process's own) on the
+ * network's threads (each a range of targets, 1024 at least), their synapses joined in target
+ * order: the same for any number of threads and processes. */
+static int indegree(const hs_config *cfg, int k, uint32_t npre, uint32_t lo, uint32_t hi,
+                    uint64_t key, coo *c, hs_error *err)
 {
     const hs_projcfg *pc = &cfg->projs[k];
+    const uint32_t npost = hi - lo;
     int T = cfg->threads > 1 ? cfg->threads : 1;
     if ((uint32_t)T > npost / 1024 + 1)
         T = (int)(npost / 1024 + 1);
@@ -188,8 +191,8 @@ static int indegree(const hs_config *cfg, int k, uint32_t npre, uint32_t npost, 
     for (int t = 0; t < T; t++) {
         jobs[t] = (indeg_job){
             .pc = pc, .npre = npre, .key = key,
-            .j0 = (uint32_t)((uint64_t)npost * (uint64_t)t / (uint64_t)T),
-            .j1 = (uint32_t)((uint64_t)npost * (uint64_t)(t + 1) / (uint64_t)T)};
+            .j0 = lo + (uint32_t)((uint64_t)npost * (uint64_t)t / (uint64_t)T),
+            .j1 = lo + (uint32_t)((uint64_t)npost * (uint64_t)(t + 1) / (uint64_t)T)};
     }
     run_jobs(jobs, sizeof *jobs, T, indeg_run);
     int failed = 0;
@@ -207,11 +210,13 @@ static int indegree(const hs_config *cfg, int k, uint32_t npre, uint32_t npost, 
     return HS_OK;
 }
 
-/* Generate the synapses of projection k (npre -> npost neurons) in pre-major order where the
- * rule allows it, from the projection's stream r (fixed_indegree: each target from its own
- * stream under the key `sources`). */
-static int generate(const hs_config *cfg, int k, uint32_t npre, uint32_t npost, coo *c,
-                    gsl_rng *r, uint64_t sources, hs_error *err)
+/* Generate the synapses of projection k (npre -> npost neurons) onto its targets [lo, hi) (the
+ * process's own; all of them when the run is not split) in pre-major order where the rule
+ * allows it, from the projection's stream r (fixed_indegree: each target from its own stream
+ * under the key `sources`, and only the own targets are drawn; the other rules draw every
+ * synapse, so that the stream is the same, and keep the own). */
+static int generate(const hs_config *cfg, int k, uint32_t npre, uint32_t npost, uint32_t lo,
+                    uint32_t hi, coo *c, gsl_rng *r, uint64_t sources, hs_error *err)
 {
     const hs_projcfg *pc = &cfg->projs[k];
     int self = pc->from == pc->to && !pc->autapses;
@@ -219,8 +224,8 @@ static int generate(const hs_config *cfg, int k, uint32_t npre, uint32_t npost, 
     const char *file = cfg->path;
 #define PUSH(i, j)                                                                         \
     do {                                                                                   \
-        double w_ = hs_valspec_value(wv, r, (i), (j));                                                 \
-        if (w_ != 0.0 && coo_push(c, (i), (j), w_, pc->delay))                             \
+        double w_ = hs_valspec_value(wv, r, (i), (j));                                     \
+        if (w_ != 0.0 && (j) >= lo && (j) < hi && coo_push(c, (i), (j), w_, pc->delay))    \
             return hs_error_set(err, HS_ENOMEM, file, pc->line, pc->col,                   \
                                 "out of memory building the projection");                 \
     } while (0)
@@ -266,14 +271,15 @@ static int generate(const hs_config *cfg, int k, uint32_t npre, uint32_t npost, 
             return hs_error_set(err, HS_ENOMEM, file, pc->line, pc->col,
                                 "fixed_indegree would make %.3g synapses (limit %.3g)",
                                 (double)npost * pc->indegree, HS_MAX_SYNAPSES);
-        int rc = indegree(cfg, k, npre, npost, sources, c, err);
+        int rc = indegree(cfg, k, npre, lo, hi, sources, c, err);
         if (rc)
             return rc;
         break;
     }
     case HS_CONN_FILE:
         for (size_t e = 0; e < pc->nedges; e++)
-            if (coo_push(c, pc->epre[e], pc->epost[e], pc->ew[e],
+            if (pc->epost[e] >= lo && pc->epost[e] < hi &&
+                coo_push(c, pc->epre[e], pc->epost[e], pc->ew[e],
                          pc->edelay ? pc->edelay[e] : 0.0))
                 return hs_error_set(err, HS_ENOMEM, file, pc->line, pc->col, "out of memory");
         break;
@@ -372,6 +378,29 @@ static int to_csr(const coo *c, uint32_t npre, hs_proj *pr, int threads, hs_erro
     return HS_OK;
 }
 
+/* The smallest and largest delay of the process's synapses (INFINITY and 0 without any). */
+static void delay_range(const hs_net *net, double *dmin, double *dmax)
+{
+    double lo = INFINITY, hi = 0;
+    for (int k = 0; k < net->nprojs; k++) {
+        const hs_proj *pr = &net->projs[k];
+        const uint64_t ns = pr->row[pr->npre];
+        if (ns == 0)
+            continue;
+        if (!pr->delay) {
+            lo = fmin(lo, pr->d);
+            hi = fmax(hi, pr->d);
+        } else {
+            for (uint64_t q = 0; q < ns; q++) {
+                lo = fmin(lo, pr->delay[q]);
+                hi = fmax(hi, pr->delay[q]);
+            }
+        }
+    }
+    *dmin = lo;
+    *dmax = hi;
+}
+
 void hs_net_free(hs_net *net)
 {
     if (!net)
@@ -410,10 +439,38 @@ void hs_net_free(hs_net *net)
 
 int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
 {
+    return hs_net_compile_split(cfg, 0, 1, out, err);
+}
+
+/* This process's neurons when the network's n are split among nranks: a range of whole bins
+ * (net.h), as even as bins allow. */
+static void own_range(uint32_t n, int rank, int nranks, uint32_t *lo, uint32_t *hi)
+{
+    const uint32_t shift = hs_net_bin_shift(n);
+    const uint64_t nbins = ((uint64_t)n >> shift) + 1;
+    const uint64_t b0 = nbins * (uint64_t)rank / (uint64_t)nranks;
+    const uint64_t b1 = nbins * (uint64_t)(rank + 1) / (uint64_t)nranks;
+    *lo = (uint32_t)(b0 << shift < n ? b0 << shift : n);
+    *hi = (uint32_t)(b1 << shift < n ? b1 << shift : n);
+}
+
+int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **out,
+                         hs_error *err)
+{
     *out = NULL;
+    if (nranks < 1 || rank < 0 || rank >= nranks)
+        return hs_error_set(err, HS_ECONFIG, NULL, 0, 0, "process %d of %d does not exist",
+                            rank, nranks);
+    if (nranks > 1 && nranks != hs_comm_size())
+        return hs_error_set(err, HS_ECONFIG, NULL, 0, 0,
+                            "a network split across %d processes needs %d MPI processes, "
+                            "but this run has %d%s", nranks, nranks, hs_comm_size(),
+                            hs_comm_available() ? "" : " (built without MPI: --with-mpi)");
     hs_net *net = calloc(1, sizeof *net);
     if (!net)
         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+    net->rank = rank;
+    net->nranks = nranks;
     net->cfg = cfg;
     net->mon_pop = -1;
     /* the event queue, when the environment chooses it (doc/cli.md: for benchmarks; results
@@ -508,6 +565,7 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
     for (int p = 0; p < net->npops; p++)
         for (uint32_t i = 0; i < net->pops[p].n; i++)
             net->pop_of[net->pops[p].gid0 + i] = (uint16_t)p;
+    own_range(net->nneurons, rank, nranks, &net->own_lo, &net->own_hi);
 
     for (int k = 0; k < cfg->nprojs; k++) {
         const hs_projcfg *pc = &cfg->projs[k];
@@ -540,7 +598,14 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
             rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
             goto fail;
         }
-        rc = generate(cfg, k, npre, npost, &c, r, hs_rng_derive(cfg->seed, id, "sources"), err);
+        /* the targets this process owns, as indices into the target population */
+        const uint32_t g0 = net->pops[pc->to].gid0;
+        const uint32_t lo = net->own_lo > g0 ? (net->own_lo - g0 < npost ? net->own_lo - g0
+                                                                          : npost) : 0;
+        const uint32_t hi = net->own_hi > g0 ? (net->own_hi - g0 < npost ? net->own_hi - g0
+                                                                          : npost) : 0;
+        rc = generate(cfg, k, npre, npost, lo, hi < lo ? lo : hi, &c, r,
+                      hs_rng_derive(cfg->seed, id, "sources"), err);
         gsl_rng_free(r);
         if (rc == HS_OK)
             rc = to_csr(&c, npre, pr, cfg->threads, err);
@@ -555,6 +620,14 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
         if (rc)
             goto fail;
     }
+    /* the delays of the whole network: the engine's slices must be the same in every process */
+    delay_range(net, &net->dmin, &net->dmax);
+    if (nranks > 1 && hs_comm_min_max(&net->dmin, &net->dmax)) {
+        rc = hs_error_set(err, HS_ERUNTIME, NULL, 0, 0, "MPI: cannot gather the delays");
+        goto fail;
+    }
+    if (net->dmin == INFINITY)
+        net->dmin = 0;
     for (int p = 0; p < net->npops; p++) {
         int n = 0;
         for (int k = 0; k < cfg->nprojs; k++)

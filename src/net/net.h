@@ -38,6 +38,15 @@ struct hs_net {
     int evq_failed;
     int queue_kind;          /* 0: the engine chooses; -1 a heap, 1 a calendar queue */
     int threads;             /* threads the engine may use (slices only; 1 otherwise) */
+    /* a run split across MPI processes: this one is `rank` of `nranks`, owns the neurons
+     * [own_lo, own_hi) and holds only the synapses onto them (all neurons' state is kept, only
+     * its own advance); 0 of 1 owning all otherwise */
+    int rank, nranks;
+    uint32_t own_lo, own_hi;
+    /* the smallest and largest delay of any synapse of the whole network (every process's;
+     * 0 and 0 without synapses) */
+    double dmin, dmax;
+    uint64_t xsyncs, xbytes;  /* the processes' exchange: synchronisations, bytes received */
     uint64_t seq;            /* sequence counter for ties */
     double t;                /* current time (ms) */
     uint64_t *spikes;        /* per population */
@@ -55,6 +64,16 @@ struct hs_net {
     hs_proc procs[1];
 };
 
+/* Neurons are split among processes and threads in bins of 2^shift consecutive global ids,
+ * about HS_NET_BINS of them for the whole network (net->nneurons >> shift bins, plus one). */
+#define HS_NET_BINS 256
+static inline uint32_t hs_net_bin_shift(uint32_t nneurons)
+{
+    uint32_t s = 0;
+    while (((uint64_t)nneurons >> s) > HS_NET_BINS)
+        s++;
+    return s;
+}
 
 /* The state of the network's first process with the table ops (the caller names the ops of
  * the process it looks for), or NULL when it has none. */

@@ -1,0 +1,36 @@
+/* comm.h -- the processes of one run (MPI ranks) and what they exchange
+ *
+ * A run may be split across R processes started by mpirun (built with --with-mpi): each owns a
+ * range of neurons, and the engine exchanges the spikes of every slice with one collective.
+ * Everything MPI is in comm.c; without MPI, or when the program was not started by a
+ * launcher, there is one process (rank 0 of 1) and every call here is trivial.
+ */
+#ifndef HS_UTIL_COMM_H
+#define HS_UTIL_COMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Start the processes' communication when the program was started by an MPI launcher (the
+ * environment says so); call once, first thing in main.  0, or -1 when MPI cannot start. */
+int hs_comm_init(int *argc, char ***argv);
+/* End it (every process, last thing). */
+void hs_comm_finalize(void);
+/* End every process of the run at once with status code (after an error on one of them). */
+void hs_comm_abort(int code);
+int hs_comm_rank(void);
+int hs_comm_size(void);
+/* Built with MPI (whether or not this run was started by a launcher). */
+int hs_comm_available(void);
+
+/* Every process's block of bytes, concatenated in rank order, to every process: each sends n
+ * bytes at `send` and a flag; *out (grown with realloc, room *cap) receives the blocks, *len
+ * their total, and *flags the OR of the flags.  Counts the exchange in *bytes (all ranks'
+ * blocks).  0, or -1 when out of memory or MPI fails. */
+int hs_comm_allgather(const void *send, size_t n, int flag, void **out, size_t *cap,
+                      size_t *len, int *flags, uint64_t *bytes);
+/* Sums and extremes over the processes, in place (n values). */
+int hs_comm_sum_u64(uint64_t *v, int n);
+int hs_comm_min_max(double *lo, double *hi);
+
+#endif
