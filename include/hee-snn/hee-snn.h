@@ -96,8 +96,8 @@ HS_API int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err);
  * with the other processes at every slice, so every process must run the same calls.  Spikes
  * are the same, byte for byte, for any split.  Every process sees every spike (counts and the
  * spike sink: usually rank 0 records).  A network that cannot be split (hs_net_split_why)
- * still compiles; run it whole (nranks 1) on one process.  HS_ECONFIG when nranks is not the
- * number of MPI processes. */
+ * still compiles; run it whole (nranks 1) on one process.  hs_net_run returns HS_ECONFIG when
+ * nranks is not the number of MPI processes. */
 HS_API int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **out,
                                 hs_error *err);
 /* Why the network cannot run in slices, and so neither on several threads nor split across
@@ -168,7 +168,9 @@ typedef struct hs_run_result {
  * and (if asked for) distribution.tsv into the configured output directory.  Files are
  * written under temporary names and renamed into place at the end, so earlier results are
  * never left half-overwritten.  If *stop becomes non-zero the run ends early, the files hold
- * what was simulated and are marked as interrupted, and HS_EINTR is returned. */
+ * what was simulated and are marked as interrupted, and HS_EINTR is returned.  In a run split
+ * across processes (hs_net_compile_split) every process calls it; process 0 writes the files,
+ * the others only run. */
 HS_API int hs_run_to_dir(const hs_config *cfg, hs_net *net, hs_control *ctl,
                          hs_run_result *res, hs_error *err);
 

@@ -80,6 +80,8 @@ int hs_run_to_dir(const hs_config *cfg, hs_net *net, hs_control *ctl, hs_run_res
 {
     memset(res, 0, sizeof *res);
     snprintf(res->outdir, sizeof res->outdir, "%s", cfg->output);
+    if (net->rank > 0)   /* a run split across processes: process 0 records every spike */
+        return hs_net_run(net, cfg->duration, ctl, err);
     hs_out out;
     int rc = hs_out_open(&out, cfg->output, err);
     if (rc)

@@ -19,8 +19,12 @@
 
 #include "hee-snn/hee-snn.h"
 #include "util/clock.h"
+#include "util/comm.h"
 
 static hs_control g_ctl;
+/* A run split across MPI processes is under way: an error in one process must end them all
+ * (the others would wait for it at the next exchange). */
+static int g_split;
 
 static void on_signal(int sig)
 {
@@ -192,7 +196,14 @@ static const char usage_text[] =
     "that kind, not slices (same spikes; by default a network whose synapses all have\n"
     "delays runs in slices of its smallest delay, doc/network-format.md; the summary's\n"
     "'engine:' line says which ran).\n"
-    "  HEE_SNN_QUEUE=heap hee-snn run bench/brunel-2000.yaml --duration '100 ms'\n\n"
+    "  HEE_SNN_QUEUE=heap hee-snn run bench/brunel-2000.yaml --duration '100 ms'\n"
+    "\n"
+    "Processes: in a build configured --with-mpi, 'run' under mpirun splits a network\n"
+    "that runs in slices across the processes (each owns a range of neurons and builds\n"
+    "the synapses onto them; spikes are exchanged once per slice): the same spikes for\n"
+    "any number of processes and threads; process 0 writes the output directory.\n"
+    "HEE_SNN_MPI=1 starts MPI under a launcher other than mpirun (doc/cli.md).\n"
+    "  mpirun -np 2 hee-snn run examples/brunel-drive.yaml --threads 2\n\n"
     "Exit status: 0 success; 1 runtime failure (including output that cannot be\n"
     "written); 2 usage or configuration error, or input that cannot be read;\n"
     "130 interrupted (the output files hold what was simulated).\n"
@@ -241,7 +252,11 @@ static void command_help(const char *cmd)
 static int report(const hs_error *err)
 {
     char buf[2300];
-    fprintf(stderr, "hee-snn: %s\n", hs_error_format(err, buf, sizeof buf));
+    if (g_split)   /* say which process */
+        fprintf(stderr, "hee-snn (process %d of %d): %s\n", hs_comm_rank(), hs_comm_size(),
+                hs_error_format(err, buf, sizeof buf));
+    else if (hs_comm_rank() == 0)   /* every process read the same file: one says it */
+        fprintf(stderr, "hee-snn: %s\n", hs_error_format(err, buf, sizeof buf));
     return err->code == HS_ECONFIG ? 2 : err->code == HS_EINTR ? 130 : 1;
 }
 
@@ -512,7 +527,7 @@ static int load(const opts *o, hs_config **cfg)
     hs_error err = {0};
     if (hs_config_load(o->file, &o->ov, cfg, &err))
         return report_input(&err);
-    if (hs_config_seed_generated(*cfg))
+    if (hs_config_seed_generated(*cfg) && hs_comm_rank() == 0)
         fprintf(stderr, "hee-snn: no seed given; using seed %" PRIu64 "\n",
                 hs_config_seed(*cfg));
     return 0;
@@ -613,6 +628,48 @@ static int cmd_plot(int argc, char **argv)
     return 0;
 }
 
+/* Load the network file in every process of a split run alike: a seed drawn because the file
+ * and the command line give none is process 0's.  0, or the exit status of the error. */
+static int load_everywhere(const opts *o, hs_config **cfg)
+{
+    int rc = load(o, cfg);
+    if (rc || hs_comm_size() == 1 || !hs_config_seed_generated(*cfg))
+        return rc;
+    hs_overrides ov = o->ov;
+    ov.has_seed = 1;
+    ov.seed = hs_config_seed(*cfg);
+    hs_config_free(*cfg);
+    *cfg = NULL;
+    hs_error err = {0};
+    if (hs_comm_bcast_u64(&ov.seed)) {
+        fprintf(stderr, "hee-snn: MPI: cannot share the seed\n");
+        return 1;
+    }
+    return hs_config_load(o->file, &ov, cfg, &err) ? report_input(&err) : 0;
+}
+
+/* Compile the network for this process: its share when the run is split across processes,
+ * or the whole network on process 0 alone (the others get NULL) when it cannot be split. */
+static int compile_share(const hs_config *cfg, hs_net **net, hs_error *err)
+{
+    const int R = hs_comm_size(), me = hs_comm_rank();
+    if (R > 1)
+        g_split = 1;
+    if (hs_net_compile_split(cfg, me, R, net, err))
+        return -1;
+    const char *why = R > 1 ? hs_net_split_why(*net) : NULL;
+    if (!why)
+        return 0;
+    hs_net_free(*net);
+    *net = NULL;
+    g_split = 0;
+    if (me > 0)
+        return 0;
+    fprintf(stderr, "hee-snn: the network runs whole on process 0 of %d: it cannot be split "
+            "(%s)\n", R, why);
+    return hs_net_compile(cfg, net, err) ? -1 : 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     opts o;
@@ -623,24 +680,31 @@ static int cmd_run(int argc, char **argv)
     hs_config *cfg = NULL;
     hs_net *net = NULL;
     hs_run_result res;
-    if (hs_config_load(o.file, &o.ov, &cfg, &err))
-        return report_input(&err);
-    if (hs_config_seed_generated(cfg))
-        fprintf(stderr, "hee-snn: no seed given; using seed %" PRIu64 "\n",
-                hs_config_seed(cfg));
+    if ((rc = load_everywhere(&o, &cfg)))
+        return rc;
     if (o.resume) {
         hs_config_free(cfg);
         return usage_error("%s", "--resume belongs to 'train'");
     }
-    if (hs_config_trains(cfg))
+    if (hs_config_trains(cfg)) {
+        if (hs_comm_rank() > 0) {   /* training runs on process 0 (main says so) */
+            hs_config_free(cfg);
+            return 0;
+        }
         return train(cfg, &o);
-    if (hs_net_compile(cfg, &net, &err)) {
+    }
+    if (compile_share(cfg, &net, &err)) {
         hs_config_free(cfg);
         return report(&err);
     }
+    if (!net) {   /* a network process 0 runs whole */
+        hs_config_free(cfg);
+        return 0;
+    }
+    const int quiet = o.quiet || hs_comm_rank() > 0;   /* process 0 speaks for the run */
     catch_signals();
     double t0 = hs_wall_s();
-    progress_start(o.quiet);
+    progress_start(quiet);
     rc = hs_run_to_dir(cfg, net, &g_ctl, &res, &err);
     progress_stop();
     double wall = hs_wall_s() - t0;
@@ -649,8 +713,9 @@ static int cmd_run(int argc, char **argv)
         hs_config_free(cfg);
         return report(&err);
     }
-    provenance(cfg, res.outdir, rc == HS_EINTR, wall);
-    if (!o.quiet) {
+    if (hs_comm_rank() == 0)
+        provenance(cfg, res.outdir, rc == HS_EINTR, wall);
+    if (!quiet) {
         double T = hs_net_time(net);
         printf("hee-snn %s: network '%s', seed %" PRIu64 ", %g ms simulated%s\n", hs_version(),
                hs_config_name(cfg), hs_config_seed(cfg), T,
@@ -670,6 +735,11 @@ static int cmd_run(int argc, char **argv)
                    hs_net_syn_events(net), wall > 0 ? hs_net_syn_events(net) / wall : 0.0);
             printf("engine: %s\n", hs_net_engine(net, eng, sizeof eng));
         }
+        uint64_t xs, xb;
+        hs_net_exchange(net, &xs, &xb);
+        if (xs)
+            printf("exchange: %" PRIu64 " synchronisations, %.4g MB (%.3g per simulated "
+                   "second)\n", xs, xb * 1e-6, T > 0 ? xs / (T * 1e-3) : 0.0);
         if (hs_net_hee_units(net))
             printf("hee network: %zu units, %" PRIu64 " update steps (%.3g unit updates "
                    "per wall second)\n", hs_net_hee_units(net), hs_net_hee_steps(net),
@@ -680,9 +750,11 @@ static int cmd_run(int argc, char **argv)
     }
     hs_net_free(net);
     hs_config_free(cfg);
+    g_split = 0;
     if (rc == HS_EINTR) {
-        fprintf(stderr, "hee-snn: interrupted; results so far written to %s\n",
-                res.outdir[0] ? res.outdir : "the output directory");
+        if (hs_comm_rank() == 0)
+            fprintf(stderr, "hee-snn: interrupted; results so far written to %s\n",
+                    res.outdir[0] ? res.outdir : "the output directory");
         return 130;
     }
     return 0;
@@ -721,10 +793,8 @@ static int cmd_analyze(int argc, char **argv)
     return 0;
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
-    gsl_set_error_handler_off();   /* GSL reports status codes; the library checks them */
-    keep_cmdline(argc, argv);
     if (argc < 2)
         return usage_error("%s", "missing command (run, train, generate, validate, analyze, compare, export, plot)");
     const char *cmd = argv[1];
@@ -738,6 +808,11 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "run"))
         return cmd_run(argc - 1, argv + 1);
+    if (hs_comm_rank() > 0)   /* only 'run' splits across processes: process 0 does the rest */
+        return 0;
+    if (hs_comm_size() > 1)
+        fprintf(stderr, "hee-snn: '%s' runs on process 0 alone (only 'run' is split across "
+                "processes)\n", cmd);
     if (!strcmp(cmd, "train"))
         return cmd_train(argc - 1, argv + 1);
     if (!strcmp(cmd, "generate"))
@@ -753,4 +828,19 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "compare"))
         return cmd_compare(argc - 1, argv + 1);
     return usage_error("unknown command '%s' (run, train, generate, validate, analyze, compare, export, plot)", cmd);
+}
+
+int main(int argc, char **argv)
+{
+    gsl_set_error_handler_off();   /* GSL reports status codes; the library checks them */
+    if (hs_comm_init(&argc, &argv)) {
+        fprintf(stderr, "hee-snn: MPI cannot start\n");
+        return 1;
+    }
+    keep_cmdline(argc, argv);
+    int rc = dispatch(argc, argv);
+    if (rc != 0 && rc != 130 && g_split)   /* the other processes would wait for this one */
+        hs_comm_abort(rc);
+    hs_comm_finalize();
+    return rc;
 }

@@ -201,6 +201,11 @@ int hs_net_run(hs_net *net, double t_end, hs_control *ctl, hs_error *err)
     hs_evq *ev = evq(net);
     if (!ev)
         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory for the event queues");
+    if (net->nranks > 1 && net->nranks != hs_comm_size())
+        return hs_error_set(err, HS_ECONFIG, NULL, 0, 0,
+                            "a network split across %d processes runs on %d MPI processes, "
+                            "but this run has %d%s", net->nranks, net->nranks, hs_comm_size(),
+                            hs_comm_available() ? "" : " (built without MPI: --with-mpi)");
     if (!ev->mode) {
         int rc = hs_engine_slices_init(net, &ev->sl, err);
         if (rc > 0)

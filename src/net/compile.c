@@ -461,11 +461,6 @@ int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **ou
     if (nranks < 1 || rank < 0 || rank >= nranks)
         return hs_error_set(err, HS_ECONFIG, NULL, 0, 0, "process %d of %d does not exist",
                             rank, nranks);
-    if (nranks > 1 && nranks != hs_comm_size())
-        return hs_error_set(err, HS_ECONFIG, NULL, 0, 0,
-                            "a network split across %d processes needs %d MPI processes, "
-                            "but this run has %d%s", nranks, nranks, hs_comm_size(),
-                            hs_comm_available() ? "" : " (built without MPI: --with-mpi)");
     hs_net *net = calloc(1, sizeof *net);
     if (!net)
         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");

@@ -153,6 +153,13 @@ int hs_comm_sum_u64(uint64_t *v, int n)
                    MPI_SUCCESS ? 0 : -1;
 }
 
+int hs_comm_bcast_u64(uint64_t *v)
+{
+    if (hs_comm_size() == 1)
+        return 0;
+    return MPI_Bcast(v, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD) == MPI_SUCCESS ? 0 : -1;
+}
+
 int hs_comm_min_max(double *lo, double *hi)
 {
     if (hs_comm_size() == 1)
@@ -190,6 +197,12 @@ int hs_comm_sum_u64(uint64_t *v, int n)
 {
     (void)v;
     (void)n;
+    return 0;
+}
+
+int hs_comm_bcast_u64(uint64_t *v)
+{
+    (void)v;
     return 0;
 }
 

@@ -29,6 +29,8 @@ int hs_comm_available(void);
  * blocks).  0, or -1 when out of memory or MPI fails. */
 int hs_comm_allgather(const void *send, size_t n, int flag, void **out, size_t *cap,
                       size_t *len, int *flags, uint64_t *bytes);
+/* Process 0's value to every process. */
+int hs_comm_bcast_u64(uint64_t *v);
 /* Sums and extremes over the processes, in place (n values). */
 int hs_comm_sum_u64(uint64_t *v, int n);
 int hs_comm_min_max(double *lo, double *hi);
