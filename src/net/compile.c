@@ -13,6 +13,7 @@
 #include "proc/hee_rt.h"
 #include "util/comm.h"
 #include "util/error.h"
+#include "util/hugemem.h"
 #include "util/rng.h"
 
 /* A growing list of synapses (pre, post, weight, delay) in generation order. */
@@ -45,7 +46,11 @@ static int coo_reserve(coo *c, size_t cap)
         if (!y)
             return -1;
         c->d = y;
+        hs_mem_huge(c->d, cap * sizeof *y);
     }
+    hs_mem_huge(c->pre, cap * sizeof *a);
+    hs_mem_huge(c->post, cap * sizeof *b);
+    hs_mem_huge(c->w, cap * sizeof *x);
     c->cap = cap;
     return 0;
 }
@@ -115,15 +120,18 @@ static void run_jobs(void *jobs, size_t size, int n, void *(*fn)(void *))
 
 /* fixed_indegree, the targets [j0, j1) of one thread: each target's sources and weights from
  * its own counter-based stream (the projection's key, stream j), so that the synapses do not
- * depend on how the targets are split among threads.  Floyd's algorithm: a uniform subset of
- * k of the m candidates in k draws; a source is marked taken with the target's stamp (j + 1),
- * so the marks need no clearing.  Without autapses the candidates are the sources other than
- * j: candidate x stands for source x + (x >= j). */
+ * depend on how the targets are split among threads or processes.  Floyd's algorithm: a
+ * uniform subset of k of the m candidates in k draws; a source is marked taken with the
+ * target's stamp (j + 1), so the marks need no clearing.  Without autapses the candidates are
+ * the sources other than j: candidate x stands for source x + (x >= j).  Run twice with the
+ * same draws: first counting each source's synapses (fill[i]), then placing each synapse at
+ * fill[i]++ of the table (fill then holds the thread's first slot in each row). */
 typedef struct indeg_job {
     const hs_projcfg *pc;
     uint32_t npre, j0, j1;
     uint64_t key;
-    coo c;
+    uint64_t *fill;   /* per source: count, then next slot */
+    hs_proj *pr;      /* the table, when placing */
     int failed;
 } indeg_job;
 
@@ -136,6 +144,9 @@ static void *indeg_run(void *arg)
     uint32_t *stamp = calloc((size_t)jb->npre + 1, sizeof *stamp);
     uint32_t *pick = malloc(((size_t)kk + 1) * sizeof *pick);
     gsl_rng *r = gsl_rng_alloc(hs_rng_counter);
+    uint64_t *fill = jb->fill;
+    uint32_t *col = jb->pr ? jb->pr->col : NULL;
+    double *wt = jb->pr ? jb->pr->w : NULL;
     jb->failed = !stamp || !pick || !r;
     for (uint32_t j = jb->j0; !jb->failed && j < jb->j1; j++) {
         hs_rng_counter_seek(r, jb->key, j);
@@ -148,10 +159,18 @@ static void *indeg_run(void *arg)
             stamp[x] = mark;
             pick[q] = x;
         }
-        for (uint32_t q = 0; q < kk && !jb->failed; q++) {
+        for (uint32_t q = 0; q < kk; q++) {
             uint32_t i = pick[q] + (self && pick[q] >= j ? 1u : 0u);
             double w = hs_valspec_value(&pc->weight, r, i, j);
-            jb->failed = w != 0.0 && coo_push(&jb->c, i, j, w, pc->delay);
+            if (w == 0.0)
+                continue;
+            if (!col) {
+                fill[i]++;
+            } else {
+                const uint64_t at = fill[i]++;
+                col[at] = j;
+                wt[at] = w;
+            }
         }
     }
     free(stamp);
@@ -161,49 +180,68 @@ static void *indeg_run(void *arg)
     return NULL;
 }
 
-/* Append src's synapses (without delays) to dst; nonzero when out of memory. */
-static int coo_append(coo *dst, const coo *src)
-{
-    const size_t n = dst->n + src->n;
-    if (coo_reserve(dst, n))
-        return -1;
-    memcpy(dst->pre + dst->n, src->pre, src->n * sizeof *src->pre);
-    memcpy(dst->post + dst->n, src->post, src->n * sizeof *src->post);
-    memcpy(dst->w + dst->n, src->w, src->n * sizeof *src->w);
-    dst->n = n;
-    return 0;
-}
-
-/* fixed_indegree of projection k onto the targets [lo, hi) (this process's own) on the
- * network's threads (each a range of targets, 1024 at least), their synapses joined in target
- * order: the same for any number of threads and processes. */
-static int indegree(const hs_config *cfg, int k, uint32_t npre, uint32_t lo, uint32_t hi,
-                    uint64_t key, coo *c, hs_error *err)
+/* fixed_indegree of projection k onto its targets [lo, hi) (this process's own), straight into
+ * the CSR table, on the network's threads (each a range of targets, 1024 at least): counted,
+ * then placed by the same draws, thread t's synapses of a row after those of threads before
+ * it, so that rows are in target order as if drawn on one thread.  No intermediate list: the
+ * table is all the memory it takes, and each thread writes its own slots. */
+static int indegree_csr(const hs_config *cfg, int k, uint32_t npre, uint32_t lo, uint32_t hi,
+                        uint64_t key, hs_proj *pr, hs_error *err)
 {
     const hs_projcfg *pc = &cfg->projs[k];
     const uint32_t npost = hi - lo;
+    if ((double)npost * pc->indegree > HS_MAX_SYNAPSES)
+        return hs_error_set(err, HS_ENOMEM, cfg->path, pc->line, pc->col,
+                            "fixed_indegree would make %.3g synapses (limit %.3g)",
+                            (double)npost * pc->indegree, HS_MAX_SYNAPSES);
     int T = cfg->threads > 1 ? cfg->threads : 1;
     if ((uint32_t)T > npost / 1024 + 1)
         T = (int)(npost / 1024 + 1);
     indeg_job *jobs = calloc((size_t)T, sizeof *jobs);
-    if (!jobs)
-        return hs_error_set(err, HS_ENOMEM, cfg->path, pc->line, pc->col, "out of memory");
-    for (int t = 0; t < T; t++) {
+    int failed = !jobs;
+    for (int t = 0; !failed && t < T; t++) {
         jobs[t] = (indeg_job){
             .pc = pc, .npre = npre, .key = key,
             .j0 = lo + (uint32_t)((uint64_t)npost * (uint64_t)t / (uint64_t)T),
-            .j1 = lo + (uint32_t)((uint64_t)npost * (uint64_t)(t + 1) / (uint64_t)T)};
+            .j1 = lo + (uint32_t)((uint64_t)npost * (uint64_t)(t + 1) / (uint64_t)T),
+            .fill = calloc((size_t)npre + 1, sizeof(uint64_t))};
+        failed = !jobs[t].fill;
     }
-    run_jobs(jobs, sizeof *jobs, T, indeg_run);
-    int failed = 0;
-    for (int t = 0; t < T; t++)
-        failed |= jobs[t].failed != 0;
-    *c = jobs[0].c;
-    for (int t = 1; t < T; t++) {
-        if (!failed && coo_append(c, &jobs[t].c))
-            failed = 1;
-        coo_free(&jobs[t].c);
+    pr->npre = npre;
+    pr->d = pc->delay;
+    if (!failed && !(pr->row = calloc((size_t)npre + 1, sizeof *pr->row)))
+        failed = 1;
+    if (!failed) {
+        run_jobs(jobs, sizeof *jobs, T, indeg_run);
+        for (int t = 0; t < T; t++)
+            failed |= jobs[t].failed;
     }
+    if (!failed) {   /* rows from the counts; each thread's first slot in each row */
+        uint64_t at = 0;
+        for (uint32_t i = 0; i < npre; i++) {
+            pr->row[i] = at;
+            for (int t = 0; t < T; t++) {
+                const uint64_t c = jobs[t].fill[i];
+                jobs[t].fill[i] = at;
+                at += c;
+            }
+        }
+        pr->row[npre] = at;
+        pr->col = malloc((at ? at : 1) * sizeof *pr->col);
+        pr->w = malloc((at ? at : 1) * sizeof *pr->w);
+        failed = !pr->col || !pr->w;
+    }
+    if (!failed) {
+        hs_mem_huge(pr->col, pr->row[npre] * sizeof *pr->col);
+        hs_mem_huge(pr->w, pr->row[npre] * sizeof *pr->w);
+        for (int t = 0; t < T; t++)
+            jobs[t].pr = pr;
+        run_jobs(jobs, sizeof *jobs, T, indeg_run);
+        for (int t = 0; t < T; t++)
+            failed |= jobs[t].failed;
+    }
+    for (int t = 0; jobs && t < T; t++)
+        free(jobs[t].fill);
     free(jobs);
     if (failed)
         return hs_error_set(err, HS_ENOMEM, cfg->path, pc->line, pc->col, "out of memory");
@@ -212,11 +250,10 @@ static int indegree(const hs_config *cfg, int k, uint32_t npre, uint32_t lo, uin
 
 /* Generate the synapses of projection k (npre -> npost neurons) onto its targets [lo, hi) (the
  * process's own; all of them when the run is not split) in pre-major order where the rule
- * allows it, from the projection's stream r (fixed_indegree: each target from its own stream
- * under the key `sources`, and only the own targets are drawn; the other rules draw every
- * synapse, so that the stream is the same, and keep the own). */
+ * allows it, from the projection's stream r: every synapse is drawn, so that the stream is the
+ * same in every process, and the own are kept (fixed_indegree is built by indegree_csr). */
 static int generate(const hs_config *cfg, int k, uint32_t npre, uint32_t npost, uint32_t lo,
-                    uint32_t hi, coo *c, gsl_rng *r, uint64_t sources, hs_error *err)
+                    uint32_t hi, coo *c, gsl_rng *r, hs_error *err)
 {
     const hs_projcfg *pc = &cfg->projs[k];
     int self = pc->from == pc->to && !pc->autapses;
@@ -266,16 +303,8 @@ static int generate(const hs_config *cfg, int k, uint32_t npre, uint32_t npost, 
             }
         }
         break;
-    case HS_CONN_INDEG: {
-        if ((double)npost * pc->indegree > HS_MAX_SYNAPSES)
-            return hs_error_set(err, HS_ENOMEM, file, pc->line, pc->col,
-                                "fixed_indegree would make %.3g synapses (limit %.3g)",
-                                (double)npost * pc->indegree, HS_MAX_SYNAPSES);
-        int rc = indegree(cfg, k, npre, lo, hi, sources, c, err);
-        if (rc)
-            return rc;
+    case HS_CONN_INDEG:   /* indegree_csr */
         break;
-    }
     case HS_CONN_FILE:
         for (size_t e = 0; e < pc->nedges; e++)
             if (pc->epost[e] >= lo && pc->epost[e] < hi &&
@@ -334,6 +363,10 @@ static int to_csr(const coo *c, uint32_t npre, hs_proj *pr, int threads, hs_erro
         pr->delay = malloc(c->n * sizeof *pr->delay);
     if (!pr->row || !pr->col || !pr->w || (vary && !pr->delay))
         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory building CSR tables");
+    hs_mem_huge(pr->col, c->n * sizeof *pr->col);
+    hs_mem_huge(pr->w, c->n * sizeof *pr->w);
+    if (vary)
+        hs_mem_huge(pr->delay, c->n * sizeof *pr->delay);
     for (size_t e = 0; e < c->n; e++)
         pr->row[c->pre[e] + 1]++;
     for (uint32_t i = 0; i < npre; i++)
@@ -599,11 +632,15 @@ int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **ou
                                                                           : npost) : 0;
         const uint32_t hi = net->own_hi > g0 ? (net->own_hi - g0 < npost ? net->own_hi - g0
                                                                           : npost) : 0;
-        rc = generate(cfg, k, npre, npost, lo, hi < lo ? lo : hi, &c, r,
-                      hs_rng_derive(cfg->seed, id, "sources"), err);
+        if (pc->conn == HS_CONN_INDEG) {
+            rc = indegree_csr(cfg, k, npre, lo, hi < lo ? lo : hi,
+                              hs_rng_derive(cfg->seed, id, "sources"), pr, err);
+        } else {
+            rc = generate(cfg, k, npre, npost, lo, hi < lo ? lo : hi, &c, r, err);
+            if (rc == HS_OK)
+                rc = to_csr(&c, npre, pr, cfg->threads, err);
+        }
         gsl_rng_free(r);
-        if (rc == HS_OK)
-            rc = to_csr(&c, npre, pr, cfg->threads, err);
         if (rc == HS_OK && net->pops[pc->to].model->exp_weights) {
             const uint64_t ns = pr->row[npre];
             if (!(pr->ew = malloc((ns ? ns : 1) * sizeof *pr->ew)))
