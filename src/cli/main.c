@@ -253,6 +253,15 @@ static int report_input(const hs_error *err)
     return err->code == HS_EIO ? 2 : st;
 }
 
+/* export and plot: an error about the output file out (it cannot be created or written) is a
+ * runtime failure, exit status 1; one about what they read is an input error, as above. */
+static int report_output(const hs_error *err, const char *out)
+{
+    if (err->code == HS_EIO && out[0] && !strcmp(err->file, out))
+        return report(err);
+    return report_input(err);
+}
+
 static int usage_error(const char *fmt, const char *arg)
 {
     fprintf(stderr, "hee-snn: ");
@@ -576,9 +585,9 @@ static int cmd_export(int argc, char **argv)
     if (!o.format)
         return usage_error("%s", "export needs --format nest or --format sonata");
     hs_error err = {0};
-    char written[4096];
+    char written[4096] = "";
     if (hs_export_dir(o.file, o.format, o.ov.output, written, sizeof written, &err))
-        return report_input(&err);
+        return report_output(&err, written);
     if (!o.quiet)
         printf("written: %s\n", written);
     return 0;
@@ -607,7 +616,7 @@ static int cmd_plot(int argc, char **argv)
     }
     hs_error err = {0};
     if (hs_plot_dir(kind, o.file, out, o.t0, o.t1, o.bin, o.pop, &err))
-        return report_input(&err);
+        return report_output(&err, out);
     if (!o.quiet)
         printf("written: %s\n", out);
     return 0;
