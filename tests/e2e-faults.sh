@@ -62,5 +62,21 @@ status_is 2 "export of a directory that is not a run's: exit 2 (input)" "$HEE_SN
     "$T/nowhere" --format nest
 status_is 2 "plot of a missing raster: exit 2 (input)" "$HEE_SNN" plot "$T/nowhere"
 
+# ---- a full disk (a file-size limit) while exporting or plotting: exit 1, one message -------
+# (SONATA printed HDF5's error stack, then crashed in HDF5's clean-up at exit; export and plot
+# were killed by SIGXFSZ)
+"$HEE_SNN" run "$HS_SRCDIR/examples/brunel-small.yaml" --duration '2 s' --quiet --output "$T/big"
+for f in nest sonata; do
+    (ulimit -f 20; exec "$HEE_SNN" export "$T/big" --format $f --output "$T/full.$f") \
+        >"$T/out" 2>"$T/err"; st=$?
+    check "export --format $f on a full disk: exit 1 (got $st)" test "$st" = 1
+    check "... one line naming the file, with the system's reason" sh -c "
+        test \$(wc -l <'$T/err') = 1 && grep -q 'full.$f: error: .*File too large' '$T/err'"
+    check "... no temporary file left" sh -c "! ls -A '$T' | grep -q 'tmp-'"
+done
+(ulimit -f 1; exec "$HEE_SNN" plot "$T/big" --output "$T/full.png") >"$T/out" 2>"$T/err"; st=$?
+check "plot on a full disk: exit 1 (got $st)" test "$st" = 1
+check "... naming the file" grep -q 'full.png.*File too large' "$T/err"
+
 echo "1..$n"
 [ "$fails" = 0 ]

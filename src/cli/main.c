@@ -471,9 +471,6 @@ static void catch_signals(void)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    /* A file-size limit (ulimit -f) makes a write fail with EFBIG, reported with the file's
-     * name like a full disk, instead of killing the process with SIGXFSZ. */
-    signal(SIGXFSZ, SIG_IGN);
 }
 
 /* Train a loaded configuration (train, or run on a file that learns); frees cfg. */
@@ -733,6 +730,10 @@ static int cmd_analyze(int argc, char **argv)
 int main(int argc, char **argv)
 {
     gsl_set_error_handler_off();   /* GSL reports status codes; the library checks them */
+    /* A file-size limit (ulimit -f) makes a write fail with EFBIG, reported with the file's
+     * name like a full disk, instead of killing the process with SIGXFSZ (every command that
+     * writes: run, train, generate, compare, export, plot). */
+    signal(SIGXFSZ, SIG_IGN);
     keep_cmdline(argc, argv);
     if (argc < 2)
         return usage_error("%s", "missing command (run, train, generate, validate, analyze, compare, export, plot)");
