@@ -70,6 +70,7 @@ check "... says why" grep -q "no '# shape" "$T/err"
 "$HEE_SNN" train "$ex" --quiet --duration '60 s' --output "$T/full"
 "$HEE_SNN" train "$ex" --quiet --duration '60 s' --output "$T/int" 2>"$T/err" &
 pid=$!
+catching "$pid"
 sleep 0.4
 kill -INT "$pid"
 wait "$pid"; st=$?
@@ -77,6 +78,10 @@ check "SIGINT ends training with exit status 130 (got $st)" test "$st" = 130
 check "... says how to continue" grep -q -- '--resume' "$T/err"
 check "... marks learning.tsv as interrupted" grep -q '^# interrupted_at_ms: ' \
     "$T/int/learning.tsv"
+# (issue 14, audit defect 11: learning.tsv gave the time of its last row)
+tl=$(sed -n 's/^# interrupted_at_ms: //p' "$T/int/learning.tsv")
+tm=$(sed -n 's/^# interrupted at \([^ ]*\) ms of .*/\1/p' "$T/int/model.yaml")
+check "... at the time model.yaml gives (${tl:-?} ms and ${tm:-?} ms)" test -n "$tl" -a "$tl" = "$tm"
 status_is 0 "... and the interrupted model.yaml is a valid network file" \
     "$HEE_SNN" validate "$T/int/model.yaml"
 status_is 0 "train --resume continues from the checkpoint" "$HEE_SNN" train "$ex" --resume \

@@ -112,8 +112,10 @@ static int curve_row(curve *c, const hs_hee_rt *rt, double lr, int *has_ll)
     return curve_push(c, row);
 }
 
+/* The learning curve; t_int >= 0: the training was interrupted at t_int ms (the step it
+ * stopped at, as model.yaml says, not the last row's time). */
 static void curve_write(const curve *c, const hs_config *cfg, FILE *f, int has_ll,
-                        double llmax, int interrupted)
+                        double llmax, double t_int)
 {
     fprintf(f, "# hee-snn %s\n# seed: %llu\n# network: %s\n# realisation: %s\n", PACKAGE_VERSION,
             (unsigned long long)cfg->seed, cfg->name,
@@ -138,8 +140,8 @@ static void curve_write(const curve *c, const hs_config *cfg, FILE *f, int has_l
             fprintf(f, "\t%.9g\t%.9g", r[COL_LLTRAIN], r[COL_LLHOLD]);
         fputc('\n', f);
     }
-    if (interrupted)
-        fprintf(f, "# interrupted_at_ms: %.17g\n", c->n ? c->rows[(c->n - 1) * NCOL] : 0.0);
+    if (t_int >= 0)
+        fprintf(f, "# interrupted_at_ms: %.17g\n", t_int);
 }
 
 /* ---- checkpoints ---------------------------------------------------------------------------- */
@@ -356,14 +358,15 @@ static int write_outputs(const hs_config *cfg, hs_hee_rt *rt, const curve *c, in
         hs_out_abort(&out);
         return err->code;
     }
+    const double t_int = (double)rt->step * rt->dt;
     if (interrupted)
         fprintf(fm, "# interrupted at %.17g ms of %.17g ms; hee-snn train --resume continues\n",
-                (double)rt->step * rt->dt, cfg->duration);
+                t_int, cfg->duration);
     if ((rc = hs_config_write_model(cfg, &p, fm, err)) || (rc = hs_config_write(cfg, fc, err))) {
         hs_out_abort(&out);
         return rc;
     }
-    curve_write(c, cfg, fl, has_ll, llmax, interrupted);
+    curve_write(c, cfg, fl, has_ll, llmax, interrupted ? t_int : -1.0);
     return hs_out_commit(&out, err);
 }
 
