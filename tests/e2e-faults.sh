@@ -78,5 +78,33 @@ done
 check "plot on a full disk: exit 1 (got $st)" test "$st" = 1
 check "... naming the file" grep -q 'full.png.*File too large' "$T/err"
 
+# ---- SIGKILL leaves temporaries; the next run into the directory removes the dead ones -----
+# (issue 14, audit defect 11: nothing ever removed them)
+bm="$HS_SRCDIR/examples/boltzmann.yaml"
+"$HEE_SNN" run "$bm" --quiet --duration '100000 s' --output "$T/k" &
+pid=$!
+catching "$pid"
+sleep 0.5
+kill -KILL "$pid"
+{ wait "$pid"; } 2>/dev/null
+check "SIGKILL leaves the run's temporaries" test -e "$T/k/.spikes.tsv.tmp-$pid"
+sleep 60 &
+live=$!
+sh -c 'exit 0' &
+dead=$!
+wait "$dead"
+: >"$T/k/.spikes.tsv.tmp-$live"
+: >"$T/k/.config.yaml.tmp-$dead"
+: >"$T/k/.notes.tmp-x$dead"
+: >"$T/k/notes.tmp-$dead"
+status_is 0 "a later run into the same directory" "$HEE_SNN" run "$bm" --quiet \
+    --duration '1 s' --output "$T/k"
+check "... removes the killed run's temporaries" sh -c "! ls -A '$T/k' | grep -q 'tmp-$pid'"
+check "... and another dead writer's" test ! -e "$T/k/.config.yaml.tmp-$dead"
+check "... keeps a live process's temporary" test -e "$T/k/.spikes.tsv.tmp-$live"
+check "... and files of other names" sh -c "test -e '$T/k/.notes.tmp-x$dead' &&
+    test -e '$T/k/notes.tmp-$dead'"
+kill "$live"
+
 echo "1..$n"
 [ "$fails" = 0 ]
