@@ -391,7 +391,8 @@ static int collect_spikes(hs_slices *S, hs_error *err)
     }
     S->nsp = 0;
     for (int t = 0; t < S->nthreads; t++) {
-        memcpy(S->sp + S->nsp, S->w[t].sp, S->w[t].nsp * sizeof *S->sp);
+        if (S->w[t].nsp)   /* (a thread with no spike may have no buffer yet: NULL) */
+            memcpy(S->sp + S->nsp, S->w[t].sp, S->w[t].nsp * sizeof *S->sp);
         S->nsp += S->w[t].nsp;
     }
     if (S->nsp > 1)
