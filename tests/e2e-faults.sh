@@ -78,6 +78,18 @@ done
 check "plot on a full disk: exit 1 (got $st)" test "$st" = 1
 check "... naming the file" grep -q 'full.png.*File too large' "$T/err"
 
+# ---- a full disk in the other writers of run and train: the file and the system's reason ---
+(ulimit -f 4; exec "$HEE_SNN" run "$HS_SRCDIR/examples/hee-linear-gaussian.yaml" --quiet \
+    --duration '2 s' --output "$T/fs") >"$T/out" 2>"$T/err"; st=$?
+check "run writing states.tsv on a full disk: exit 1 (got $st)" test "$st" = 1
+check "... naming states.tsv and the reason" grep -q 'states.tsv: error: .*File too large' \
+    "$T/err"
+(ulimit -f 1; exec "$HEE_SNN" train "$HS_SRCDIR/examples/hee-learn-ppca.yaml" --quiet \
+    --duration '1 s' --output "$T/ft") >"$T/out" 2>"$T/err"; st=$?
+check "train on a full disk: exit 1 (got $st)" test "$st" = 1
+check "... naming the file and the reason" grep -q 'checkpoint.bin: error: .*File too large' \
+    "$T/err"
+
 # ---- SIGKILL leaves temporaries; the next run into the directory removes the dead ones -----
 # (issue 14, audit defect 11: nothing ever removed them)
 bm="$HS_SRCDIR/examples/boltzmann.yaml"
