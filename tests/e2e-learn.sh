@@ -70,6 +70,7 @@ check "... says why" grep -q "no '# shape" "$T/err"
 "$HEE_SNN" train "$ex" --quiet --duration '60 s' --output "$T/full"
 "$HEE_SNN" train "$ex" --quiet --duration '60 s' --output "$T/int" 2>"$T/err" &
 pid=$!
+catching "$pid"
 sleep 0.4
 kill -INT "$pid"
 wait "$pid"; st=$?
@@ -77,6 +78,10 @@ check "SIGINT ends training with exit status 130 (got $st)" test "$st" = 130
 check "... says how to continue" grep -q -- '--resume' "$T/err"
 check "... marks learning.tsv as interrupted" grep -q '^# interrupted_at_ms: ' \
     "$T/int/learning.tsv"
+# (issue 14, audit defect 11: learning.tsv gave the time of its last row)
+tl=$(sed -n 's/^# interrupted_at_ms: //p' "$T/int/learning.tsv")
+tm=$(sed -n 's/^# interrupted at \([^ ]*\) ms of .*/\1/p' "$T/int/model.yaml")
+check "... at the time model.yaml gives (${tl:-?} ms and ${tm:-?} ms)" test -n "$tl" -a "$tl" = "$tm"
 status_is 0 "... and the interrupted model.yaml is a valid network file" \
     "$HEE_SNN" validate "$T/int/model.yaml"
 status_is 0 "train --resume continues from the checkpoint" "$HEE_SNN" train "$ex" --resume \
@@ -102,8 +107,26 @@ status_is 2 "train on a file without learn:" "$HEE_SNN" train \
 check "... says what is missing" grep -q 'needs data: and learn:' "$T/err"
 status_is 2 "--resume with run" "$HEE_SNN" run "$ex" --resume --output "$T/x"
 mkdir -p "$T/bad" && printf 'garbage' >"$T/bad/checkpoint.bin"
-status_is 2 "a corrupt checkpoint" "$HEE_SNN" train "$ex" --resume --output "$T/bad"
-check "... is named" grep -q 'checkpoint.bin' "$T/err"
+status_is 1 "a file that is not a checkpoint: exit 1" "$HEE_SNN" train "$ex" --resume \
+    --output "$T/bad"
+check "... is named" grep -q 'checkpoint.bin: error: not a hee-snn checkpoint' "$T/err"
+# (issue 14, audit defect 11: a flipped bit resumed silently)
+cp -r "$T/full" "$T/flip"
+f="$T/flip/checkpoint.bin"
+b=$(od -An -tu1 -j 200 -N 1 "$f" | tr -d ' ')
+printf "\\$(printf '%03o' $((b ^ 1)))" | dd of="$f" bs=1 seek=200 conv=notrunc 2>/dev/null
+status_is 1 "a checkpoint with one bit flipped is refused: exit 1" "$HEE_SNN" train "$ex" \
+    --resume --duration '62 s' --output "$T/flip"
+check "... naming the file and the checksum" \
+    grep -q 'flip/checkpoint.bin: error: the checkpoint is corrupt: its SHA-256' "$T/err"
+check "... and leaving the earlier results untouched" cmp -s "$T/full/model.yaml" \
+    "$T/flip/model.yaml"
+cp "$T/full/checkpoint.bin" "$f"
+printf '01' | dd of="$f" bs=1 seek=6 conv=notrunc 2>/dev/null
+status_is 1 "a checkpoint of another format version is refused: exit 1" "$HEE_SNN" train \
+    "$ex" --resume --duration '62 s' --output "$T/flip"
+check "... saying which version" grep -q 'checkpoint.bin: error: checkpoint format version 01' \
+    "$T/err"
 
 echo "1..$n"
 [ "$fails" = 0 ]

@@ -273,6 +273,7 @@ interrupt() {
     "$HEE_SNN" run "$HS_SRCDIR/examples/$ex.yaml" --quiet --duration '1000 s' --output "$out" \
         "$@" 2>"$T/err" &
     pid=$!
+    catching "$pid"
     sleep 1
     kill -INT "$pid"
     wait "$pid"; st=$?

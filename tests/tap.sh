@@ -19,3 +19,16 @@ status_is() { # status_is WANT DESCRIPTION COMMAND...: the command must exit wit
     if [ "$got" = "$want" ]; then ok "$d"; else
         not_ok "$d (exit $got, want $want)"; sed 's/^/#   /' "$T/err" | head -5; fi
 }
+# catching PID: wait (up to 60 s) until process PID catches SIGINT.  A background job of a
+# script starts with SIGINT ignored, so a SIGINT sent before the program installs its handler
+# (later under a sanitizer) is lost and the run goes on to its end.  Linux's /proc tells; where
+# there is none, a second's wait stands in.
+catching() {
+    [ -r "/proc/$1/status" ] || { sleep 1; return; }
+    i=0
+    while [ $i -lt 300 ] && kill -0 "$1" 2>/dev/null; do
+        m=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null)
+        case "$m" in *[2367abefABEF]) return ;; esac
+        sleep 0.2; i=$((i + 1))
+    done
+}

@@ -262,7 +262,8 @@ HS_API int hs_write_provenance(const hs_config *cfg, const char *dir, const char
 
 /* Convert OUTDIR/spikes.tsv of a finished run into format "nest" (NEST's ASCII spike recorder)
  * or "sonata" (SONATA HDF5), written atomically to out_path, or by default OUTDIR/
- * spikes.nest.dat or spikes.sonata.h5; the path written goes to written (may be NULL). */
+ * spikes.nest.dat or spikes.sonata.h5; the path written goes to written (may be NULL), also
+ * when writing it fails (an error about that file then names it). */
 HS_API int hs_export_dir(const char *outdir, const char *format, const char *out_path,
                          char *written, size_t written_len, hs_error *err);
 

@@ -94,9 +94,9 @@ int hs_export_dir(const char *outdir, const char *format, const char *out_path, 
         return rc;
     if (!out_path)
         out_path = def;
-    rc = hs_export_raster(cfg, tsv, f, out_path, err);
-    if (rc == HS_OK && written)
+    if (written)   /* also when the export fails: the caller can tell its errors from others */
         snprintf(written, written_len, "%s", out_path);
+    rc = hs_export_raster(cfg, tsv, f, out_path, err);
     hs_config_free(cfg);
     return rc;
 }

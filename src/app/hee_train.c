@@ -14,7 +14,10 @@
  * checkpoint.bin holds everything the rest of the run depends on: the parameters, every state
  * variable, the random stream, the step and the learning curve so far; so a run resumed from it
  * continues bit for bit as if it had never stopped (in the spike realisation: every neuron's
- * state and random stream too).  It is native-endian binary, for the machine that wrote it.
+ * state and random stream too).  It is native-endian binary, for the machine that wrote it:
+ * "HSCKPT" and two digits of format version (CKPT_VERSION), the contents, "HSCKEND\n", and the
+ * SHA-256 of everything before it as 64 hex digits, so that a flipped bit or a file of another
+ * format is refused instead of resumed from (doc/learning.md).
  */
 #include "hs-config.h"
 
@@ -22,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "data/dataset.h"
@@ -35,11 +39,15 @@
 #include "util/error.h"
 #include "util/rng.h"
 #include "util/infile.h"
+#include "util/sha256.h"
 
 #define NOMEM(err) hs_error_set((err), HS_ENOMEM, NULL, 0, 0, "out of memory")
 
-static const char CKPT_MAGIC[8] = {'H', 'S', 'C', 'K', 'P', 'T', '0', '1'};
+/* The magic, then the format version (two digits: version 01 had no checksum). */
+static const char CKPT_MAGIC[6] = {'H', 'S', 'C', 'K', 'P', 'T'};
+static const char CKPT_VERSION[2] = {'0', '2'};
 static const char CKPT_END[8] = {'H', 'S', 'C', 'K', 'E', 'N', 'D', '\n'};
+enum { CKPT_SUM = 64 };   /* the SHA-256 at the end, in hex */
 
 /* ---- the learning curve --------------------------------------------------------------------- */
 
@@ -112,8 +120,10 @@ static int curve_row(curve *c, const hs_hee_rt *rt, double lr, int *has_ll)
     return curve_push(c, row);
 }
 
+/* The learning curve; t_int >= 0: the training was interrupted at t_int ms (the step it
+ * stopped at, as model.yaml says, not the last row's time). */
 static void curve_write(const curve *c, const hs_config *cfg, FILE *f, int has_ll,
-                        double llmax, int interrupted)
+                        double llmax, double t_int)
 {
     fprintf(f, "# hee-snn %s\n# seed: %llu\n# network: %s\n# realisation: %s\n", PACKAGE_VERSION,
             (unsigned long long)cfg->seed, cfg->name,
@@ -138,8 +148,8 @@ static void curve_write(const curve *c, const hs_config *cfg, FILE *f, int has_l
             fprintf(f, "\t%.9g\t%.9g", r[COL_LLTRAIN], r[COL_LLHOLD]);
         fputc('\n', f);
     }
-    if (interrupted)
-        fprintf(f, "# interrupted_at_ms: %.17g\n", c->n ? c->rows[(c->n - 1) * NCOL] : 0.0);
+    if (t_int >= 0)
+        fprintf(f, "# interrupted_at_ms: %.17g\n", t_int);
 }
 
 /* ---- checkpoints ---------------------------------------------------------------------------- */
@@ -250,6 +260,15 @@ static uint64_t hee_spikes(const hs_net *net)
     return n;
 }
 
+/* The checksum of a checkpoint's n bytes b, as its last 64 bytes hold it. */
+static void ckpt_sum(const char *b, size_t n, char sum[65])
+{
+    hs_sha256 h;
+    hs_sha256_init(&h);
+    hs_sha256_update(&h, b, n);
+    hs_sha256_final(&h, sum);
+}
+
 static int ckpt_write(hs_net *net, const curve *c, uint64_t hash, const char *dir,
                       hs_error *err)
 {
@@ -263,21 +282,82 @@ static int ckpt_write(hs_net *net, const curve *c, uint64_t hash, const char *di
         hs_out_abort(&out);
         return err->code;
     }
+    /* the contents in memory first, for their checksum */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m) {
+        hs_out_abort(&out);
+        return NOMEM(err);
+    }
     span s[3 * 64 + 12];
     size_t ns = state_spans(rt, s);
     uint64_t hdr[5] = {hash, rt->step, hee_spikes(net), rt->m.ntotal, c->n};
-    fwrite(CKPT_MAGIC, 1, sizeof CKPT_MAGIC, f);
-    fwrite(hdr, sizeof hdr[0], 5, f);
+    fwrite(CKPT_MAGIC, 1, sizeof CKPT_MAGIC, m);
+    fwrite(CKPT_VERSION, 1, sizeof CKPT_VERSION, m);
+    fwrite(hdr, sizeof hdr[0], 5, m);
     for (size_t i = 0; i < ns; i++)
-        fwrite(s[i].p, sizeof(double), s[i].n, f);
-    fwrite(c->rows, sizeof(double), c->n * NCOL, f);
-    fwrite(c->Wprev, sizeof(double), c->nW, f);
-    if (gsl_rng_fwrite(f, rt->rng) || pops_write(net, f)) {
+        fwrite(s[i].p, sizeof(double), s[i].n, m);
+    fwrite(c->rows, sizeof(double), c->n * NCOL, m);
+    fwrite(c->Wprev, sizeof(double), c->nW, m);
+    int bad = gsl_rng_fwrite(m, rt->rng) || pops_write(net, m);
+    fwrite(CKPT_END, 1, sizeof CKPT_END, m);
+    bad |= ferror(m) != 0;
+    if (fclose(m) != 0 || bad) {
+        free(buf);
         hs_out_abort(&out);
-        return hs_error_set(err, HS_EIO, dir, 0, 0, "cannot write checkpoint.bin");
+        return NOMEM(err);   /* (a memory stream fails only for memory) */
     }
-    fwrite(CKPT_END, 1, sizeof CKPT_END, f);
+    char sum[65];
+    ckpt_sum(buf, len, sum);
+    fwrite(buf, 1, len, f);
+    fwrite(sum, 1, CKPT_SUM, f);
+    free(buf);
     return hs_out_commit(&out, err);
+}
+
+/* path's contents into *buf (caller frees), checked: the magic, the format version and the
+ * checksum; *len excludes the checksum.  Errors name path: HS_ECONFIG when there is no file,
+ * HS_EIO when it cannot be read or is not an intact checkpoint of this version. */
+static int ckpt_load(const char *path, char **buf, size_t *len, hs_error *err)
+{
+    *buf = NULL;
+    FILE *f = hs_fopen_regular(path, "rb", NULL);
+    if (!f)
+        return hs_error_set(err, HS_ECONFIG, path, 0, 0, "no checkpoint to resume from");
+    struct stat st;
+    size_t n = 0;
+    char *b = NULL;
+    int rc = HS_OK;
+    if (fstat(fileno(f), &st) != 0 || st.st_size < 0)
+        rc = hs_error_set(err, HS_EIO, path, 0, 0, "cannot read the checkpoint");
+    else if (!(b = malloc((n = (size_t)st.st_size) + 1)))
+        rc = NOMEM(err);
+    else if (fread(b, 1, n, f) != n)
+        rc = hs_error_set(err, HS_EIO, path, 0, 0, "cannot read the checkpoint");
+    fclose(f);
+    if (rc == HS_OK && (n < sizeof CKPT_MAGIC + sizeof CKPT_VERSION + CKPT_SUM ||
+                        memcmp(b, CKPT_MAGIC, sizeof CKPT_MAGIC)))
+        rc = hs_error_set(err, HS_EIO, path, 0, 0, "not a hee-snn checkpoint");
+    else if (rc == HS_OK && memcmp(b + sizeof CKPT_MAGIC, CKPT_VERSION, sizeof CKPT_VERSION))
+        rc = hs_error_set(err, HS_EIO, path, 0, 0,
+                          "checkpoint format version %.2s; this hee-snn reads version %.2s "
+                          "(train again without --resume)", b + sizeof CKPT_MAGIC, CKPT_VERSION);
+    if (rc == HS_OK) {
+        char sum[65];
+        ckpt_sum(b, n - CKPT_SUM, sum);
+        if (memcmp(sum, b + n - CKPT_SUM, CKPT_SUM))
+            rc = hs_error_set(err, HS_EIO, path, 0, 0,
+                              "the checkpoint is corrupt: its SHA-256 checksum does not match "
+                              "its contents");
+    }
+    if (rc) {
+        free(b);
+        return rc;
+    }
+    *buf = b;
+    *len = n - CKPT_SUM;
+    return HS_OK;
 }
 
 static int ckpt_read(hs_net *net, curve *c, uint64_t hash, const char *dir, hs_error *err)
@@ -285,15 +365,21 @@ static int ckpt_read(hs_net *net, curve *c, uint64_t hash, const char *dir, hs_e
     hs_hee_rt *rt = hs_net_proc(net, &hs_hee_proc_ops);
     char path[4096];
     snprintf(path, sizeof path, "%s/checkpoint.bin", dir);
-    FILE *f = hs_fopen_regular(path, "rb", NULL);
-    if (!f)
-        return hs_error_set(err, HS_ECONFIG, path, 0, 0, "no checkpoint to resume from");
-    char magic[8], end[8];
+    char *buf;
+    size_t len = 0;
+    int rc = ckpt_load(path, &buf, &len, err);
+    if (rc)
+        return rc;
+    FILE *f = fmemopen(buf, len, "rb");
+    if (!f) {
+        free(buf);
+        return NOMEM(err);
+    }
+    char end[8];
     uint64_t hdr[5];
-    int rc = HS_OK;
-    if (fread(magic, 1, 8, f) != 8 || memcmp(magic, CKPT_MAGIC, 8) ||
+    if (fseek(f, sizeof CKPT_MAGIC + sizeof CKPT_VERSION, SEEK_SET) != 0 ||
         fread(hdr, sizeof hdr[0], 5, f) != 5) {
-        rc = hs_error_set(err, HS_ECONFIG, path, 0, 0, "not a hee-snn checkpoint");
+        rc = hs_error_set(err, HS_EIO, path, 0, 0, "the checkpoint is truncated");
         goto done;
     }
     if (hdr[0] != hash || hdr[3] != rt->m.ntotal) {
@@ -322,13 +408,14 @@ static int ckpt_read(hs_net *net, curve *c, uint64_t hash, const char *dir, hs_e
     if (rc == HS_OK && (fread(end, 1, 8, f) != 8 || memcmp(end, CKPT_END, 8)))
         rc = -1;
     if (rc == -1)
-        rc = hs_error_set(err, HS_ECONFIG, path, 0, 0, "the checkpoint is truncated or corrupt");
+        rc = hs_error_set(err, HS_EIO, path, 0, 0, "the checkpoint is truncated or corrupt");
     if (rc == HS_OK) {
         rt->step = hdr[1];
         hs_sched(net, net->nneurons, (double)rt->step * rt->dt);   /* the process's next step */
     }
 done:
     fclose(f);
+    free(buf);
     return rc;
 }
 
@@ -356,14 +443,15 @@ static int write_outputs(const hs_config *cfg, hs_hee_rt *rt, const curve *c, in
         hs_out_abort(&out);
         return err->code;
     }
+    const double t_int = (double)rt->step * rt->dt;
     if (interrupted)
         fprintf(fm, "# interrupted at %.17g ms of %.17g ms; hee-snn train --resume continues\n",
-                (double)rt->step * rt->dt, cfg->duration);
+                t_int, cfg->duration);
     if ((rc = hs_config_write_model(cfg, &p, fm, err)) || (rc = hs_config_write(cfg, fc, err))) {
         hs_out_abort(&out);
         return rc;
     }
-    curve_write(c, cfg, fl, has_ll, llmax, interrupted);
+    curve_write(c, cfg, fl, has_ll, llmax, interrupted ? t_int : -1.0);
     return hs_out_commit(&out, err);
 }
 

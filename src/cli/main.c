@@ -205,8 +205,9 @@ static const char usage_text[] =
     "HEE_SNN_MPI=1 starts MPI under a launcher other than mpirun (doc/cli.md).\n"
     "  mpirun -np 2 hee-snn run examples/brunel-drive.yaml --threads 2\n\n"
     "Exit status: 0 success; 1 runtime failure (including output that cannot be\n"
-    "written); 2 usage or configuration error, or input that cannot be read;\n"
-    "130 interrupted (the output files hold what was simulated).\n"
+    "written, and a corrupt checkpoint); 2 usage or configuration error, or input\n"
+    "that cannot be read (a data file's errors at the line of the network file\n"
+    "that names it); 130 interrupted (the output files hold what was simulated).\n"
     "\n"
     "Example:\n"
     "  hee-snn run examples/boltzmann.yaml && hee-snn analyze out/boltzmann\n"
@@ -266,6 +267,15 @@ static int report_input(const hs_error *err)
 {
     int st = report(err);
     return err->code == HS_EIO ? 2 : st;
+}
+
+/* export and plot: an error about the output file out (it cannot be created or written) is a
+ * runtime failure, exit status 1; one about what they read is an input error, as above. */
+static int report_output(const hs_error *err, const char *out)
+{
+    if (err->code == HS_EIO && out[0] && !strcmp(err->file, out))
+        return report(err);
+    return report_input(err);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -477,9 +487,6 @@ static void catch_signals(void)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    /* A file-size limit (ulimit -f) makes a write fail with EFBIG, reported with the file's
-     * name like a full disk, instead of killing the process with SIGXFSZ. */
-    signal(SIGXFSZ, SIG_IGN);
 }
 
 /* Train a loaded configuration (train, or run on a file that learns); frees cfg. */
@@ -591,9 +598,9 @@ static int cmd_export(int argc, char **argv)
     if (!o.format)
         return usage_error("%s", "export needs --format nest or --format sonata");
     hs_error err = {0};
-    char written[4096];
+    char written[4096] = "";
     if (hs_export_dir(o.file, o.format, o.ov.output, written, sizeof written, &err))
-        return report_input(&err);
+        return report_output(&err, written);
     if (!o.quiet)
         printf("written: %s\n", written);
     return 0;
@@ -622,7 +629,7 @@ static int cmd_plot(int argc, char **argv)
     }
     hs_error err = {0};
     if (hs_plot_dir(kind, o.file, out, o.t0, o.t1, o.bin, o.pop, &err))
-        return report_input(&err);
+        return report_output(&err, out);
     if (!o.quiet)
         printf("written: %s\n", out);
     return 0;
@@ -833,6 +840,10 @@ static int dispatch(int argc, char **argv)
 int main(int argc, char **argv)
 {
     gsl_set_error_handler_off();   /* GSL reports status codes; the library checks them */
+    /* A file-size limit (ulimit -f) makes a write fail with EFBIG, reported with the file's
+     * name like a full disk, instead of killing the process with SIGXFSZ (every command that
+     * writes: run, train, generate, compare, export, plot). */
+    signal(SIGXFSZ, SIG_IGN);
     if (hs_comm_init(&argc, &argv)) {
         fprintf(stderr, "hee-snn: MPI cannot start\n");
         return 1;

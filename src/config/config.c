@@ -227,12 +227,8 @@ static int read_edges(hs_cfgctx *c, const hs_ynode *n, hs_projcfg *pr)
     hs_error ferr;
     hs_edges e;
     rc = hs_edges_read(path, src->size, dst->size, dst->schema->weight_dim, &e, &ferr);
-    if (rc) {
-        if (ferr.line > 0)
-            return hs_cfg_at(c, n, "edges file %s:%d:%d: %s", ferr.file, ferr.line, ferr.col,
-                      ferr.msg);
-        return hs_cfg_at(c, n, "edges file: %s", ferr.msg);
-    }
+    if (rc)
+        return hs_cfg_within(c, n, &ferr, "edges file");
     pr->nedges = e.n;
     pr->epre = e.pre;
     pr->epost = e.post;

@@ -113,6 +113,9 @@ typedef struct hs_datacfg {
     char *labels;              /* idx labels, or NULL */
     char **images;             /* patches: PNG files (absolute) */
     size_t nimages;
+    /* where each file was named, for the errors of reading it later: line and column */
+    int path_at[2], labels_at[2];
+    int (*images_at)[2];       /* patches: one per image */
     uint32_t patch;            /* patches: side in pixels */
     uint64_t count;            /* patches: how many */
     uint64_t limit;            /* first items only; 0: all */

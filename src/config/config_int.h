@@ -19,6 +19,9 @@ typedef struct hs_cfgctx {
 /* Set a configuration error at node n (n may be NULL); returns HS_ECONFIG. */
 int hs_cfg_at(hs_cfgctx *c, const hs_ynode *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Set an error about the file named at node n from inner, that file's own error
+ * (hs_error_within: "WHAT FILE:LINE:COL: MSG" at n); returns HS_ECONFIG or HS_ENOMEM. */
+int hs_cfg_within(hs_cfgctx *c, const hs_ynode *n, const hs_error *inner, const char *what);
 int hs_cfg_want_kind(hs_cfgctx *c, const hs_ynode *n, hs_ykind k, const char *what);
 /* Reject keys of map that are not in allowed (NULL-terminated); where names the block. */
 int hs_cfg_check_keys(hs_cfgctx *c, const hs_ynode *map, const char *const *allowed,

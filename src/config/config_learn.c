@@ -33,11 +33,13 @@
 
 /* A path key: resolved against the file's directory and checked to be readable now, so that
  * the error points at the YAML line rather than surfacing later. */
-static int read_path(hs_cfgctx *c, const hs_ynode *n, const char *what, char **out)
+static int read_path(hs_cfgctx *c, const hs_ynode *n, const char *what, char **out, int at[2])
 {
     int rc = hs_cfg_want_kind(c, n, HS_Y_SCALAR, what);
     if (rc)
         return rc;
+    at[0] = n->line;
+    at[1] = n->col;
     free(*out);
     *out = hs_cfg_resolve_path(c, n->str);
     if (!*out)
@@ -66,7 +68,7 @@ static int read_source(hs_cfgctx *c, const hs_ynode *n, hs_datacfg *d)
                                             "patches");
     int rc;
     if (d->kind == HS_DATA_TSV)
-        return read_path(c, src, "tsv", &d->path);
+        return read_path(c, src, "tsv", &d->path, d->path_at);
     if (d->kind == HS_DATA_IDX) {
         static const char *const keys[] = {"images", "labels", NULL};
         if ((rc = hs_cfg_want_kind(c, src, HS_Y_MAP, "idx")) ||
@@ -75,9 +77,9 @@ static int read_source(hs_cfgctx *c, const hs_ynode *n, hs_datacfg *d)
         const hs_ynode *im = hs_ymap_get(src, "images"), *lb = hs_ymap_get(src, "labels");
         if (!im)
             return hs_cfg_at(c, src, "'idx' needs 'images' (an IDX file, .gz or plain)");
-        if ((rc = read_path(c, im, "images", &d->path)))
+        if ((rc = read_path(c, im, "images", &d->path, d->path_at)))
             return rc;
-        return lb ? read_path(c, lb, "labels", &d->labels) : HS_OK;
+        return lb ? read_path(c, lb, "labels", &d->labels, d->labels_at) : HS_OK;
     }
     static const char *const keys[] = {"images", "size", "count", NULL};
     if ((rc = hs_cfg_want_kind(c, src, HS_Y_MAP, "patches")) ||
@@ -93,11 +95,12 @@ static int read_source(hs_cfgctx *c, const hs_ynode *n, hs_datacfg *d)
     if (im->n < 1)
         return hs_cfg_at(c, im, "'images' lists no file");
     d->images = calloc(im->n, sizeof *d->images);
-    if (!d->images)
+    d->images_at = calloc(im->n, sizeof *d->images_at);
+    if (!d->images || !d->images_at)
         return NOMEM(c);
     for (size_t i = 0; i < im->n; i++) {
         d->nimages++;
-        if ((rc = read_path(c, im->items[i], "image", &d->images[i])))
+        if ((rc = read_path(c, im->items[i], "image", &d->images[i], d->images_at[i])))
             return rc;
     }
     uint64_t side;
@@ -235,5 +238,6 @@ void hs_datacfg_free(hs_datacfg *d)
     for (size_t i = 0; i < d->nimages; i++)
         free(d->images[i]);
     free(d->images);
+    free(d->images_at);
     free(d);
 }

@@ -31,6 +31,15 @@ int hs_cfg_at(hs_cfgctx *c, const hs_ynode *n, const char *fmt, ...)
     return HS_ECONFIG;
 }
 
+int hs_cfg_within(hs_cfgctx *c, const hs_ynode *n, const hs_error *inner, const char *what)
+{
+    hs_error e = *inner;
+    int rc = hs_error_within(&e, HS_ECONFIG, c->file, n->line, n->col, what);
+    if (c->err)
+        *c->err = e;
+    return rc;
+}
+
 int hs_cfg_want_kind(hs_cfgctx *c, const hs_ynode *n, hs_ykind k, const char *what)
 {
     if (n->kind == k)
@@ -200,10 +209,9 @@ int hs_cfg_read_file_values(hs_cfgctx *c, const hs_ynode *n, const char *what, i
     rc = hs_datafile_read(path, &df, &ferr);
     if (rc) {
         free(path);
-        if (ferr.line > 0)
-            return hs_cfg_at(c, n, "%s: in data file %s:%d:%d: %s", what, ferr.file, ferr.line,
-                      ferr.col, ferr.msg);
-        return hs_cfg_at(c, n, "%s: %s: %s", what, ferr.file[0] ? ferr.file : n->str, ferr.msg);
+        char w[128];
+        snprintf(w, sizeof w, "%s: data file", what);
+        return hs_cfg_within(c, n, &ferr, w);
     }
     v->file = path;
     v->data = df.data;

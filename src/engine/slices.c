@@ -371,7 +371,8 @@ static int collect_spikes(hs_net *net, hs_slices *S, int stop, hs_error *err)
     }
     S->nsp = 0;
     for (int t = 0; t < S->nthreads; t++) {
-        memcpy(S->sp + S->nsp, S->w[t].sp, S->w[t].nsp * sizeof *S->sp);
+        if (S->w[t].nsp)   /* (a thread with no spike may have no buffer yet: NULL) */
+            memcpy(S->sp + S->nsp, S->w[t].sp, S->w[t].nsp * sizeof *S->sp);
         S->nsp += S->w[t].nsp;
     }
     if (net->nranks > 1) {

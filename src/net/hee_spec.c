@@ -51,6 +51,9 @@ static hs_hee_data data_of(const hs_datacfg *d)
         .present = d->present,
         .line = d->line,
         .col = d->col,
+        .path_at = d->path_at,
+        .labels_at = d->labels_at,
+        .images_at = (const int (*)[2])d->images_at,
     };
 }
 

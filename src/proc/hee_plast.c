@@ -23,6 +23,24 @@
 
 /* ---- data ----------------------------------------------------------------------------------- */
 
+/* An error in reading or preparing the data set, told at the place of the network file that
+ * named the file it is about (the data: block when it is about none): exit status 2 for the
+ * command line, as for any input that cannot be read, unless memory ran out. */
+static int data_error(const hs_hee_spec *s, hs_error *err)
+{
+    const hs_hee_data *d = &s->data;
+    const int *at = NULL;
+    if (d->path && !strcmp(err->file, d->path))
+        at = d->path_at;
+    else if (d->labels && !strcmp(err->file, d->labels))
+        at = d->labels_at;
+    for (size_t i = 0; !at && i < d->nimages; i++)
+        if (!strcmp(err->file, d->images[i]))
+            at = d->images_at[i];
+    return hs_error_within(err, HS_ECONFIG, s->file, at ? at[0] : d->line, at ? at[1] : d->col,
+                           err->file[0] ? "data file" : "data set");
+}
+
 int hs_hee_load_data(const hs_hee_spec *s, hs_dataset **out, hs_error *err)
 {
     const hs_hee_data *d = &s->data;
@@ -41,7 +59,7 @@ int hs_hee_load_data(const hs_hee_spec *s, hs_dataset **out, hs_error *err)
         break;
     }
     if (rc)
-        return rc;
+        return data_error(s, err);
     hs_dataset *ds = *out;
     if (ds->dim != in->n) {
         rc = hs_error_set(err, HS_ECONFIG, s->file, d->line, d->col,
@@ -56,8 +74,10 @@ int hs_hee_load_data(const hs_hee_spec *s, hs_dataset **out, hs_error *err)
         goto fail;
     }
     hs_data_scale(ds, d->scale, d->offset);
-    if (d->whiten && (rc = hs_data_whiten(ds, d->whiten_eps, err)))
+    if (d->whiten && (rc = hs_data_whiten(ds, d->whiten_eps, err))) {
+        rc = data_error(s, err);
         goto fail;
+    }
     return HS_OK;
 fail:
     hs_dataset_free(ds);

@@ -80,6 +80,8 @@ typedef struct hs_hee_data {
     int shuffle;               /* a new order every epoch, from the seed */
     double present;            /* ms per item */
     int line, col;             /* where it was given (errors name file:line:col) */
+    const int *path_at, *labels_at;    /* where path and labels were named: line, column */
+    const int (*images_at)[2];         /* and each image */
 } hs_hee_data;
 
 /* What a runtime is built from: the model with concrete parameters and how to run it.  The

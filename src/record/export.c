@@ -290,21 +290,35 @@ typedef struct sonata {
     size_t clen;
 } sonata;
 
-static herr_t innermost(unsigned n, const H5E_error2_t *e, void *msg)
+/* The reason of an HDF5 failure, from its error stack: the system's (strerror of the errno a
+ * file driver's message gives, e.g. "File too large" on a full disk), or else the innermost
+ * message's first line. */
+typedef struct h5_reason {
+    int sys_errno;
+    char msg[256];
+} h5_reason;
+
+static herr_t h5_reason_of(unsigned n, const H5E_error2_t *e, void *arg)
 {
-    if (n == 0)
-        snprintf(msg, 256, "%s", e->desc);
+    h5_reason *r = arg;
+    const char *at = e->desc ? strstr(e->desc, "errno = ") : NULL;
+    if (at && !r->sys_errno)
+        r->sys_errno = atoi(at + 8);
+    if (n == 0 && e->desc)
+        snprintf(r->msg, sizeof r->msg, "%.*s", (int)strcspn(e->desc, "\n"), e->desc);
     return 0;
 }
 
 /* Record an HDF5 failure.  Must run before the next HDF5 call, which clears the error stack. */
 static int h5_fail(sonata *s, const char *fmt, const char *arg)
 {
-    char what[512], msg[256] = "";
+    char what[512];
+    h5_reason r = {0, ""};
     snprintf(what, sizeof what, fmt, arg);
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, msg);
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, h5_reason_of, &r);
+    const char *why = r.sys_errno > 0 ? strerror(r.sys_errno) : r.msg;
     return hs_error_set(s->err, HS_EIO, s->out_path, 0, 0, "HDF5: %s%s%s", what,
-                        msg[0] ? ": " : "", msg);
+                        why[0] ? ": " : "", why);
 }
 
 /* Attribute name on obj: n values (0 = a scalar) of file type ftype, given in memory type
@@ -492,6 +506,11 @@ int hs_export_sonata(const char *spikes_tsv, const hs_export_pop *pops, int npop
     raster r;
     char *tmp = NULL;
     sonata *s = NULL;
+    /* Before HDF5's first use in the process: no clean-up at exit.  A file whose last write
+     * failed (a full disk) cannot be closed, and HDF5's own clean-up at exit crashes on it
+     * (SIGSEGV in H5F__close_cb, HDF5 1.10); the process ends anyway.  Once HDF5 is in use this
+     * call does nothing. */
+    H5dont_atexit();
     int rc = raster_open(&r, spikes_tsv, pops, npops, err);
     if (rc || (rc = hs_atomic_tmp(out_path, &tmp, err)))
         goto done;

@@ -42,6 +42,7 @@ int hs_out_open(hs_out *o, const char *dir, hs_error *err)
     int rc = mkdir_p(dir, err);
     if (rc)
         return rc;
+    hs_atomic_sweep(dir);   /* what writers killed earlier left here */
     if (!(o->dir = strdup(dir)))
         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
     return HS_OK;

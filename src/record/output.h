@@ -26,7 +26,8 @@ typedef struct hs_out {
     int nfiles;
 } hs_out;
 
-/* Create dir (and parents) if needed. */
+/* Create dir (and parents) if needed, and remove the temporaries of writers that no longer
+ * run (hs_atomic_sweep: a run killed with SIGKILL leaves its ".NAME.tmp-PID" files). */
 int hs_out_open(hs_out *o, const char *dir, hs_error *err);
 /* Open NAME for writing under its temporary name; returns the stream (owned by o). */
 FILE *hs_out_file(hs_out *o, const char *name, hs_error *err);

@@ -18,4 +18,11 @@ int hs_atomic_tmp(const char *path, char **tmp, hs_error *err);
  * On failure tmp is removed and err names path. */
 int hs_atomic_commit(const char *tmp, const char *path, int sync, hs_error *err);
 
+/* Remove the temporaries of dead writers from dir: regular files named ".BASE.tmp-PID" (this
+ * protocol's pattern, nothing else) whose PID names no process (kill(PID, 0) fails with
+ * ESRCH), left by a writer killed with SIGKILL or by a crash.  A live process's temporary, or
+ * one of another user's process, is kept.  Best effort: errors are ignored.  (A writer in
+ * another PID namespace sharing the directory would look dead: not a supported setup.) */
+void hs_atomic_sweep(const char *dir);
+
 #endif

@@ -28,6 +28,23 @@ int hs_error_set(hs_error *err, int code, const char *file, int line, int col,
     return code;
 }
 
+int hs_error_within(hs_error *err, int code, const char *file, int line, int col,
+                    const char *what)
+{
+    if (!err)
+        return code;
+    hs_error in = *err;
+    char where[sizeof in.file + 32] = "";
+    if (in.file[0] && in.line > 0 && in.col > 0)
+        snprintf(where, sizeof where, " %s:%d:%d", in.file, in.line, in.col);
+    else if (in.file[0] && in.line > 0)
+        snprintf(where, sizeof where, " %s:%d", in.file, in.line);
+    else if (in.file[0])
+        snprintf(where, sizeof where, " %s", in.file);
+    return hs_error_set(err, in.code == HS_ENOMEM ? HS_ENOMEM : code, file, line, col,
+                        "%s%s: %s", what, where, in.msg);
+}
+
 HS_API const char *hs_error_format(const hs_error *err, char *buf, size_t n)
 {
     if (!err->file[0])

@@ -13,4 +13,12 @@ int hs_error_set(hs_error *err, int code, const char *file, int line, int col,
 int hs_error_vset(hs_error *err, int code, const char *file, int line, int col,
                   const char *fmt, va_list ap);
 
+/* Readdress err, an error about a file that another file named (a data set, a {file:} value, an
+ * edges file), to the place that named it: file:line:col becomes err's position, and its
+ * message "WHAT INNER:L:C: MSG" (INNER the data file and MSG its own problem, with as much of
+ * the inner position as err had).  The code becomes code unless it was HS_ENOMEM, which is
+ * kept (memory, not the input).  Returns the new code. */
+int hs_error_within(hs_error *err, int code, const char *file, int line, int col,
+                    const char *what);
+
 #endif
