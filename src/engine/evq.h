@@ -88,6 +88,8 @@ typedef struct hs_slices {
                         * may end inside a slice) */
     hs_artab *arr;     /* nslots tables of arrivals */
     double *wconst;    /* per projection: its one weight, or NaN when weights differ */
+    uint8_t *ascending;  /* per projection: the targets of every row's delay group ascend (a
+                          * thread finds its own by bisection) */
     hs_sspike *sp;     /* the current window's spikes, all threads' */
     size_t nsp, capsp;
     hs_sgroup *grp;    /* the current window's spikes' synapse groups, to send */

@@ -221,8 +221,22 @@ static int phase_advance(hs_sworker *w)
     return HS_OK;
 }
 
+/* The first of the synapses [k, e) whose target is at least c (targets ascending). */
+static uint64_t first_at_least(const uint32_t *col, uint64_t k, uint64_t e, uint32_t c)
+{
+    while (k < e) {
+        const uint64_t m = k + (e - k) / 2;
+        if (col[m] < c)
+            k = m + 1;
+        else
+            e = m;
+    }
+    return k;
+}
+
 /* Phase 2, one worker: the inputs of the window's synapse groups whose targets are its own,
- * into its bins, in the groups' order. */
+ * into its bins, in the groups' order.  Where a group's targets ascend, the worker reads only
+ * its own stretch of the group (found by bisection) rather than all of it. */
 static int phase_send(hs_sworker *w)
 {
     const hs_slices *S = w->S;
@@ -232,11 +246,22 @@ static int phase_send(hs_sworker *w)
     for (size_t q = 0; q < S->ngrp; q++) {
         const hs_sgroup *gr = &S->grp[q];
         const hs_proj *pr = &net->projs[gr->proj];
-        const uint32_t g0 = net->pops[pr->to].gid0;
+        const uint32_t g0 = net->pops[pr->to].gid0, n = net->pops[pr->to].n;
+        if (g_hi <= g0 || g_lo >= (uint64_t)g0 + n)
+            continue;   /* none of the targets is this worker's */
         hs_bin *bins = S->bin + (size_t)gr->slot * S->nbins;
-        for (uint64_t k = gr->k; k < gr->e; k++) {
+        uint64_t k = gr->k;
+        const int asc = S->ascending[gr->proj];
+        if (asc && g_lo > g0)
+            k = first_at_least(pr->col, k, gr->e, g_lo - g0);
+        for (; k < gr->e; k++) {
             const uint32_t g = g0 + pr->col[k];
-            if (g < g_lo || g >= g_hi)
+            if (g >= g_hi) {
+                if (asc)
+                    break;
+                continue;
+            }
+            if (g < g_lo)
                 continue;
             hs_bin *b = &bins[g >> S->shift];
             if (b->n == b->cap) {
@@ -492,8 +517,9 @@ int hs_engine_slices_init(hs_net *net, hs_slices *S, hs_error *err)
     S->pos = calloc((size_t)net->nneurons + 1, sizeof *S->pos);
     S->arr = calloc(S->nslots, sizeof *S->arr);
     S->wconst = calloc((size_t)net->nprojs + 1, sizeof *S->wconst);
+    S->ascending = calloc((size_t)net->nprojs + 1, sizeof *S->ascending);
     S->w = calloc((size_t)T, sizeof *S->w);
-    if (!S->bin || !S->pos || !S->arr || !S->wconst || !S->w)
+    if (!S->bin || !S->pos || !S->arr || !S->wconst || !S->ascending || !S->w)
         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory for the slices' inputs");
     S->nthreads = T;
     for (int t = 0; t < T; t++) {
@@ -513,6 +539,12 @@ int hs_engine_slices_init(hs_net *net, hs_slices *S, hs_error *err)
             if (pr->w[q] != w)
                 w = NAN;
         S->wconst[k] = w;
+        int asc = T > 1;   /* targets ascend within each row's delay groups */
+        for (uint32_t i = 0; asc && i < pr->npre; i++)
+            for (uint64_t q = pr->row[i] + 1; asc && q < pr->row[i + 1]; q++)
+                asc = pr->col[q] > pr->col[q - 1] ||
+                      (pr->delay && pr->delay[q] != pr->delay[q - 1]);
+        S->ascending[k] = (uint8_t)asc;
     }
     if (T > 1) {   /* workers wait for go: 1 when all have started, -1 when one cannot */
         if (pthread_barrier_init(&S->bar, NULL, (unsigned)T))
@@ -568,6 +600,7 @@ void hs_engine_slices_free(hs_slices *S)
     free(S->pos);
     free(S->arr);
     free(S->wconst);
+    free(S->ascending);
     free(S->sp);
     free(S->xsp);
     free(S->grp);
