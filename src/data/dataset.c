@@ -340,7 +340,9 @@ static int tsv_push(tsv_reader *t, double v, hs_error *err)
 {
     if (t->nx == t->cap) {
         size_t cap = t->cap ? 2 * t->cap : 1024;
-        double *x = cap <= SIZE_MAX / sizeof *x ? realloc(t->x, cap * sizeof *x) : NULL;
+        if (cap > (size_t)HS_DATA_MAX_VALUES)   /* the caller refuses a value beyond */
+            cap = (size_t)HS_DATA_MAX_VALUES;
+        double *x = realloc(t->x, cap * sizeof *x);
         if (!x)
             return hs_error_set(err, HS_ENOMEM, t->path, 0, 0, "out of memory");
         t->x = x;
@@ -366,6 +368,10 @@ static int tsv_row(tsv_reader *t, char *line, int lineno, hs_error *err)
             return hs_error_set(err, HS_ECONFIG, t->path, lineno, col,
                                 "expected a finite number, got '%.*s'",
                                 p - tok > 64 ? 64 : (int)(p - tok), tok);
+        if (t->nx >= (size_t)HS_DATA_MAX_VALUES)
+            return hs_error_set(err, HS_ECONFIG, t->path, lineno, col,
+                                "more than %.3g values: at most %.3g values (1.6 GB) are "
+                                "loaded: give 'limit:'", HS_DATA_MAX_VALUES, HS_DATA_MAX_VALUES);
         int rc = tsv_push(t, v, err);
         if (rc)
             return rc;
@@ -384,6 +390,34 @@ static int tsv_row(tsv_reader *t, char *line, int lineno, hs_error *err)
     return HS_OK;
 }
 
+/* The next line of f into *buf (grown as needed, NUL-terminated, newline kept), at most
+ * HS_DATA_MAX_LINE bytes.  1 for a line, 0 at the end of the file or on a
+ * read error (ferror tells), -1 for a line too long, -2 out of memory. */
+static int tsv_getline(FILE *f, char **buf, size_t *cap)
+{
+    size_t n = 0;
+    int c;
+    while ((c = getc_unlocked(f)) != EOF) {
+        if (n + 2 > *cap) {   /* room for c and the NUL */
+            if (n >= HS_DATA_MAX_LINE)
+                return -1;
+            size_t c2 = *cap ? 2 * *cap : 4096;
+            c2 = c2 > HS_DATA_MAX_LINE + 1 ? HS_DATA_MAX_LINE + 1 : c2;
+            char *b = realloc(*buf, c2);
+            if (!b)
+                return -2;
+            *buf = b;
+            *cap = c2;
+        }
+        (*buf)[n++] = (char)c;
+        if (c == '\n')
+            break;
+    }
+    if (n)
+        (*buf)[n] = '\0';
+    return n > 0;
+}
+
 int hs_data_load_tsv(const char *path, size_t limit, hs_dataset **out, hs_error *err)
 {
     *out = NULL;
@@ -394,9 +428,20 @@ int hs_data_load_tsv(const char *path, size_t limit, hs_dataset **out, hs_error 
     tsv_reader t = {.path = path};
     char *line = NULL;
     size_t linecap = 0;
-    int lineno = 0, rc = HS_OK, seen_content = 0;
-    while (rc == HS_OK && (limit == 0 || t.n < limit) && getline(&line, &linecap, f) != -1) {
+    int lineno = 0, rc = HS_OK, seen_content = 0, got;
+    while (rc == HS_OK && (limit == 0 || t.n < limit) &&
+           (got = tsv_getline(f, &line, &linecap)) != 0) {
         lineno++;
+        if (got == -1) {
+            rc = hs_error_set(err, HS_ECONFIG, path, lineno, 0,
+                              "line is longer than %zu bytes (16 MiB), the limit for a data "
+                              "set", HS_DATA_MAX_LINE);
+            break;
+        }
+        if (got == -2) {
+            rc = hs_error_set(err, HS_ENOMEM, path, lineno, 0, "out of memory");
+            break;
+        }
         char *p = line, *tok = next_token(&p);
         if (!tok || *tok == '#')
             continue;
