@@ -242,6 +242,31 @@ START_TEST(test_data_idx_announces_more)
 }
 END_TEST
 
+/* Fuzzing found that one huge announced image cost memory before its bytes were read: a file
+ * of 21 bytes announcing 1 image of 14000x14000 (1.96e8 values, within the limit) allocated
+ * 1.8 GB and, with the address space capped at 1 GB, failed with "do not fit in memory".  Now
+ * the error is the truncation inside image 1. */
+START_TEST(test_data_idx_one_huge_image)
+{
+    hs_error err = {0};
+    hs_dataset sentinel, *d = &sentinel;
+    const char *p = tpath(0, "huge-image-idx3-ubyte");
+    unsigned char b[21] = {0};
+    put_be32(b, 0x803);
+    put_be32(b + 4, 1);
+    put_be32(b + 8, 14000);
+    put_be32(b + 12, 14000);
+    write_bytes(p, b, sizeof b, 0);
+#if !defined(__SANITIZE_ADDRESS__)
+    struct rlimit lim = {(rlim_t)1 << 30, (rlim_t)1 << 30};
+    ck_assert_int_eq(setrlimit(RLIMIT_AS, &lim), 0);
+#endif
+    ck_assert_error(hs_data_load_idx(p, NULL, 0, &d, &err), err, HS_EIO, p, "truncated");
+    ck_assert_ptr_nonnull(strstr(err.msg, "image 1 of 1 (14000x14000"));
+    ck_assert_ptr_null(d);
+}
+END_TEST
+
 START_TEST(test_data_idx_integrity)
 {
     hs_error err = {0};
@@ -915,6 +940,7 @@ static Suite *data_suite(void)
     tcase_add_test(tc, test_data_idx_roundtrip);
     tcase_add_test(tc, test_data_idx_truncated);
     tcase_add_test(tc, test_data_idx_announces_more);
+    tcase_add_test(tc, test_data_idx_one_huge_image);
     tcase_add_test(tc, test_data_idx_integrity);
     tcase_add_test(tc, test_data_idx_bad_magic);
     tcase_add_test(tc, test_data_idx_label_mismatch);
