@@ -2,7 +2,9 @@
  *
  * Readers that take a path get the fuzz input through a file in this directory, so a harness
  * writes nowhere else.  The directory is created on first use under $TMPDIR (else /tmp) and
- * removed with everything in it when the process exits normally.
+ * removed with everything in it when the process exits normally.  LLVMFuzzerInitialize (in
+ * fuzz_util.c, linked into every harness) makes it and turns GSL's error handler off, as the
+ * CLI does, so that the library sees GSL's status codes.
  */
 #ifndef HS_FUZZ_FUZZ_H
 #define HS_FUZZ_FUZZ_H
@@ -21,6 +23,7 @@ char *hs_fuzz_path(const char *name, char *buf, size_t n);
  * written, since then no input reaches the reader. */
 char *hs_fuzz_file(const char *name, const uint8_t *data, size_t size, char *buf, size_t n);
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <gsl/gsl_errno.h>
 
 #include "fuzz.h"
 
@@ -50,4 +51,13 @@ char *hs_fuzz_file(const char *name, const uint8_t *data, size_t size, char *buf
         exit(1);
     }
     return buf;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    gsl_set_error_handler_off();   /* as the CLI does: the library checks GSL's status codes */
+    hs_fuzz_dir();
+    return 0;
 }
