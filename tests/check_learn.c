@@ -134,6 +134,25 @@ END_TEST
 
 /* ---- exact log-likelihood -------------------------------------------------------------- */
 
+/* A nonlinear model: one observed unit under two tanh latent units. */
+typedef struct tanh_model {
+    double c0[1], c1[2], V1[2];
+    double *V[2];
+    hs_hee_layer ly[2];
+    hs_hee m;
+} tanh_model;
+
+static void tanh_model_init(tanh_model *t)
+{
+    *t = (tanh_model){.c0 = {0.3}, .c1 = {0.7, -1.0}, .V1 = {1.1, -0.6}};
+    t->ly[0] = (hs_hee_layer){.name = "v", .n = 1, .rho = HS_RHO_IDENTITY, .sigma = 0.8,
+                              .b = t->c0};
+    t->ly[1] = (hs_hee_layer){.name = "h", .n = 2, .rho = HS_RHO_TANH, .sigma = 1.5,
+                              .b = t->c1, .off = 1};
+    t->V[1] = t->V1;
+    t->m = (hs_hee){.L = 2, .layer = t->ly, .W = t->V, .ntotal = 3};
+}
+
 /* Closed form and quadrature agree on a linear model with two latent units and a lateral
  * coupling (both are exact up to quadrature error, which is far below 1e-8 here). */
 START_TEST(test_learn_loglik_closed_form_vs_quadrature)
@@ -153,12 +172,9 @@ START_TEST(test_learn_loglik_closed_form_vs_quadrature)
     ck_assert_msg(fabs(a - b) < 1e-8, "closed form %.12g, quadrature %.12g", a, b);
     /* a nonlinear model has no closed form, but the quadrature is normalised: the density
      * integrates to 1 over a grid of layer 0 (one observed unit, trapezoid on +-10 sd) */
-    double c0[1] = {0.3}, c1[2] = {0.7, -1.0}, V1[2] = {1.1, -0.6};
-    hs_hee_layer ny[2] = {{.name = "v", .n = 1, .rho = HS_RHO_IDENTITY, .sigma = 0.8, .b = c0},
-                          {.name = "h", .n = 2, .rho = HS_RHO_TANH, .sigma = 1.5, .b = c1,
-                           .off = 1}};
-    double *V[2] = {NULL, V1};
-    hs_hee mn = {.L = 2, .layer = ny, .W = V, .ntotal = 3};
+    tanh_model tm;
+    tanh_model_init(&tm);
+    hs_hee mn = tm.m;
     ck_assert_int_eq(hs_hee_loglik(&mn, X, 1, &a), 0);
     /* Simpson's rule, h = 0.1: its error on a density this smooth (sd >= 0.8) is below 1e-6 */
     double grid[201], each[201], mass = 0, h = 0.1;
@@ -168,6 +184,24 @@ START_TEST(test_learn_loglik_closed_form_vs_quadrature)
     for (int k = 0; k <= 200; k++)
         mass += exp(each[k]) * h / 3 * (k == 0 || k == 200 ? 1 : k % 2 ? 4 : 2);
     ck_assert_msg(fabs(mass - 1) < 1e-4, "density integrates to %.8f", mass);
+}
+END_TEST
+
+/* A model whose parameters are not finite (a diverged run, or a corrupt checkpoint) has no
+ * log-likelihood: -1, not a quadrature grid sized by NaN (found by fuzzing checkpoints: the
+ * panel count was NaN converted to an integer, undefined behaviour). */
+START_TEST(test_learn_loglik_not_finite)
+{
+    tanh_model tm;
+    tanh_model_init(&tm);
+    hs_hee mn = tm.m;
+    double x = 0.5, ll;
+    ck_assert_int_eq(hs_hee_loglik(&mn, &x, 1, &ll), 0);
+    tm.c1[1] = NAN;
+    ck_assert_int_eq(hs_hee_loglik(&mn, &x, 1, &ll), -1);
+    tm.c1[1] = -1.0;
+    tm.V1[0] = INFINITY;
+    ck_assert_int_eq(hs_hee_loglik(&mn, &x, 1, &ll), -1);
 }
 END_TEST
 
@@ -634,6 +668,7 @@ static Suite *learn_suite(void)
     Suite *s = suite_create("learn");
     TCase *tc = tcase_create("exact");
     tcase_add_test(tc, test_learn_loglik_closed_form_vs_quadrature);
+    tcase_add_test(tc, test_learn_loglik_not_finite);
     suite_add_tcase(s, tc);
     tc = tcase_create("train");
     tcase_add_checked_fixture(tc, setup, teardown);
