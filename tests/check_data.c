@@ -242,6 +242,31 @@ START_TEST(test_data_idx_announces_more)
 }
 END_TEST
 
+/* Fuzzing found that one huge announced image cost memory before its bytes were read: a file
+ * of 21 bytes announcing 1 image of 14000x14000 (1.96e8 values, within the limit) allocated
+ * 1.8 GB and, with the address space capped at 1 GB, failed with "do not fit in memory".  Now
+ * the error is the truncation inside image 1. */
+START_TEST(test_data_idx_one_huge_image)
+{
+    hs_error err = {0};
+    hs_dataset sentinel, *d = &sentinel;
+    const char *p = tpath(0, "huge-image-idx3-ubyte");
+    unsigned char b[21] = {0};
+    put_be32(b, 0x803);
+    put_be32(b + 4, 1);
+    put_be32(b + 8, 14000);
+    put_be32(b + 12, 14000);
+    write_bytes(p, b, sizeof b, 0);
+#if !defined(__SANITIZE_ADDRESS__)
+    struct rlimit lim = {(rlim_t)1 << 30, (rlim_t)1 << 30};
+    ck_assert_int_eq(setrlimit(RLIMIT_AS, &lim), 0);
+#endif
+    ck_assert_error(hs_data_load_idx(p, NULL, 0, &d, &err), err, HS_EIO, p, "truncated");
+    ck_assert_ptr_nonnull(strstr(err.msg, "image 1 of 1 (14000x14000"));
+    ck_assert_ptr_null(d);
+}
+END_TEST
+
 START_TEST(test_data_idx_integrity)
 {
     hs_error err = {0};
@@ -404,6 +429,36 @@ START_TEST(test_data_tsv_ragged)
     ck_assert_error(hs_data_load_tsv(p, 0, &d, &err), err, HS_ECONFIG, p, "too many");
     ck_assert_int_eq(err.line, 3);
     ck_assert_int_eq(err.col, 5);
+}
+END_TEST
+
+/* A file of "0.5\n" and a second line of n bytes (newline included): blanks, then "1\n". */
+static void write_long_line(const char *path, size_t n)
+{
+    char *buf = malloc(n + 4);
+    ck_assert_ptr_nonnull(buf);
+    memcpy(buf, "0.5\n", 4);
+    memset(buf + 4, ' ', n - 2);
+    memcpy(buf + 4 + n - 2, "1\n", 2);
+    write_bytes(path, buf, n + 4, 0);
+    free(buf);
+}
+
+/* Audit defect 4: a line's length had no limit (getline holds it whole). */
+START_TEST(test_data_tsv_line_limit)
+{
+    const char *p = tpath(0, "long.tsv");
+    hs_error err = {0};
+    hs_dataset *d;
+    write_long_line(p, HS_DATA_MAX_LINE);
+    ck_assert_int_eq(hs_data_load_tsv(p, 0, &d, &err), HS_OK);
+    ck_assert_uint_eq(d->n, 2);
+    ck_assert_double_eq(d->x[1], 1);
+    hs_dataset_free(d);
+    write_long_line(p, HS_DATA_MAX_LINE + 1);
+    ck_assert_error(hs_data_load_tsv(p, 0, &d, &err), err, HS_ECONFIG, p, "longer than");
+    ck_assert_int_eq(err.line, 2);
+    ck_assert_ptr_null(d);
 }
 END_TEST
 
@@ -650,6 +705,37 @@ START_TEST(test_data_png_errors)
 }
 END_TEST
 
+/* Audit defect 4: the header's size was trusted (a 389 KB PNG of 20000x20000 took 3.4 GB).
+ * A valid 8x8 PNG is given another size in its IHDR chunk (and the chunk's CRC redone). */
+START_TEST(test_data_png_pixel_limit)
+{
+    hs_error err = {0};
+    double pix[64] = {0}, *out;
+    uint32_t w, h;
+    const char *p = tpath(0, "huge.png");
+    const uint32_t sizes[][2] = {{20000, 20000}, {8193, 8192}, {65536, 1025}};
+    for (int k = 0; k < 3; k++) {
+        ck_assert_int_eq(hs_png_write_gray(p, pix, 8, 8, 0, 1, &err), HS_OK);
+        unsigned char b[33];
+        FILE *f = fopen(p, "r+b");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_uint_eq(fread(b, 1, sizeof b, f), sizeof b);
+        ck_assert_int_eq(memcmp(b + 12, "IHDR", 4), 0);
+        put_be32(b + 16, sizes[k][0]);
+        put_be32(b + 20, sizes[k][1]);
+        put_be32(b + 29, (uint32_t)crc32(0, b + 12, 17));
+        ck_assert_int_eq(fseek(f, 0, SEEK_SET), 0);
+        ck_assert_uint_eq(fwrite(b, 1, sizeof b, f), sizeof b);
+        ck_assert_int_eq(fclose(f), 0);
+        char want[64];
+        snprintf(want, sizeof want, "image of %ux%u pixels is too large", sizes[k][0],
+                 sizes[k][1]);
+        ck_assert_error(hs_png_read_gray(p, &out, &w, &h, &err), err, HS_ECONFIG, p, want);
+        ck_assert_ptr_null(out);
+    }
+}
+END_TEST
+
 /* Write a PNG with libpng's simplified API in the given format. */
 static void write_png_format(const char *path, uint32_t format, uint32_t w, uint32_t h,
                              const void *buf, const void *colormap, uint32_t ncolors)
@@ -854,12 +940,14 @@ static Suite *data_suite(void)
     tcase_add_test(tc, test_data_idx_roundtrip);
     tcase_add_test(tc, test_data_idx_truncated);
     tcase_add_test(tc, test_data_idx_announces_more);
+    tcase_add_test(tc, test_data_idx_one_huge_image);
     tcase_add_test(tc, test_data_idx_integrity);
     tcase_add_test(tc, test_data_idx_bad_magic);
     tcase_add_test(tc, test_data_idx_label_mismatch);
     tcase_add_test(tc, test_data_tsv_header_comments);
     tcase_add_test(tc, test_data_tsv_bad_token);
     tcase_add_test(tc, test_data_tsv_ragged);
+    tcase_add_test(tc, test_data_tsv_line_limit);
     tcase_add_test(tc, test_data_shuffle_permutation);
     tcase_add_test(tc, test_data_whiten_identity);
     tcase_add_test(tc, test_data_whiten_regularised);
@@ -867,6 +955,7 @@ static Suite *data_suite(void)
     tcase_add_test(tc, test_data_scale);
     tcase_add_test(tc, test_data_png_roundtrip);
     tcase_add_test(tc, test_data_png_errors);
+    tcase_add_test(tc, test_data_png_pixel_limit);
     tcase_add_test(tc, test_data_png_read_converts);
     tcase_add_test(tc, test_data_png_grid);
     tcase_add_test(tc, test_data_patches);

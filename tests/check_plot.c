@@ -415,6 +415,14 @@ START_TEST(test_plot_errors)
     ck_assert_int_eq(hs_plot_rate(tpath(0, "empty.tsv"), tpath(1, "r.png"), 10, &err),
                      HS_ECONFIG);
     ck_assert_int_eq(access(tpath(1, "r.png"), F_OK), -1);
+    /* found by fuzzing: a spike at 5.6e81 ms asks for 1.1e81 bins of 5 ms, a count that was
+     * converted to size_t (undefined behaviour, reported by UBSan) before it was refused */
+    write_text(tpath(0, "far.tsv"), "time_ms\tpopulation\tneuron\n1\tz\t0\n"
+               "5555555555555555555555555555555555555555555555555555555555555555555555555555555558"
+               "\tz\t1\n");
+    ck_assert_int_eq(hs_plot_rate(tpath(0, "far.tsv"), tpath(1, "r.png"), 5, &err), HS_ECONFIG);
+    ck_assert_ptr_nonnull(strstr(err.msg, "more than 1000000 bins"));
+    ck_assert_int_eq(access(tpath(1, "r.png"), F_OK), -1);
     ck_assert_int_eq(temporaries(), 0);
 }
 END_TEST

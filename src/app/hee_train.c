@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <sys/stat.h>
 
 #include "data/dataset.h"
 #include "data/image.h"
@@ -360,6 +361,21 @@ static int ckpt_load(const char *path, char **buf, size_t *len, hs_error *err)
     return HS_OK;
 }
 
+/* The bytes of a checkpoint of net with rows curve rows, whose state is the spans s[0..ns-1],
+ * without its checksum. */
+static uint64_t ckpt_bytes(hs_net *net, const span *s, size_t ns, const curve *c, uint64_t rows)
+{
+    hs_hee_rt *rt = hs_net_proc(net, &hs_hee_proc_ops);
+    uint64_t n = sizeof CKPT_MAGIC + sizeof CKPT_VERSION + 5 * sizeof(uint64_t) + sizeof CKPT_END;
+    for (size_t i = 0; i < ns; i++)
+        n += s[i].n * sizeof(double);
+    n += (rows * NCOL + c->nW) * sizeof(double) + gsl_rng_size(rt->rng) + sizeof net->seq;
+    for (int p = net->cfg->npops; p < net->npops; p++)
+        n += hs_pp_state_bytes(&net->pops[p]) + gsl_rng_size(net->pops[p].rng) +
+             sizeof net->spikes[p];
+    return n;
+}
+
 static int ckpt_read(hs_net *net, curve *c, uint64_t hash, const char *dir, hs_error *err)
 {
     hs_hee_rt *rt = hs_net_proc(net, &hs_hee_proc_ops);
@@ -390,6 +406,14 @@ static int ckpt_read(hs_net *net, curve *c, uint64_t hash, const char *dir, hs_e
     }
     span s[3 * 64 + 12];
     size_t ns = state_spans(rt, s);
+    /* The size the header implies, checked before reading on: gsl_rng_fread on a short file
+     * calls GSL's error handler, whose default aborts (found by fuzzing). */
+    if (hdr[4] > (uint64_t)len / (NCOL * sizeof(double)) ||
+        (uint64_t)len != ckpt_bytes(net, s, ns, c, hdr[4])) {
+        rc = hs_error_set(err, HS_EIO, path, 0, 0, "the checkpoint is truncated or corrupt "
+                          "(%zu bytes, not the size its header implies)", len + CKPT_SUM);
+        goto done;
+    }
     for (size_t i = 0; i < ns && rc == HS_OK; i++)
         if (fread(s[i].p, sizeof(double), s[i].n, f) != s[i].n)
             rc = -1;

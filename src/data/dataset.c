@@ -19,6 +19,7 @@
 
 #define IDX_MAGIC_U8_IMAGES 0x00000803u
 #define IDX_MAGIC_U8_LABELS 0x00000801u
+#define IDX_PIECE ((size_t)1 << 16)   /* bytes read at a time */
 
 /* ---- the dataset ------------------------------------------------------------------------ */
 
@@ -192,46 +193,48 @@ static int idx_images(gzFile gz, const char *path, size_t limit, uint32_t *count
                             "the IDX header announces %zu images of %ux%u (%.3g values); at most "
                             "%.3g values are loaded: give 'limit:'", n, dims[1], dims[2],
                             (double)n * (double)dim, HS_DATA_MAX_VALUES);
-    /* Room grows with the images actually read, so that a header announcing more than the
-     * file holds costs no memory (issue 14, audit defect 4: 2^28 claimed images, 4.2 GB). */
-    size_t cap = n < 1024 ? n : 1024;
-    hs_dataset *d;
-    if (hs_dataset_alloc(cap, dim, 0, &d, NULL) != HS_OK)   /* cap, dim > 0: out of memory */
-        return hs_error_set(err, HS_ENOMEM, path, 0, 0,
-                            "%zu images of %ux%u do not fit in memory", n, dims[1], dims[2]);
-    d->rows = dims[1];
-    d->cols = dims[2];
-    unsigned char *row = malloc(dim);
-    if (!row) {
-        hs_dataset_free(d);
+    /* Room grows with the bytes actually read, in pieces of at most IDX_PIECE within one
+     * image, so that a header announcing more than the file holds costs no memory: neither many
+     * images (issue 14, audit defect 4: 2^28 claimed images, 4.2 GB) nor one huge image (a
+     * 30-byte file announcing one image of 14000x14000 took 1.8 GB). */
+    size_t total = n * dim, got = 0, cap = 0;
+    double *x = NULL;
+    unsigned char *piece = malloc(IDX_PIECE);
+    if (!piece)
         return hs_error_set(err, HS_ENOMEM, path, 0, 0, "out of memory");
-    }
-    for (size_t i = 0; i < n && rc == HS_OK; i++) {
-        rc = read_exact(gz, row, dim, path, err, "image %zu of %u (%ux%u bytes each)", i + 1,
-                        dims[0], dims[1], dims[2]);
-        if (rc == HS_OK && i == cap) {
-            size_t c2 = 2 * cap < n ? 2 * cap : n;
-            double *x = realloc(d->x, c2 * dim * sizeof *x);
-            if (!x)
+    while (got < total && rc == HS_OK) {
+        size_t left = dim - got % dim, len = left < IDX_PIECE ? left : IDX_PIECE;
+        rc = read_exact(gz, piece, len, path, err, "image %zu of %u (%ux%u bytes each)",
+                        got / dim + 1, dims[0], dims[1], dims[2]);
+        if (rc == HS_OK && got + len > cap) {
+            size_t c2 = 2 * cap > got + len ? 2 * cap : got + len;
+            c2 = c2 < total ? c2 : total;
+            double *x2 = realloc(x, c2 * sizeof *x2);
+            if (!x2)
                 rc = hs_error_set(err, HS_ENOMEM, path, 0, 0,
                                   "%zu images of %ux%u do not fit in memory", n, dims[1],
                                   dims[2]);
             else {
-                d->x = x;
+                x = x2;
                 cap = c2;
             }
         }
-        for (size_t k = 0; k < dim && rc == HS_OK; k++)
-            d->x[i * dim + k] = row[k];
+        for (size_t k = 0; k < len && rc == HS_OK; k++)
+            x[got + k] = piece[k];
+        got += len;
     }
-    d->n = n;
-    free(row);
+    free(piece);
     if (rc == HS_OK && n == dims[0])
         rc = idx_check_end(gz, path, dims[0], err);
     if (rc) {
-        hs_dataset_free(d);
+        free(x);
         return rc;
     }
+    hs_dataset *d = NULL;
+    if ((rc = dataset_wrap(n, dim, x, NULL, &d, err)))
+        return rc;
+    d->rows = dims[1];
+    d->cols = dims[2];
     *out = d;
     return HS_OK;
 }
@@ -340,7 +343,9 @@ static int tsv_push(tsv_reader *t, double v, hs_error *err)
 {
     if (t->nx == t->cap) {
         size_t cap = t->cap ? 2 * t->cap : 1024;
-        double *x = cap <= SIZE_MAX / sizeof *x ? realloc(t->x, cap * sizeof *x) : NULL;
+        if (cap > (size_t)HS_DATA_MAX_VALUES)   /* the caller refuses a value beyond */
+            cap = (size_t)HS_DATA_MAX_VALUES;
+        double *x = realloc(t->x, cap * sizeof *x);
         if (!x)
             return hs_error_set(err, HS_ENOMEM, t->path, 0, 0, "out of memory");
         t->x = x;
@@ -366,6 +371,10 @@ static int tsv_row(tsv_reader *t, char *line, int lineno, hs_error *err)
             return hs_error_set(err, HS_ECONFIG, t->path, lineno, col,
                                 "expected a finite number, got '%.*s'",
                                 p - tok > 64 ? 64 : (int)(p - tok), tok);
+        if (t->nx >= (size_t)HS_DATA_MAX_VALUES)
+            return hs_error_set(err, HS_ECONFIG, t->path, lineno, col,
+                                "more than %.3g values: at most %.3g values (1.6 GB) are "
+                                "loaded: give 'limit:'", HS_DATA_MAX_VALUES, HS_DATA_MAX_VALUES);
         int rc = tsv_push(t, v, err);
         if (rc)
             return rc;
@@ -384,6 +393,34 @@ static int tsv_row(tsv_reader *t, char *line, int lineno, hs_error *err)
     return HS_OK;
 }
 
+/* The next line of f into *buf (grown as needed, NUL-terminated, newline kept), at most
+ * HS_DATA_MAX_LINE bytes.  1 for a line, 0 at the end of the file or on a
+ * read error (ferror tells), -1 for a line too long, -2 out of memory. */
+static int tsv_getline(FILE *f, char **buf, size_t *cap)
+{
+    size_t n = 0;
+    int c;
+    while ((c = getc_unlocked(f)) != EOF) {
+        if (n + 2 > *cap) {   /* room for c and the NUL */
+            if (n >= HS_DATA_MAX_LINE)
+                return -1;
+            size_t c2 = *cap ? 2 * *cap : 4096;
+            c2 = c2 > HS_DATA_MAX_LINE + 1 ? HS_DATA_MAX_LINE + 1 : c2;
+            char *b = realloc(*buf, c2);
+            if (!b)
+                return -2;
+            *buf = b;
+            *cap = c2;
+        }
+        (*buf)[n++] = (char)c;
+        if (c == '\n')
+            break;
+    }
+    if (n)
+        (*buf)[n] = '\0';
+    return n > 0;
+}
+
 int hs_data_load_tsv(const char *path, size_t limit, hs_dataset **out, hs_error *err)
 {
     *out = NULL;
@@ -394,9 +431,20 @@ int hs_data_load_tsv(const char *path, size_t limit, hs_dataset **out, hs_error 
     tsv_reader t = {.path = path};
     char *line = NULL;
     size_t linecap = 0;
-    int lineno = 0, rc = HS_OK, seen_content = 0;
-    while (rc == HS_OK && (limit == 0 || t.n < limit) && getline(&line, &linecap, f) != -1) {
+    int lineno = 0, rc = HS_OK, seen_content = 0, got;
+    while (rc == HS_OK && (limit == 0 || t.n < limit) &&
+           (got = tsv_getline(f, &line, &linecap)) != 0) {
         lineno++;
+        if (got == -1) {
+            rc = hs_error_set(err, HS_ECONFIG, path, lineno, 0,
+                              "line is longer than %zu bytes (16 MiB), the limit for a data "
+                              "set", HS_DATA_MAX_LINE);
+            break;
+        }
+        if (got == -2) {
+            rc = hs_error_set(err, HS_ENOMEM, path, lineno, 0, "out of memory");
+            break;
+        }
         char *p = line, *tok = next_token(&p);
         if (!tok || *tok == '#')
             continue;

@@ -14,8 +14,13 @@
 
 #include "hee-snn/hee-snn.h"
 
-/* Values a data set may hold (8 bytes each): a file announcing more is refused. */
+/* Values a data set may hold (8 bytes each): a file announcing more is refused, and a text file
+ * holding more is refused at the first value beyond. */
 #define HS_DATA_MAX_VALUES 2e8
+
+/* Longest line of a text data set, newline included (16 MiB): a longer line is refused before
+ * more of it is held in memory. */
+#define HS_DATA_MAX_LINE ((size_t)1 << 24)
 
 typedef struct hs_dataset {
     size_t n, dim;         /* n >= 1 items of dim >= 1 values */
@@ -52,8 +57,9 @@ int hs_data_load_idx(const char *images_path, const char *labels_path, size_t li
  * the same number of values, each a finite number in C strtod syntax.  limit = 0 reads every
  * line, otherwise the first `limit` data lines.  No labels, rows = cols = 0.  On success *out
  * owns the dataset.  Errors: HS_EIO (cannot open or read), HS_ECONFIG with the 1-based line and
- * byte column of a bad token, of the first surplus value, or of the end of a short line
- * (ragged rows), or without a position when there are no data lines; HS_ENOMEM. */
+ * byte column of a bad token, of the first surplus value, of the end of a short line (ragged
+ * rows) or of the value beyond HS_DATA_MAX_VALUES, with the line of a line longer than
+ * HS_DATA_MAX_LINE, or without a position when there are no data lines; HS_ENOMEM. */
 int hs_data_load_tsv(const char *path, size_t limit, hs_dataset **out, hs_error *err);
 
 /* Fill perm[0..n-1] with a permutation of 0..n-1 for the given epoch: the identity shuffled by

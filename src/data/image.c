@@ -89,6 +89,12 @@ static int read_png(png_structp png, png_infop info, png_ctx *ctx, const char *p
     if (setjmp(ctx->jmp))
         return hs_error_set(err, HS_EIO, path, 0, 0, "cannot read PNG: %s", ctx->msg);
     png_read_info(png, info);
+    *w = png_get_image_width(png, info);
+    *h = png_get_image_height(png, info);
+    if ((uint64_t)*w * *h > HS_PNG_MAX_PIXELS)
+        return hs_error_set(err, HS_ECONFIG, path, 0, 0,
+                            "image of %ux%u pixels is too large: at most %llu pixels "
+                            "(8192x8192) are read", *w, *h, (unsigned long long)HS_PNG_MAX_PIXELS);
     int type = png_get_color_type(png, info), depth = png_get_bit_depth(png, info);
     if (type == PNG_COLOR_TYPE_PALETTE)
         png_set_palette_to_rgb(png);
@@ -105,8 +111,6 @@ static int read_png(png_structp png, png_infop info, png_ctx *ctx, const char *p
         return hs_error_set(err, HS_ECONFIG, path, 0, 0,
                             "unsupported PNG layout (%d channels of %d bits after conversion)",
                             channels, png_get_bit_depth(png, info));
-    *w = png_get_image_width(png, info);
-    *h = png_get_image_height(png, info);
     return decode_rows(png, ctx, path, *w, *h, png_get_rowbytes(png, info), channels, pix, err);
 }
 

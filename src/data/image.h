@@ -15,11 +15,17 @@
 #include "hee-snn/hee-snn.h"
 #include "data/dataset.h"
 
+/* Pixels a PNG that is read may have (8192 x 8192): a larger image is refused from its header,
+ * before anything is allocated, since it takes 8 bytes a pixel in memory and up to 3 more while
+ * decoding (a 389 KB PNG of 20000 x 20000 took 3.4 GB). */
+#define HS_PNG_MAX_PIXELS ((uint64_t)1 << 26)
+
 /* Read the PNG at path as 8-bit gray: palette images are expanded, 16-bit samples scaled to 8
  * bits, alpha ignored, and colour reduced to round(0.299 R + 0.587 G + 0.114 B); no gamma
  * correction.  On success *pix (w * h values 0..255, allocated here, the caller frees it with
  * free()), *w and *h are set; on failure *pix is NULL.  Errors name path: HS_EIO (cannot open,
- * corrupt or truncated), HS_ECONFIG (not a PNG file), HS_ENOMEM. */
+ * corrupt or truncated), HS_ECONFIG (not a PNG file, more than HS_PNG_MAX_PIXELS pixels),
+ * HS_ENOMEM. */
 int hs_png_read_gray(const char *path, double **pix, uint32_t *w, uint32_t *h, hs_error *err);
 
 /* Write pix (w x h, row-major) as an 8-bit gray PNG, mapping [lo, hi] linearly onto 0..255,

@@ -102,6 +102,10 @@ int hs_hee_loglik_quadrature(const hs_hee *m, const double *X, size_t n, double 
         lo[j] = -12 * s - s * s * tilt * sl;
         hi[j] = 12 * s + s * s * tilt * sl;
         double want = ceil((hi[j] - lo[j]) / (2.0 / sqrt(prec)));
+        if (!isfinite(want)) {   /* a parameter that is not finite (a diverged or corrupt model) */
+            gsl_integration_glfixed_table_free(t);
+            return -1;
+        }
         panels[j] = want < 16 ? 16 : want > MAX_PANELS ? MAX_PANELS : (size_t)want;
     }
     const size_t G0 = panels[0] * ORDER, G1 = K == 2 ? panels[1] * ORDER : 1;

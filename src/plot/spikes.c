@@ -433,17 +433,17 @@ int hs_plot_rate_sized(const char *spikes_tsv, const char *out, double bin_ms,
         return rc;
     double T = sp_end(&s);
     double nbd = ceil(T / bin_ms - 1e-9);
-    size_t nb = nbd < 1 ? 1 : (size_t)nbd, np = (size_t)s.npop;
     double *cnt = NULL, *x = NULL;
     size_t *size = NULL;
     hs_pl_key *keys = NULL;
     char *kbuf = NULL;
     hs_pl_canvas cv = {0};
-    if (nbd > MAX_BINS) {
+    if (nbd > MAX_BINS) {   /* before nbd becomes a size_t, which it may not fit (fuzzing) */
         rc = hs_error_set(err, HS_ECONFIG, spikes_tsv, 0, 0, "bins of %g ms over %g ms make "
                           "more than %d bins", bin_ms, T, MAX_BINS);
         goto done;
     }
+    size_t nb = nbd < 1 ? 1 : (size_t)nbd, np = (size_t)s.npop;
     cnt = calloc(np * nb, sizeof *cnt);
     x = malloc(nb * sizeof *x);
     size = malloc(np * sizeof *size);
