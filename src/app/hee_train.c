@@ -246,7 +246,7 @@ static int pops_read(hs_net *net, FILE *f)
         if (!bad)
             hs_pp_load(pop, buf, net);
         free(buf);
-        if (bad || gsl_rng_fread(f, pop->rng) ||
+        if (bad || gsl_rng_fread(f, pop->rng) || !hs_rng_state_ok(pop->rng) ||
             fread(&net->spikes[p], sizeof net->spikes[p], 1, f) != 1)
             return -1;
     }
@@ -427,7 +427,8 @@ static int ckpt_read(hs_net *net, curve *c, uint64_t hash, const char *dir, hs_e
     }
     if (rc == HS_OK && fread(c->Wprev, sizeof(double), c->nW, f) != c->nW)
         rc = -1;
-    if (rc == HS_OK && (gsl_rng_fread(f, rt->rng) || pops_read(net, f)))
+    if (rc == HS_OK &&
+        (gsl_rng_fread(f, rt->rng) || !hs_rng_state_ok(rt->rng) || pops_read(net, f)))
         rc = -1;
     if (rc == HS_OK && (fread(end, 1, 8, f) != 8 || memcmp(end, CKPT_END, 8)))
         rc = -1;

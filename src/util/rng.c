@@ -1,5 +1,6 @@
 /* rng.c -- seeding streams by hashing the master seed with stable ids */
 #include <math.h>
+#include <string.h>
 #include <threads.h>
 #include <Random123/philox.h>
 
@@ -151,6 +152,19 @@ static const gsl_rng_type counter_type = {"hs-philox2x64", 0xffffffffUL, 0,
                                           sizeof(counter_state), counter_set, counter_get,
                                           counter_get_double};
 const gsl_rng_type *hs_rng_counter = &counter_type;
+
+int hs_rng_state_ok(const gsl_rng *r)
+{
+    if (r->type != gsl_rng_mt19937)
+        return 1;
+    /* GSL's mt19937 state: unsigned long mt[624], then int mti in 0..624 */
+    enum { MT_N = 624 };
+    if (gsl_rng_size(r) < MT_N * sizeof(unsigned long) + sizeof(int))
+        return 0;
+    int mti;
+    memcpy(&mti, (const char *)r->state + MT_N * sizeof(unsigned long), sizeof mti);
+    return mti >= 0 && mti <= MT_N;
+}
 
 void hs_rng_counter_seek(gsl_rng *r, uint64_t key, uint64_t stream)
 {

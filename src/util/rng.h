@@ -65,6 +65,10 @@ double hs_rng_u01(uint64_t key, uint64_t stream, uint64_t n);
  * hs_rng_counter_seek(r, key, stream) it gives the stream's words from the first (32 bits of
  * each: gsl_rng_get; 53: gsl_rng_uniform).  Allocate with gsl_rng_alloc(hs_rng_counter). */
 extern const gsl_rng_type *hs_rng_counter;
+/* Whether r's state is one its generator can run from (after gsl_rng_fread from a file, whose
+ * bytes may be anything): mt19937's position within its 624 words is checked (out of range, the
+ * next draw reads outside the state); other generators' states are all valid. */
+int hs_rng_state_ok(const gsl_rng *r);
 void hs_rng_counter_seek(gsl_rng *r, uint64_t key, uint64_t stream);
 
 /* A standard exponential deviate (mean 1) from the stream at the cursor, by the ziggurat
