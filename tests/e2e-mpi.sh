@@ -36,6 +36,16 @@ check "one summary, from process 0" test "$(grep -c '^engine:' "$T/out")" = 1
 check "the directory holds the files of a one-process run, no more" \
     test "$(ls -A "$T/np3t2" | tr '\n' ' ')" = "$(ls -A "$T/one" | tr '\n' ' ')"
 
+# the exchange's one collective: blocks too small for a slice's spikes take a second collective
+# and grow, then shrink in quiet; two collectives throughout (sizes first): the same spikes
+HEE_SNN_EXCHANGE_BLOCK=32 mpi 4 run "$ex" --duration '300 ms' --output "$T/blk32" >"$T/out" 2>"$T/err"
+same "blocks of 32 bytes on 4 processes: the one-process spikes" "$T/blk32/spikes.tsv" "$T/one/spikes.tsv"
+check "the summary counts every slice once (200 synchronisations)" \
+    grep -q '^exchange: 200 synchronisations' "$T/out"
+HEE_SNN_EXCHANGE=sizes mpi 2 run "$ex" --duration '300 ms' --output "$T/sizes" --quiet 2>"$T/err"
+same "sizes then spikes (two collectives) on 2 processes: the one-process spikes" \
+    "$T/sizes/spikes.tsv" "$T/one/spikes.tsv"
+
 # more processes than bins of neurons: a process with no neuron of its own
 cat >"$T/tiny.yaml" <<'Y'
 hee-snn: 1

@@ -13,6 +13,7 @@
 
 #include "net/net.h"
 #include "sched/queue.h"
+#include "util/comm.h"
 
 /* Slices (engine.c).  A spike's synapses of one projection and one delay arrive at one time:
  * an arrival, kept once in the table of the slice it lands in. */
@@ -108,6 +109,7 @@ typedef struct hs_slices {
     /* a run split across processes: the other buffer of the spikes' exchange (bytes) */
     hs_sspike *xsp;
     size_t capx;
+    hs_comm_xstate xst;   /* the exchanges' block size (util/comm.h) */
     int stop_asked;    /* a process was asked to stop (told at the last exchange) */
 } hs_slices;
 

@@ -403,7 +403,7 @@ static int collect_spikes(hs_net *net, hs_slices *S, int stop, hs_error *err)
     if (net->nranks > 1) {
         void *all = S->xsp;
         size_t len, cap = S->capx;
-        if (hs_comm_allgather(S->sp, S->nsp * sizeof *S->sp, stop, &all, &cap, &len,
+        if (hs_comm_allgather(S->sp, S->nsp * sizeof *S->sp, stop, &S->xst, &all, &cap, &len,
                               &S->stop_asked, &net->xbytes))
             return hs_error_set(err, HS_ERUNTIME, NULL, 0, 0,
                                 "MPI: cannot exchange the spikes of %.17g ms", S->T1);

@@ -37,6 +37,9 @@ static int keep_own(const void *send, size_t n, int flag, void **out, size_t *ca
 #include <mpi.h>
 
 static int g_on;   /* MPI_Init_thread done here */
+/* The exchange's scratch: the block this process sends and every process's blocks. */
+static unsigned char *g_scr;
+static size_t g_scrcap;
 
 /* MPI is running (started here or by a program that embeds the library). */
 static int up(void)
@@ -76,6 +79,9 @@ void hs_comm_finalize(void)
     if (g_on)
         MPI_Finalize();
     g_on = 0;
+    free(g_scr);
+    g_scr = NULL;
+    g_scrcap = 0;
 }
 
 void hs_comm_abort(int code)
@@ -101,8 +107,9 @@ int hs_comm_size(void)
 }
 int hs_comm_available(void) { return 1; }
 
-int hs_comm_allgather(const void *send, size_t n, int flag, void **out, size_t *cap,
-                      size_t *len, int *flags, uint64_t *bytes)
+/* The exchange in two collectives: every process's size and flag, then the blocks. */
+static int allgather_sizes(const void *send, size_t n, int flag, void **out, size_t *cap,
+                           size_t *len, int *flags, uint64_t *bytes)
 {
     const int R = hs_comm_size();
     if (R == 1)
@@ -142,6 +149,109 @@ int hs_comm_allgather(const void *send, size_t n, int flag, void **out, size_t *
     *len = total;
     *flags = f;
     *bytes += total + (uint64_t)R * sizeof mine;
+    return 0;
+}
+
+#define XHDR 16            /* a block's header: its size and flag, two uint64_t */
+#define XBLK_MIN 256       /* the smallest block, and the block of the first exchange */
+#define XBLK_MAX (1u << 30)
+#define XQUIET 64          /* exchanges in a row with room to spare: the block shrinks */
+
+/* The block for blocks of up to `most` bytes and a quarter more, in whole multiples of the
+ * smallest (the present block when R of those would pass MPI's int counts). */
+static size_t fit(const hs_comm_xstate *x, int R, size_t most)
+{
+    size_t nb = XHDR + most + most / 4;
+    nb = (nb + x->min - 1) / x->min * x->min;
+    return nb <= (size_t)INT_MAX / (size_t)(R + 1) ? nb : x->blk;
+}
+
+int hs_comm_allgather(const void *send, size_t n, int flag, hs_comm_xstate *x, void **out,
+                      size_t *cap, size_t *len, int *flags, uint64_t *bytes)
+{
+    const int R = hs_comm_size();
+    if (R == 1)
+        return keep_own(send, n, flag, out, cap, len, flags);
+    if (x && !x->blk) {   /* the first exchange: the environment's choices, if any */
+        const char *how = getenv("HEE_SNN_EXCHANGE"), *b = getenv("HEE_SNN_EXCHANGE_BLOCK");
+        x->sizes = how && !strcmp(how, "sizes");
+        char *end;
+        const unsigned long v = b ? strtoul(b, &end, 10) : 0;
+        x->min = b && *b && !*end && v >= 32 && v <= XBLK_MAX ? v / 8 * 8 : XBLK_MIN;
+        x->blk = x->min;
+    }
+    if (!x || x->sizes)
+        return allgather_sizes(send, n, flag, out, cap, len, flags, bytes);
+    const size_t B = x->blk, room0 = B - XHDR;
+    if (B > (size_t)INT_MAX / (size_t)(R + 1))
+        return -1;
+    void *scr = g_scr;
+    if (room(&scr, &g_scrcap, (size_t)(R + 1) * B))
+        return -1;
+    g_scr = scr;
+    unsigned char *sb = g_scr, *rb = g_scr + B;
+    const uint64_t hdr[2] = {n, (uint64_t)(flag != 0)};
+    memcpy(sb, hdr, sizeof hdr);
+    if (n)
+        memcpy(sb + XHDR, send, n < room0 ? n : room0);
+    if (MPI_Allgather(sb, (int)B, MPI_BYTE, rb, (int)B, MPI_BYTE, MPI_COMM_WORLD) != MPI_SUCCESS)
+        return -1;
+    size_t total = 0, most = 0, over = 0;
+    int f = 0;
+    for (int r = 0; r < R; r++) {
+        uint64_t h[2];
+        memcpy(h, rb + (size_t)r * B, sizeof h);
+        if (h[0] > INT_MAX || total + h[0] > INT_MAX)
+            return -1;   /* every process sees it: all return the error, none waits */
+        total += h[0];
+        most = h[0] > most ? h[0] : most;
+        over += h[0] > room0 ? h[0] - room0 : 0;
+        f |= h[1] != 0;
+    }
+    if (room(out, cap, total))
+        return -1;
+    int *counts = NULL, *displ = NULL;
+    if (over && !(counts = malloc(2 * (size_t)R * sizeof *counts)))
+        return -1;
+    displ = counts ? counts + R : NULL;
+    size_t at = 0;
+    for (int r = 0; r < R; r++) {   /* the blocks' starts, in rank order, and where the rest go */
+        uint64_t m;
+        memcpy(&m, rb + (size_t)r * B, sizeof m);
+        const size_t first = m < room0 ? (size_t)m : room0;
+        if (first)
+            memcpy((unsigned char *)*out + at, rb + (size_t)r * B + XHDR, first);
+        if (counts) {
+            counts[r] = (int)(m - first);
+            displ[r] = (int)(at + first);
+        }
+        at += (size_t)m;
+    }
+    if (counts) {   /* a block did not fit: the rest of every block, and a larger block */
+        const size_t mine = n > room0 ? n - room0 : 0;
+        const int rc = MPI_Allgatherv(mine ? (const unsigned char *)send + room0 : sb,
+                                      (int)mine, MPI_BYTE, *out, counts, displ, MPI_BYTE,
+                                      MPI_COMM_WORLD);
+        free(counts);
+        if (rc != MPI_SUCCESS)
+            return -1;
+        x->blk = fit(x, R, most);
+        x->quiet = 0;
+        x->peak = 0;
+    } else if (fit(x, R, most) < B) {   /* room to spare: after a while, the quiet's largest */
+        x->peak = most > x->peak ? most : x->peak;
+        if (++x->quiet == XQUIET) {
+            x->blk = fit(x, R, x->peak);
+            x->quiet = 0;
+            x->peak = 0;
+        }
+    } else {
+        x->quiet = 0;
+        x->peak = 0;
+    }
+    *len = total;
+    *flags = f;
+    *bytes += (uint64_t)R * B + over;
     return 0;
 }
 
@@ -186,9 +296,10 @@ int hs_comm_rank(void) { return 0; }
 int hs_comm_size(void) { return 1; }
 int hs_comm_available(void) { return 0; }
 
-int hs_comm_allgather(const void *send, size_t n, int flag, void **out, size_t *cap,
-                      size_t *len, int *flags, uint64_t *bytes)
+int hs_comm_allgather(const void *send, size_t n, int flag, hs_comm_xstate *x, void **out,
+                      size_t *cap, size_t *len, int *flags, uint64_t *bytes)
 {
+    (void)x;
     (void)bytes;
     return keep_own(send, n, flag, out, cap, len, flags);
 }
