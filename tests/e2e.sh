@@ -127,6 +127,11 @@ if command -v mkfifo >/dev/null && command -v timeout >/dev/null && mkfifo "$T/f
     sed 's|tsv: .*|tsv: fifo|' "$HS_SRCDIR/examples/hee-learn-ppca.yaml" >"$T/fifo-data.yaml"
     status_is 2 "a data set that is a FIFO is refused" timeout 20 "$HEE_SNN" validate "$T/fifo-data.yaml"
     check "... as not a regular file" grep -q "not a regular file" "$T/err"
+    for k in raster samples learning; do   # plot's three readers: spikes, samples, tables
+        status_is 2 "plot --kind $k of a FIFO is refused" \
+            timeout 20 "$HEE_SNN" plot "$T/fifo" --kind $k --output "$T/fifo.svg"
+        check "... as not a regular file" grep -q "fifo: error: cannot open: not a regular file" "$T/err"
+    done
 else
     ok "# SKIP FIFO inputs: no mkfifo or timeout"
 fi
@@ -196,6 +201,10 @@ for kind in raster rate isi; do
     check "... a PNG" sh -c "head -c 8 '$T/a/plot-$kind.png' | od -c | grep -q 'P   N   G'"
 done
 status_is 0 "plot --kind kl (from analyze)" "$HEE_SNN" plot "$T/a" --kind kl --output "$T/kl.svg"
+# its scratch file goes where TMPDIR says (and a TMPDIR that does not exist is named)
+status_is 2 "plot --kind kl with a TMPDIR that does not exist fails" \
+    env TMPDIR="$T/nonexistent" "$HEE_SNN" plot "$T/a" --kind kl --output "$T/kl2.svg"
+check "... naming it" grep -q "nonexistent/hee-snn-kl" "$T/err"
 check "... an SVG" grep -q '<svg' "$T/kl.svg"
 status_is 2 "plot of an unknown kind" "$HEE_SNN" plot "$T/a" --kind pie
 

@@ -47,7 +47,7 @@ static int read_path(hs_cfgctx *c, const hs_ynode *n, const char *what, char **o
     int nr;
     FILE *f = hs_fopen_regular(*out, "rb", &nr);
     if (!f)
-        return hs_cfg_at(c, n, "cannot read %s '%s': %s", what, n->str, (nr ? "not a regular file (a FIFO, a device or a directory)" : strerror(errno)));
+        return hs_cfg_at(c, n, "cannot read %s '%s': %s", what, n->str, hs_fopen_why(nr));
     fclose(f);
     return HS_OK;
 }

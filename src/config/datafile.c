@@ -16,7 +16,7 @@ int hs_file_slurp(const char *path, size_t max, char **text, size_t *len, hs_err
     int nr;
     FILE *f = hs_fopen_regular(path, "rb", &nr);
     if (!f)
-        return hs_error_set(err, HS_EIO, path, 0, 0, "cannot open: %s", (nr ? "not a regular file (a FIFO, a device or a directory)" : strerror(errno)));
+        return hs_error_set(err, HS_EIO, path, 0, 0, "cannot open: %s", hs_fopen_why(nr));
     struct stat st;
     if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
         fclose(f);

@@ -120,7 +120,7 @@ int hs_png_read_gray(const char *path, double **pix, uint32_t *w, uint32_t *h, h
     int nr;
     FILE *f = hs_fopen_regular(path, "rb", &nr);
     if (!f)
-        return hs_error_set(err, HS_EIO, path, 0, 0, "cannot open: %s", (nr ? "not a regular file (a FIFO, a device or a directory)" : strerror(errno)));
+        return hs_error_set(err, HS_EIO, path, 0, 0, "cannot open: %s", hs_fopen_why(nr));
     unsigned char sig[8];
     if (fread(sig, 1, sizeof sig, f) != sizeof sig || png_sig_cmp(sig, 0, sizeof sig) != 0) {
         int rc = ferror(f) ? hs_error_set(err, HS_EIO, path, 0, 0, "read error")

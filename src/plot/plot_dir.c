@@ -19,6 +19,7 @@
 #include "proc/hee_rt.h"
 #include "plot/plot.h"
 #include "util/error.h"
+#include "util/infile.h"
 
 static int is_dir(const char *p)
 {
@@ -37,9 +38,10 @@ static void input_file(const char *input, const char *name, char *buf, size_t n)
 
 static int shape_of(const char *samples, uint32_t *rows, uint32_t *cols, hs_error *err)
 {
-    FILE *f = fopen(samples, "r");
+    int nr;
+    FILE *f = hs_fopen_regular(samples, "r", &nr);
     if (!f)
-        return hs_error_set(err, HS_EIO, samples, 0, 0, "cannot open");
+        return hs_error_set(err, HS_EIO, samples, 0, 0, "cannot open: %s", hs_fopen_why(nr));
     char line[512];
     int found = 0;
     while (!found && fgets(line, sizeof line, f) && line[0] == '#')
@@ -54,7 +56,11 @@ static int shape_of(const char *samples, uint32_t *rows, uint32_t *cols, hs_erro
 
 static int plot_kl(const char *input, const char *out, hs_error *err)
 {
-    char tmp[] = "/tmp/hee-snn-kl.XXXXXX";
+    const char *dir = getenv("TMPDIR");   /* the user's choice of scratch space, as mkstemp users honour */
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s/hee-snn-kl.XXXXXX", dir && *dir ? dir : "/tmp") >=
+        (int)sizeof tmp)
+        return hs_error_set(err, HS_EIO, dir, 0, 0, "TMPDIR is too long a path");
     int fd = mkstemp(tmp);
     if (fd < 0)
         return hs_error_set(err, HS_EIO, tmp, 0, 0, "cannot create a temporary file");

@@ -12,6 +12,7 @@
 #include "plot/plot.h"
 #include "plot/plot_int.h"
 #include "util/error.h"
+#include "util/infile.h"
 
 #define NAME_MAX_LEN 72
 #define MAX_POPS 4096
@@ -53,8 +54,9 @@ static int sp_open(sp_file *s, const char *path, hs_error *err)
     s->path = path;
     s->duration = NAN;
     s->t_max = -INFINITY;
-    if (!(s->f = fopen(path, "r")))
-        return hs_error_set(err, HS_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+    int nr;
+    if (!(s->f = hs_fopen_regular(path, "r", &nr)))
+        return hs_error_set(err, HS_EIO, path, 0, 0, "cannot open: %s", hs_fopen_why(nr));
     return HS_OK;
 }
 

@@ -6,6 +6,7 @@
 
 #include "plot/plot_int.h"
 #include "util/error.h"
+#include "util/infile.h"
 
 #define MAX_COLS 256
 
@@ -60,9 +61,10 @@ int hs_pl_table_read(const char *path, const char *first, int skip_preamble, hs_
 {
     memset(t, 0, sizeof *t);
     t->path = path;
-    FILE *f = fopen(path, "r");
+    int nr;
+    FILE *f = hs_fopen_regular(path, "r", &nr);
     if (!f)
-        return hs_error_set(err, HS_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+        return hs_error_set(err, HS_EIO, path, 0, 0, "cannot open: %s", hs_fopen_why(nr));
     char *line = NULL, *field[MAX_COLS];
     int off[MAX_COLS], lineno = 0, rc = HS_OK;
     size_t cap = 0, kcap = 0, rcap = 0, lcap = 0, ccap = 0, ocap = 0;

@@ -1,5 +1,6 @@
 /* infile.c -- open input files without waiting (infile.h) */
 #include <errno.h>
+#include <string.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -37,4 +38,9 @@ FILE *hs_fopen_regular(const char *path, const char *mode, int *not_regular)
         errno = e;
     }
     return f;
+}
+
+const char *hs_fopen_why(int not_regular)
+{
+    return not_regular ? "not a regular file (a FIFO, a device or a directory)" : strerror(errno);
 }

@@ -13,5 +13,7 @@
 /* path opened for reading ("r" or "rb"), or NULL with errno set; *not_regular (may be NULL)
  * is 1 when the path exists but is not a regular file (a FIFO, a device, a directory). */
 FILE *hs_fopen_regular(const char *path, const char *mode, int *not_regular);
+/* Why hs_fopen_regular failed, for an error message (errno as it left it). */
+const char *hs_fopen_why(int not_regular);
 
 #endif
