@@ -117,9 +117,12 @@ int hs_run_to_dir(const hs_config *cfg, hs_net *net, hs_control *ctl, hs_run_res
             ctl->end_ms = cfg->duration;
         }
         rc = hs_net_run(net, cfg->duration, ctl, err);
-        if (rc && w.failed)   /* the engine knows only that the sink failed: say what and why */
-            rc = hs_error_set(err, HS_EIO, NULL, 0, 0, "cannot write '%s/spikes.tsv': %s",
-                              cfg->output, strerror(w.err_no ? w.err_no : EIO));
+        if (rc && w.failed) {   /* the engine knows only that the sink failed: say what and why */
+            char path[sizeof err->file];
+            snprintf(path, sizeof path, "%s/spikes.tsv", cfg->output);
+            rc = hs_error_set(err, HS_EIO, path, 0, 0, "cannot write: %s",
+                              strerror(w.err_no ? w.err_no : EIO));
+        }
     }
     hs_net_set_spike_sink(net, NULL, NULL);
     free(names);
