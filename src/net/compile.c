@@ -475,6 +475,13 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
     return hs_net_compile_split(cfg, 0, 1, out, err);
 }
 
+/* Global id g as an index into the population of n neurons from g0, clamped to [0, n] (the
+ * bounds of a range of global ids, cut to the population; in order when the range is). */
+static uint32_t index_in(uint32_t g, uint32_t g0, uint32_t n)
+{
+    return g <= g0 ? 0 : g - g0 < n ? g - g0 : n;
+}
+
 /* This process's neurons when the network's n are split among nranks: a range of whole bins
  * (net.h), as even as bins allow. */
 static void own_range(uint32_t n, int rank, int nranks, uint32_t *lo, uint32_t *hi)
@@ -628,15 +635,12 @@ int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **ou
         }
         /* the targets this process owns, as indices into the target population */
         const uint32_t g0 = net->pops[pc->to].gid0;
-        const uint32_t lo = net->own_lo > g0 ? (net->own_lo - g0 < npost ? net->own_lo - g0
-                                                                          : npost) : 0;
-        const uint32_t hi = net->own_hi > g0 ? (net->own_hi - g0 < npost ? net->own_hi - g0
-                                                                          : npost) : 0;
+        const uint32_t lo = index_in(net->own_lo, g0, npost), hi = index_in(net->own_hi, g0, npost);
         if (pc->conn == HS_CONN_INDEG) {
-            rc = indegree_csr(cfg, k, npre, lo, hi < lo ? lo : hi,
-                              hs_rng_derive(cfg->seed, id, "sources"), pr, err);
+            rc = indegree_csr(cfg, k, npre, lo, hi, hs_rng_derive(cfg->seed, id, "sources"), pr,
+                              err);
         } else {
-            rc = generate(cfg, k, npre, npost, lo, hi < lo ? lo : hi, &c, r, err);
+            rc = generate(cfg, k, npre, npost, lo, hi, &c, r, err);
             if (rc == HS_OK)
                 rc = to_csr(&c, npre, pr, cfg->threads, err);
         }
