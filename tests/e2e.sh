@@ -135,6 +135,13 @@ if command -v mkfifo >/dev/null && command -v timeout >/dev/null && mkfifo "$T/f
 else
     ok "# SKIP FIFO inputs: no mkfifo or timeout"
 fi
+# every command of --help has its entry in the man page
+"$HEE_SNN" --help 2>&1 | sed -n 's/^  \([a-z][a-z]*\) .*/\1/p' | grep -v '^mpirun$' >"$T/cmds"
+check "--help lists the eight commands" test "$(wc -l <"$T/cmds")" = 8
+for c in $(cat "$T/cmds"); do
+    check "the man page has a synopsis and an entry for '$c'" \
+        sh -c "grep -qx '.B hee-snn $c' '$HS_SRCDIR/doc/hee-snn.1' && grep -qx '.B $c' '$HS_SRCDIR/doc/hee-snn.1'"
+done
 status_is 2 "an unknown command" "$HEE_SNN" frobnicate
 status_is 2 "an unknown option" "$HEE_SNN" run "$bm" --frobnicate
 status_is 2 "a bad --duration" "$HEE_SNN" run "$bm" --duration '10 mV' --output "$T/x"
