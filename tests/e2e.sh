@@ -142,6 +142,12 @@ for c in $(cat "$T/cmds"); do
     check "the man page has a synopsis and an entry for '$c'" \
         sh -c "grep -qx '.B hee-snn $c' '$HS_SRCDIR/doc/hee-snn.1' && grep -qx '.B $c' '$HS_SRCDIR/doc/hee-snn.1'"
 done
+# the engine's environment settings: a value it would not use is an error before anything runs
+status_is 2 "HEE_SNN_QUEUE=fifo is an error" env HEE_SNN_QUEUE=fifo "$HEE_SNN" validate "$bm"
+check "... naming the variable" grep -q "HEE_SNN_QUEUE='fifo': want heap or calendar" "$T/err"
+status_is 2 "HEE_SNN_EXCHANGE_BLOCK=12 is an error" env HEE_SNN_EXCHANGE_BLOCK=12 "$HEE_SNN" validate "$bm"
+status_is 2 "HEE_SNN_EXCHANGE=all is an error" env HEE_SNN_EXCHANGE=all "$HEE_SNN" validate "$bm"
+status_is 0 "empty settings are as if unset" env HEE_SNN_QUEUE= HEE_SNN_EXCHANGE_BLOCK= "$HEE_SNN" validate "$bm"
 status_is 2 "an unknown command" "$HEE_SNN" frobnicate
 status_is 2 "an unknown option" "$HEE_SNN" run "$bm" --frobnicate
 status_is 2 "a bad --duration" "$HEE_SNN" run "$bm" --duration '10 mV' --output "$T/x"

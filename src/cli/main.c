@@ -839,8 +839,36 @@ static int dispatch(int argc, char **argv)
     return usage_error("unknown command '%s' (run, train, generate, validate, analyze, compare, export, plot)", cmd);
 }
 
+/* The environment's settings for the engine (doc/cli.md, Environment): a value the program
+ * would not use is an error, not silently ignored.  NULL when all are good; else the message. */
+static const char *env_check(char *msg, size_t n)
+{
+    const char *q = getenv("HEE_SNN_QUEUE"), *x = getenv("HEE_SNN_EXCHANGE"),
+               *b = getenv("HEE_SNN_EXCHANGE_BLOCK");
+    if (q && *q && strcmp(q, "heap") && strcmp(q, "calendar"))   /* empty: unset */
+        snprintf(msg, n, "HEE_SNN_QUEUE='%s': want heap or calendar", q);
+    else if (x && *x && strcmp(x, "one") && strcmp(x, "sizes"))
+        snprintf(msg, n, "HEE_SNN_EXCHANGE='%s': want one or sizes", x);
+    else if (b && *b) {
+        char *end;
+        errno = 0;
+        const unsigned long long v = strtoull(b, &end, 10);
+        if (*end || errno || *b == '-' || v < 32 || v > (1ull << 30))
+            snprintf(msg, n, "HEE_SNN_EXCHANGE_BLOCK='%s': want bytes from 32 to 1073741824", b);
+        else
+            return NULL;
+    } else
+        return NULL;
+    return msg;
+}
+
 int main(int argc, char **argv)
 {
+    char emsg[512];
+    if (env_check(emsg, sizeof emsg)) {
+        fprintf(stderr, "hee-snn: error: %s\n", emsg);
+        return 2;
+    }
     gsl_set_error_handler_off();   /* GSL reports status codes; the library checks them */
     /* A file-size limit (ulimit -f) makes a write fail with EFBIG, reported with the file's
      * name like a full disk, instead of killing the process with SIGXFSZ (every command that
