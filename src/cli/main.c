@@ -843,23 +843,13 @@ static int dispatch(int argc, char **argv)
  * would not use is an error, not silently ignored.  NULL when all are good; else the message. */
 static const char *env_check(char *msg, size_t n)
 {
-    const char *q = getenv("HEE_SNN_QUEUE"), *x = getenv("HEE_SNN_EXCHANGE"),
-               *b = getenv("HEE_SNN_EXCHANGE_BLOCK");
-    if (q && *q && strcmp(q, "heap") && strcmp(q, "calendar"))   /* empty: unset */
+    const char *q = getenv("HEE_SNN_QUEUE");
+    if (q && *q && strcmp(q, "heap") && strcmp(q, "calendar")) {   /* empty: unset */
         snprintf(msg, n, "HEE_SNN_QUEUE='%s': want heap or calendar", q);
-    else if (x && *x && strcmp(x, "one") && strcmp(x, "sizes"))
-        snprintf(msg, n, "HEE_SNN_EXCHANGE='%s': want one or sizes", x);
-    else if (b && *b) {
-        char *end;
-        errno = 0;
-        const unsigned long long v = strtoull(b, &end, 10);
-        if (*end || errno || *b == '-' || v < 32 || v > (1ull << 30))
-            snprintf(msg, n, "HEE_SNN_EXCHANGE_BLOCK='%s': want bytes from 32 to 1073741824", b);
-        else
-            return NULL;
-    } else
-        return NULL;
-    return msg;
+        return msg;
+    }
+    hs_comm_xstate x;
+    return hs_comm_xstate_init(&x, msg, n) ? msg : NULL;
 }
 
 int main(int argc, char **argv)

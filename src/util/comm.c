@@ -1,7 +1,9 @@
 /* comm.c -- MPI, when the program is built with it (HAVE_MPI) and started by a launcher */
 #include "hs-config.h"
 
+#include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +32,35 @@ static int keep_own(const void *send, size_t n, int flag, void **out, size_t *ca
         memcpy(*out, send, n);
     *len = n;
     *flags = flag;
+    return 0;
+}
+
+#define XBLK_MIN 256       /* the smallest block, and the block of the first exchange */
+#define XBLK_MAX (1u << 30)
+
+int hs_comm_xstate_init(hs_comm_xstate *x, char *msg, size_t n)
+{
+    const char *how = getenv("HEE_SNN_EXCHANGE"), *b = getenv("HEE_SNN_EXCHANGE_BLOCK");
+    *x = (hs_comm_xstate){.min = XBLK_MIN};
+    if (how && *how && strcmp(how, "one") && strcmp(how, "sizes")) {
+        if (msg)
+            snprintf(msg, n, "HEE_SNN_EXCHANGE='%s': want one or sizes", how);
+        return -1;
+    }
+    x->sizes = how && !strcmp(how, "sizes");
+    if (b && *b) {   /* empty: unset */
+        char *end;
+        errno = 0;
+        const unsigned long long v = strtoull(b, &end, 10);
+        if (*end || errno || *b == '-' || v < 32 || v > XBLK_MAX) {
+            if (msg)
+                snprintf(msg, n, "HEE_SNN_EXCHANGE_BLOCK='%s': want bytes from 32 to %u", b,
+                         XBLK_MAX);
+            return -1;
+        }
+        x->min = (size_t)v / 8 * 8;
+    }
+    x->blk = x->min;
     return 0;
 }
 
@@ -153,8 +184,6 @@ static int allgather_sizes(const void *send, size_t n, int flag, void **out, siz
 }
 
 #define XHDR 16            /* a block's header: its size and flag, two uint64_t */
-#define XBLK_MIN 256       /* the smallest block, and the block of the first exchange */
-#define XBLK_MAX (1u << 30)
 #define XQUIET 64          /* exchanges in a row with room to spare: the block shrinks */
 
 /* The block for blocks of up to `most` bytes and a quarter more, in whole multiples of the
@@ -172,14 +201,8 @@ int hs_comm_allgather(const void *send, size_t n, int flag, hs_comm_xstate *x, v
     const int R = hs_comm_size();
     if (R == 1)
         return keep_own(send, n, flag, out, cap, len, flags);
-    if (x && !x->blk) {   /* the first exchange: the environment's choices, if any */
-        const char *how = getenv("HEE_SNN_EXCHANGE"), *b = getenv("HEE_SNN_EXCHANGE_BLOCK");
-        x->sizes = how && !strcmp(how, "sizes");
-        char *end;
-        const unsigned long v = b ? strtoul(b, &end, 10) : 0;
-        x->min = b && *b && !*end && v >= 32 && v <= XBLK_MAX ? v / 8 * 8 : XBLK_MIN;
-        x->blk = x->min;
-    }
+    if (x && !x->blk)   /* the first exchange: the environment's choices (checked by main) */
+        (void)hs_comm_xstate_init(x, NULL, 0);
     if (!x || x->sizes)
         return allgather_sizes(send, n, flag, out, cap, len, flags, bytes);
     const size_t B = x->blk, room0 = B - XHDR;

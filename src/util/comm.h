@@ -34,6 +34,11 @@ typedef struct hs_comm_xstate {
     int sizes;         /* always two collectives (HEE_SNN_EXCHANGE=sizes) */
 } hs_comm_xstate;
 
+/* x for a run's first exchange, from the environment (HEE_SNN_EXCHANGE, HEE_SNN_EXCHANGE_BLOCK;
+ * empty values are unset); -1 with the message in msg (room n; may be NULL) when a value is
+ * neither. */
+int hs_comm_xstate_init(hs_comm_xstate *x, char *msg, size_t n);
+
 /* Every process's block of bytes, concatenated in rank order, to every process: each sends n
  * bytes at `send` and a flag; *out (grown with realloc, room *cap) receives the blocks, *len
  * their total, and *flags the OR of the flags.  One collective (MPI_Allgather of fixed-size
