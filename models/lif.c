@@ -84,6 +84,7 @@ typedef struct lif_state {
     int sliced;      /* advanced in slices: T0 moves only when a slice begins (inputs carry
                       * E(t) computed then) */
     double drive_mean;   /* mean interval of the drive (ms), or 0 without one */
+    double inv_tau;      /* 1 / tau_m (a multiplication per arrival, not a division) */
 } lif_state;
 
 /* e^x for 0 <= x: below 1/32 the degree-7 Taylor polynomial, whose remainder x^8 / 8! is
@@ -110,7 +111,7 @@ static void draw_arrival(hs_pop *p, uint32_t i, double t, double Et)
         return;
     }
     n->ta = t + s->drive_mean * hs_rng_exp(p->key, i, &n->rng);
-    n->ea = Et * exp_small((n->ta - t) / p->params[P_TAU_M]);
+    n->ea = Et * exp_small((n->ta - t) * s->inv_tau);
 }
 
 /* Key neuron i at the earlier of its crossing key and its next drive arrival (in the event
@@ -208,6 +209,7 @@ static int lif_init(hs_pop *p, hs_net *net, gsl_rng *rng, hs_error *err)
     s->T0 = 0.0;
     const double rate = p->params[P_DRIVE_RATE] * 1e-3;   /* per ms */
     s->drive_mean = rate > 0 && p->params[P_DRIVE_W] != 0 ? 1.0 / rate : 0.0;
+    s->inv_tau = 1.0 / p->params[P_TAU_M];
     for (uint32_t i = 0; i < p->n; i++) {
         s->nr[i].a = (p->init ? p->init[i] : p->params[P_V_REST]) - p->params[P_V_REST];
         s->nr[i].refr_end = -INFINITY;

@@ -78,11 +78,9 @@ double hs_rng_u01(uint64_t key, uint64_t stream, uint64_t n)
  * (the point lies under the next layer's edge), giving j w[i] with w[i] = x[i] / 2^53. */
 #define ZIG_R 7.69711747013104972
 #define ZIG_V 3.9496598225815571993e-3
-static struct {
-    uint64_t k[256];
-    double w[256], f[256];
-} zig;
+static hs_rng_zig zig;
 static once_flag zig_once = ONCE_FLAG_INIT;
+const hs_rng_zig *_Atomic hs_rng_zig_table = NULL;
 
 static void zig_init(void)
 {
@@ -101,14 +99,16 @@ static void zig_init(void)
         zig.f[i] = exp(-x);
         zig.w[i] = x / m;
     }
+    atomic_store_explicit(&hs_rng_zig_table, &zig, memory_order_release);
 }
 
-double hs_rng_exp(uint64_t key, uint64_t stream, hs_rng_ctr *c)
+double hs_rng_exp_rest(uint64_t key, uint64_t stream, hs_rng_ctr *c, uint64_t u, int drawn)
 {
     call_once(&zig_once, zig_init);
     double shift = 0;   /* tails passed: the tail beyond r is r + Exp(1) */
-    for (;;) {
-        const uint64_t u = hs_rng_word(key, stream, c);
+    for (;; drawn = 0) {
+        if (!drawn)
+            u = hs_rng_word(key, stream, c);
         const unsigned i = (unsigned)(u & 255);
         const uint64_t j = u >> 11;
         if (j < zig.k[i])

@@ -7,6 +7,7 @@
 #ifndef HS_UTIL_RNG_H
 #define HS_UTIL_RNG_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <gsl/gsl_rng.h>
 
@@ -75,7 +76,30 @@ void hs_rng_counter_seek(gsl_rng *r, uint64_t key, uint64_t stream);
  * method of Marsaglia and Tsang (2000) with 256 layers: the layer from a word's low 8 bits,
  * the position from its top 53, so that 98.9% of draws take one word and no logarithm; the
  * rest (edges and the tail) are exact by rejection and by the tail's memorylessness, taking
- * further words. */
-double hs_rng_exp(uint64_t key, uint64_t stream, hs_rng_ctr *c);
+ * further words.  The common case is inline (it is on the path of every Poisson arrival of a
+ * drive); the rest is hs_rng_exp_rest, which continues from the word already drawn. */
+typedef struct hs_rng_zig {
+    uint64_t k[256];        /* a position below k[i] lies under layer i's edge: accepted */
+    double w[256], f[256];  /* position to x, and the density at the layers' edges */
+} hs_rng_zig;
+
+/* The layers, once computed (NULL before the first draw; set once, then read only). */
+extern const hs_rng_zig *_Atomic hs_rng_zig_table;
+
+/* The rest of the draw that began with word u (not accepted at once), or the whole draw when
+ * drawn is 0 (u is then ignored: hs_rng_zig_table was not yet set). */
+double hs_rng_exp_rest(uint64_t key, uint64_t stream, hs_rng_ctr *c, uint64_t u, int drawn);
+
+static inline double hs_rng_exp(uint64_t key, uint64_t stream, hs_rng_ctr *c)
+{
+    const hs_rng_zig *z = atomic_load_explicit(&hs_rng_zig_table, memory_order_acquire);
+    if (!z)
+        return hs_rng_exp_rest(key, stream, c, 0, 0);
+    const uint64_t u = hs_rng_word(key, stream, c), j = u >> 11;
+    const unsigned i = (unsigned)(u & 255);
+    if (j < z->k[i])
+        return (double)j * z->w[i];
+    return hs_rng_exp_rest(key, stream, c, u, 1);
+}
 
 #endif
