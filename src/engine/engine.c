@@ -38,8 +38,9 @@
  *      this point with one all-gather (util/comm.c), which also carries a stop request, so that
  *      all processes stop at the same slice -- sorted by (time, global id), are counted,
  *      recorded (by process 0) and sent: each of the process's synapses appends (target,
- *      arrival, synapse) to the bin of its target (HS_NET_BINS bins of consecutive neurons, so
- *      that the writes go to few places at once; each thread writes its own bins) for the
+ *      arrival, synapse) to the bin of its target (bins of consecutive neurons, HS_NET_BINS
+ *      per process, so that the writes go to few places at once; each thread writes its own
+ *      bins) for the
  *      slice of arrival, one of a ring of ceil(largest delay / h) + 3 slices.  A bin is
  *      sorted by neuron (counting sort, stable) when its neurons are advanced.
  * A run that ends inside a slice advances neurons to its end and keeps the rest of their inboxes

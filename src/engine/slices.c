@@ -23,9 +23,9 @@
  * event queue. */
 #define HS_SLICE_MAX_SLOTS 4096
 /* Inputs are sent into the bins of consecutive neurons that split the network among processes
- * and threads (HS_NET_BINS of a power of two of neurons each, net.h): few enough that the
- * bins' current cache lines stay in the first-level cache while a spike's synapses are sent
- * (propagation blocking), so sending writes sequentially. */
+ * and threads (HS_NET_BINS per process, of a power of two of neurons each, net.h): few enough
+ * that the bins' current cache lines stay in the first-level cache while a spike's synapses
+ * are sent (propagation blocking), so sending writes sequentially. */
 
 /* Slice k is [k h, (k + 1) h): the slice of time t, the same products as the loop's bounds. */
 static uint64_t slice_of(double h, double t)
@@ -499,7 +499,12 @@ int hs_engine_slices_init(hs_net *net, hs_slices *S, hs_error *err)
     const double dmin = net->dmin, dmax = net->dmax;
     S->h = dmin;
     S->nslots = (uint32_t)(ceil(dmax / dmin) + 3);
-    S->shift = hs_net_bin_shift(net->nneurons);
+    int T = net->threads > 0 ? net->threads : 1;
+    if (T > HS_MAX_THREADS)
+        T = HS_MAX_THREADS;
+    /* HS_NET_BINS per process and per 8 threads: bins within the process's own (net.h) */
+    S->shift = hs_net_bin_shift(net->nneurons, (uint64_t)HS_NET_BINS * (uint64_t)net->nranks *
+                                                   (uint64_t)((T + 7) / 8));
     S->nbins = (uint32_t)((net->nneurons >> S->shift) + 1);
     S->k = slice_of(dmin, net->t);
     /* this process's bins (all of them unless the run is split), shared among its threads */
@@ -508,9 +513,6 @@ int hs_engine_slices_init(hs_net *net, hs_slices *S, hs_error *err)
     if (net->own_hi == net->nneurons || own_b1 > S->nbins)
         own_b1 = S->nbins;
     const uint32_t own_nb = (uint32_t)own_b1 - own_b0;
-    int T = net->threads > 0 ? net->threads : 1;
-    if (T > HS_MAX_THREADS)
-        T = HS_MAX_THREADS;
     if ((uint32_t)T > own_nb)
         T = own_nb > 0 ? (int)own_nb : 1;
     S->bin = calloc((size_t)S->nslots * S->nbins, sizeof *S->bin);

@@ -483,10 +483,10 @@ static uint32_t index_in(uint32_t g, uint32_t g0, uint32_t n)
 }
 
 /* This process's neurons when the network's n are split among nranks: a range of whole bins
- * (net.h), as even as bins allow. */
+ * (net.h: HS_NET_BINS per process), as even as bins allow. */
 static void own_range(uint32_t n, int rank, int nranks, uint32_t *lo, uint32_t *hi)
 {
-    const uint32_t shift = hs_net_bin_shift(n);
+    const uint32_t shift = hs_net_bin_shift(n, (uint64_t)HS_NET_BINS * (uint64_t)nranks);
     const uint64_t nbins = ((uint64_t)n >> shift) + 1;
     const uint64_t b0 = nbins * (uint64_t)rank / (uint64_t)nranks;
     const uint64_t b1 = nbins * (uint64_t)(rank + 1) / (uint64_t)nranks;

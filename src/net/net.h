@@ -64,13 +64,19 @@ struct hs_net {
     hs_proc procs[1];
 };
 
-/* Neurons are split among processes and threads in bins of 2^shift consecutive global ids,
- * about HS_NET_BINS of them for the whole network (net->nneurons >> shift bins, plus one). */
-#define HS_NET_BINS 256
-static inline uint32_t hs_net_bin_shift(uint32_t nneurons)
+/* Neurons are split among processes and threads in bins of 2^shift consecutive global ids:
+ * about HS_NET_BINS of them per process (and per 8 threads of a process, so that up to 64
+ * threads still share them evenly).  Few bins keep few places written at once when spikes are
+ * sent (each bin's current lines stay in cache, and the write streams are few enough to be
+ * prefetched): 64 per process rather than 256 made Brunel's 12,500 neurons 13% faster on one
+ * thread and 3% on two, and 400,000 neurons 3% on either (doc/benchmarks.md).
+ * hs_net_bin_shift(n, nbins): the smallest shift that cuts n neurons into at most nbins bins
+ * (n >> shift of them, plus one); a larger nbins gives bins that subdivide a smaller one's. */
+#define HS_NET_BINS 64
+static inline uint32_t hs_net_bin_shift(uint32_t nneurons, uint64_t nbins)
 {
     uint32_t s = 0;
-    while (((uint64_t)nneurons >> s) > HS_NET_BINS)
+    while (((uint64_t)nneurons >> s) > nbins)
         s++;
     return s;
 }
