@@ -314,7 +314,7 @@ static void lif_receive(hs_pop *p, double t, const uint32_t *tgt, const double *
         if (k + LIF_AHEAD < n)   /* a large network's state is not in cache: ask early */
             __builtin_prefetch(&s->nr[tgt[k + LIF_AHEAD]], 1);
 #endif
-        take(p, j, t, E, thE, theta, self_firing, sign * w[k], net);
+        take(p, j, t, E, thE, theta, self_firing, w ? sign * w[k] : sign, net);
     }
 }
 
@@ -376,6 +376,7 @@ const hs_model hs_model_lif = {
     .free_state = lif_free,
     .fire = lif_fire,
     .receive = lif_receive,
+    .uniform_weight = 1,
     .drifting_keys = lif_drifting_keys,
     .advance = lif_advance,
     .slice_begin = lif_slice_begin,

@@ -43,13 +43,16 @@ typedef struct hs_model {
     hs_schema schema;      /* the declarative half: name, parameters, bias, init, weights, ...
                             * (util/schema.h), all that a network file is validated against */
     int exp_weights;       /* receive() also gets exp(w) of every synapse (compiled once) */
+    int uniform_weight;    /* receive() takes w NULL for a projection whose synapses all weigh
+                            * the same: sign is then that weight, signed (no w[k] to read) */
     /* Allocate state, draw the initial state from r, schedule first events. */
     int (*init)(hs_pop *p, hs_net *net, gsl_rng *r, hs_error *err);
     void (*free_state)(hs_pop *p);
     /* The neuron's scheduled event at time t; reschedules it and says what it emits. */
     hs_emit (*fire)(hs_pop *p, uint32_t i, double t, hs_net *net);
-    /* Synaptic input at time t: target j of tgt[k] gets sign * w[k]; ew[k] = exp(w[k]) when
-     * the model has exp_weights, else ew is NULL. */
+    /* Synaptic input at time t: target j of tgt[k] gets sign * w[k] (w NULL, with
+     * uniform_weight: sign); ew[k] = exp(w[k]) when the model has exp_weights, else ew is
+     * NULL. */
     void (*receive)(hs_pop *p, double t, const uint32_t *tgt, const double *w,
                     const double *ew, size_t n, double sign, hs_net *net);
     /* Optional: 1 when most of the population's queue updates move a key later by a random

@@ -132,8 +132,12 @@ static uint64_t deliver_group(hs_net *net, const hs_proj *pr, uint64_t k, uint64
             e++;
     }
     hs_pop *tp = &net->pops[pr->to];
-    tp->model->receive(tp, t, pr->col + k, pr->w + k, pr->ew ? pr->ew + k : NULL,
-                       (size_t)(e - k), (double)sign, net);
+    if (tp->model->uniform_weight && !isnan(pr->w0))   /* (the same product as sign * w[k]) */
+        tp->model->receive(tp, t, pr->col + k, NULL, NULL, (size_t)(e - k),
+                           (double)sign * pr->w0, net);
+    else
+        tp->model->receive(tp, t, pr->col + k, pr->w + k, pr->ew ? pr->ew + k : NULL,
+                           (size_t)(e - k), (double)sign, net);
     net->syn_events += e - k;
     return e;
 }

@@ -535,12 +535,7 @@ int hs_engine_slices_init(hs_net *net, hs_slices *S, hs_error *err)
     }
     for (int k = 0; k < net->nprojs; k++) {   /* one weight: inputs need not say theirs */
         const hs_proj *pr = &net->projs[k];
-        const uint64_t ns = pr->row[pr->npre];
-        double w = ns ? pr->w[0] : 0;
-        for (uint64_t q = 1; q < ns && !isnan(w); q++)
-            if (pr->w[q] != w)
-                w = NAN;
-        S->wconst[k] = w;
+        S->wconst[k] = pr->w0;
         int asc = T > 1;   /* targets ascend within each row's delay groups */
         for (uint32_t i = 0; asc && i < pr->npre; i++)
             for (uint64_t q = pr->row[i] + 1; asc && q < pr->row[i + 1]; q++)

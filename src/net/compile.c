@@ -645,6 +645,13 @@ int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **ou
                 rc = to_csr(&c, npre, pr, cfg->threads, err);
         }
         gsl_rng_free(r);
+        if (rc == HS_OK) {   /* one weight for all? (NaN compares unequal: stays NaN) */
+            const uint64_t ns = pr->row[npre];
+            pr->w0 = ns ? pr->w[0] : NAN;
+            for (uint64_t e = 1; e < ns && !isnan(pr->w0); e++)
+                if (!(pr->w[e] == pr->w0))
+                    pr->w0 = NAN;
+        }
         if (rc == HS_OK && net->pops[pc->to].model->exp_weights) {
             const uint64_t ns = pr->row[npre];
             if (!(pr->ew = malloc((ns ? ns : 1) * sizeof *pr->ew)))

@@ -17,6 +17,8 @@ typedef struct hs_proj {
     uint32_t *col;     /* postsynaptic neuron */
     double *w;         /* weight, target's internal unit */
     double *ew;        /* exp(w), for targets that multiply a hazard by it (exp_weights) */
+    double w0;         /* the weight of every synapse (of this process), or NaN when they
+                        * differ: a target model with uniform_weight then reads no w[k] */
     double *delay;     /* per-synapse delay (ms), or NULL when all equal 'd' */
     double d;          /* the common delay */
     int offsets;       /* deliver offset events too (the target takes binary states) */
