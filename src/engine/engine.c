@@ -40,9 +40,8 @@
  *      recorded (by process 0) and sent: each of the process's synapses appends (target,
  *      arrival, synapse) to the bin of its target (bins of consecutive neurons, HS_NET_BINS
  *      per process, so that the writes go to few places at once; each thread writes its own
- *      bins) for the
- *      slice of arrival, one of a ring of ceil(largest delay / h) + 3 slices.  A bin is
- *      sorted by neuron (counting sort, stable) when its neurons are advanced.
+ *      bins) for the slice of arrival, one of a ring of ceil(largest delay / h) + 3 slices.  A
+ *      bin is sorted by neuron (counting sort, stable) when its neurons are advanced.
  * A run that ends inside a slice advances neurons to its end and keeps the rest of their inboxes
  * for the next run.  Same spikes as the event queue: the same arithmetic on the same inputs, up
  * to the order of the summands of simultaneous inputs and the spikes' order at equal times.
