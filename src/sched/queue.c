@@ -16,12 +16,18 @@ int hs_iheap_init_kind(hs_iheap *h, uint32_t ids, int kind)
     memset(h, 0, sizeof *h);
     h->cap = ids;
     size_t n = ids ? ids : 1;
-    h->heap = malloc(n * sizeof *h->heap);
+    /* nodes 4i + 1 .. 4i + 4 (the children of i) on one line: node 1 on a line's start */
+    _Static_assert(sizeof(hs_hnode) == 16, "four nodes fill a cache line");
+    size_t bytes = (n + 3) * sizeof(hs_hnode);
+    bytes = (bytes + 63) / 64 * 64;
+    h->mem = aligned_alloc(64, bytes);
+    h->seq = malloc(n * sizeof *h->seq);
     h->pos = malloc(n * sizeof *h->pos);
-    if (!h->heap || !h->pos) {
+    if (!h->mem || !h->seq || !h->pos) {
         hs_iheap_free(h);
         return -1;
     }
+    h->heap = (hs_hnode *)h->mem + 3;
     for (uint32_t i = 0; i < ids; i++)
         h->pos[i] = ABSENT;
     return 0;
@@ -33,24 +39,27 @@ void hs_iheap_free(hs_iheap *h)
         hs_cal_free(h);
         return;
     }
-    free(h->heap);
+    free(h->mem);
+    free(h->seq);
     free(h->pos);
     memset(h, 0, sizeof *h);
 }
 
-/* (time, seq) order without short-circuit branches, so that picking the least of four
- * children compiles to conditional moves rather than mispredicted jumps. */
-static inline int ent_less(const hs_hent *a, const hs_hent *b)
+/* (time, seq) order: ties in time, rare, look the sequence numbers up; otherwise the times
+ * alone decide, so that picking the least of four children compiles to conditional moves. */
+static inline int node_less(const hs_iheap *h, const hs_hnode *a, const hs_hnode *b)
 {
-    return (a->t < b->t) | ((a->t == b->t) & (a->seq < b->seq));
+    if (__builtin_expect(a->t == b->t, 0))
+        return h->seq[a->id] < h->seq[b->id];
+    return a->t < b->t;
 }
 
 /* Move entry e up from hole i. */
-static void sift_up(hs_iheap *h, uint32_t i, hs_hent e)
+static void sift_up(hs_iheap *h, uint32_t i, hs_hnode e)
 {
     while (i > 0) {
         uint32_t p = (i - 1) / 4;
-        if (!ent_less(&e, &h->heap[p]))
+        if (!node_less(h, &e, &h->heap[p]))
             break;
         h->heap[i] = h->heap[p];
         h->pos[h->heap[i].id] = i;
@@ -61,7 +70,7 @@ static void sift_up(hs_iheap *h, uint32_t i, hs_hent e)
 }
 
 /* Move entry e down from hole i. */
-static void sift_down(hs_iheap *h, uint32_t i, hs_hent e)
+static void sift_down(hs_iheap *h, uint32_t i, hs_hnode e)
 {
     const uint32_t n = h->n;
     for (;;) {
@@ -69,16 +78,16 @@ static void sift_down(hs_iheap *h, uint32_t i, hs_hent e)
         if (c >= n)
             break;
         uint32_t m = c;
-        if (c + 3 < n) {   /* all four children: a branch-free tournament */
-            uint32_t m1 = ent_less(&h->heap[c + 1], &h->heap[c]) ? c + 1 : c;
-            uint32_t m2 = ent_less(&h->heap[c + 3], &h->heap[c + 2]) ? c + 3 : c + 2;
-            m = ent_less(&h->heap[m2], &h->heap[m1]) ? m2 : m1;
+        if (c + 3 < n) {   /* all four children: a tournament */
+            uint32_t m1 = node_less(h, &h->heap[c + 1], &h->heap[c]) ? c + 1 : c;
+            uint32_t m2 = node_less(h, &h->heap[c + 3], &h->heap[c + 2]) ? c + 3 : c + 2;
+            m = node_less(h, &h->heap[m2], &h->heap[m1]) ? m2 : m1;
         } else {
             for (uint32_t k = c + 1; k < n; k++)
-                if (ent_less(&h->heap[k], &h->heap[m]))
+                if (node_less(h, &h->heap[k], &h->heap[m]))
                     m = k;
         }
-        if (!ent_less(&h->heap[m], &e))
+        if (!node_less(h, &h->heap[m], &e))
             break;
         h->heap[i] = h->heap[m];
         h->pos[h->heap[i].id] = i;
@@ -86,6 +95,14 @@ static void sift_down(hs_iheap *h, uint32_t i, hs_hent e)
     }
     h->heap[i] = e;
     h->pos[e.id] = i;
+}
+
+/* The least entry into top (after any change). */
+static inline void set_top(hs_iheap *h)
+{
+    if (h->n)
+        h->top = (hs_hent){.t = h->heap[0].t, .seq = h->seq[h->heap[0].id],
+                           .id = h->heap[0].id};
 }
 
 void hs_iheap_set(hs_iheap *h, uint32_t id, double t, uint64_t seq)
@@ -99,22 +116,25 @@ void hs_iheap_set(hs_iheap *h, uint32_t id, double t, uint64_t seq)
         if (i == ABSENT)
             return;
         h->pos[id] = ABSENT;
-        hs_hent last = h->heap[--h->n];
-        if (i == h->n)
-            return;
-        if (i > 0 && ent_less(&last, &h->heap[(i - 1) / 4]))
-            sift_up(h, i, last);
-        else
-            sift_down(h, i, last);
+        hs_hnode last = h->heap[--h->n];
+        if (i != h->n) {
+            if (i > 0 && node_less(h, &last, &h->heap[(i - 1) / 4]))
+                sift_up(h, i, last);
+            else
+                sift_down(h, i, last);
+        }
+        set_top(h);
         return;
     }
-    hs_hent e = {.t = t, .seq = seq, .id = id};
+    h->seq[id] = seq;
+    hs_hnode e = {.t = t, .id = id};
     if (i == ABSENT)
         sift_up(h, h->n++, e);
-    else if (ent_less(&e, &h->heap[i]))
+    else if (node_less(h, &e, &h->heap[i]))
         sift_up(h, i, e);
     else
         sift_down(h, i, e);
+    set_top(h);
 }
 
 int hs_dheap_init(hs_dheap *h, size_t cap)

@@ -4,7 +4,9 @@
  *   update moves an entry in place (decrease or increase key), INFINITY removes it.  Keys
  *   live in the heap array itself, so a sift compares neighbouring memory, and four children
  *   per node halve the depth (measured on benchmark 4: 4-ary with inline keys against binary
- *   with keys indexed by neuron, see doc/benchmarks.md).
+ *   with keys indexed by neuron, see doc/benchmarks.md).  A node is 16 bytes (time and id;
+ *   the sequence number, needed only for ties, is kept per id), and the array is placed so
+ *   that a node's four children fill one cache line.
  * hs_dheap: a binary min-heap of pending delayed spike deliveries (synapses with delays
  *   that differ within a projection).
  * hs_fifo: the pending deliveries of a projection with one delay.
@@ -23,10 +25,15 @@ typedef struct hs_hent {
     uint32_t id;
 } hs_hent;
 
+typedef struct hs_hnode {   /* a node of the heap: its key's sequence number is seq[id] */
+    double t;
+    uint32_t id;
+} hs_hnode;
+
 /* The calendar queue (Brown 1988) behind hs_iheap for many ids (queue_cal.c): buckets of
  * width w in time, a year of nb buckets, each bucket a list sorted by (time, seq); an update
  * is an unlink and a sorted insertion into a bucket of a few entries, O(1) on average however
- * many ids there are.  Its minimum is kept in heap[0] for the inline accessors. */
+ * many ids there are.  Its minimum is kept in top for the inline accessors. */
 typedef struct hs_cnode {
     double t;
     uint64_t seq;
@@ -43,9 +50,12 @@ typedef struct hs_cal {
 } hs_cal;
 
 typedef struct hs_iheap {
-    uint32_t n, cap;    /* entries in the heap, neurons */
-    hs_hent *heap;      /* the heap, keys inline (calendar: heap[0] is its minimum) */
-    uint32_t *pos;      /* id -> heap position, UINT32_MAX when absent (calendar: 0 / absent) */
+    uint32_t n, cap;    /* entries in the queue, neurons */
+    hs_hent top;        /* the least entry, when n > 0 (for the inline accessors) */
+    hs_hnode *heap;     /* the heap, times inline (NULL with the calendar) */
+    void *mem;          /* heap's allocation (heap + 1 is 64-byte aligned) */
+    uint64_t *seq;      /* id -> its key's sequence number */
+    uint32_t *pos;      /* id -> heap position, UINT32_MAX when absent */
     hs_cal *cal;        /* the calendar queue in use instead of the heap, or NULL */
 } hs_iheap;
 
@@ -64,8 +74,8 @@ int hs_cal_init(hs_iheap *h, uint32_t ids);
 void hs_cal_free(hs_iheap *h);
 void hs_cal_set(hs_iheap *h, uint32_t id, double t, uint64_t seq);
 static inline int hs_iheap_empty(const hs_iheap *h) { return h->n == 0; }
-static inline uint32_t hs_iheap_top(const hs_iheap *h) { return h->heap[0].id; }
-static inline const hs_hent *hs_iheap_head(const hs_iheap *h) { return &h->heap[0]; }
+static inline uint32_t hs_iheap_top(const hs_iheap *h) { return h->top.id; }
+static inline const hs_hent *hs_iheap_head(const hs_iheap *h) { return &h->top; }
 
 typedef struct hs_delivery {
     double t;           /* delivery time */

@@ -10,7 +10,7 @@
  *
  * Invariant: no entry lies in a virtual bucket before vcur.  The minimum is the head of the
  * first bucket from vcur on whose head lies in the current year; a year without one (a lull)
- * falls back to a scan of all heads.  The minimum is cached in heap[0], where the inline
+ * falls back to a scan of all heads.  The minimum is cached in top, where the inline
  * accessors of queue.h read it.
  *
  * nb follows the number of entries (doubled above 2 nb, halved below nb / 2) and w their spread
@@ -94,7 +94,7 @@ static void insert_id(hs_cal *c, uint32_t id, double t, uint64_t seq)
         c->vcur = v;
 }
 
-/* The minimum into heap[0] (n > 0). */
+/* The minimum into top (n > 0). */
 static void find_min(hs_iheap *h)
 {
     hs_cal *c = h->cal;
@@ -105,7 +105,7 @@ static void find_min(hs_iheap *h)
         if (q != NIL && vbucket(c, c->node[q].t) <= v) {
             c->vcur = v;
             c->steps += k;
-            h->heap[0] = (hs_hent){.t = c->node[q].t, .seq = c->node[q].seq, .id = q};
+            h->top = (hs_hent){.t = c->node[q].t, .seq = c->node[q].seq, .id = q};
             return;
         }
     }
@@ -119,7 +119,7 @@ static void find_min(hs_iheap *h)
             best = q;
     }
     c->vcur = vbucket(c, c->node[best].t);
-    h->heap[0] = (hs_hent){.t = c->node[best].t, .seq = c->node[best].seq, .id = best};
+    h->top = (hs_hent){.t = c->node[best].t, .seq = c->node[best].seq, .id = best};
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -184,8 +184,7 @@ int hs_cal_init(hs_iheap *h, uint32_t ids)
     memset(h, 0, sizeof *h);
     h->cap = ids;
     h->cal = calloc(1, sizeof *h->cal);
-    h->heap = malloc(sizeof *h->heap);
-    if (!h->cal || !h->heap) {
+    if (!h->cal) {
         hs_cal_free(h);
         return -1;
     }
@@ -215,7 +214,6 @@ void hs_cal_free(hs_iheap *h)
         free(h->cal->tail);
         free(h->cal);
     }
-    free(h->heap);
     memset(h, 0, sizeof *h);
 }
 
@@ -223,7 +221,7 @@ void hs_cal_set(hs_iheap *h, uint32_t id, double t, uint64_t seq)
 {
     hs_cal *c = h->cal;
     const int present = c->node[id].prev != ABSENT;
-    const int was_min = present && h->heap[0].id == id;
+    const int was_min = present && h->top.id == id;
     if (present && t != INFINITY && vbucket(c, t) == vbucket(c, c->node[id].t)) {
         /* a move within its bucket (most are small): search from where it was */
         const uint64_t b = vbucket(c, t) & (c->nb - 1);
@@ -247,8 +245,8 @@ void hs_cal_set(hs_iheap *h, uint32_t id, double t, uint64_t seq)
         return;
     if (was_min)
         find_min(h);
-    else if (t != INFINITY && (h->n == 1 || less(t, seq, h->heap[0].t, h->heap[0].seq)))
-        h->heap[0] = (hs_hent){.t = t, .seq = seq, .id = id};
+    else if (t != INFINITY && (h->n == 1 || less(t, seq, h->top.t, h->top.seq)))
+        h->top = (hs_hent){.t = t, .seq = seq, .id = id};
     if (h->n > 2 * c->nb)
         (void)rebuild(h, 2 * c->nb);
     else if (h->n < c->nb / 2 && c->nb > 16)
