@@ -150,6 +150,16 @@ status_is 2 "HEE_SNN_EXCHANGE=all is an error" env HEE_SNN_EXCHANGE=all "$HEE_SN
 status_is 0 "empty settings are as if unset" env HEE_SNN_QUEUE= HEE_SNN_EXCHANGE_BLOCK= "$HEE_SNN" validate "$bm"
 status_is 2 "an unknown command" "$HEE_SNN" frobnicate
 status_is 2 "an unknown option" "$HEE_SNN" run "$bm" --frobnicate
+# each command takes only its own options: another command's is an error, not ignored
+for c in $(cat "$T/cmds"); do
+    foreign=--describe; [ "$c" = validate ] && foreign=--quiet
+    status_is 2 "'$c' refuses $foreign" "$HEE_SNN" "$c" "$bm" $foreign
+    check "... and names what '$c' takes" grep -q "'$c' does not take $foreign; its options: --" "$T/err"
+done
+status_is 2 "plot refuses --seed" "$HEE_SNN" plot "$T" --seed 3
+check "... listing plot's options" \
+    grep -qx "hee-snn: 'plot' does not take --seed; its options: --kind --output --window --bin --population --quiet" "$T/err"
+status_is 2 "run refuses --resume (train's)" "$HEE_SNN" run "$bm" --resume --output "$T/x"
 status_is 2 "a bad --duration" "$HEE_SNN" run "$bm" --duration '10 mV' --output "$T/x"
 status_is 2 "a bad --seed" "$HEE_SNN" run "$bm" --seed -3 --output "$T/x"
 check "no output directory is created on bad input" test ! -e "$T/x"

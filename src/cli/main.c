@@ -154,13 +154,13 @@ static const char usage_text[] =
     "      layer 0 read every --every (default 10 tau_x) after --burnin (20 tau_x).\n"
     "      --means writes E[T(x_0) | the layer above] instead of the noisy sample.\n"
     "      Writes samples.tsv, and samples.png when layer 0 has a shape.\n"
-    "  export OUTDIR --format nest|sonata [--output FILE]\n"
+    "  export OUTDIR --format nest|sonata [--output FILE] [--quiet]\n"
     "      Write a run's spikes.tsv in NEST's ASCII spike-recorder layout (global ids\n"
     "      from 1) or as a SONATA HDF5 spike file; default OUTDIR/spikes.nest.dat or\n"
     "      OUTDIR/spikes.sonata.h5. (record: {format: nest|sonata} does it at the end\n"
     "      of a run.)\n"
     "  plot OUTDIR|FILE [--kind K] [--output FILE.png|.svg] [--window T0:T1]\n"
-    "       [--bin T] [--population NAME]\n"
+    "       [--bin T] [--population NAME] [--quiet]\n"
     "      Draw K = raster (default), rate, isi (ISI and CV histograms), kl (from\n"
     "      analyze), compare, learning, samples or fields; default OUTDIR/plot-K.png.\n"
     "  validate NET.yaml [--describe]\n"
@@ -169,6 +169,7 @@ static const char usage_text[] =
     "      Compare the sampled joint state of a population of binary units with the\n"
     "      exact Boltzmann distribution: KL divergence at successive times, marginals.\n"
     "  compare NET.yaml [--sweep KEY=V1,V2,...] [--seed N] [--duration T] [--output DIR]\n"
+    "          [--quiet]\n"
     "      Sample the file's hee: block several ways (rate and spike realisations, each\n"
     "      with and without adaptation, a sweep over m, tau_eps, neurons_per_unit,\n"
     "      tau_syn, rate_per_unit or r_max, and for linear models the exact answer,\n"
@@ -348,6 +349,48 @@ static int time_opt(const char *opt, const char *arg, double *out)
     return 0;
 }
 
+/* The options each command takes (as its synopsis in --help lists them); any other is a usage
+ * error rather than silently ignored. */
+static const struct {
+    const char *cmd;
+    int opts[10];   /* ended by 0 */
+} cmd_opts[] = {
+    {"run", {OPT_SEED, OPT_DURATION, OPT_OUTPUT, OPT_THREADS, OPT_QUIET}},
+    {"train", {OPT_RESUME, OPT_SEED, OPT_DURATION, OPT_OUTPUT, OPT_QUIET}},
+    {"generate", {OPT_MODE, OPT_SAMPLES, OPT_SETTLE, OPT_EVERY, OPT_BURNIN, OPT_MEANS, OPT_SEED,
+                  OPT_OUTPUT, OPT_QUIET}},
+    {"export", {OPT_FORMAT, OPT_OUTPUT, OPT_QUIET}},
+    {"plot", {OPT_KIND, OPT_OUTPUT, OPT_WINDOW, OPT_BIN, OPT_POP, OPT_QUIET}},
+    {"validate", {OPT_DESCRIBE}},
+    {"analyze", {OPT_POP, OPT_POINTS}},
+    {"compare", {OPT_SWEEP, OPT_SEED, OPT_DURATION, OPT_OUTPUT, OPT_QUIET}},
+};
+
+/* 0 when command cmd takes option code c, else a usage error that lists what it takes. */
+static int opt_allowed(const char *cmd, int c)
+{
+    for (size_t k = 0; k < sizeof cmd_opts / sizeof *cmd_opts; k++) {
+        if (strcmp(cmd_opts[k].cmd, cmd))
+            continue;
+        const int *a = cmd_opts[k].opts;
+        for (int j = 0; a[j]; j++)
+            if (a[j] == c)
+                return 0;
+        const char *name = "?";
+        for (const struct option *lo = long_opts; lo->name; lo++)
+            if (lo->val == c)
+                name = lo->name;
+        fprintf(stderr, "hee-snn: '%s' does not take --%s; its options:", cmd, name);
+        for (int j = 0; a[j]; j++)
+            for (const struct option *lo = long_opts; lo->name; lo++)
+                if (lo->val == a[j])
+                    fprintf(stderr, " --%s", lo->name);
+        fprintf(stderr, "\nTry 'hee-snn %s --help'.\n", cmd);
+        return 2;
+    }
+    return 0;   /* (every command is in the table: tests/e2e.sh checks each) */
+}
+
 static int parse_opts(int argc, char **argv, const char *cmd, opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -357,6 +400,8 @@ static int parse_opts(int argc, char **argv, const char *cmd, opts *o)
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+        if (c >= OPT_SEED && opt_allowed(cmd, c))
+            return 2;
         switch (c) {
         case OPT_SEED: {
             char *end;
@@ -691,10 +736,6 @@ static int cmd_run(int argc, char **argv)
     hs_run_result res;
     if ((rc = load_everywhere(&o, &cfg)))
         return rc;
-    if (o.resume) {
-        hs_config_free(cfg);
-        return usage_error("%s", "--resume belongs to 'train'");
-    }
     if (hs_config_trains(cfg)) {
         if (hs_comm_rank() > 0) {   /* training runs on process 0 (main says so) */
             hs_config_free(cfg);
