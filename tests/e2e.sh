@@ -148,6 +148,11 @@ check "... naming the variable" grep -q "HEE_SNN_QUEUE='fifo': want heap or cale
 status_is 2 "HEE_SNN_EXCHANGE_BLOCK=12 is an error" env HEE_SNN_EXCHANGE_BLOCK=12 "$HEE_SNN" validate "$bm"
 status_is 2 "HEE_SNN_EXCHANGE=all is an error" env HEE_SNN_EXCHANGE=all "$HEE_SNN" validate "$bm"
 status_is 0 "empty settings are as if unset" env HEE_SNN_QUEUE= HEE_SNN_EXCHANGE_BLOCK= "$HEE_SNN" validate "$bm"
+status_is 0 "validate of a spike realisation" "$HEE_SNN" validate "$HS_SRCDIR/examples/hee-spike.yaml"
+check "... counts its neurons and the hee: block's units" \
+    grep -q ": ok (4 populations, 320 neurons, 0 synapses; hee: 8 units)$" "$T/out"
+status_is 0 "validate of a Boltzmann machine" "$HEE_SNN" validate "$bm"
+check "... counts its neurons and synapses" grep -q ": ok (1 population, 5 neurons, 20 synapses)$" "$T/out"
 status_is 2 "an unknown command" "$HEE_SNN" frobnicate
 status_is 2 "an unknown option" "$HEE_SNN" run "$bm" --frobnicate
 # each command takes only its own options: another command's is an error, not ignored

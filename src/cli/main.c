@@ -517,11 +517,21 @@ static int cmd_validate(int argc, char **argv)
         hs_config_free(cfg);
         return report(&err);
     }
-    if (o.describe)
+    if (o.describe) {
         hs_net_describe(net, stdout);
-    else
-        printf("%s: ok (%zu populations, %zu synapses)\n", o.file,
-               (size_t)hs_net_npops(net), hs_net_synapses(net));
+    } else {   /* what it compiled into: populations, their neurons, synapses, hee: units */
+        size_t neurons = 0;
+        for (int p = 0; p < hs_net_npops(net); p++)
+            neurons += hs_net_pop_size(net, p);
+        printf("%s: ok (%d population%s, %zu neuron%s, %zu synapse%s", o.file,
+               hs_net_npops(net), hs_net_npops(net) == 1 ? "" : "s", neurons,
+               neurons == 1 ? "" : "s", hs_net_synapses(net),
+               hs_net_synapses(net) == 1 ? "" : "s");
+        const size_t units = hs_net_hee_units(net);
+        if (units)
+            printf("; hee: %zu unit%s", units, units == 1 ? "" : "s");
+        printf(")\n");
+    }
     hs_net_free(net);
     hs_config_free(cfg);
     return 0;
