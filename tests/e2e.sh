@@ -165,6 +165,12 @@ status_is 2 "plot refuses --seed" "$HEE_SNN" plot "$T" --seed 3
 check "... listing plot's options" \
     grep -qx "hee-snn: 'plot' does not take --seed; its options: --kind --output --window --bin --population --quiet" "$T/err"
 status_is 2 "run refuses --resume (train's)" "$HEE_SNN" run "$bm" --resume --output "$T/x"
+status_is 2 "plot --kind rate refuses --window (raster's)" "$HEE_SNN" plot "$T" --kind rate \
+    --window '1 s:2 s'
+check "... saying which kind takes it" \
+    grep -qx "hee-snn: --window applies to --kind raster only, not to --kind rate" "$T/err"
+status_is 2 "plot --kind isi refuses --bin (rate's)" "$HEE_SNN" plot "$T" --kind isi --bin '10 ms'
+status_is 2 "plot (raster) refuses --population (isi's)" "$HEE_SNN" plot "$T" --population z
 status_is 2 "a bad --duration" "$HEE_SNN" run "$bm" --duration '10 mV' --output "$T/x"
 status_is 2 "a bad --seed" "$HEE_SNN" run "$bm" --seed -3 --output "$T/x"
 check "no output directory is created on bad input" test ! -e "$T/x"
