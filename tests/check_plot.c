@@ -218,21 +218,28 @@ START_TEST(test_plot_rate)
     hs_error err = {0};
     write_raster(tpath(0, "spikes.tsv"));
     uint32_t pops[3] = {hs_plot_palette(0), hs_plot_palette(1), hs_plot_palette(2)};
-    ok(hs_plot_rate(tpath(0, "spikes.tsv"), tpath(1, "rate.png"), 50, &err), &err);
+    ok(hs_plot_rate(tpath(0, "spikes.tsv"), tpath(1, "rate.png"), 50, 0, 0, &err), &err);
     check_png(tpath(1, "rate.png"), pops, 3, 100, 1300);
-    ok(hs_plot_rate(tpath(0, "spikes.tsv"), tpath(1, "rate.svg"), 50, &err), &err);
+    ok(hs_plot_rate(tpath(0, "spikes.tsv"), tpath(1, "rate.svg"), 50, 0, 0, &err), &err);
     check_svg(tpath(1, "rate.svg"));
     const char *names[1] = {"inh"};
     size_t sizes[1] = {20};
-    ok(hs_plot_rate_sized(tpath(0, "spikes.tsv"), tpath(1, "rate2.png"), 50, names, sizes, 1,
-                          &err), &err);
+    ok(hs_plot_rate_sized(tpath(0, "spikes.tsv"), tpath(1, "rate2.png"), 50, 0, 0, names,
+                          sizes, 1, &err), &err);
     sizes[0] = 5;   /* inh has neuron 9 */
-    ck_assert_int_eq(hs_plot_rate_sized(tpath(0, "spikes.tsv"), tpath(1, "rate3.png"), 50,
-                                        names, sizes, 1, &err), HS_ECONFIG);
+    ck_assert_int_eq(hs_plot_rate_sized(tpath(0, "spikes.tsv"), tpath(1, "rate3.png"), 50, 0,
+                                        0, names, sizes, 1, &err), HS_ECONFIG);
     ck_assert_ptr_nonnull(strstr(err.msg, "inh"));
-    ck_assert_int_eq(hs_plot_rate(tpath(0, "spikes.tsv"), tpath(1, "rate4.png"), 0, &err),
+    ck_assert_int_eq(hs_plot_rate(tpath(0, "spikes.tsv"), tpath(1, "rate4.png"), 0, 0, 0, &err),
                      HS_ECONFIG);
     ck_assert_int_eq(access(tpath(1, "rate3.png"), F_OK), -1);
+    /* a window: drawn within it; one that starts at the run's end (1000 ms) is refused */
+    ok(hs_plot_rate(tpath(0, "spikes.tsv"), tpath(1, "rate5.png"), 50, 200, 450, &err), &err);
+    check_png(tpath(1, "rate5.png"), pops, 3, 100, 1300);
+    ck_assert_int_eq(hs_plot_rate(tpath(0, "spikes.tsv"), tpath(1, "rate6.png"), 50, 1000,
+                                  2000, &err), HS_ECONFIG);
+    ck_assert_ptr_nonnull(strstr(err.msg, "after the run's end"));
+    ck_assert_int_eq(access(tpath(1, "rate6.png"), F_OK), -1);
 }
 END_TEST
 
@@ -241,18 +248,27 @@ START_TEST(test_plot_isi)
     hs_error err = {0};
     write_raster(tpath(0, "spikes.tsv"));
     uint32_t pops[3] = {hs_plot_palette(0), hs_plot_palette(1), hs_plot_palette(2)};
-    ok(hs_plot_isi(tpath(0, "spikes.tsv"), tpath(1, "isi.png"), NULL, &err), &err);
+    ok(hs_plot_isi(tpath(0, "spikes.tsv"), tpath(1, "isi.png"), NULL, 0, 0, &err), &err);
     check_png(tpath(1, "isi.png"), pops, 3, 100, 1300);
-    ok(hs_plot_isi(tpath(0, "spikes.tsv"), tpath(1, "isi.svg"), NULL, &err), &err);
+    ok(hs_plot_isi(tpath(0, "spikes.tsv"), tpath(1, "isi.svg"), NULL, 0, 0, &err), &err);
     check_svg(tpath(1, "isi.svg"));
-    ok(hs_plot_isi(tpath(0, "spikes.tsv"), tpath(1, "inh.png"), "inh", &err), &err);
+    ok(hs_plot_isi(tpath(0, "spikes.tsv"), tpath(1, "inh.png"), "inh", 0, 0, &err), &err);
     long count[1];
     uint32_t exc = hs_plot_palette(0);
     png_read(tpath(1, "inh.png"), &exc, count, 1, 1600);
     ck_assert_int_eq(count[0], 0);   /* only inh is drawn */
-    ck_assert_int_eq(hs_plot_isi(tpath(0, "spikes.tsv"), tpath(1, "x.png"), "nope", &err),
+    ck_assert_int_eq(hs_plot_isi(tpath(0, "spikes.tsv"), tpath(1, "x.png"), "nope", 0, 0, &err),
                      HS_ECONFIG);
     ck_assert_ptr_nonnull(strstr(err.msg, "'nope'"));
+    /* the window counts: exc fires every 100 ms, so 80 ms of it hold no interval of exc (and
+     * 40 ms none of anyone's, inh's period being 50 ms); 300 ms hold some */
+    ck_assert_int_eq(hs_plot_isi(tpath(0, "spikes.tsv"), tpath(1, "w1.png"), "exc", 300, 380,
+                                 &err), HS_ECONFIG);
+    ck_assert_ptr_nonnull(strstr(err.msg, "spiked twice in the window [300, 380] ms"));
+    ck_assert_int_eq(hs_plot_isi(tpath(0, "spikes.tsv"), tpath(1, "w2.png"), NULL, 300, 340,
+                                 &err), HS_ECONFIG);
+    ok(hs_plot_isi(tpath(0, "spikes.tsv"), tpath(1, "w3.png"), "exc", 300, 600, &err), &err);
+    ok(hs_plot_isi(tpath(0, "spikes.tsv"), tpath(1, "w4.png"), NULL, 300, 420, &err), &err);
 }
 END_TEST
 
@@ -275,7 +291,7 @@ START_TEST(test_plot_isi_sparse_indices)
     write_text(tpath(0, "sparse.tsv"), text);
     free(text);
     uint32_t pops[2] = {hs_plot_palette(0), hs_plot_palette(1)};
-    ok(hs_plot_isi(tpath(0, "sparse.tsv"), tpath(1, "sparse.png"), NULL, &err), &err);
+    ok(hs_plot_isi(tpath(0, "sparse.tsv"), tpath(1, "sparse.png"), NULL, 0, 0, &err), &err);
     check_png(tpath(1, "sparse.png"), pops, 2, 50, 1300);
 }
 END_TEST
@@ -379,7 +395,7 @@ START_TEST(test_plot_errors)
     ck_assert_int_eq(err.col, 9);
     ck_assert_str_eq(err.file, tpath(0, "bad.tsv"));
     write_text(tpath(0, "badt.tsv"), "1.5\texc\t0\nabc\texc\t1\n");
-    ck_assert_int_eq(hs_plot_isi(tpath(0, "badt.tsv"), tpath(1, "r.png"), NULL, &err),
+    ck_assert_int_eq(hs_plot_isi(tpath(0, "badt.tsv"), tpath(1, "r.png"), NULL, 0, 0, &err),
                      HS_ECONFIG);
     ck_assert_int_eq(err.line, 2);
 
@@ -412,7 +428,7 @@ START_TEST(test_plot_errors)
                      HS_ECONFIG);
     ck_assert_ptr_nonnull(strstr(err.msg, "no spikes between"));
     write_text(tpath(0, "empty.tsv"), "# only a header\ntime_ms\tpopulation\tneuron\n");
-    ck_assert_int_eq(hs_plot_rate(tpath(0, "empty.tsv"), tpath(1, "r.png"), 10, &err),
+    ck_assert_int_eq(hs_plot_rate(tpath(0, "empty.tsv"), tpath(1, "r.png"), 10, 0, 0, &err),
                      HS_ECONFIG);
     ck_assert_int_eq(access(tpath(1, "r.png"), F_OK), -1);
     /* found by fuzzing: a spike at 5.6e81 ms asks for 1.1e81 bins of 5 ms, a count that was
@@ -420,7 +436,7 @@ START_TEST(test_plot_errors)
     write_text(tpath(0, "far.tsv"), "time_ms\tpopulation\tneuron\n1\tz\t0\n"
                "5555555555555555555555555555555555555555555555555555555555555555555555555555555558"
                "\tz\t1\n");
-    ck_assert_int_eq(hs_plot_rate(tpath(0, "far.tsv"), tpath(1, "r.png"), 5, &err), HS_ECONFIG);
+    ck_assert_int_eq(hs_plot_rate(tpath(0, "far.tsv"), tpath(1, "r.png"), 5, 0, 0, &err), HS_ECONFIG);
     ck_assert_ptr_nonnull(strstr(err.msg, "more than 1000000 bins"));
     ck_assert_int_eq(access(tpath(1, "r.png"), F_OK), -1);
     ck_assert_int_eq(temporaries(), 0);

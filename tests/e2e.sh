@@ -165,10 +165,10 @@ status_is 2 "plot refuses --seed" "$HEE_SNN" plot "$T" --seed 3
 check "... listing plot's options" \
     grep -qx "hee-snn: 'plot' does not take --seed; its options: --kind --output --window --bin --population --quiet" "$T/err"
 status_is 2 "run refuses --resume (train's)" "$HEE_SNN" run "$bm" --resume --output "$T/x"
-status_is 2 "plot --kind rate refuses --window (raster's)" "$HEE_SNN" plot "$T" --kind rate \
+status_is 2 "plot --kind learning refuses --window" "$HEE_SNN" plot "$T" --kind learning \
     --window '1 s:2 s'
-check "... saying which kind takes it" \
-    grep -qx "hee-snn: --window applies to --kind raster only, not to --kind rate" "$T/err"
+check "... saying which kinds take it" \
+    grep -qx "hee-snn: --window applies to --kind raster, rate or isi only, not to --kind learning" "$T/err"
 status_is 2 "plot --kind isi refuses --bin (rate's)" "$HEE_SNN" plot "$T" --kind isi --bin '10 ms'
 status_is 2 "plot (raster) refuses --population (isi's)" "$HEE_SNN" plot "$T" --population z
 status_is 2 "a bad --duration" "$HEE_SNN" run "$bm" --duration '10 mV' --output "$T/x"

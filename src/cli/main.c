@@ -672,15 +672,23 @@ static int cmd_plot(int argc, char **argv)
     const char *kind = o.kind ? o.kind : "raster";
     /* the options that shape one kind only: given to another, an error rather than ignored */
     static const struct {
-        const char *opt, *kind;
-    } only[] = {{"--window", "raster"}, {"--bin", "rate"}, {"--population", "isi"}};
+        const char *opt, *kinds[4];   /* (NULL-ended) */
+    } only[] = {{"--window", {"raster", "rate", "isi"}}, {"--bin", {"rate"}},
+                {"--population", {"isi"}}};
     const int given[] = {o.t1 > o.t0, o.bin > 0, o.pop != NULL};
-    for (int k = 0; k < 3; k++)
-        if (given[k] && strcmp(kind, only[k].kind)) {
-            fprintf(stderr, "hee-snn: %s applies to --kind %s only, not to --kind %s\n"
-                            "Try 'hee-snn plot --help'.\n", only[k].opt, only[k].kind, kind);
+    for (int k = 0; k < 3; k++) {
+        int takes = 0;
+        for (int j = 0; only[k].kinds[j]; j++)
+            takes |= !strcmp(kind, only[k].kinds[j]);
+        if (given[k] && !takes) {
+            fprintf(stderr, "hee-snn: %s applies to --kind", only[k].opt);
+            for (int j = 0; only[k].kinds[j]; j++)
+                fprintf(stderr, "%s %s", j ? (only[k].kinds[j + 1] ? "," : " or") : "",
+                        only[k].kinds[j]);
+            fprintf(stderr, " only, not to --kind %s\nTry 'hee-snn plot --help'.\n", kind);
             return 2;
         }
+    }
     char out[4096];
     if (o.ov.output) {
         snprintf(out, sizeof out, "%s", o.ov.output);

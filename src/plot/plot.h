@@ -34,21 +34,27 @@ uint32_t hs_plot_palette(size_t i);
 int hs_plot_raster(const char *spikes_tsv, const char *out, double t0, double t1,
                    hs_error *err);
 
-/* Population rates (spikes per second per neuron) in bins of bin_ms over the whole run, one
- * line per population.  A population's size is its largest neuron index + 1 in the file. */
-int hs_plot_rate(const char *spikes_tsv, const char *out, double bin_ms, hs_error *err);
+/* Population rates (spikes per second per neuron) in bins of bin_ms over the window [t0, t1)
+ * ms (the whole run when t1 <= t0; a window's end is cut to the run's), one line per
+ * population.  A population's size is its largest neuron index + 1 in the file.  A window
+ * that starts at or after the run's end is HS_ECONFIG. */
+int hs_plot_rate(const char *spikes_tsv, const char *out, double bin_ms, double t0, double t1,
+                 hs_error *err);
 
 /* Same, with known sizes: sizes[i] neurons for population names[i] (i < n); populations not
  * listed fall back to the largest index + 1.  A size below that index + 1 is HS_ECONFIG. */
-int hs_plot_rate_sized(const char *spikes_tsv, const char *out, double bin_ms,
-                       const char *const *names, const size_t *sizes, size_t n, hs_error *err);
+int hs_plot_rate_sized(const char *spikes_tsv, const char *out, double bin_ms, double t0,
+                       double t1, const char *const *names, const size_t *sizes, size_t n,
+                       hs_error *err);
 
 /* Two panels: the histogram of inter-spike intervals pooled over the neurons of a population
  * (log-spaced bins, as fractions of all its intervals), and the histogram of the per-neuron
  * coefficient of variation of the ISI (neurons with at least 2 intervals).  population NULL
- * draws every population, each as its own series; a name not in the file is HS_ECONFIG. */
-int hs_plot_isi(const char *spikes_tsv, const char *out, const char *population,
-                hs_error *err);
+ * draws every population, each as its own series; a name not in the file is HS_ECONFIG.
+ * Only spikes in the window [t0, t1] ms count (all when t1 <= t0): an interval is drawn when
+ * both its spikes lie in it. */
+int hs_plot_isi(const char *spikes_tsv, const char *out, const char *population, double t0,
+                double t1, hs_error *err);
 
 /* KL divergence against simulated time, log-log, from a table whose header starts with
  * "T_ms" followed by "KL" (text before the header, as in the output of 'hee-snn analyze', is

@@ -114,8 +114,8 @@ int hs_plot_dir(const char *kind, const char *input, const char *out, double t0,
         if (!strcmp(kind, "raster"))
             return hs_plot_raster(path, out, t0, t1, err);
         if (!strcmp(kind, "isi"))
-            return hs_plot_isi(path, out, population, err);
-        return hs_plot_rate(path, out, bin_ms > 0 ? bin_ms : 100, err);
+            return hs_plot_isi(path, out, population, t0, t1, err);
+        return hs_plot_rate(path, out, bin_ms > 0 ? bin_ms : 100, t0, t1, err);
     }
     if (!strcmp(kind, "kl"))
         return plot_kl(input, out, err);

@@ -422,19 +422,32 @@ static int pop_sizes(const sp_file *s, const char *const *names, const size_t *s
     return HS_OK;
 }
 
-int hs_plot_rate_sized(const char *spikes_tsv, const char *out, double bin_ms,
-                       const char *const *names, const size_t *sizes, size_t n, hs_error *err)
+int hs_plot_rate_sized(const char *spikes_tsv, const char *out, double bin_ms, double t0,
+                       double t1, const char *const *names, const size_t *sizes, size_t n,
+                       hs_error *err)
 {
     int svg, rc = hs_pl_format(out, &svg, err);
     if (rc)
         return rc;
     if (!(bin_ms > 0) || !isfinite(bin_ms))
         return hs_error_set(err, HS_ECONFIG, NULL, 0, 0, "the bin width must be > 0 ms");
+    if (!isfinite(t0) || !isfinite(t1))
+        return hs_error_set(err, HS_ECONFIG, NULL, 0, 0, "the window must be finite");
     sp_file s;
     if ((rc = sp_scan(&s, spikes_tsv, 0, 0, NULL, err)))
         return rc;
-    double T = sp_end(&s);
-    double nbd = ceil(T / bin_ms - 1e-9);
+    const double T = sp_end(&s);
+    if (t1 <= t0) {   /* the whole run */
+        t0 = 0;
+        t1 = T;
+    } else if (t0 >= T) {
+        rc = hs_error_set(err, HS_ECONFIG, spikes_tsv, 0, 0, "the window starts at %g ms, at "
+                          "or after the run's end (%g ms)", t0, T);
+        sp_close(&s);
+        return rc;
+    }
+    t1 = fmin(t1, T);
+    double nbd = ceil((t1 - t0) / bin_ms - 1e-9);
     double *cnt = NULL, *x = NULL;
     size_t *size = NULL;
     hs_pl_key *keys = NULL;
@@ -442,7 +455,7 @@ int hs_plot_rate_sized(const char *spikes_tsv, const char *out, double bin_ms,
     hs_pl_canvas cv = {0};
     if (nbd > MAX_BINS) {   /* before nbd becomes a size_t, which it may not fit (fuzzing) */
         rc = hs_error_set(err, HS_ECONFIG, spikes_tsv, 0, 0, "bins of %g ms over %g ms make "
-                          "more than %d bins", bin_ms, T, MAX_BINS);
+                          "more than %d bins", bin_ms, t1 - t0, MAX_BINS);
         goto done;
     }
     size_t nb = nbd < 1 ? 1 : (size_t)nbd, np = (size_t)s.npop;
@@ -458,17 +471,19 @@ int hs_plot_rate_sized(const char *spikes_tsv, const char *out, double bin_ms,
     spike sp;
     int r;
     while ((r = sp_next(&s, 0, &sp, err)) > 0) {
-        size_t b = (size_t)(sp.t / bin_ms);
+        if (sp.t < t0 || sp.t > t1 || (sp.t == t1 && t1 < T))   /* [t0, t1), the run's end in */
+            continue;
+        size_t b = (size_t)((sp.t - t0) / bin_ms);
         cnt[(size_t)sp.pop * nb + (b < nb ? b : nb - 1)] += 1;
     }
     if (r < 0) {
         rc = -r;
         goto done;
     }
-    int secs = T > 10000;
+    int secs = t1 - t0 > 10000;
     double tscale = secs ? 1e-3 : 1, ymax = 0;
     for (size_t b = 0; b < nb; b++) {
-        double lo = b * bin_ms, hi = fmin((b + 1) * bin_ms, T);
+        double lo = t0 + b * bin_ms, hi = fmin(t0 + (b + 1) * bin_ms, t1);
         x[b] = 0.5 * (lo + hi) * tscale;
         for (size_t p = 0; p < np; p++) {
             double *c = &cnt[p * nb + b];
@@ -488,7 +503,7 @@ int hs_plot_rate_sized(const char *spikes_tsv, const char *out, double bin_ms,
              of_network(&s, net, sizeof net), bin_ms);
     double top = hs_pl_title(&cv, title);
     hs_pl_frame f = {0};
-    hs_pl_axis_set(&f.ax, 0, T * tscale, 0, 0);
+    hs_pl_axis_set(&f.ax, t0 * tscale, t1 * tscale, 0, 0);
     f.ax.label = secs ? "time (s)" : "time (ms)";
     hs_pl_axis_set(&f.ay, 0, ymax > 0 ? ymax : 1, 0, 1);
     f.ay.label = "rate per neuron (Hz)";
@@ -515,9 +530,10 @@ done:
     return rc;
 }
 
-int hs_plot_rate(const char *spikes_tsv, const char *out, double bin_ms, hs_error *err)
+int hs_plot_rate(const char *spikes_tsv, const char *out, double bin_ms, double t0, double t1,
+                 hs_error *err)
 {
-    return hs_plot_rate_sized(spikes_tsv, out, bin_ms, NULL, NULL, 0, err);
+    return hs_plot_rate_sized(spikes_tsv, out, bin_ms, t0, t1, NULL, NULL, 0, err);
 }
 
 /* ---- ISI and CV ------------------------------------------------------------------------- */
@@ -527,6 +543,7 @@ int hs_plot_rate(const char *spikes_tsv, const char *out, double bin_ms, hs_erro
 
 typedef struct isi_state {
     int only;             /* the population plotted, -1 for all */
+    double t0, t1;        /* the window (all spikes when t1 <= t0) */
     size_t *off;          /* first neuron slot of each population (npop + 1) */
     /* A population whose largest neuron index exceeds its spikes (a sparse raster: a few
      * neurons with large indices) gets a slot per spiking neuron, found by hashing (pop, id),
@@ -568,7 +585,7 @@ static int isi_pass(sp_file *s, isi_state *st, hs_error *err)
     spike sp;
     int r;
     while ((r = sp_next(s, 0, &sp, err)) > 0) {
-        if (!isi_shown(st, sp.pop))
+        if (!isi_shown(st, sp.pop) || (st->t1 > st->t0 && (sp.t < st->t0 || sp.t > st->t1)))
             continue;
         size_t j = isi_slot(st, sp.pop, sp.id);
         double prev = st->last[j], d = sp.t - prev;
@@ -692,16 +709,18 @@ static void cv_panel(cairo_t *cr, const sp_file *s, const isi_state *st, double 
     hs_pl_line(cr, &f, xs, ys, 2, hs_pl_ink, 1.1, 1);
 }
 
-int hs_plot_isi(const char *spikes_tsv, const char *out, const char *population,
-                hs_error *err)
+int hs_plot_isi(const char *spikes_tsv, const char *out, const char *population, double t0,
+                double t1, hs_error *err)
 {
     int svg, rc = hs_pl_format(out, &svg, err);
     if (rc)
         return rc;
+    if (!isfinite(t0) || !isfinite(t1))
+        return hs_error_set(err, HS_ECONFIG, NULL, 0, 0, "the window must be finite");
     sp_file s;
     if ((rc = sp_scan(&s, spikes_tsv, 0, 0, NULL, err)))
         return rc;
-    isi_state st = {.only = -1};
+    isi_state st = {.only = -1, .t0 = t0, .t1 = t1};
     size_t np = (size_t)s.npop, *size = NULL, nk = 0;
     hs_pl_key *keys = NULL;
     char *kbuf = NULL;
@@ -757,8 +776,11 @@ int hs_plot_isi(const char *spikes_tsv, const char *out, const char *population,
     for (size_t p = 0; p < np; p++)
         total += st.nisi[p];
     if (!total) {
-        rc = hs_error_set(err, HS_ECONFIG, spikes_tsv, 0, 0, "no neuron%s%s spiked twice",
-                          population ? " of " : "", population ? population : "");
+        char win[96] = "";
+        if (t1 > t0)
+            snprintf(win, sizeof win, " in the window [%g, %g] ms", t0, t1);
+        rc = hs_error_set(err, HS_ECONFIG, spikes_tsv, 0, 0, "no neuron%s%s spiked twice%s",
+                          population ? " of " : "", population ? population : "", win);
         goto done;
     }
     if (pop_keys(&s, size, HS_PL_KEY_BOX, &keys, &kbuf))

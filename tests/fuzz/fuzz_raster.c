@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)hs_plot_raster(spikes, out, 0, 0, &err);
     static const char *const names[] = {"z", "p"};
     static const size_t sizes[] = {3, 5};
-    (void)hs_plot_rate_sized(spikes, out, 5, names, sizes, 2, &err);
-    (void)hs_plot_isi(spikes, out, NULL, &err);
+    (void)hs_plot_rate_sized(spikes, out, 5, 0, 0, names, sizes, 2, &err);
+    (void)hs_plot_isi(spikes, out, NULL, 0, 0, &err);
     return 0;
 }
