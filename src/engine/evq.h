@@ -88,7 +88,6 @@ typedef struct hs_slices {
     uint32_t *pos;     /* per neuron: its inputs of the current slice already absorbed (a run
                         * may end inside a slice) */
     hs_artab *arr;     /* nslots tables of arrivals */
-    double *wconst;    /* per projection: its one weight, or NaN when weights differ */
     uint8_t *ascending;  /* per projection: the targets of every row's delay group ascend (a
                           * thread finds its own by bisection) */
     hs_sspike *sp;     /* the current window's spikes, all threads' */

@@ -155,7 +155,6 @@ static int bin_sort(hs_sworker *w, const hs_bin *b, uint32_t g0, uint32_t nb)
 /* The n inputs ref[0..n) of one neuron, sorted by time, into w->in. */
 static int gather(hs_sworker *w, const hs_inref *ref, uint32_t n, const hs_artab *at)
 {
-    const hs_slices *S = w->S;
     if (n > w->capin) {
         hs_input *in = realloc(w->in, (size_t)n * sizeof *in);
         hs_input *tmp = in ? realloc(w->tmp, (size_t)n * sizeof *tmp) : NULL;
@@ -168,8 +167,8 @@ static int gather(hs_sworker *w, const hs_inref *ref, uint32_t n, const hs_artab
     }
     for (uint32_t q = 0; q < n; q++) {
         const hs_arrival *a = &at->a[ref[q].arr];
-        const double wc = S->wconst[a->proj];
-        w->in[q] = (hs_input){a->t, isnan(wc) ? w->net->projs[a->proj].w[ref[q].syn] : wc, a->x};
+        const hs_proj *pr = &w->net->projs[a->proj];   /* one weight: inputs need not say it */
+        w->in[q] = (hs_input){a->t, isnan(pr->w0) ? pr->w[ref[q].syn] : pr->w0, a->x};
     }
     inputs_sort(w->in, n, w->tmp);
     return HS_OK;
@@ -518,10 +517,9 @@ int hs_engine_slices_init(hs_net *net, hs_slices *S, hs_error *err)
     S->bin = calloc((size_t)S->nslots * S->nbins, sizeof *S->bin);
     S->pos = calloc((size_t)net->nneurons + 1, sizeof *S->pos);
     S->arr = calloc(S->nslots, sizeof *S->arr);
-    S->wconst = calloc((size_t)net->nprojs + 1, sizeof *S->wconst);
     S->ascending = calloc((size_t)net->nprojs + 1, sizeof *S->ascending);
     S->w = calloc((size_t)T, sizeof *S->w);
-    if (!S->bin || !S->pos || !S->arr || !S->wconst || !S->ascending || !S->w)
+    if (!S->bin || !S->pos || !S->arr || !S->ascending || !S->w)
         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory for the slices' inputs");
     S->nthreads = T;
     for (int t = 0; t < T; t++) {
@@ -533,9 +531,8 @@ int hs_engine_slices_init(hs_net *net, hs_slices *S, hs_error *err)
         if (!(w->cnt = calloc(((size_t)1 << S->shift) + 1, sizeof *w->cnt)))
             return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory for the slices");
     }
-    for (int k = 0; k < net->nprojs; k++) {   /* one weight: inputs need not say theirs */
+    for (int k = 0; k < net->nprojs; k++) {
         const hs_proj *pr = &net->projs[k];
-        S->wconst[k] = pr->w0;
         int asc = T > 1;   /* targets ascend within each row's delay groups */
         for (uint32_t i = 0; asc && i < pr->npre; i++)
             for (uint64_t q = pr->row[i] + 1; asc && q < pr->row[i + 1]; q++)
@@ -596,7 +593,6 @@ void hs_engine_slices_free(hs_slices *S)
     free(S->bin);
     free(S->pos);
     free(S->arr);
-    free(S->wconst);
     free(S->ascending);
     free(S->sp);
     free(S->xsp);
