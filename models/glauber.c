@@ -80,6 +80,18 @@ static int gl_zstate(const hs_pop *p, uint32_t i)
     return s->z[i];
 }
 
+static const hs_var_desc vars[] = {
+    {"u", HS_DIM_NONE, "membrane potential: the log-odds b + sum_i W z_i"},
+    {"z", HS_DIM_NONE, "binary state, 0 or 1"},
+};
+
+static double gl_state_at(const hs_pop *p, uint32_t i, int var, double t)
+{
+    (void)t;
+    const gl_state *s = p->state;
+    return var == 0 ? s->u[i] : (double)s->z[i];
+}
+
 const hs_model hs_model_glauber = {
     .schema = {
         .name = "glauber",
@@ -92,10 +104,13 @@ const hs_model hs_model_glauber = {
         .needs_offsets = 1,
         .emits_offsets = 1,
         .has_zstate = 1,
+        .vars = vars,
+        .nvars = 2,
     },
     .init = gl_init,
     .free_state = gl_free,
     .fire = gl_fire,
     .receive = gl_receive,
     .zstate = gl_zstate,
+    .state = gl_state_at,
 };

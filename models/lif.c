@@ -353,6 +353,23 @@ static uint64_t lif_advance(hs_pop *p, uint32_t i, double t1, const hs_input *in
     return own;
 }
 
+static const hs_var_desc vars[] = {
+    {"v", HS_DIM_VOLTAGE, "membrane potential (v_reset while refractory)"},
+};
+
+/* v at t: v_reset while refractory, else v_rest + a / E(t) (as a e^(-(t - T0) / tau_m), which
+ * cannot overflow however long the neuron has been left alone). */
+static double lif_state_at(const hs_pop *p, uint32_t i, int var, double t)
+{
+    (void)var;
+    const lif_state *s = p->state;
+    const double *P = p->params;
+    const lif_neuron *n = &s->nr[i];
+    if (t < n->refr_end)
+        return P[P_V_RESET];
+    return P[P_V_REST] + n->a * exp(-(t - s->T0) * s->inv_tau);
+}
+
 /* A Poisson drive moves keys later by random intervals at every arrival. */
 static int lif_drifting_keys(const hs_pop *p)
 {
@@ -371,11 +388,14 @@ const hs_model hs_model_lif = {
         .can_receive = 1,
         .weight_dim = HS_DIM_VOLTAGE,
         .check = lif_check,
+        .vars = vars,
+        .nvars = 1,
     },
     .init = lif_init,
     .free_state = lif_free,
     .fire = lif_fire,
     .receive = lif_receive,
+    .state = lif_state_at,
     .uniform_weight = 1,
     .drifting_keys = lif_drifting_keys,
     .advance = lif_advance,

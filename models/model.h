@@ -77,6 +77,10 @@ typedef struct hs_model {
     /* Current binary state of neuron i (binary models only: those whose schema says
      * has_zstate). */
     int (*zstate)(const hs_pop *p, uint32_t i);
+    /* With schema.vars: the value of state variable var (an index into schema.vars) of neuron
+     * i at time t, the engine's current time (every event before t handled), in the
+     * variable's internal unit.  Reads only: sampling a neuron never changes its future. */
+    double (*state)(const hs_pop *p, uint32_t i, int var, double t);
 } hs_model;
 
 /* Per-population data the engine owns and models use. */

@@ -138,6 +138,18 @@ static int ns_zstate(const hs_pop *p, uint32_t i)
     return s->refr[i];
 }
 
+static const hs_var_desc vars[] = {
+    {"u", HS_DIM_NONE, "membrane potential: the log-odds b + sum_i W z_i"},
+    {"z", HS_DIM_NONE, "binary state, 0 or 1 (1 for tau_ref after each spike)"},
+};
+
+static double ns_state_at(const hs_pop *p, uint32_t i, int var, double t)
+{
+    (void)t;
+    const ns_state *s = p->state;
+    return var == 0 ? s->u[i] : (double)s->refr[i];
+}
+
 const hs_model hs_model_neural_sampling = {
     .schema = {
         .name = "neural_sampling",
@@ -151,6 +163,8 @@ const hs_model hs_model_neural_sampling = {
         .needs_offsets = 1,
         .emits_offsets = 1,
         .has_zstate = 1,
+        .vars = vars,
+        .nvars = 2,
     },
     .exp_weights = 1,
     .init = ns_init,
@@ -158,4 +172,5 @@ const hs_model hs_model_neural_sampling = {
     .fire = ns_fire,
     .receive = ns_receive,
     .zstate = ns_zstate,
+    .state = ns_state_at,
 };

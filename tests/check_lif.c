@@ -8,6 +8,7 @@
 #include "models/lif.h"
 #include "config/config.h"
 #include "net/net.h"
+#include "proc/varmon.h"
 #include "testutil.h"
 #include "util/rng.h"
 
@@ -62,19 +63,21 @@ END_TEST
  * -55 mV and gets a 7 mV jump from each spike of a, after `delay`.  Its first spike is when
  * the summed decaying jumps reach threshold, v_b(t_k) = -70 + 7 sum_{i<=k} exp(-(t_k - t_i)/100),
  * here at the fifth spike of a. */
+static const char *const driven_net =   /* delay, more under record: */
+        "hee-snn: 1\nduration: 400 ms\nseed: 1\n"
+        "populations:\n  a:\n    model: lif\n    size: 1\n"
+        "    params: {tau_m: 20 ms, v_rest: -49 mV, v_thresh: -50 mV,"
+        " v_reset: -60 mV, t_ref: 5 ms}\n    init: {v: -60 mV}\n"
+        "  b:\n    model: lif\n    size: 1\n"
+        "    params: {tau_m: 100 ms, v_rest: -70 mV, v_thresh: -55 mV,"
+        " v_reset: -70 mV, t_ref: 2 ms}\n"
+        "projections:\n  - {from: a, to: b, connect: all_to_all, weight: 7 mV, delay: %s}\n"
+        "record: {spikes: all%s}\n";
+
 static void check_driven(const char *delay, double d)
 {
     char yaml[1024];
-    snprintf(yaml, sizeof yaml,
-             "hee-snn: 1\nduration: 400 ms\nseed: 1\n"
-             "populations:\n  a:\n    model: lif\n    size: 1\n"
-             "    params: {tau_m: 20 ms, v_rest: -49 mV, v_thresh: -50 mV,"
-             " v_reset: -60 mV, t_ref: 5 ms}\n    init: {v: -60 mV}\n"
-             "  b:\n    model: lif\n    size: 1\n"
-             "    params: {tau_m: 100 ms, v_rest: -70 mV, v_thresh: -55 mV,"
-             " v_reset: -70 mV, t_ref: 2 ms}\n"
-             "projections:\n  - {from: a, to: b, connect: all_to_all, weight: 7 mV, delay: %s}\n"
-             "record: {spikes: all}\n", delay);
+    snprintf(yaml, sizeof yaml, driven_net, delay, "");
     hs_config *cfg;
     hs_net *net = net_from_string(yaml, &cfg);
     spikes s = {0};
@@ -100,6 +103,118 @@ static void check_driven(const char *delay, double d)
     hs_net_free(net);
     hs_config_free(cfg);
 }
+
+/* record: variables samples the exact membrane.  The network of check_driven (a fires on its
+ * own every 5 + 20 ln 11 ms, each spike a 7 mV jump into b after `delay`), sampled every
+ * 0.25 ms, against the closed form between events: v_a decays from -60 mV towards -49 mV and
+ * is held at -60 mV while refractory; v_b decays towards -70 mV from the jumps, resets at its
+ * spikes (after a jump reaches -55 mV) and is held 2 ms.  Tolerance 1e-9 mV: the engine's
+ * values are exact up to rounding (about 1e-13 mV here).  The spikes are those of the same
+ * network without the monitor, bit for bit. */
+typedef struct rows {
+    size_t n, cap, ncol;
+    double *t, *v;
+} rows;
+
+static int collect_row(void *ctx, double t, const double *row, size_t n)
+{
+    rows *r = ctx;
+    if (r->n == r->cap) {
+        r->cap = r->cap ? 2 * r->cap : 256;
+        r->t = realloc(r->t, r->cap * sizeof *r->t);
+        r->v = realloc(r->v, r->cap * n * sizeof *r->v);
+        ck_assert(r->t && r->v);
+    }
+    r->ncol = n;
+    r->t[r->n] = t;
+    memcpy(r->v + r->n * n, row, n * sizeof *row);
+    r->n++;
+    return 0;
+}
+
+static void check_sampled_membranes(const char *delay, double d)
+{
+    char yaml[2048];
+    spikes s[2] = {{0}};
+    rows r = {0};
+    for (int mon = 0; mon < 2; mon++) {
+        snprintf(yaml, sizeof yaml, driven_net, delay,
+                 mon ? ", variables: {every: 0.25 ms, populations: {b: all, a: [0]}}" : "");
+        hs_config *cfg;
+        hs_net *net = net_from_string(yaml, &cfg);
+        hs_varmon *vm = hs_net_proc(net, &hs_varmon_ops);
+        ck_assert(mon ? vm != NULL : vm == NULL);
+        if (vm) {
+            vm->sink = collect_row;
+            vm->sink_ctx = &r;
+        }
+        hs_net_set_spike_sink(net, collect_spike, &s[mon]);
+        run_to(net, 400);
+        hs_net_free(net);
+        hs_config_free(cfg);
+    }
+    /* the monitor changed nothing */
+    ck_assert_uint_eq(s[0].n, s[1].n);
+    for (size_t k = 0; k < s[0].n; k++) {
+        ck_assert(s[0].t[k] == s[1].t[k]);
+        ck_assert(s[0].pop[k] == s[1].pop[k] && s[0].id[k] == s[1].id[k]);
+    }
+    /* 1600 samples at k / 4 ms; columns a[0].v then b[0].v (population order) */
+    ck_assert_uint_eq(r.n, 1600);
+    ck_assert_uint_eq(r.ncol, 2);
+    const double isi = 20 * log(11.0), period = 5 + isi;
+    /* b, event by event: its state after the inputs before t */
+    double vb = -70, tb = 0, refr_b = -INFINITY;
+    int next_in = 0, b_spikes = 0;
+    for (size_t k = 0; k < r.n; k++) {
+        const double t = 0.25 * (double)k;
+        ck_assert(r.t[k] == t);
+        /* a */
+        double va;
+        int m = t < isi ? -1 : (int)floor((t - isi) / period);
+        double sk = isi + m * period;
+        if (m < 0)
+            va = -49 - 11 * exp(-t / 20);
+        else if (t < sk + 5)
+            va = -60;
+        else
+            va = -49 - 11 * exp(-(t - sk - 5) / 20);
+        ck_assert_msg(fabs(r.v[2 * k] - va) < 1e-9, "a at %g ms: %.15g, want %.15g", t,
+                      r.v[2 * k], va);
+        /* b: the jumps that arrived before t */
+        for (;;) {
+            double ta = isi + next_in * period + d;
+            if (!(ta < t))
+                break;
+            next_in++;
+            if (ta < refr_b)
+                continue;   /* lost while refractory */
+            vb = -70 + (vb + 70) * exp(-(ta - tb) / 100) + 7;
+            tb = ta;
+            if (vb >= -55) {
+                vb = -70;
+                tb = ta + 2;
+                refr_b = ta + 2;
+                b_spikes++;
+            }
+        }
+        double want = t < refr_b ? -70 : -70 + (vb + 70) * exp(-(t - tb) / 100);
+        ck_assert_msg(fabs(r.v[2 * k + 1] - want) < 1e-9, "b at %g ms: %.15g, want %.15g", t,
+                      r.v[2 * k + 1], want);
+    }
+    ck_assert_int_ge(b_spikes, 1);   /* the hard part, a reset, was sampled */
+    free(r.t);
+    free(r.v);
+    spikes_free(&s[0]);
+    spikes_free(&s[1]);
+}
+
+START_TEST(test_lif_sampled_membranes)
+{
+    check_sampled_membranes("0 ms", 0.0);
+    check_sampled_membranes("1.5 ms", 1.5);   /* delays: the event queue instead of slices */
+}
+END_TEST
 
 START_TEST(test_lif_driven_by_jumps)
 {
@@ -580,6 +695,7 @@ static Suite *lif_suite(void)
     tcase_add_test(tc, test_lif_spontaneous_spike_train);
     tcase_add_test(tc, test_lif_driven_by_jumps);
     tcase_add_test(tc, test_lif_driven_with_delay);
+    tcase_add_test(tc, test_lif_sampled_membranes);
     tcase_add_test(tc, test_lif_input_lost_while_refractory);
     tcase_add_test(tc, test_lif_matches_brute_force);
     tcase_add_test(tc, test_lif_drive_matches_brute_force);

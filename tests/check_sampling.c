@@ -17,6 +17,8 @@
 
 #include "analyze/analyze.h"
 #include "stats.h"
+#include "net/net.h"
+#include "proc/varmon.h"
 #include "testutil.h"
 #include "util/rng.h"
 
@@ -256,6 +258,84 @@ START_TEST(test_raster_matches_monitor)
 END_TEST
 
 /* Enumeration itself: the 2-unit closed form Z = 1 + e^b1 + e^b2 + e^(b1+b2+w). */
+/* record: variables of sampling units: z(t) is 1 exactly for tau_ref after each spike of the
+ * raster (neural sampling) and u(t) = b + W z(t) with the sampled z of the others, at every
+ * sample; for Glauber units z(t) follows the onsets and offsets.  Exact: no tolerance beyond
+ * the rounding of a sum of three terms. */
+typedef struct vrows {
+    size_t n, ncol;
+    double t[4000], v[4000 * 6];
+} vrows;
+
+static int vrow(void *ctx, double t, const double *row, size_t n)
+{
+    vrows *r = ctx;
+    ck_assert(r->n < 4000 && n == 6);
+    r->ncol = n;
+    r->t[r->n] = t;
+    memcpy(r->v + r->n * n, row, n * sizeof *row);
+    r->n++;
+    return 0;
+}
+
+static void check_sampled_units(const char *model)
+{
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml,
+             "hee-snn: 1\nduration: 2 s\nseed: 3\npopulations:\n"
+             "  z: {model: %s, size: 3, params: {%s: 20 ms}, bias: [-0.5, 0.3, -1.0]}\n"
+             "projections:\n  - {from: z, to: z, connect: all_to_all, weight: "
+             "[[0, 1.5, -2], [1.5, 0, 0.7], [-2, 0.7, 0]]}\n"
+             "record: {spikes: all, variables: {every: 0.5 ms, populations: {z: all}}}\n",
+             model, strcmp(model, "glauber") ? "tau_ref" : "tau");
+    const double b[3] = {-0.5, 0.3, -1.0}, W[3][3] = {{0, 1.5, -2}, {1.5, 0, 0.7}, {-2, 0.7, 0}};
+    hs_config *cfg;
+    hs_net *net = net_from_string(yaml, &cfg);
+    static vrows r;
+    r.n = 0;
+    hs_varmon *vm = hs_net_proc(net, &hs_varmon_ops);
+    ck_assert_ptr_nonnull(vm);
+    vm->sink = vrow;
+    vm->sink_ctx = &r;
+    spikes s = {0};
+    hs_net_set_spike_sink(net, collect_spike, &s);
+    run_to(net, 2000);
+    ck_assert_uint_eq(r.n, 4000);
+    const int ns = strcmp(model, "glauber") != 0;
+    size_t ones = 0;
+    for (size_t k = 0; k < r.n; k++) {
+        const double t = r.t[k], *row = r.v + 6 * k;   /* z[0].u z[0].z z[1].u z[1].z ... */
+        for (int i = 0; i < 3; i++) {
+            double u = b[i];
+            for (int j = 0; j < 3; j++)
+                u += W[i][j] * row[2 * j + 1];
+            ck_assert_msg(fabs(row[2 * i] - u) < 1e-12, "%s u[%d] at %g: %g, want %g", model,
+                          i, t, row[2 * i], u);
+            ck_assert(row[2 * i + 1] == 0.0 || row[2 * i + 1] == 1.0);
+            ones += row[2 * i + 1] == 1.0;
+            if (ns) {   /* z = 1 iff a spike of i in (t - 20, t] */
+                int on = 0;
+                for (size_t q = 0; q < s.n; q++)
+                    if (s.id[q] == (uint32_t)i && s.t[q] <= t && s.t[q] > t - 20)
+                        on = 1;
+                ck_assert_msg(on == (row[2 * i + 1] == 1.0), "z[%d] at %g ms: %g, raster says %d",
+                              i, t, row[2 * i + 1], on);
+            }
+        }
+    }
+    ck_assert_uint_gt(ones, 100);   /* the units were on for a good part of the run */
+    ck_assert_uint_gt(s.n, 20);
+    spikes_free(&s);
+    hs_net_free(net);
+    hs_config_free(cfg);
+}
+
+START_TEST(test_ns_sampled_state) { check_sampled_units("neural_sampling"); }
+END_TEST
+
+START_TEST(test_glauber_sampled_state) { check_sampled_units("glauber"); }
+END_TEST
+
 START_TEST(test_boltzmann_enumeration)
 {
     double b[2] = {0.3, -1.2}, W[4] = {0, 0.7, 0.7, 0}, p[4];
@@ -363,6 +443,8 @@ static Suite *sampling_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_boltzmann_enumeration);
     tcase_add_test(tc, test_raster_matches_monitor);
+    tcase_add_test(tc, test_ns_sampled_state);
+    tcase_add_test(tc, test_glauber_sampled_state);
     tcase_add_test(tc, test_single_unit);
     tcase_add_test(tc, test_ns_matches_brute_force);
     tcase_add_test(tc, test_ns_bm3);

@@ -389,7 +389,7 @@ static int read_pop_list(hs_cfgctx *c, const hs_ynode *n, const char *what, int 
 static int read_record(hs_cfgctx *c, const hs_ynode *n)
 {
     static const char *const keys[] = {"spikes", "format", "distribution", "states", "every",
-                                       NULL};
+                                       "variables", "rates", NULL};
     int rc;
     if ((rc = hs_cfg_want_kind(c, n, HS_Y_MAP, "record")) ||
         (rc = hs_cfg_check_keys(c, n, keys, "'record'")))
@@ -431,6 +431,9 @@ static int read_record(hs_cfgctx *c, const hs_ynode *n)
         if (count > 1)
             return hs_cfg_at(c, d, "'distribution' records one population");
     }
+    const hs_ynode *v = hs_ymap_get(n, "variables"), *r = hs_ymap_get(n, "rates");
+    if ((v && (rc = hs_cfg_read_variables(c, v))) || (r && (rc = hs_cfg_read_rates(c, r))))
+        return rc;
     return hs_cfg_read_hee_record(c, n);
 }
 
@@ -572,7 +575,10 @@ static int read_top(hs_cfgctx *c, const hs_ynode *root, const hs_overrides *ov)
     cfg->pops = calloc(np ? np : 1, sizeof *cfg->pops);
     cfg->record_spikes = calloc(np ? np : 1, sizeof *cfg->record_spikes);
     cfg->record_dist = calloc(np ? np : 1, sizeof *cfg->record_dist);
-    if (!cfg->pops || !cfg->record_spikes || !cfg->record_dist)
+    cfg->var_sel = calloc(np ? np : 1, sizeof *cfg->var_sel);
+    cfg->record_rates = calloc(np ? np : 1, sizeof *cfg->record_rates);
+    if (!cfg->pops || !cfg->record_spikes || !cfg->record_dist || !cfg->var_sel ||
+        !cfg->record_rates)
         return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
     double neurons = 0;
     for (size_t i = 0; i < np; i++) {
@@ -635,6 +641,10 @@ void hs_config_free(hs_config *cfg)
     free(cfg->projs);
     free(cfg->record_spikes);
     free(cfg->record_dist);
+    for (int i = 0; cfg->var_sel && i < cfg->npops; i++)
+        free(cfg->var_sel[i].idx);
+    free(cfg->var_sel);
+    free(cfg->record_rates);
     hs_heecfg_free(cfg->hee);
     free(cfg->path);
     free(cfg->dir);

@@ -166,6 +166,13 @@ typedef struct hs_heecfg {
     hs_learncfg *learn;                 /* or NULL */
 } hs_heecfg;
 
+/* record: variables: of one population (doc/network-format.md, "Recording state and rates"). */
+typedef struct hs_varsel {
+    uint32_t *idx;             /* the neurons sampled, in the order given; NULL: all */
+    uint32_t n;                /* how many (the population's size when idx is NULL) */
+    unsigned mask;             /* bit k: the model's state variable k; 0: not sampled */
+} hs_varsel;
+
 struct hs_config {
     char *path;                /* the file as given */
     char *dir;                 /* its directory, for relative paths */
@@ -182,6 +189,10 @@ struct hs_config {
     int *record_spikes;        /* npops flags */
     int *record_dist;          /* npops flags: exact state-distribution monitor */
     hs_format record_format;   /* spikes.tsv always; nest or sonata adds that file */
+    double var_every;          /* variables.tsv every this many ms; 0: none */
+    hs_varsel *var_sel;        /* npops: what variables.tsv samples of each population */
+    double rate_bin;           /* rates.tsv in bins of this many ms; 0: none */
+    int *record_rates;         /* npops flags: populations in rates.tsv */
     hs_heecfg *hee;            /* the hee: block, or NULL */
 };
 

@@ -47,6 +47,10 @@ int hs_cfg_read_file_values(hs_cfgctx *c, const hs_ynode *n, const char *what, i
 int hs_cfg_read_valspec(hs_cfgctx *c, const hs_ynode *n, const char *what, hs_dim dim,
                         int allow_matrix, hs_valspec *v);
 
+/* record: variables and rates (config_monitor.c). */
+int hs_cfg_read_variables(hs_cfgctx *c, const hs_ynode *n);
+int hs_cfg_read_rates(hs_cfgctx *c, const hs_ynode *n);
+
 /* The hee: block (config_hee.c). */
 int hs_cfg_read_hee(hs_cfgctx *c, const hs_ynode *n);
 /* record: states and every (after the hee: block was read). */

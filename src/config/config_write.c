@@ -389,6 +389,34 @@ static int write_config(const hs_config *cfg, const hs_hee_values *vals, FILE *f
         put_poplist(f, cfg, cfg->record_dist);
         fputc('\n', f);
     }
+    if (cfg->var_every > 0) {
+        fputs("  variables:\n    every: ", f);
+        put_num(f, cfg->var_every, HS_DIM_TIME);
+        fputs("\n    populations:\n", f);
+        for (int i = 0; i < cfg->npops; i++) {
+            const hs_varsel *s = &cfg->var_sel[i];
+            if (!s->mask)
+                continue;
+            fprintf(f, "      %s: {neurons: ", cfg->pops[i].name);
+            if (!s->idx)
+                fputs("all", f);
+            for (uint32_t k = 0; s->idx && k < s->n; k++)
+                fprintf(f, "%s%u", k ? ", " : "[", s->idx[k]);
+            fputs(s->idx ? "], variables: [" : ", variables: [", f);
+            for (int v = 0, first = 1; v < cfg->pops[i].schema->nvars; v++)
+                if (s->mask & (1u << v))
+                    fprintf(f, "%s%s", first ? "" : ", ", cfg->pops[i].schema->vars[v].name),
+                        first = 0;
+            fputs("]}\n", f);
+        }
+    }
+    if (cfg->rate_bin > 0) {
+        fputs("  rates:\n    bin: ", f);
+        put_num(f, cfg->rate_bin, HS_DIM_TIME);
+        fputs("\n    populations: ", f);
+        put_poplist(f, cfg, cfg->record_rates);
+        fputc('\n', f);
+    }
     if (cfg->hee) {
         const hs_heecfg *h = cfg->hee;
         fputs("  states: [", f);

@@ -11,6 +11,7 @@
 #include "models/point_process.h"
 #include "net/hee_spec.h"
 #include "proc/hee_rt.h"
+#include "proc/varmon.h"
 #include "util/comm.h"
 #include "util/error.h"
 #include "util/hugemem.h"
@@ -482,6 +483,29 @@ static uint32_t index_in(uint32_t g, uint32_t g0, uint32_t n)
     return g <= g0 ? 0 : g - g0 < n ? g - g0 : n;
 }
 
+/* record: variables: the state monitor, a process with one column per variable of each chosen
+ * neuron (population order, then the neurons as listed, then the model's variable order:
+ * the order of variables.tsv's columns). */
+static int add_varmon(const hs_config *cfg, hs_net *net, hs_error *err)
+{
+    size_t ncol = 0;
+    for (int p = 0; p < cfg->npops; p++)
+        ncol += (size_t)cfg->var_sel[p].n * (size_t)__builtin_popcount(cfg->var_sel[p].mask);
+    hs_varmon *m = hs_varmon_new(cfg->var_every, ncol);
+    if (!m)
+        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+    size_t c = 0;
+    for (int p = 0; p < cfg->npops; p++) {
+        const hs_varsel *s = &cfg->var_sel[p];
+        for (uint32_t k = 0; s->mask && k < s->n; k++)
+            for (int v = 0; v < cfg->pops[p].schema->nvars; v++)
+                if (s->mask & (1u << v))
+                    m->col[c++] = (hs_varmon_col){&net->pops[p], s->idx ? s->idx[k] : k, v};
+    }
+    net->procs[net->nprocs++] = (hs_proc){&hs_varmon_ops, m};
+    return HS_OK;
+}
+
 /* This process's neurons when the network's n are split among nranks: a range of whole bins
  * (net.h: HS_NET_BINS per process), as even as bins allow. */
 static void own_range(uint32_t n, int rank, int nranks, uint32_t *lo, uint32_t *hi)
@@ -555,7 +579,8 @@ int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **ou
         pop->gid0 = (uint32_t)gid;
         gid += pc->size;
         memcpy(pop->params, pc->params, sizeof pop->params);
-        net->record[p] = cfg->record_spikes[p];
+        /* (the rates of rates.tsv are counted from the same stream of spikes) */
+        net->record[p] = cfg->record_spikes[p] || cfg->record_rates[p];
         if (pc->schema->has_bias &&
             (rc = fill_values(&pc->bias, 0.0, pc->size, cfg->seed, pc->name, "bias",
                               &pop->bias, err)))
@@ -727,6 +752,8 @@ int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **ou
             goto fail;
         }
     }
+    if (cfg->var_every > 0 && (rc = add_varmon(cfg, net, err)))
+        goto fail;
     for (int k = 0; k < net->nprocs; k++)
         hs_sched(net, net->nneurons + (uint32_t)k, 0.0);
     if (net->evq_failed) {   /* the engine could not make the event queues */

@@ -63,7 +63,7 @@ struct hs_net {
     double *mon_times;
     /* processes, stepped by the engine as queue ids nneurons + k (k < nprocs) */
     int nprocs;
-    hs_proc procs[1];
+    hs_proc procs[2];       /* a hee: block's membranes, the state monitor */
 };
 
 /* Neurons are split among processes and threads in bins of 2^shift consecutive global ids:

@@ -31,6 +31,15 @@ typedef struct hs_param_desc {
     const char *doc;
 } hs_param_desc;
 
+/* A state variable that 'record: variables' may sample (hs_model.state gives its value). */
+typedef struct hs_var_desc {
+    const char *name;
+    hs_dim dim;         /* written in the dimension's internal unit (mV, ms, 1) */
+    const char *doc;
+} hs_var_desc;
+
+#define HS_MAX_VARS 8
+
 typedef struct hs_schema {
     const char *name;
     const char *summary;
@@ -45,6 +54,8 @@ typedef struct hs_schema {
     int emits_offsets;     /* its output is a binary state z */
     int has_zstate;        /* the model reports each unit's binary state (hs_model.zstate):
                             * 'record: distribution' applies */
+    const hs_var_desc *vars;   /* its state variables (hs_model.state), or NULL */
+    int nvars;             /* at most HS_MAX_VARS */
     /* Cross-parameter checks; returns the index of the offending parameter (or -1 when
      * none is to blame) and writes the reason, or returns -2 when all is well. */
     int (*check)(const double *params, char *why, size_t n);
