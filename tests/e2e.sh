@@ -97,6 +97,18 @@ else
     ok "# SKIP numpy is not installed: variables.tsv and rates.tsv not read back"
 fi
 
+sed -e 's/^duration: 50 s$/duration: 200 ms/' -e 's/^  states: \[h\]$/  states: [h, v_eps, h_c]/' \
+    "$HS_SRCDIR/examples/hee-adaptation.yaml" >"$T/adapt-c.yaml"
+status_is 0 "record a hee: block's adaptation currents (states: NAME_c)" \
+    "$HEE_SNN" run "$T/adapt-c.yaml" --output "$T/adapt-c"
+check "states.tsv: layer by layer, units, interneurons, adaptation currents" grep -q -x -F \
+    "$(printf 'time_ms\tv_eps[0]\tv_eps[1]\tv_eps[2]\tv_eps[3]\tv_eps[4]\tv_eps[5]\th[0]\th[1]\th[2]\th_c[0]\th_c[1]\th_c[2]')" \
+    "$T/adapt-c/states.tsv"
+check "states.tsv: the adaptation currents move (not a column of zeros)" awk -F'\t' '
+    /^#/ || /^time_ms/ { next } $11 != 0 && $13 != 0 { moved = 1 } END { exit !moved }' \
+    "$T/adapt-c/states.tsv"
+check "config.yaml keeps h_c" grep -q '^  states: \[v_eps, h, h_c\]$' "$T/adapt-c/config.yaml"
+
 # ---- analysis -------------------------------------------------------------------------------
 status_is 0 "analyze a Boltzmann run" "$HEE_SNN" analyze "$T/ex-boltzmann" --points 6
 check "analyze prints a KL table" grep -q '^T_ms	KL	visited	unvisited' "$T/out"

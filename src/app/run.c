@@ -60,7 +60,7 @@ static int open_states(const hs_config *cfg, hs_hee_rt *rt, hs_out *out, FILE **
     *fp = NULL;
     int any = 0;
     for (int l = 0; l < cfg->hee->nlayers; l++)
-        any |= cfg->hee->record_x[l] | cfg->hee->record_eps[l];
+        any |= cfg->hee->record_x[l] | cfg->hee->record_eps[l] | cfg->hee->record_c[l];
     if (!any)
         return HS_OK;
     FILE *f = hs_out_file(out, "states.tsv", err);

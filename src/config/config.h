@@ -160,6 +160,7 @@ typedef struct hs_heecfg {
     hs_hee_encoding encoding;
     /* recording: states.tsv, and spikes of the spike realisation's populations */
     int *record_x, *record_eps;         /* per layer flags */
+    int *record_c;                      /* per layer: its adaptation currents (NAME_c) */
     int *spikes_x, *spikes_eps;         /* per layer flags */
     double every;                       /* ms */
     hs_datacfg *data;                   /* or NULL */

@@ -265,7 +265,7 @@ static int read_states(hs_cfgctx *c, const hs_ynode *n)
     int rc;
     if (n->kind == HS_Y_SCALAR && !strcmp(n->str, "all")) {
         for (int l = 0; l < h->nlayers; l++)
-            h->record_x[l] = h->record_eps[l] = 1;
+            h->record_x[l] = h->record_eps[l] = 1;   /* (adaptation currents only by name) */
         return HS_OK;
     }
     if ((rc = hs_cfg_want_kind(c, n, HS_Y_SEQ, "states")))
@@ -280,6 +280,18 @@ static int read_states(hs_cfgctx *c, const hs_ynode *n)
             continue;
         }
         size_t len = strlen(it->str);
+        if (len > 2 && !strcmp(it->str + len - 2, "_c")) {
+            char base[64];
+            snprintf(base, sizeof base, "%.*s", (int)(len - 2), it->str);
+            if ((l = find_layer(h, base)) >= 0) {
+                if (!(h->adapt_m > 0))
+                    return hs_cfg_at(c, it, "'states': '%s' is the adaptation current of layer "
+                                     "'%s', but the block has no adaptation (adaptation: m is "
+                                     "0)", it->str, base);
+                h->record_c[l] = 1;
+                continue;
+            }
+        }
         if (len > 4 && !strcmp(it->str + len - 4, "_eps")) {
             char base[64];
             snprintf(base, sizeof base, "%.*s", (int)(len - 4), it->str);
@@ -289,8 +301,8 @@ static int read_states(hs_cfgctx *c, const hs_ynode *n)
             }
         }
         return hs_cfg_at(c, it, "'states': no layer or interneuron population named '%s' "
-                         "(layers are recorded by name, their interneurons as NAME_eps)",
-                         it->str);
+                         "(layers are recorded by name, their interneurons as NAME_eps, their "
+                         "adaptation currents as NAME_c)", it->str);
     }
     return HS_OK;
 }
@@ -348,9 +360,10 @@ int hs_cfg_read_hee(hs_cfgctx *c, const hs_ynode *n)
     h->lateral = calloc(ln->n, sizeof *h->lateral);
     h->record_x = calloc(ln->n, sizeof *h->record_x);
     h->record_eps = calloc(ln->n, sizeof *h->record_eps);
+    h->record_c = calloc(ln->n, sizeof *h->record_c);
     h->spikes_x = calloc(ln->n, sizeof *h->spikes_x);
     h->spikes_eps = calloc(ln->n, sizeof *h->spikes_eps);
-    if (!h->layers || !h->weights || !h->lateral || !h->record_x || !h->record_eps ||
+    if (!h->layers || !h->weights || !h->lateral || !h->record_x || !h->record_eps || !h->record_c ||
         !h->spikes_x || !h->spikes_eps)
         return NOMEM(c);
     double units = 0;
@@ -512,6 +525,7 @@ void hs_heecfg_free(hs_heecfg *h)
     free(h->lateral);
     free(h->record_x);
     free(h->record_eps);
+    free(h->record_c);
     free(h->spikes_x);
     free(h->spikes_eps);
     free(h);

@@ -426,6 +426,8 @@ static int write_config(const hs_config *cfg, const hs_hee_values *vals, FILE *f
                 fprintf(f, "%s%s", first ? "" : ", ", h->layers[l].name), first = 0;
             if (h->record_eps[l])
                 fprintf(f, "%s%s_eps", first ? "" : ", ", h->layers[l].name), first = 0;
+            if (h->record_c[l])
+                fprintf(f, "%s%s_c", first ? "" : ", ", h->layers[l].name), first = 0;
         }
         fputs("]\n  every: ", f);
         put_num(f, h->every, HS_DIM_TIME);

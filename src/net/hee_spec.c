@@ -67,6 +67,7 @@ int hs_net_hee_spec(const hs_config *cfg, hs_hee_spec *s, hs_error *err)
         .every = h->every,
         .record_x = h->record_x,
         .record_eps = h->record_eps,
+        .record_c = h->record_c,
         .spike = h->realisation == HS_HEE_SPIKE,
         .pushpull = h->encoding == HS_ENC_PUSHPULL,
         .P = h->P,

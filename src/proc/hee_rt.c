@@ -175,7 +175,7 @@ int hs_hee_rt_create(hs_hee_spec *s, hs_hee_rt **out, hs_error *err)
     if (rt->every < 1)
         rt->every = 1;
     hs_hee *m = &rt->m;
-    rt->record = malloc(2 * (size_t)m->L * sizeof *rt->record);
+    rt->record = malloc(3 * (size_t)m->L * sizeof *rt->record);
     if (!rt->record) {
         rc = NOMEM(err);
         goto fail;
@@ -184,8 +184,9 @@ int hs_hee_rt_create(hs_hee_spec *s, hs_hee_rt **out, hs_error *err)
     for (int l = 0; l < m->L; l++) {
         if (m->layer[l].n > nmax)
             nmax = m->layer[l].n;
-        rt->record[2 * l] = s->record_x[l];
-        rt->record[2 * l + 1] = s->record_eps[l];
+        rt->record[3 * l] = s->record_x[l];
+        rt->record[3 * l + 1] = s->record_eps[l];
+        rt->record[3 * l + 2] = s->record_c ? s->record_c[l] : 0;
     }
     size_t N = m->ntotal;
     rt->x = calloc(N, sizeof *rt->x);
@@ -785,12 +786,11 @@ size_t hs_hee_rt_header(const hs_hee_rt *rt, FILE *f)
     size_t cols = 0;
     fputs("time_ms", f);
     for (int l = 0; l < m->L; l++) {
-        if (rt->record[2 * l])
-            for (uint32_t i = 0; i < m->layer[l].n; i++, cols++)
-                fprintf(f, "\t%s[%u]", m->layer[l].name, i);
-        if (rt->record[2 * l + 1])
-            for (uint32_t i = 0; i < m->layer[l].n; i++, cols++)
-                fprintf(f, "\t%s_eps[%u]", m->layer[l].name, i);
+        static const char *const suffix[3] = {"", "_eps", "_c"};
+        for (int k = 0; k < 3; k++)
+            if (rt->record[3 * l + k])
+                for (uint32_t i = 0; i < m->layer[l].n; i++, cols++)
+                    fprintf(f, "\t%s%s[%u]", m->layer[l].name, suffix[k], i);
     }
     fputc('\n', f);
     return cols;
@@ -802,12 +802,11 @@ void hs_hee_rt_row(const hs_hee_rt *rt, double t, FILE *f)
     fprintf(f, "%.6f", t);
     for (int l = 0; l < m->L; l++) {
         const hs_hee_layer *ly = &m->layer[l];
-        if (rt->record[2 * l])
-            for (uint32_t i = 0; i < ly->n; i++)
-                fprintf(f, "\t%.9g", rt->x[ly->off + i]);
-        if (rt->record[2 * l + 1])
-            for (uint32_t i = 0; i < ly->n; i++)
-                fprintf(f, "\t%.9g", rt->eps[ly->off + i]);
+        const double *const of[3] = {rt->x, rt->eps, rt->c};
+        for (int k = 0; k < 3; k++)
+            if (rt->record[3 * l + k])
+                for (uint32_t i = 0; i < ly->n; i++)
+                    fprintf(f, "\t%.9g", of[k][ly->off + i]);
     }
     fputc('\n', f);
 }

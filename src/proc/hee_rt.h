@@ -93,6 +93,7 @@ typedef struct hs_hee_spec {
     hs_hee_par par;
     double every;              /* ms between recorded states */
     const int *record_x, *record_eps;   /* per layer: its units, its interneurons in states.tsv */
+    const int *record_c;                /* per layer: its adaptation currents (or NULL) */
     /* spike realisation: P neurons per side and unit firing at r0 + r1 rho(x) (baseline) or
      * r1 [+-rho(x)]+ (push-pull), clipped to [0, rmax], read out by traces of tau_syn */
     int spike;
@@ -117,8 +118,8 @@ typedef int (*hs_hee_sink)(void *ctx, double t, const hs_hee_rt *rt);
 struct hs_hee_rt {
     hs_hee m;                 /* parameters, drawn at compile time (owned) */
     hs_hee_par par;           /* time constants, adaptation, init, noise budget, learning */
-    int *record;              /* states.tsv: per layer l, record[2 l] its units and
-                               * record[2 l + 1] its interneurons */
+    int *record;              /* states.tsv: per layer l, record[3 l] its units, record[3 l + 1]
+                               * its interneurons, record[3 l + 2] its adaptation currents */
     double *x, *eps, *c;      /* principal membranes, interneurons, adaptation (ntotal each) */
     double *rx, *reps;        /* rho(x), rho(eps) */
     /* rho'(x), rho'(eps), and the membranes they belong to: computed with rho (hs_rho_fd) and
