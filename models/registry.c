@@ -8,12 +8,14 @@ extern const hs_model hs_model_neural_sampling;
 extern const hs_model hs_model_glauber;
 extern const hs_model hs_model_lif;
 extern const hs_model hs_model_poisson;
+extern const hs_model hs_model_spike_generator;
 
 static const hs_model *const registry[] = {
     &hs_model_neural_sampling,
     &hs_model_glauber,
     &hs_model_lif,
     &hs_model_poisson,
+    &hs_model_spike_generator,
 };
 
 #define NMODELS (sizeof registry / sizeof registry[0])

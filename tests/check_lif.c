@@ -685,6 +685,71 @@ START_TEST(test_lif_slices_match_queue_delays)
 }
 END_TEST
 
+/* spike_generator: its spikes are the given times, sorted per neuron, repeats kept; a LIF
+ * neuron it drives fires exactly where the closed form says (b rests at -70 mV, threshold
+ * -55 mV, tau_m 100 ms; 8 mV jumps 1 ms after 1, 3.5, 10 and 10 ms: the second jump reaches
+ * -70 + 8 e^(-2.5/100) + 8 = -54.2 mV, so b fires at 4.5 ms, is reset, and the two jumps at
+ * 11 ms fire it again); and a generator-driven network runs the same in slices (1 and 3
+ * threads, runs cut inside slices) as in the event queue. */
+START_TEST(test_spike_generator)
+{
+    const char *yaml =
+        "hee-snn: 1\nduration: 30 ms\nseed: 1\npopulations:\n"
+        "  g: {model: spike_generator, size: 3, times: [[10 ms, 1 ms, 10 ms], [3.5 ms], []]}\n"
+        "  b:\n    model: lif\n    size: 1\n"
+        "    params: {tau_m: 100 ms, v_rest: -70 mV, v_thresh: -55 mV, v_reset: -70 mV,"
+        " t_ref: 2 ms}\n"
+        "projections:\n  - {from: g, to: b, connect: all_to_all, weight: 8 mV, delay: 1 ms}\n"
+        "record: {spikes: all}\n";
+    hs_config *cfg;
+    hs_net *net = net_from_string(yaml, &cfg);
+    spikes s = {0};
+    hs_net_set_spike_sink(net, collect_spike, &s);
+    run_to(net, 30);
+    const double want_t[] = {1, 3.5, 4.5, 10, 10, 11};
+    const int want_pop[] = {0, 0, 1, 0, 0, 1};
+    const uint32_t want_id[] = {0, 1, 0, 0, 0, 0};
+    ck_assert_uint_eq(s.n, 6);
+    for (size_t k = 0; k < s.n; k++)
+        ck_assert_msg(s.t[k] == want_t[k] && s.pop[k] == want_pop[k] && s.id[k] == want_id[k],
+                      "spike %zu: %g %d %u", k, s.t[k], s.pop[k], s.id[k]);
+    spikes_free(&s);
+    hs_net_free(net);
+    hs_config_free(cfg);
+
+    /* 40 generators with 25 random times each drive 200 LIF neurons that also excite each
+     * other, every synapse with a delay */
+    char big[32768];
+    size_t used = (size_t)snprintf(big, sizeof big,
+                                   "hee-snn: 1\nduration: 300 ms\nseed: 5\npopulations:\n"
+                                   "  g:\n    model: spike_generator\n    size: 40\n    times: [");
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 9);
+    for (int i = 0; i < 40; i++) {
+        /* (the first also fires where runs are cut and at the end: not in the runs) */
+        used += (size_t)snprintf(big + used, sizeof big - used, "%s[%s", i ? ", " : "",
+                                 i ? "" : "150.75 ms, 300 ms, 3 ms, ");
+        for (int k = 0; k < 25; k++)
+            used += (size_t)snprintf(big + used, sizeof big - used, "%s%.6f ms", k ? ", " : "",
+                                     300 * gsl_rng_uniform(r));
+        used += (size_t)snprintf(big + used, sizeof big - used, "]");
+    }
+    gsl_rng_free(r);
+    snprintf(big + used, sizeof big - used,
+             "]\n  a:\n    model: lif\n    size: 200\n"
+             "    params: {tau_m: 20 ms, v_rest: -65 mV, v_thresh: -50 mV, v_reset: -65 mV, "
+             "t_ref: 2 ms}\n    init: {v: {uniform: {low: -65 mV, high: -50 mV}}}\n"
+             "projections:\n"
+             "  - {from: g, to: a, connect: {fixed_probability: 0.3}, weight: 4 mV, "
+             "delay: 1.5 ms}\n"
+             "  - {from: a, to: a, connect: {fixed_probability: 0.05}, weight: 1 mV, "
+             "delay: 2 ms}\n"
+             "record: {spikes: all}\n");
+    const double cut[] = {3.2, 150.75};
+    ck_assert_uint_gt(slices_vs_queue(big, 300, cut, 2), 1002);   /* generators' own: 1002 */
+}
+END_TEST
+
 static Suite *lif_suite(void)
 {
     Suite *s = suite_create("lif");
@@ -702,6 +767,7 @@ static Suite *lif_suite(void)
     tcase_add_test(tc, test_lif_drive_intervals);
     tcase_add_test(tc, test_lif_slices_match_queue_brunel);
     tcase_add_test(tc, test_lif_slices_match_queue_delays);
+    tcase_add_test(tc, test_spike_generator);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -224,9 +224,10 @@ static const char usage_text[] =
     "  hee-snn generate out/hee-learn-ppca/model.yaml --mode joint --samples 500\n"
     "  hee-snn run examples/brunel-small.yaml     # LIF, delays 1.5 ms, Poisson drive\n"
     "\n"
-    "Models: lif, poisson, neural_sampling, glauber, point_process; their parameters,\n"
-    "e.g. lif's drive_rate and drive_weight (a Poisson drive per neuron), are in\n"
-    "doc/models.md.\n"
+    "Models: lif, poisson, spike_generator, neural_sampling, glauber, point_process;\n"
+    "their parameters, e.g. lif's drive_rate and drive_weight (a Poisson drive per\n"
+    "neuron), are in doc/models.md.  A spike_generator fires at given times:\n"
+    "  stim: {model: spike_generator, size: 2, times: [[1 ms, 5 ms], [2 ms]]}\n"
     "Documentation: doc/ in the source tree (doc/network-format.md for the YAML keys).\n";
 
 /* hee-snn CMD --help: that command's entry of the usage text, then the options and an

@@ -42,9 +42,99 @@ static int check_range(hs_cfgctx *c, const hs_ynode *n, const hs_param_desc *d, 
     return HS_OK;
 }
 
+/* Append spike (neuron i, time t) to p's times. */
+static int push_time(hs_cfgctx *c, hs_popcfg *p, size_t *cap, uint32_t i, double t)
+{
+    if (p->ntimes == *cap) {
+        *cap = *cap ? 2 * *cap : 64;
+        uint32_t *nr = realloc(p->time_nr, *cap * sizeof *nr);
+        if (nr)
+            p->time_nr = nr;
+        double *tt = realloc(p->time_t, *cap * sizeof *tt);
+        if (tt)
+            p->time_t = tt;
+        if (!nr || !tt)
+            return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+    }
+    p->time_nr[p->ntimes] = i;
+    p->time_t[p->ntimes++] = t;
+    return HS_OK;
+}
+
+/* One list of spike times (quantities, each >= 0 and finite) for neuron i, or for every
+ * neuron when i is UINT32_MAX. */
+static int read_time_list(hs_cfgctx *c, const hs_ynode *n, hs_popcfg *p, uint32_t i,
+                          size_t *cap)
+{
+    int rc = hs_cfg_want_kind(c, n, HS_Y_SEQ, "times");
+    for (size_t k = 0; rc == HS_OK && k < n->n; k++) {
+        double t;
+        if ((rc = hs_cfg_read_quantity(c, n->items[k], "spike time", HS_DIM_TIME, &t)))
+            break;
+        if (!(t >= 0) || !isfinite(t))
+            return hs_cfg_at(c, n->items[k], "spike time %s is not a finite time >= 0",
+                             n->items[k]->str);
+        for (uint32_t j = i == UINT32_MAX ? 0 : i; rc == HS_OK && j <= (i == UINT32_MAX ?
+                                                                         p->size - 1 : i); j++)
+            rc = push_time(c, p, cap, j, t);
+    }
+    return rc;
+}
+
+/* times: [t, ...] (every neuron), [[t, ...], ...] (one list per neuron) or {file: F}. */
+static int read_times(hs_cfgctx *c, const hs_ynode *n, hs_popcfg *p)
+{
+    size_t cap = 0;
+    if (n->kind == HS_Y_MAP) {
+        static const char *const keys[] = {"file", NULL};
+        const hs_ynode *f = hs_ymap_get(n, "file");
+        int rc = hs_cfg_check_keys(c, n, keys, "'times'");
+        if (rc)
+            return rc;
+        if (!f)
+            return hs_cfg_at(c, n, "'times' as a map is {file: times.tsv}");
+        if ((rc = hs_cfg_want_kind(c, f, HS_Y_SCALAR, "file")))
+            return rc;
+        if (!(p->time_file = hs_cfg_resolve_path(c, f->str)))
+            return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+        hs_times tm;
+        hs_error ferr;
+        if ((rc = hs_times_read(p->time_file, p->size, &tm, &ferr)))
+            return hs_cfg_within(c, f, &ferr, "times: spike-times file");
+        p->ntimes = tm.n;
+        p->time_nr = tm.neuron;
+        p->time_t = tm.t;
+        return HS_OK;
+    }
+    if (n->kind != HS_Y_SEQ)
+        return hs_cfg_at(c, n, "'times' is a list of spike times, one list per neuron, or "
+                         "{file: times.tsv}");
+    int nested = n->n > 0 && n->items[0]->kind == HS_Y_SEQ;
+    if (!nested) {
+        if ((double)p->size * (double)n->n > HS_MAX_SPIKE_TIMES)
+            return hs_cfg_at(c, n, "'times' would give %.3g spikes in all (%u neurons x %zu), "
+                             "more than %.0f", (double)p->size * (double)n->n, p->size, n->n,
+                             HS_MAX_SPIKE_TIMES);
+        p->times_shared = 1;
+        int rc = read_time_list(c, n, p, UINT32_MAX, &cap);
+        p->ntimes_shared = n->n;
+        return rc;
+    }
+    if (n->n != p->size)
+        return hs_cfg_at(c, n, "'times' has %zu lists but population '%s' has %u neurons",
+                         n->n, p->name, p->size);
+    for (size_t i = 0; i < n->n; i++) {
+        int rc = read_time_list(c, n->items[i], p, (uint32_t)i, &cap);
+        if (rc)
+            return rc;
+    }
+    return HS_OK;
+}
+
 static int read_population(hs_cfgctx *c, const hs_ynode *key, const hs_ynode *n, hs_popcfg *p)
 {
-    static const char *const base_keys[] = {"model", "size", "params", "bias", "init", NULL};
+    static const char *const base_keys[] = {"model", "size", "params", "bias", "init", "times",
+                                            NULL};
     int rc;
     p->line = key->line;
     p->col = key->col;
@@ -146,6 +236,16 @@ static int read_population(hs_cfgctx *c, const hs_ynode *key, const hs_ynode *n,
     if (p->bias.kind == HS_VAL_VECTOR && p->bias.rows != p->size)
         return hs_cfg_at(c, bn, "'bias' has %zu values but population '%s' has %u neurons",
                   p->bias.rows, p->name, p->size);
+
+    const hs_ynode *tn = hs_ymap_get(n, "times");
+    if (tn && !m->takes_times)
+        return hs_cfg_at(c, tn, "model '%s' takes no 'times' (spike_generator does)", m->name);
+    if (m->takes_times && !tn)
+        return hs_cfg_at(c, n, "population '%s' (%s) needs 'times': a list of spike times for "
+                         "every neuron, one list per neuron, or {file: times.tsv}", p->name,
+                         m->name);
+    if (tn && (rc = read_times(c, tn, p)))
+        return rc;
 
     const hs_ynode *in = hs_ymap_get(n, "init");
     if (in) {
@@ -627,6 +727,9 @@ void hs_config_free(hs_config *cfg)
         free(cfg->pops[i].name);
         valspec_free(&cfg->pops[i].bias);
         valspec_free(&cfg->pops[i].init);
+        free(cfg->pops[i].time_nr);
+        free(cfg->pops[i].time_t);
+        free(cfg->pops[i].time_file);
     }
     for (int i = 0; i < cfg->nprojs; i++) {
         hs_projcfg *p = &cfg->projs[i];

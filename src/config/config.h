@@ -68,6 +68,15 @@ typedef struct hs_popcfg {
     double params[HS_MAX_PARAMS];
     hs_valspec bias;
     hs_valspec init;
+    /* 'times' (spike_generator): spike i is neuron time_nr[i] at time_t[i] ms, in the order
+     * given; from the file time_file (absolute), or inline: one list for every neuron
+     * (times_shared, ntimes_shared of them first) or one per neuron */
+    size_t ntimes;
+    uint32_t *time_nr;
+    double *time_t;
+    char *time_file;
+    int times_shared;
+    size_t ntimes_shared;
 } hs_popcfg;
 
 typedef struct hs_projcfg {
@@ -211,5 +220,6 @@ int hs_config_write_model(const hs_config *cfg, const hs_hee_values *p, FILE *f,
 #define HS_MAX_POP_SIZE 100000000u
 #define HS_MAX_SYNAPSES 2000000000.0
 #define HS_MAX_NEURONS 200000000.0
+#define HS_MAX_SPIKE_TIMES 1e9   /* spikes given to a spike_generator population */
 
 #endif

@@ -40,6 +40,34 @@ static void put_num(FILE *f, double v, hs_dim d)
         fprintf(f, "%s %s", buf, hs_dim_unit(d));
 }
 
+/* A spike_generator's times as given: the file, one list for every neuron, or a list per
+ * neuron. */
+static void put_times(FILE *f, const hs_popcfg *p)
+{
+    fputs("    times: ", f);
+    if (p->time_file) {
+        fputs("{file: ", f);
+        put_str(f, p->time_file);
+        fputs("}\n", f);
+        return;
+    }
+    const size_t lists = p->times_shared ? 1 : p->size;
+    if (!p->times_shared)
+        fputc('[', f);
+    size_t k = 0;
+    for (size_t i = 0; i < lists; i++) {
+        fputs(i ? ",\n            [" : "[", f);
+        for (size_t j = 0; k < p->ntimes && (p->times_shared ? j < p->ntimes_shared
+                                                              : p->time_nr[k] == i); j++) {
+            fputs(j ? ", " : "", f);
+            put_num(f, p->time_t[k], HS_DIM_TIME);
+            k += p->times_shared ? p->size : 1;   /* shared: neuron 0's copy of each */
+        }
+        fputc(']', f);
+    }
+    fputs(p->times_shared ? "\n" : "]\n", f);
+}
+
 static void put_valspec(FILE *f, const hs_valspec *v)
 {
     switch (v->kind) {
@@ -345,6 +373,8 @@ static int write_config(const hs_config *cfg, const hs_hee_values *vals, FILE *f
             put_valspec(f, &p->init);
             fputs("}\n", f);
         }
+        if (m->takes_times)
+            put_times(f, p);
     }
     if (cfg->nprojs)
         fputs("projections:\n", f);

@@ -169,6 +169,29 @@ void hs_datafile_release(hs_datafile *df)
     df->data = NULL;
 }
 
+/* The numbers of the next line (at most max; shape names them for the error), their columns,
+ * and the line's number; *nf = 0 for an empty or comment line. */
+static int line_fields(scan *s, const char *path, int max, const char *shape, double *f,
+                       int *cols, int *nf, int *line, hs_error *err)
+{
+    int eol = 0;
+    *nf = 0;
+    *line = s->line;
+    while (!eol) {
+        int col;
+        char *tok = next_token(s, &col, &eol);
+        if (eol)
+            break;
+        if (*nf == max)
+            return hs_error_set(err, HS_ECONFIG, path, *line, col,
+                                "too many fields (expected: %s)", shape);
+        if (parse_tok(tok, s->p, &f[*nf]) != 0)
+            return hs_error_set(err, HS_ECONFIG, path, *line, col, "expected a number");
+        cols[(*nf)++] = col;
+    }
+    return HS_OK;
+}
+
 int hs_edges_read(const char *path, uint32_t npre, uint32_t npost, hs_dim wdim, hs_edges *out,
                   hs_error *err)
 {
@@ -185,23 +208,8 @@ int hs_edges_read(const char *path, uint32_t npre, uint32_t npost, hs_dim wdim, 
     rc = HS_OK;
     while (*s.p && rc == HS_OK) {
         double f[4];
-        int cols[4], nf = 0, eol = 0, line = s.line;
-        while (!eol) {
-            int col;
-            char *tok = next_token(&s, &col, &eol);
-            if (eol)
-                break;
-            if (nf == 4) {
-                rc = hs_error_set(err, HS_ECONFIG, path, line, col,
-                                  "too many fields (expected: pre post weight [delay])");
-                break;
-            }
-            if (parse_tok(tok, s.p, &f[nf]) != 0) {
-                rc = hs_error_set(err, HS_ECONFIG, path, line, col, "expected a number");
-                break;
-            }
-            cols[nf++] = col;
-        }
+        int cols[4], nf, line;
+        rc = line_fields(&s, path, 4, "pre post weight [delay]", f, cols, &nf, &line, err);
         if (rc || nf == 0)
             continue;
         if (nf < 3) {
@@ -267,4 +275,65 @@ int hs_edges_read(const char *path, uint32_t npre, uint32_t npost, hs_dim wdim, 
         memset(out, 0, sizeof *out);
     }
     return rc;
+}
+
+int hs_times_read(const char *path, uint32_t n, hs_times *out, hs_error *err)
+{
+    memset(out, 0, sizeof *out);
+    char *text;
+    size_t len;
+    int rc = hs_file_slurp(path, HS_MAX_DATAFILE_BYTES, &text, &len, err);
+    if (rc)
+        return rc;
+    scan s = {.path = path, .p = text, .line = 1, .line_start = text};
+    size_t cap = 0;
+    while (*s.p && rc == HS_OK) {
+        double f[2];
+        int cols[2], nf, line;
+        rc = line_fields(&s, path, 2, "neuron time_ms", f, cols, &nf, &line, err);
+        if (rc || nf == 0)
+            continue;
+        if (nf < 2) {
+            rc = hs_error_set(err, HS_ECONFIG, path, line, 1,
+                              "expected 'neuron time_ms', got one field");
+            break;
+        }
+        if (f[0] < 0 || f[0] != floor(f[0]) || f[0] >= n) {
+            rc = hs_error_set(err, HS_ECONFIG, path, line, cols[0],
+                              "neuron %g is not in 0..%u", f[0], n - 1);
+            break;
+        }
+        if (!(f[1] >= 0) || !isfinite(f[1])) {
+            rc = hs_error_set(err, HS_ECONFIG, path, line, cols[1],
+                              "spike time %g ms is not a finite time >= 0", f[1]);
+            break;
+        }
+        if (out->n == cap) {
+            cap = cap ? 2 * cap : 1024;
+            uint32_t *nr = realloc(out->neuron, cap * sizeof *nr);
+            if (nr)
+                out->neuron = nr;
+            double *t = realloc(out->t, cap * sizeof *t);
+            if (t)
+                out->t = t;
+            if (!nr || !t) {
+                rc = hs_error_set(err, HS_ENOMEM, path, 0, 0, "out of memory");
+                break;
+            }
+        }
+        out->neuron[out->n] = (uint32_t)f[0];
+        out->t[out->n] = f[1];
+        out->n++;
+    }
+    free(text);
+    if (rc)
+        hs_times_release(out);
+    return rc;
+}
+
+void hs_times_release(hs_times *t)
+{
+    free(t->neuron);
+    free(t->t);
+    memset(t, 0, sizeof *t);
 }

@@ -23,6 +23,13 @@ typedef struct hs_edges {
     double *delay;       /* ms, or NULL when no line gives a delay */
 } hs_edges;
 
+/* Spike times of a spike_generator: "neuron time_ms" per line. */
+typedef struct hs_times {
+    size_t n;
+    uint32_t *neuron;
+    double *t;           /* ms */
+} hs_times;
+
 #define HS_MAX_DATAFILE_BYTES ((size_t)1 << 32)
 
 /* Read a whole file into a NUL-terminated buffer (caller frees).  Files above max bytes are
@@ -38,5 +45,10 @@ void hs_datafile_release(hs_datafile *df);
  * or none does. */
 int hs_edges_read(const char *path, uint32_t npre, uint32_t npost, hs_dim wdim, hs_edges *out,
                   hs_error *err);
+
+/* Read a spike-times file: "neuron time_ms" per line ('#' comments), 0-based neuron indices
+ * below n, finite times >= 0, in any order.  Errors carry the file's line and column. */
+int hs_times_read(const char *path, uint32_t n, hs_times *out, hs_error *err);
+void hs_times_release(hs_times *t);
 
 #endif

@@ -445,6 +445,8 @@ void hs_net_free(hs_net *net)
             pop->model->free_state(pop);
         free(pop->bias);
         free(pop->init);
+        free(pop->times);
+        free(pop->trow);
         if (pop->rng)
             gsl_rng_free(pop->rng);
         if (net->out_projs)
@@ -481,6 +483,37 @@ int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
 static uint32_t index_in(uint32_t g, uint32_t g0, uint32_t n)
 {
     return g <= g0 ? 0 : g - g0 < n ? g - g0 : n;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* A spike_generator's times, per neuron and ascending (pop->times, pop->trow): a counting
+ * sort by neuron, then each neuron's sorted. */
+static int compile_times(const hs_popcfg *pc, hs_pop *pop, hs_error *err)
+{
+    pop->trow = calloc((size_t)pc->size + 1, sizeof *pop->trow);
+    pop->times = malloc((pc->ntimes ? pc->ntimes : 1) * sizeof *pop->times);
+    if (!pop->trow || !pop->times)
+        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+    for (size_t k = 0; k < pc->ntimes; k++)
+        pop->trow[pc->time_nr[k] + 1]++;
+    for (uint32_t i = 0; i < pc->size; i++)
+        pop->trow[i + 1] += pop->trow[i];
+    uint64_t *fill = malloc(((size_t)pc->size ? pc->size : 1) * sizeof *fill);
+    if (!fill)
+        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+    memcpy(fill, pop->trow, (size_t)pc->size * sizeof *fill);
+    for (size_t k = 0; k < pc->ntimes; k++)
+        pop->times[fill[pc->time_nr[k]]++] = pc->time_t[k];
+    free(fill);
+    for (uint32_t i = 0; i < pc->size; i++)
+        qsort(pop->times + pop->trow[i], pop->trow[i + 1] - pop->trow[i], sizeof *pop->times,
+              cmp_double);
+    return HS_OK;
 }
 
 /* record: variables: the state monitor, a process with one column per variable of each chosen
@@ -588,6 +621,8 @@ int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **ou
         if (pc->schema->init_var && pc->init.kind != HS_VAL_UNSET &&
             (rc = fill_values(&pc->init, 0.0, pc->size, cfg->seed, pc->name, "init",
                               &pop->init, err)))
+            goto fail;
+        if (pc->schema->takes_times && (rc = compile_times(pc, pop, err)))
             goto fail;
         if (!(pop->rng = hs_rng_stream(cfg->seed, pc->name, "dynamics"))) {
             rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
