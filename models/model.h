@@ -94,6 +94,8 @@ struct hs_pop {
     double *init;            /* n initial values of init_var, or NULL */
     double *times;           /* schema.takes_times: neuron i's spike times (ms, ascending) are */
     uint64_t *trow;          /* times[trow[i]] .. times[trow[i + 1] - 1]; NULL otherwise */
+    double *rate_t, *rate_r; /* schema.takes_rates: rate rate_r[k] (per ms) from rate_t[k] ms */
+    size_t nrate;            /* on (ascending; 0 before the first); NULL otherwise */
     gsl_rng *rng;            /* this population's dynamics stream */
     uint64_t key;            /* key of its neurons' own counter-based streams (hs_rng_u01:
                               * stream i is neuron i's), from the seed and its name */

@@ -9,6 +9,7 @@ extern const hs_model hs_model_glauber;
 extern const hs_model hs_model_lif;
 extern const hs_model hs_model_poisson;
 extern const hs_model hs_model_spike_generator;
+extern const hs_model hs_model_inhomogeneous_poisson;
 
 static const hs_model *const registry[] = {
     &hs_model_neural_sampling,
@@ -16,6 +17,7 @@ static const hs_model *const registry[] = {
     &hs_model_lif,
     &hs_model_poisson,
     &hs_model_spike_generator,
+    &hs_model_inhomogeneous_poisson,
 };
 
 #define NMODELS (sizeof registry / sizeof registry[0])

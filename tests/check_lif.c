@@ -747,6 +747,20 @@ START_TEST(test_spike_generator)
              "record: {spikes: all}\n");
     const double cut[] = {3.2, 150.75};
     ck_assert_uint_gt(slices_vs_queue(big, 300, cut, 2), 1002);   /* generators' own: 1002 */
+
+    /* the same with inhomogeneous Poisson sources (each neuron its own stream) */
+    const char *ip =
+        "hee-snn: 1\nduration: 300 ms\nseed: 5\npopulations:\n"
+        "  s: {model: inhomogeneous_poisson, size: 100, rates: {times: [10 ms, 120 ms, 200 ms],"
+        " values: [200 Hz, 0 Hz, 50 Hz]}}\n"
+        "  a:\n    model: lif\n    size: 200\n"
+        "    params: {tau_m: 20 ms, v_rest: -65 mV, v_thresh: -50 mV, v_reset: -65 mV, "
+        "t_ref: 2 ms}\n    init: {v: {uniform: {low: -65 mV, high: -50 mV}}}\n"
+        "projections:\n"
+        "  - {from: s, to: a, connect: {fixed_probability: 0.1}, weight: 2 mV, delay: 1.5 ms}\n"
+        "  - {from: a, to: a, connect: {fixed_probability: 0.05}, weight: 1 mV, delay: 2 ms}\n"
+        "record: {spikes: all}\n";
+    ck_assert_uint_gt(slices_vs_queue(ip, 300, cut, 2), 2500);   /* sources' own: about 2700 */
 }
 END_TEST
 

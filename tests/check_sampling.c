@@ -336,6 +336,54 @@ END_TEST
 START_TEST(test_glauber_sampled_state) { check_sampled_units("glauber"); }
 END_TEST
 
+/* inhomogeneous_poisson against its definition: 4000 neurons at 0 Hz before 50 ms, 40 Hz to
+ * 150 ms, 0 Hz to 250 ms, 10 Hz on; over 400 ms.  The zero-rate stretches hold no spike at
+ * all; the count in each 10 ms bin of a non-zero stretch is Poisson with mean
+ * 4000 x 10 ms x rate (400 or 100), within 5 of its standard deviations sqrt(mean); each
+ * neuron's count over the run is Poisson with mean 5.5 (the neurons independent), so their
+ * sample variance lies within 5 standard errors sqrt((m + 2 m^2) / n) of m. */
+START_TEST(test_inhomogeneous_poisson)
+{
+    const char *yaml = "hee-snn: 1\nduration: 400 ms\nseed: 7\npopulations:\n"
+                       "  s: {model: inhomogeneous_poisson, size: 4000, rates: "
+                       "{times: [50 ms, 150 ms, 250 ms], values: [40 Hz, 0 Hz, 10 Hz]}}\n"
+                       "record: {spikes: all}\n";
+    hs_config *cfg;
+    hs_net *net = net_from_string(yaml, &cfg);
+    spikes s = {0};
+    hs_net_set_spike_sink(net, collect_spike, &s);
+    run_to(net, 400);
+    double bin[40] = {0}, *cnt = calloc(4000, sizeof *cnt);
+    ck_assert_ptr_nonnull(cnt);
+    for (size_t k = 0; k < s.n; k++) {
+        ck_assert(s.t[k] >= 0 && s.t[k] < 400);
+        bin[(int)(s.t[k] / 10)]++;
+        cnt[s.id[k]]++;
+    }
+    for (int b = 0; b < 40; b++) {
+        const double t = 10 * b, rate = t < 50 ? 0 : t < 150 ? 40 : t < 250 ? 0 : 10;
+        const double mean = 4000 * 10e-3 * rate;
+        if (rate == 0)
+            ck_assert_msg(bin[b] == 0, "%g spikes in [%g, %g) ms at rate 0", bin[b], t, t + 10);
+        else
+            ck_assert_msg(fabs(bin[b] - mean) < 5 * sqrt(mean), "[%g, %g) ms: %g spikes, want "
+                          "%g +- %g", t, t + 10, bin[b], mean, sqrt(mean));
+    }
+    const double m = 0.1 * 40 + 0.15 * 10, n = 4000;
+    double mu = 0, var = 0;
+    for (int i = 0; i < 4000; i++)
+        mu += cnt[i] / n;
+    for (int i = 0; i < 4000; i++)
+        var += (cnt[i] - mu) * (cnt[i] - mu) / (n - 1);
+    ck_assert_msg(fabs(var - m) < 5 * sqrt((m + 2 * m * m) / n), "variance of the counts %g, "
+                  "want %g (Poisson)", var, m);
+    free(cnt);
+    spikes_free(&s);
+    hs_net_free(net);
+    hs_config_free(cfg);
+}
+END_TEST
+
 START_TEST(test_boltzmann_enumeration)
 {
     double b[2] = {0.3, -1.2}, W[4] = {0, 0.7, 0.7, 0}, p[4];
@@ -445,6 +493,7 @@ static Suite *sampling_suite(void)
     tcase_add_test(tc, test_raster_matches_monitor);
     tcase_add_test(tc, test_ns_sampled_state);
     tcase_add_test(tc, test_glauber_sampled_state);
+    tcase_add_test(tc, test_inhomogeneous_poisson);
     tcase_add_test(tc, test_single_unit);
     tcase_add_test(tc, test_ns_matches_brute_force);
     tcase_add_test(tc, test_ns_bm3);

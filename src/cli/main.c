@@ -224,10 +224,14 @@ static const char usage_text[] =
     "  hee-snn generate out/hee-learn-ppca/model.yaml --mode joint --samples 500\n"
     "  hee-snn run examples/brunel-small.yaml     # LIF, delays 1.5 ms, Poisson drive\n"
     "\n"
-    "Models: lif, poisson, spike_generator, neural_sampling, glauber, point_process;\n"
-    "their parameters, e.g. lif's drive_rate and drive_weight (a Poisson drive per\n"
-    "neuron), are in doc/models.md.  A spike_generator fires at given times:\n"
+    "Models: lif, poisson, spike_generator, inhomogeneous_poisson, neural_sampling,\n"
+    "glauber, point_process; their parameters, e.g. lif's drive_rate and drive_weight\n"
+    "(a Poisson drive per neuron), are in doc/models.md.  A spike_generator fires\n"
+    "at given times:\n"
     "  stim: {model: spike_generator, size: 2, times: [[1 ms, 5 ms], [2 ms]]}\n"
+    "and an inhomogeneous_poisson at a rate that changes over time:\n"
+    "  in: {model: inhomogeneous_poisson, size: 100,\n"
+    "       rates: {times: [0 ms, 200 ms], values: [5 Hz, 40 Hz]}}\n"
     "Documentation: doc/ in the source tree (doc/network-format.md for the YAML keys).\n";
 
 /* hee-snn CMD --help: that command's entry of the usage text, then the options and an

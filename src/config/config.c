@@ -131,10 +131,64 @@ static int read_times(hs_cfgctx *c, const hs_ynode *n, hs_popcfg *p)
     return HS_OK;
 }
 
+/* rates: {times: [...], values: [...]} (as many of each; times ascending from >= 0) or
+ * {file: F} of "time_ms rate_hz" lines. */
+static int read_rates(hs_cfgctx *c, const hs_ynode *n, hs_popcfg *p)
+{
+    static const char *const keys[] = {"times", "values", "file", NULL};
+    int rc;
+    if ((rc = hs_cfg_want_kind(c, n, HS_Y_MAP, "rates")) ||
+        (rc = hs_cfg_check_keys(c, n, keys, "'rates'")))
+        return rc;
+    const hs_ynode *f = hs_ymap_get(n, "file"), *tn = hs_ymap_get(n, "times"),
+                   *vn = hs_ymap_get(n, "values");
+    if (f) {
+        if (tn || vn)
+            return hs_cfg_at(c, f, "'rates' is {file: ...} or {times: ..., values: ...}, not "
+                             "both");
+        if ((rc = hs_cfg_want_kind(c, f, HS_Y_SCALAR, "file")))
+            return rc;
+        if (!(p->rate_file = hs_cfg_resolve_path(c, f->str)))
+            return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+        hs_error ferr;
+        if ((rc = hs_rates_read(p->rate_file, HS_MAX_RATE_HZ, &p->nrates, &p->rate_t,
+                                &p->rate_v, &ferr)))
+            return hs_cfg_within(c, f, &ferr, "rates: rates file");
+        return HS_OK;
+    }
+    if (!tn || !vn)
+        return hs_cfg_at(c, n, "'rates' needs 'times' and 'values' (or 'file')");
+    if ((rc = hs_cfg_want_kind(c, tn, HS_Y_SEQ, "times")) ||
+        (rc = hs_cfg_want_kind(c, vn, HS_Y_SEQ, "values")))
+        return rc;
+    if (tn->n == 0 || tn->n != vn->n)
+        return hs_cfg_at(c, vn, "'rates' has %zu times and %zu values: as many of each, at "
+                         "least one", tn->n, vn->n);
+    p->rate_t = malloc(tn->n * sizeof *p->rate_t);
+    p->rate_v = malloc(tn->n * sizeof *p->rate_v);
+    if (!p->rate_t || !p->rate_v)
+        return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+    for (size_t k = 0; k < tn->n; k++, p->nrates++) {
+        double t, v;
+        if ((rc = hs_cfg_read_quantity(c, tn->items[k], "time", HS_DIM_TIME, &t)) ||
+            (rc = hs_cfg_read_quantity(c, vn->items[k], "rate", HS_DIM_RATE, &v)))
+            return rc;
+        if (!(t >= 0) || !isfinite(t) || (k > 0 && !(t > p->rate_t[k - 1])))
+            return hs_cfg_at(c, tn->items[k], "time %s: times are finite, >= 0 and ascending",
+                             tn->items[k]->str);
+        if (!(v >= 0) || !(v <= HS_MAX_RATE_HZ))
+            return hs_cfg_at(c, vn->items[k], "rate %s is not in [0, %g] Hz", vn->items[k]->str,
+                             HS_MAX_RATE_HZ);
+        p->rate_t[k] = t;
+        p->rate_v[k] = v;
+    }
+    return HS_OK;
+}
+
 static int read_population(hs_cfgctx *c, const hs_ynode *key, const hs_ynode *n, hs_popcfg *p)
 {
     static const char *const base_keys[] = {"model", "size", "params", "bias", "init", "times",
-                                            NULL};
+                                            "rates", NULL};
     int rc;
     p->line = key->line;
     p->col = key->col;
@@ -245,6 +299,15 @@ static int read_population(hs_cfgctx *c, const hs_ynode *key, const hs_ynode *n,
                          "every neuron, one list per neuron, or {file: times.tsv}", p->name,
                          m->name);
     if (tn && (rc = read_times(c, tn, p)))
+        return rc;
+    const hs_ynode *rn = hs_ymap_get(n, "rates");
+    if (rn && !m->takes_rates)
+        return hs_cfg_at(c, rn, "model '%s' takes no 'rates' (inhomogeneous_poisson does)",
+                         m->name);
+    if (m->takes_rates && !rn)
+        return hs_cfg_at(c, n, "population '%s' (%s) needs 'rates': {times: [0 ms, ...], "
+                         "values: [5 Hz, ...]} or {file: rates.tsv}", p->name, m->name);
+    if (rn && (rc = read_rates(c, rn, p)))
         return rc;
 
     const hs_ynode *in = hs_ymap_get(n, "init");
@@ -730,6 +793,9 @@ void hs_config_free(hs_config *cfg)
         free(cfg->pops[i].time_nr);
         free(cfg->pops[i].time_t);
         free(cfg->pops[i].time_file);
+        free(cfg->pops[i].rate_t);
+        free(cfg->pops[i].rate_v);
+        free(cfg->pops[i].rate_file);
     }
     for (int i = 0; i < cfg->nprojs; i++) {
         hs_projcfg *p = &cfg->projs[i];

@@ -77,6 +77,11 @@ typedef struct hs_popcfg {
     char *time_file;
     int times_shared;
     size_t ntimes_shared;
+    /* 'rates' (inhomogeneous_poisson): rate_v[k] Hz from rate_t[k] ms (ascending) on; from
+     * the file rate_file (absolute), or inline */
+    size_t nrates;
+    double *rate_t, *rate_v;
+    char *rate_file;
 } hs_popcfg;
 
 typedef struct hs_projcfg {
@@ -221,5 +226,6 @@ int hs_config_write_model(const hs_config *cfg, const hs_hee_values *p, FILE *f,
 #define HS_MAX_SYNAPSES 2000000000.0
 #define HS_MAX_NEURONS 200000000.0
 #define HS_MAX_SPIKE_TIMES 1e9   /* spikes given to a spike_generator population */
+#define HS_MAX_RATE_HZ 1e7       /* an inhomogeneous_poisson rate (as poisson's) */
 
 #endif

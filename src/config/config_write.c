@@ -375,6 +375,23 @@ static int write_config(const hs_config *cfg, const hs_hee_values *vals, FILE *f
         }
         if (m->takes_times)
             put_times(f, p);
+        if (m->takes_rates) {
+            fputs("    rates: ", f);
+            if (p->rate_file) {
+                fputs("{file: ", f);
+                put_str(f, p->rate_file);
+                fputs("}\n", f);
+            } else {
+                for (int k = 0; k < 2; k++) {
+                    fputs(k ? "],\n            values: [" : "{times: [", f);
+                    for (size_t r = 0; r < p->nrates; r++) {
+                        fputs(r ? ", " : "", f);
+                        put_num(f, k ? p->rate_v[r] : p->rate_t[r], k ? HS_DIM_RATE : HS_DIM_TIME);
+                    }
+                }
+                fputs("]}\n", f);
+            }
+        }
     }
     if (cfg->nprojs)
         fputs("projections:\n", f);

@@ -337,3 +337,59 @@ void hs_times_release(hs_times *t)
     free(t->t);
     memset(t, 0, sizeof *t);
 }
+
+int hs_rates_read(const char *path, double max_hz, size_t *n, double **t, double **v,
+                  hs_error *err)
+{
+    *n = 0;
+    *t = *v = NULL;
+    char *text;
+    size_t len, cap = 0;
+    int rc = hs_file_slurp(path, HS_MAX_DATAFILE_BYTES, &text, &len, err);
+    if (rc)
+        return rc;
+    scan s = {.path = path, .p = text, .line = 1, .line_start = text};
+    while (*s.p && rc == HS_OK) {
+        double f[2];
+        int cols[2], nf, line;
+        rc = line_fields(&s, path, 2, "time_ms rate_hz", f, cols, &nf, &line, err);
+        if (rc || nf == 0)
+            continue;
+        if (nf < 2)
+            rc = hs_error_set(err, HS_ECONFIG, path, line, 1,
+                              "expected 'time_ms rate_hz', got one field");
+        else if (!(f[0] >= 0) || !isfinite(f[0]) || (*n > 0 && !(f[0] > (*t)[*n - 1])))
+            rc = hs_error_set(err, HS_ECONFIG, path, line, cols[0],
+                              "time %g ms: times are finite, >= 0 and ascending", f[0]);
+        else if (!(f[1] >= 0) || !(f[1] <= max_hz))
+            rc = hs_error_set(err, HS_ECONFIG, path, line, cols[1],
+                              "rate %g Hz is not in [0, %g] Hz", f[1], max_hz);
+        if (rc)
+            break;
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 64;
+            double *tt = realloc(*t, cap * sizeof *tt);
+            if (tt)
+                *t = tt;
+            double *vv = realloc(*v, cap * sizeof *vv);
+            if (vv)
+                *v = vv;
+            if (!tt || !vv) {
+                rc = hs_error_set(err, HS_ENOMEM, path, 0, 0, "out of memory");
+                break;
+            }
+        }
+        (*t)[*n] = f[0];
+        (*v)[(*n)++] = f[1];
+    }
+    free(text);
+    if (rc == HS_OK && *n == 0)
+        rc = hs_error_set(err, HS_ECONFIG, path, 0, 0, "the rates file holds no rates");
+    if (rc) {
+        free(*t);
+        free(*v);
+        *t = *v = NULL;
+        *n = 0;
+    }
+    return rc;
+}

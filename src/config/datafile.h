@@ -46,6 +46,12 @@ void hs_datafile_release(hs_datafile *df);
 int hs_edges_read(const char *path, uint32_t npre, uint32_t npost, hs_dim wdim, hs_edges *out,
                   hs_error *err);
 
+/* Read a rates file: "time_ms rate_hz" per line ('#' comments), times >= 0 strictly
+ * ascending, rates finite, >= 0 and at most max_hz.  Errors carry the file's line and column.
+ * *t and *v are the caller's (free). */
+int hs_rates_read(const char *path, double max_hz, size_t *n, double **t, double **v,
+                  hs_error *err);
+
 /* Read a spike-times file: "neuron time_ms" per line ('#' comments), 0-based neuron indices
  * below n, finite times >= 0, in any order.  Errors carry the file's line and column. */
 int hs_times_read(const char *path, uint32_t n, hs_times *out, hs_error *err);

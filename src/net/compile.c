@@ -447,6 +447,8 @@ void hs_net_free(hs_net *net)
         free(pop->init);
         free(pop->times);
         free(pop->trow);
+        free(pop->rate_t);
+        free(pop->rate_r);
         if (pop->rng)
             gsl_rng_free(pop->rng);
         if (net->out_projs)
@@ -624,6 +626,19 @@ int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **ou
             goto fail;
         if (pc->schema->takes_times && (rc = compile_times(pc, pop, err)))
             goto fail;
+        if (pc->schema->takes_rates) {   /* Hz -> per ms */
+            pop->nrate = pc->nrates;
+            pop->rate_t = malloc(pc->nrates * sizeof *pop->rate_t);
+            pop->rate_r = malloc(pc->nrates * sizeof *pop->rate_r);
+            if (!pop->rate_t || !pop->rate_r) {
+                rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+                goto fail;
+            }
+            for (size_t k = 0; k < pc->nrates; k++) {
+                pop->rate_t[k] = pc->rate_t[k];
+                pop->rate_r[k] = pc->rate_v[k] * 1e-3;
+            }
+        }
         if (!(pop->rng = hs_rng_stream(cfg->seed, pc->name, "dynamics"))) {
             rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
             goto fail;

@@ -55,6 +55,7 @@ typedef struct hs_schema {
     int has_zstate;        /* the model reports each unit's binary state (hs_model.zstate):
                             * 'record: distribution' applies */
     int takes_times;       /* its neurons fire at given times: a 'times' key (required) */
+    int takes_rates;       /* a piecewise-constant rate over time: a 'rates' key (required) */
     const hs_var_desc *vars;   /* its state variables (hs_model.state), or NULL */
     int nvars;             /* at most HS_MAX_VARS */
     /* Cross-parameter checks; returns the index of the offending parameter (or -1 when
