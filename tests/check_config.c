@@ -274,6 +274,47 @@ START_TEST(test_config_name_from_file)
 }
 END_TEST
 
+/* --set: a value by its path (a population name holding dots matched whole, a list item by
+ * index, a new last key), errors naming the option; applied in order. */
+START_TEST(test_config_set_paths)
+{
+    const char *yaml = "hee-snn: 1\nduration: 1 s\nseed: 1\npopulations:\n"
+                       "  a.b: {model: lif, size: 4}\n  c: {model: poisson, size: 2, "
+                       "params: {rate: 5 Hz}}\n"
+                       "projections:\n  - {from: c, to: a.b, connect: all_to_all, weight: 1 mV}\n";
+    const char *sets[] = {"populations.a.b.size=7", "projections.0.weight=2.5 mV",
+                          "populations.c.params.start=30 ms", "duration=2 s", "duration=3 s"};
+    hs_overrides ov = {.sets = sets, .nsets = 5};
+    hs_config *cfg;
+    hs_error err = {0};
+    char buf[2300];
+    int rc = hs_config_load_string(yaml, strlen(yaml), "net.yaml", &ov, &cfg, &err);
+    ck_assert_msg(rc == HS_OK, "%s", hs_error_format(&err, buf, sizeof buf));
+    ck_assert_uint_eq(cfg->pops[0].size, 7);
+    ck_assert_double_eq(cfg->projs[0].weight.a, 2.5);
+    ck_assert_double_eq(cfg->pops[1].params[1], 30.0);   /* start, new in the file */
+    ck_assert_double_eq(cfg->duration, 3000.0);          /* the last of two wins */
+    hs_config_free(cfg);
+    const struct { const char *set, *want; } bad[] = {
+        {"populations.a.size=3", "no key 'a' in 'populations' (it has: a.b, c)"},
+        {"projections.1.weight=1 mV", "'1' is not an index of the list 'projections'"},
+        {"populations.c.size=-1", "'size'"},
+        {"seed.x=1", "'seed' is a scalar"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        const char *one[] = {bad[k].set};
+        hs_overrides o1 = {.sets = one, .nsets = 1};
+        rc = hs_config_load_string(yaml, strlen(yaml), "net.yaml", &o1, &cfg, &err);
+        ck_assert_int_eq(rc, HS_ECONFIG);
+        char want_file[128];
+        snprintf(want_file, sizeof want_file, "--set %s", bad[k].set);
+        ck_assert_str_eq(err.file, want_file);
+        ck_assert_int_eq(err.line, 0);
+        ck_assert_msg(strstr(err.msg, bad[k].want), "'%s': %s", bad[k].set, err.msg);
+    }
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
     Suite *s = suite_create("config");
@@ -286,6 +327,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_config_hostile);
     tcase_add_test(tc, test_config_yaml_linear);
     tcase_add_test(tc, test_config_name_from_file);
+    tcase_add_test(tc, test_config_set_paths);
     suite_add_tcase(s, tc);
     return s;
 }

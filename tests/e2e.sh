@@ -109,6 +109,42 @@ check "states.tsv: the adaptation currents move (not a column of zeros)" awk -F'
     "$T/adapt-c/states.tsv"
 check "config.yaml keeps h_c" grep -q '^  states: \[v_eps, h, h_c\]$' "$T/adapt-c/config.yaml"
 
+# ---- --set and --seeds: parameters by path, trials ------------------------------------------
+b4="$HS_SRCDIR/examples/brette-bench4.yaml"
+status_is 0 "--set changes a parameter by its path" "$HEE_SNN" run "$b4" --quiet \
+    --duration '100 ms' --output "$T/set" --set 'populations.exc.params.tau_m=25 ms' \
+    --set 'projections.0.weight=0.3 mV' --set 'record.rates={bin: 10 ms}'
+check "... into config.yaml (so that it replays)" sh -c "grep -q 'tau_m: 25 ms' '$T/set/config.yaml' && grep -q 'weight: 0.3 mV' '$T/set/config.yaml' && test -s '$T/set/rates.tsv'"
+check "... and run.yaml records the command line with it" \
+    grep -q "populations.exc.params.tau_m=25 ms" "$T/set/run.yaml"
+status_is 2 "--set with a misspelt key on the way" "$HEE_SNN" validate "$b4" \
+    --set 'populations.exz.size=10'
+check "... names the --set and what the mapping has" \
+    grep -q "^hee-snn: --set populations.exz.size=10: error: no key 'exz' in 'populations' (it has: exc, inh)" "$T/err"
+status_is 2 "--set with a bad value" "$HEE_SNN" validate "$b4" --set 'populations.exc.size=0'
+check "... names the --set, not a line of the file" \
+    grep -q "^hee-snn: --set populations.exc.size=0: error: 'size' must be at least 1" "$T/err"
+status_is 2 "--set out of a list's range" "$HEE_SNN" validate "$b4" --set 'projections.4.weight=1 mV'
+status_is 2 "--set without '='" "$HEE_SNN" run "$b4" --set populations.exc.size
+status_is 0 "--seeds 3: three trials" "$HEE_SNN" run "$b4" --quiet --duration '100 ms' \
+    --seeds 3 --output "$T/trials"
+check "... one directory each, and trials.tsv with a row each" sh -c "
+    test -s '$T/trials/seed-1/spikes.tsv' && test -s '$T/trials/seed-3/run.yaml' &&
+    test \$(grep -c '	complete	' '$T/trials/trials.tsv') = 3"
+"$HEE_SNN" run "$b4" --quiet --duration '100 ms' --seed 2 --output "$T/trial2"
+check "... the trial of seed 2 is the run of --seed 2, byte for byte" \
+    cmp -s "$T/trial2/spikes.tsv" "$T/trials/seed-2/spikes.tsv"
+check "... and trials.tsv counts its spikes" awk -F'\t' '
+    FNR == 1 { f++ } /^#/ || /^time_ms/ || /^seed/ { next }
+    f == 1 { n[$2]++ } f == 2 && $1 == 2 { ok = ($5 == n["exc"] && $7 == n["inh"]) }
+    END { exit !ok }' "$T/trial2/spikes.tsv" "$T/trials/trials.tsv"
+status_is 0 "--seeds 5,9: a list" "$HEE_SNN" run "$b4" --quiet --duration '20 ms' \
+    --seeds 5,9 --output "$T/trials2"
+check "... its seeds' directories" sh -c "test -d '$T/trials2/seed-5' && test -d '$T/trials2/seed-9' && test ! -d '$T/trials2/seed-6'"
+status_is 2 "--seeds 0 is refused" "$HEE_SNN" run "$b4" --seeds 0
+status_is 2 "--seeds with a repeated seed is refused" "$HEE_SNN" run "$b4" --seeds 3,3
+status_is 2 "--seeds is for run only" "$HEE_SNN" validate "$b4" --seeds 2
+
 # ---- analysis -------------------------------------------------------------------------------
 status_is 0 "analyze a Boltzmann run" "$HEE_SNN" analyze "$T/ex-boltzmann" --points 6
 check "analyze prints a KL table" grep -q '^T_ms	KL	visited	unvisited' "$T/out"
@@ -393,6 +429,19 @@ interrupt brunel-drive "$T/int2" --threads 2
 check "SIGINT on 2 threads ends the run with exit status 130 (got $st)" test "$st" = 130
 check "... and spikes.tsv holds what was simulated, up to ${tint:-?} ms, in time order" \
     holds_until_tint "$T/int2"
+
+# Ctrl-C during --seeds: the trial running is marked interrupted, trials.tsv keeps the rows
+"$HEE_SNN" run "$HS_SRCDIR/examples/brette-bench4.yaml" --quiet --duration '1000 s' --seeds 3 \
+    --output "$T/int3" 2>"$T/err" &
+pid=$!
+catching "$pid"
+sleep 1
+kill -INT "$pid"
+wait "$pid"; st=$?
+check "SIGINT during --seeds: exit 130 (got $st)" test "$st" = 130
+check "... trials.tsv has the interrupted trial's row, and no more" sh -c "
+    test \$(grep -c '^1	interrupted	' '$T/int3/trials.tsv') = 1 &&
+    test \$(grep -v '^#' '$T/int3/trials.tsv' | wc -l) = 2"
 
 echo "1..$n"
 [ "$fails" = 0 ]

@@ -52,6 +52,8 @@ typedef struct hs_overrides {
     const char *duration;  /* a quantity string such as "10 s", or NULL */
     const char *output;    /* output directory, or NULL */
     int threads;           /* threads for the engine (> 0), or 0 */
+    const char *const *sets;   /* nsets "PATH=VALUE" strings (--set): the value at PATH of */
+    int nsets;                 /* the file replaced or added, before it is read */
 } hs_overrides;
 
 /* Load and validate the network file at path.  On success *out owns a new configuration
@@ -173,6 +175,21 @@ typedef struct hs_run_result {
  * the others only run. */
 HS_API int hs_run_to_dir(const hs_config *cfg, hs_net *net, hs_control *ctl,
                          hs_run_result *res, hs_error *err);
+
+/* One trial of run --seeds: its seed, how it ended, and its spike counts per population. */
+typedef struct hs_trial {
+    uint64_t seed;
+    const char *status;        /* "complete", "interrupted" or "failed" */
+    double wall_s, simulated_ms;
+    uint64_t *spikes;          /* per population (npops), or NULL when it failed early */
+} hs_trial;
+
+/* trials.tsv in dir (written under a temporary name, renamed into place): one row per trial,
+ * seed, status, wall and simulated time, then spikes and rate (Hz per neuron) of each of the
+ * npops populations (names, sizes). */
+HS_API int hs_trials_write(const char *dir, const char *network, const hs_trial *t, size_t n,
+                           const char *const *names, const size_t *sizes, int npops,
+                           hs_error *err);
 
 /* ---- comparing samplers ------------------------------------------------------------------ */
 

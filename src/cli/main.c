@@ -136,7 +136,8 @@ static const char usage_text[] =
     "Event-driven spiking network simulator for sampling-based neural computation.\n"
     "\n"
     "Commands:\n"
-    "  run NET.yaml [--seed N] [--duration T] [--output DIR] [--threads N] [--quiet]\n"
+    "  run NET.yaml [--seed N | --seeds N|S1,S2,...] [--duration T] [--output DIR]\n"
+    "               [--threads N] [--set PATH=VALUE ...] [--quiet]\n"
     "      Simulate the network; write spikes.tsv and config.yaml into the output\n"
     "      directory (default out/<name>) and print a summary; with 'record:\n"
     "      variables:' also variables.tsv (state variables such as a LIF's v sampled\n"
@@ -144,14 +145,16 @@ static const char usage_text[] =
     "      e.g. record: {variables: {every: 1 ms, populations: {exc: [0, 1]}},\n"
     "                    rates: {bin: 10 ms}}\n"
     "      A file whose hee: block has data: and learn: is trained (as by 'train').\n"
-    "  train NET.yaml [--resume] [--seed N] [--duration T] [--output DIR] [--quiet]\n"
+    "  train NET.yaml [--resume] [--seed N] [--duration T] [--output DIR]\n"
+    "                 [--set PATH=VALUE ...] [--quiet]\n"
     "      Train the hee: block on its data set with local plasticity; write\n"
     "      model.yaml (the trained network), learning.tsv (learning curve with exact\n"
     "      log-likelihoods where computable), config.yaml and checkpoint.bin.\n"
     "      --resume continues from OUTDIR/checkpoint.bin, bit for bit; a longer\n"
     "      --duration extends a finished run.\n"
     "  generate NET.yaml [--mode marginal|joint] [--samples N] [--settle T]\n"
-    "           [--every T] [--burnin T] [--means] [--seed N] [--output DIR] [--quiet]\n"
+    "           [--every T] [--burnin T] [--means] [--seed N] [--output DIR]\n"
+    "           [--set PATH=VALUE ...] [--quiet]\n"
     "      Generate data from the hee: block (e.g. a trained model.yaml) with layer 0\n"
     "      free: marginal = ancestral through the interneurons, top layer first, each\n"
     "      layer for --settle (default 10 tau_eps); joint = the whole network run free,\n"
@@ -167,13 +170,13 @@ static const char usage_text[] =
     "       [--bin T] [--population NAME] [--quiet]\n"
     "      Draw K = raster (default), rate, isi (ISI and CV histograms), kl (from\n"
     "      analyze), compare, learning, samples or fields; default OUTDIR/plot-K.png.\n"
-    "  validate NET.yaml [--describe]\n"
+    "  validate NET.yaml [--describe] [--set PATH=VALUE ...]\n"
     "      Parse and compile only; print the errors, or what it compiled into.\n"
     "  analyze OUTDIR [--population NAME] [--points N]\n"
     "      Compare the sampled joint state of a population of binary units with the\n"
     "      exact Boltzmann distribution: KL divergence at successive times, marginals.\n"
     "  compare NET.yaml [--sweep KEY=V1,V2,...] [--seed N] [--duration T] [--output DIR]\n"
-    "          [--quiet]\n"
+    "          [--set PATH=VALUE ...] [--quiet]\n"
     "      Sample the file's hee: block several ways (rate and spike realisations, each\n"
     "      with and without adaptation, a sweep over m, tau_eps, neurons_per_unit,\n"
     "      tau_syn, rate_per_unit or r_max, and for linear models the exact answer,\n"
@@ -189,6 +192,11 @@ static const char usage_text[] =
     "                   delay; the same spikes for any N), e.g. --threads 2 (overrides\n"
     "                   the file's 'threads:'; default 1)\n"
     "  --output DIR     output directory (overrides the file)\n"
+    "  --set PATH=VALUE replace a value of the network file by its path (keys joined by\n"
+    "                   '.', list items by index; repeatable; run, train, generate,\n"
+    "                   validate, compare), e.g. --set 'populations.exc.params.tau_m=25 ms'\n"
+    "  --seeds N|S1,... (run) one trial per seed into OUT/seed-S, summed up in\n"
+    "                   OUT/trials.tsv; N: seeds S..S+N-1 from --seed, the file's, or 1\n"
     "  --quiet          no summary on standard output\n"
     "  --resume         (train) continue from the output directory's checkpoint\n"
     "\n"
@@ -301,8 +309,11 @@ static int usage_error(const char *fmt, const char *arg)
 enum {
     OPT_SEED = 256, OPT_DURATION, OPT_OUTPUT, OPT_QUIET, OPT_DESCRIBE, OPT_POP, OPT_POINTS,
     OPT_SWEEP, OPT_RESUME, OPT_MODE, OPT_SAMPLES, OPT_SETTLE, OPT_EVERY, OPT_BURNIN, OPT_MEANS,
-    OPT_FORMAT, OPT_KIND, OPT_WINDOW, OPT_BIN, OPT_THREADS
+    OPT_FORMAT, OPT_KIND, OPT_WINDOW, OPT_BIN, OPT_THREADS, OPT_SET, OPT_SEEDS
 };
+
+#define MAX_SETS 64     /* --set options on one command line */
+#define MAX_SEEDS 10000 /* trials of one --seeds */
 
 static const struct option long_opts[] = {
     {"seed", required_argument, NULL, OPT_SEED},
@@ -325,6 +336,8 @@ static const struct option long_opts[] = {
     {"window", required_argument, NULL, OPT_WINDOW},
     {"bin", required_argument, NULL, OPT_BIN},
     {"threads", required_argument, NULL, OPT_THREADS},
+    {"set", required_argument, NULL, OPT_SET},
+    {"seeds", required_argument, NULL, OPT_SEEDS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -338,6 +351,9 @@ typedef struct opts {
     hs_gen_opts gen;
     const char *format, *kind;
     double t0, t1, bin;
+    const char *sets[MAX_SETS];   /* --set PATH=VALUE, in order (ov.sets points here) */
+    uint64_t *seeds;               /* --seeds: the trials' seeds (malloc'd), or NULL */
+    size_t nseeds;
 } opts;
 
 /* A time option ("10 ms", "1 s") into ms; 0 and the value, or a usage error. */
@@ -362,17 +378,17 @@ static int time_opt(const char *opt, const char *arg, double *out)
  * error rather than silently ignored. */
 static const struct {
     const char *cmd;
-    int opts[10];   /* ended by 0 */
+    int opts[12];   /* ended by 0 */
 } cmd_opts[] = {
-    {"run", {OPT_SEED, OPT_DURATION, OPT_OUTPUT, OPT_THREADS, OPT_QUIET}},
-    {"train", {OPT_RESUME, OPT_SEED, OPT_DURATION, OPT_OUTPUT, OPT_QUIET}},
+    {"run", {OPT_SEED, OPT_SEEDS, OPT_DURATION, OPT_OUTPUT, OPT_THREADS, OPT_SET, OPT_QUIET}},
+    {"train", {OPT_RESUME, OPT_SEED, OPT_DURATION, OPT_OUTPUT, OPT_SET, OPT_QUIET}},
     {"generate", {OPT_MODE, OPT_SAMPLES, OPT_SETTLE, OPT_EVERY, OPT_BURNIN, OPT_MEANS, OPT_SEED,
-                  OPT_OUTPUT, OPT_QUIET}},
+                  OPT_OUTPUT, OPT_SET, OPT_QUIET}},
     {"export", {OPT_FORMAT, OPT_OUTPUT, OPT_QUIET}},
     {"plot", {OPT_KIND, OPT_OUTPUT, OPT_WINDOW, OPT_BIN, OPT_POP, OPT_QUIET}},
-    {"validate", {OPT_DESCRIBE}},
+    {"validate", {OPT_DESCRIBE, OPT_SET}},
     {"analyze", {OPT_POP, OPT_POINTS}},
-    {"compare", {OPT_SWEEP, OPT_SEED, OPT_DURATION, OPT_OUTPUT, OPT_QUIET}},
+    {"compare", {OPT_SWEEP, OPT_SEED, OPT_DURATION, OPT_OUTPUT, OPT_SET, OPT_QUIET}},
 };
 
 /* 0 when command cmd takes option code c, else a usage error that lists what it takes. */
@@ -398,6 +414,46 @@ static int opt_allowed(const char *cmd, int c)
         return 2;
     }
     return 0;   /* (every command is in the table: tests/e2e.sh checks each) */
+}
+
+/* --seeds N (the seeds S .. S + N - 1, S from --seed, the file or 1) or a list 3,7,11. */
+static int parse_seeds(const char *arg, opts *o)
+{
+    free(o->seeds);
+    o->seeds = NULL;
+    o->nseeds = 0;
+    const int list = strchr(arg, ',') != NULL;
+    size_t cap = list ? 1 : 0;
+    for (const char *c = arg; *c; c++)
+        cap += *c == ',';
+    if (!list) {   /* a count: the seeds are chosen once the base is known (o->nseeds only) */
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(arg, &end, 10);
+        if (!arg[0] || arg[0] == '-' || *end || errno || v < 1 || v > MAX_SEEDS)
+            return usage_error("--seeds takes a count from 1 to 10000 or a list of seeds "
+                               "such as 3,7,11, got '%s'", arg);
+        o->nseeds = (size_t)v;
+        return 0;
+    }
+    if (cap > MAX_SEEDS || !(o->seeds = malloc(cap * sizeof *o->seeds)))
+        return usage_error("--seeds: at most 10000 seeds, got '%s'", arg);
+    for (const char *c = arg;;) {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(c, &end, 10);
+        if (end == c || *c == '-' || *c == '+' || errno || (*end && *end != ','))
+            return usage_error("--seeds: a list of whole numbers >= 0 such as 3,7,11, got "
+                               "'%s'", arg);
+        for (size_t k = 0; k < o->nseeds; k++)
+            if (o->seeds[k] == v)
+                return usage_error("--seeds: seed listed twice in '%s'", arg);
+        o->seeds[o->nseeds++] = v;
+        if (!*end)
+            break;
+        c = end + 1;
+    }
+    return 0;
 }
 
 static int parse_opts(int argc, char **argv, const char *cmd, opts *o)
@@ -437,6 +493,19 @@ static int parse_opts(int argc, char **argv, const char *cmd, opts *o)
             break;
         }
         case OPT_OUTPUT: o->ov.output = optarg; break;
+        case OPT_SET:
+            if (o->ov.nsets == MAX_SETS)
+                return usage_error("at most %s --set options", "64");
+            if (!strchr(optarg, '=') || optarg[0] == '=')
+                return usage_error("--set takes PATH=VALUE, e.g. --set "
+                                   "populations.exc.size=800, got '%s'", optarg);
+            o->sets[o->ov.nsets++] = optarg;
+            o->ov.sets = o->sets;
+            break;
+        case OPT_SEEDS:
+            if (parse_seeds(optarg, o))
+                return 2;
+            break;
         case OPT_QUIET: o->quiet = 1; break;
         case OPT_DESCRIBE: o->describe = 1; break;
         case OPT_POP: o->pop = optarg; break;
@@ -762,12 +831,137 @@ static int compile_share(const hs_config *cfg, hs_net **net, hs_error *err)
     return hs_net_compile(cfg, net, err) ? -1 : 0;
 }
 
+/* run --seeds: one run per seed, each into OUT/seed-SEED with its own run.yaml, then
+ * OUT/trials.tsv.  Ctrl-C ends the current trial (its files marked interrupted) and keeps the
+ * rows of the finished ones; a trial that fails ends the series (exit 1), its row says so. */
+static int run_trials(opts *o)
+{
+    if (hs_comm_size() > 1)
+        return usage_error("%s", "--seeds runs its trials one after another in one process: "
+                           "run it without mpirun");
+    hs_error err = {0};
+    hs_config *cfg;
+    if (hs_config_load(o->file, &o->ov, &cfg, &err))
+        return report_input(&err);
+    if (hs_config_trains(cfg)) {
+        hs_config_free(cfg);
+        return usage_error("--seeds: '%s' trains (its hee: block learns); train one seed at a "
+                           "time with --seed", o->file);
+    }
+    char base[1024], name[256];
+    snprintf(base, sizeof base, "%s", hs_config_output(cfg));
+    snprintf(name, sizeof name, "%s", hs_config_name(cfg));
+    if (!o->seeds) {   /* a count: from --seed, else the file's seed, else 1 */
+        const uint64_t s0 = o->ov.has_seed ? o->ov.seed
+                            : hs_config_seed_generated(cfg) ? 1 : hs_config_seed(cfg);
+        if (!(o->seeds = malloc(o->nseeds * sizeof *o->seeds))) {
+            hs_config_free(cfg);
+            fprintf(stderr, "hee-snn: out of memory\n");
+            return 1;
+        }
+        for (size_t k = 0; k < o->nseeds; k++)
+            o->seeds[k] = s0 + k;
+    }
+    hs_config_free(cfg);
+    hs_trial *t = calloc(o->nseeds, sizeof *t);
+    const char **names = NULL;
+    size_t *sizes = NULL;
+    int npops = -1, rc = 0;
+    size_t n = 0;
+    catch_signals();
+    for (; n < o->nseeds && t; n++) {
+        char out[1100];
+        snprintf(out, sizeof out, "%s/seed-%" PRIu64, base, o->seeds[n]);
+        hs_overrides ov = o->ov;
+        ov.has_seed = 1;
+        ov.seed = o->seeds[n];
+        ov.output = out;
+        t[n] = (hs_trial){.seed = o->seeds[n], .status = "failed"};
+        hs_net *net = NULL;
+        hs_run_result res;
+        double w0 = hs_wall_s();
+        if (hs_config_load(o->file, &ov, &cfg, &err)) {
+            rc = report_input(&err);
+            n++;
+            break;
+        }
+        if (hs_net_compile(cfg, &net, &err)) {
+            hs_config_free(cfg);
+            rc = report(&err);
+            n++;
+            break;
+        }
+        if (npops < 0) {   /* (every trial compiles the same populations) */
+            npops = hs_net_npops(net);
+            names = calloc((size_t)npops + 1, sizeof *names);
+            sizes = calloc((size_t)npops + 1, sizeof *sizes);
+            for (int p = 0; names && p < npops; p++)
+                names[p] = strdup(hs_net_pop_name(net, p));
+            for (int p = 0; sizes && p < npops; p++)
+                sizes[p] = hs_net_pop_size(net, p);
+        }
+        progress_start(o->quiet);
+        int r = hs_run_to_dir(cfg, net, &g_ctl, &res, &err);
+        progress_stop();
+        t[n].wall_s = hs_wall_s() - w0;
+        t[n].simulated_ms = hs_net_time(net);
+        if (r == HS_OK || r == HS_EINTR) {
+            t[n].status = r == HS_OK ? "complete" : "interrupted";
+            provenance(cfg, res.outdir, r == HS_EINTR, t[n].wall_s);
+            if ((t[n].spikes = calloc((size_t)npops + 1, sizeof *t[n].spikes)))
+                for (int p = 0; p < npops; p++)
+                    t[n].spikes[p] = hs_net_pop_spikes(net, p);
+            uint64_t all = 0;
+            for (int p = 0; p < npops; p++)
+                all += hs_net_pop_spikes(net, p);
+            if (!o->quiet)
+                printf("seed %" PRIu64 ": %s, %" PRIu64 " spikes, %.3f s -> %s\n", t[n].seed,
+                       t[n].status, all, t[n].wall_s, res.outdir);
+        } else {
+            rc = report(&err);
+        }
+        hs_net_free(net);
+        hs_config_free(cfg);
+        if (r != HS_OK) {
+            n++;
+            if (r == HS_EINTR)
+                rc = 130;
+            break;
+        }
+    }
+    if (!t || (npops >= 0 && (!names || !sizes))) {
+        fprintf(stderr, "hee-snn: out of memory\n");
+        rc = 1;
+    } else if (npops >= 0) {
+        if (hs_trials_write(base, name, t, n, names, sizes, npops, &err))
+            rc = report(&err);
+        else if (!o->quiet)
+            printf("trials: %zu of %zu, summary: %s/trials.tsv\n", n, o->nseeds, base);
+    }
+    for (size_t k = 0; t && k < n; k++)
+        free(t[k].spikes);
+    for (int p = 0; names && p < npops; p++)
+        free((char *)names[p]);
+    free(names);
+    free(sizes);
+    free(t);
+    free(o->seeds);
+    if (rc == 130)
+        fprintf(stderr, "hee-snn: interrupted; the finished trials are in %s/trials.tsv\n", base);
+    return rc;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     opts o;
     int rc = parse_opts(argc, argv, "run", &o);
     if (rc)
         return rc;
+    if (o.nseeds) {
+        if (o.ov.has_seed && o.seeds)
+            return usage_error("%s", "--seed and a list of --seeds: give the list alone");
+        return run_trials(&o);
+    }
     hs_error err = {0};
     hs_config *cfg = NULL;
     hs_net *net = NULL;

@@ -822,6 +822,34 @@ void hs_config_free(hs_config *cfg)
     free(cfg);
 }
 
+/* --set PATH=VALUE, each in turn, on the document before it is read; *sets receives the
+ * "--set PATH=VALUE" texts that errors about their nodes name (caller frees). */
+static int apply_sets(hs_ydoc *doc, const hs_overrides *ov, char ***sets, hs_error *err)
+{
+    *sets = calloc((size_t)ov->nsets, sizeof **sets);
+    if (!*sets)
+        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+    for (int k = 0; k < ov->nsets; k++) {
+        const char *s = ov->sets[k];
+        size_t len = strlen(s) + 7;
+        if (!((*sets)[k] = malloc(len)))
+            return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        snprintf((*sets)[k], len, "--set %s", s);
+        const char *eq = strchr(s, '=');
+        if (!eq)
+            return hs_error_set(err, HS_ECONFIG, (*sets)[k], 0, 0,
+                                "want PATH=VALUE, e.g. --set populations.exc.size=800");
+        char *path = strndup(s, (size_t)(eq - s)), why[512];
+        if (!path)
+            return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        int rc = hs_ydoc_set(doc, path, eq + 1, -(k + 1), why, sizeof why);
+        free(path);
+        if (rc)
+            return hs_error_set(err, rc, (*sets)[k], 0, 0, "%s", why);
+    }
+    return HS_OK;
+}
+
 int hs_cfg_load_string(const char *text, size_t len, const char *name, const hs_catalogue *cat,
                        const hs_overrides *ov, hs_config **out, hs_error *err)
 {
@@ -844,8 +872,16 @@ int hs_cfg_load_string(const char *text, size_t len, const char *name, const hs_
         return rc;
     }
     hs_cfgctx c = {.file = cfg->path, .cfg = cfg, .err = err, .cat = cat};
-    rc = read_top(&c, doc->root, ov);
+    char **sets = NULL;
+    if (ov && ov->nsets > 0)
+        rc = apply_sets(doc, ov, &sets, err);
+    c.sets = (const char *const *)sets;
+    if (rc == HS_OK)
+        rc = read_top(&c, doc->root, ov);
     hs_ydoc_free(doc);
+    for (int k = 0; sets && k < ov->nsets; k++)
+        free(sets[k]);
+    free(sets);
     if (rc) {
         hs_config_free(cfg);
         return rc;

@@ -14,6 +14,7 @@ typedef struct hs_cfgctx {
     hs_config *cfg;
     hs_error *err;
     const hs_catalogue *cat;   /* the model schemas populations are validated against */
+    const char *const *sets;   /* "--set PATH=VALUE" of the nodes marked -(k + 1), or NULL */
 } hs_cfgctx;
 
 /* Set a configuration error at node n (n may be NULL); returns HS_ECONFIG. */

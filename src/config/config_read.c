@@ -22,11 +22,25 @@
 #include "config/ytree.h"
 #include "util/error.h"
 
+/* Where node n came from: the file and its position, or the --set that put it there. */
+static const char *origin(const hs_cfgctx *c, const hs_ynode *n, int *line, int *col)
+{
+    if (n && n->line < 0 && c->sets) {
+        *line = *col = 0;
+        return c->sets[-n->line - 1];
+    }
+    *line = n ? n->line : 0;
+    *col = n ? n->col : 0;
+    return c->file;
+}
+
 int hs_cfg_at(hs_cfgctx *c, const hs_ynode *n, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    hs_error_vset(c->err, HS_ECONFIG, c->file, n ? n->line : 0, n ? n->col : 0, fmt, ap);
+    int line, col;
+    const char *file = origin(c, n, &line, &col);
+    hs_error_vset(c->err, HS_ECONFIG, file, line, col, fmt, ap);
     va_end(ap);
     return HS_ECONFIG;
 }
@@ -34,7 +48,9 @@ int hs_cfg_at(hs_cfgctx *c, const hs_ynode *n, const char *fmt, ...)
 int hs_cfg_within(hs_cfgctx *c, const hs_ynode *n, const hs_error *inner, const char *what)
 {
     hs_error e = *inner;
-    int rc = hs_error_within(&e, HS_ECONFIG, c->file, n->line, n->col, what);
+    int line, col;
+    const char *file = origin(c, n, &line, &col);
+    int rc = hs_error_within(&e, HS_ECONFIG, file, line, col, what);
     if (c->err)
         *c->err = e;
     return rc;

@@ -1,4 +1,7 @@
 /* ytree.c -- libyaml event stream -> hs_ydoc tree with source positions */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -404,4 +407,151 @@ const hs_ynode *hs_ymap_get(const hs_ynode *map, const char *key)
         if (strcmp(map->items[2 * i]->str, key) == 0)
             return map->items[2 * i + 1];
     return NULL;
+}
+
+/* A new node of doc outside the parser (for hs_ydoc_set), marked. */
+static hs_ynode *set_node(hs_ydoc *d, hs_ykind kind, const char *str, size_t len, int mark)
+{
+    builder b = {.doc = d};
+    const yaml_mark_t m = {0};
+    hs_ynode *n = node_new(&b, kind, &m);
+    if (!n)
+        return NULL;
+    n->line = mark;
+    n->col = 0;
+    if (str) {
+        if (!(n->str = malloc(len + 1)))
+            return NULL;   /* (freed with the document) */
+        memcpy(n->str, str, len);
+        n->str[len] = '\0';
+        n->len = len;
+    }
+    return n;
+}
+
+/* Append the pair (key, value) to map m. */
+static int map_append(hs_ynode *m, hs_ynode *key, hs_ynode *value)
+{
+    if (m->cap < 2 * m->n + 2) {
+        size_t cap = m->cap ? 2 * m->cap : 8;
+        hs_ynode **items = realloc(m->items, cap * sizeof *items);
+        if (!items)
+            return -1;
+        m->items = items;
+        m->cap = cap;
+    }
+    m->items[2 * m->n] = key;
+    m->items[2 * m->n + 1] = value;
+    m->n++;
+    return 0;
+}
+
+int hs_ydoc_set(hs_ydoc *doc, const char *path, const char *value, int mark, char *why,
+                size_t nwhy)
+{
+    if (!doc->root || doc->root->kind != HS_Y_MAP) {
+        snprintf(why, nwhy, "the file is not a mapping");
+        return HS_ECONFIG;
+    }
+    if (!*path) {
+        snprintf(why, nwhy, "no key before '='");
+        return HS_ECONFIG;
+    }
+    /* the value: a document of its own, its nodes moved into doc and marked */
+    hs_ydoc *v;
+    hs_error verr = {0};
+    if (hs_ydoc_parse(value, strlen(value), "--set", &v, &verr)) {
+        snprintf(why, nwhy, "the value '%s' is not YAML: %s", value, verr.msg);
+        return verr.code ? verr.code : HS_ECONFIG;
+    }
+    if (!v->root) {
+        hs_ydoc_free(v);
+        snprintf(why, nwhy, "no value after '='");
+        return HS_ECONFIG;
+    }
+    hs_ynode *vroot = v->root;
+    for (size_t i = 0; i < v->nall; i++) {
+        if (doc->nall == doc->capall) {   /* (node_new's growth, for a node made elsewhere) */
+            size_t cap = doc->capall ? 2 * doc->capall : 64;
+            hs_ynode **all = realloc(doc->all, cap * sizeof *all);
+            if (!all) {
+                hs_ydoc_free(v);
+                snprintf(why, nwhy, "out of memory");
+                return HS_ENOMEM;
+            }
+            doc->all = all;
+            doc->capall = cap;
+        }
+        v->all[i]->line = mark;
+        v->all[i]->col = 0;
+        doc->all[doc->nall++] = v->all[i];
+    }
+    v->nall = 0;   /* the nodes are doc's now */
+    hs_ydoc_free(v);
+
+    hs_ynode *n = doc->root;
+    const char *p = path;
+    for (;;) {
+        if (n->kind == HS_Y_SEQ) {
+            char *end;
+            errno = 0;
+            unsigned long long k = strtoull(p, &end, 10);
+            if (end == p || (*end && *end != '.') || errno || k >= n->n || *p == '-' ||
+                *p == '+') {
+                const int at = p == path ? 0 : (int)(p - path - 1);
+                snprintf(why, nwhy, "'%.*s' is not an index of the list '%.*s' (it has %zu "
+                         "items, from 0)", (int)strcspn(p, "."), p, at, path, n->n);
+                return HS_ECONFIG;
+            }
+            if (!*end) {
+                n->items[k] = vroot;
+                return HS_OK;
+            }
+            n = n->items[k];
+            p = end + 1;
+            continue;
+        }
+        if (n->kind != HS_Y_MAP) {
+            snprintf(why, nwhy, "'%.*s' is a scalar, with no key '%s' in it",
+                     (int)(p - path - 1), path, p);
+            return HS_ECONFIG;
+        }
+        /* the longest key that is all of the rest or is followed by '.' in it */
+        size_t best = SIZE_MAX, blen = 0;
+        for (size_t i = 0; i < n->n; i++) {
+            const char *k = n->items[2 * i]->str;
+            size_t kl = k ? strlen(k) : 0;
+            if (k && kl > blen && !strncmp(p, k, kl) && (p[kl] == '\0' || p[kl] == '.')) {
+                best = i;
+                blen = kl;
+            }
+        }
+        if (best == SIZE_MAX && strchr(p, '.')) {   /* (a typo, not a new branch) */
+            const int at = p == path ? 0 : (int)(p - path - 1);
+            char known[256] = "";
+            size_t used = 0;
+            for (size_t i = 0; i < n->n && used < sizeof known; i++)
+                if (n->items[2 * i]->str)
+                    used += (size_t)snprintf(known + used, sizeof known - used, "%s%s",
+                                             used ? ", " : "", n->items[2 * i]->str);
+            snprintf(why, nwhy, "no key '%.*s' in '%.*s' (it has: %s); only the last key of a "
+                     "path may be new", (int)strcspn(p, "."), p, at, p == path ? "the file" :
+                     path, known);
+            return HS_ECONFIG;
+        }
+        if (best == SIZE_MAX) {   /* the last key, new: added */
+            hs_ynode *key = set_node(doc, HS_Y_SCALAR, p, strlen(p), mark);
+            if (!key || map_append(n, key, vroot)) {
+                snprintf(why, nwhy, "out of memory");
+                return HS_ENOMEM;
+            }
+            return HS_OK;
+        }
+        if (!p[blen]) {
+            n->items[2 * best + 1] = vroot;
+            return HS_OK;
+        }
+        n = n->items[2 * best + 1];
+        p += blen + 1;
+    }
 }

@@ -39,6 +39,14 @@ int hs_ydoc_parse(const char *text, size_t len, const char *name, hs_ydoc **out,
                   hs_error *err);
 void hs_ydoc_free(hs_ydoc *doc);
 
+/* --set PATH=VALUE: replace (or add) the value at PATH -- mapping keys and sequence indices
+ * joined by '.', a key that itself holds dots matched whole (the longest that fits) -- by the
+ * YAML value text (a scalar, or a flow sequence or mapping).  The last key may be new (it is
+ * added); every one before it must exist.  The new nodes are marked with line `mark` (negative: not from the file) and
+ * column 0.  Returns HS_OK, or HS_ECONFIG with the reason in why. */
+int hs_ydoc_set(hs_ydoc *doc, const char *path, const char *value, int mark, char *why,
+                size_t nwhy);
+
 /* Mapping lookup; NULL if absent. */
 const hs_ynode *hs_ymap_get(const hs_ynode *map, const char *key);
 
