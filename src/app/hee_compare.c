@@ -592,10 +592,12 @@ out:
     return rc;
 }
 
+/* A number of compare.tsv; nan where the sampler has none (numpy and pandas read it as NaN;
+ * compare.txt shows '-'). */
 static void put(FILE *f, double v, const char *fmt)
 {
     if (isnan(v))
-        fputs("-", f);
+        fputs("nan", f);
     else
         fprintf(f, fmt, v);
 }
