@@ -129,16 +129,7 @@ check "... saying which version" grep -q 'checkpoint.bin: error: checkpoint form
     "$T/err"
 
 # ---- every table this script's runs wrote loads with numpy (doc/formats.md) --------------------
-py=
-for p in python3 /usr/bin/python3; do
-    if "$p" -c 'import numpy' 2>/dev/null; then py=$p; break; fi
-done
-if [ -n "$py" ]; then
-    check "every .tsv written here loads with numpy by the documented rule" \
-        sh -c "'$py' '$HS_SRCDIR/tests/tsv-readback.py' '$T' >'$T/readback' 2>&1 || { sed 's/^/#   /' '$T/readback' | grep -v '#   ok '; exit 1; }"
-else
-    ok "# SKIP numpy is not installed: the tables are not read back"
-fi
+readback_tables
 
 echo "1..$n"
 [ "$fails" = 0 ]

@@ -82,10 +82,7 @@ check "... and p is not in its own raster" sh -c "! awk -F'\t' '\$2 == \"p\"' '$
 "$HEE_SNN" run "$T/mon/config.yaml" --quiet --output "$T/mon-replay"
 check "config.yaml replays variables.tsv and rates.tsv bit for bit" sh -c \
     "cmp -s '$T/mon/variables.tsv' '$T/mon-replay/variables.tsv' && cmp -s '$T/mon/rates.tsv' '$T/mon-replay/rates.tsv'"
-py=
-for p in python3 /usr/bin/python3; do
-    if "$p" -c 'import numpy' 2>/dev/null; then py=$p; break; fi
-done
+numpy_python
 if [ -n "$py" ]; then
     check "variables.tsv and rates.tsv load with numpy (the # lines dropped)" "$py" -c "
 import numpy as np, sys
@@ -444,16 +441,7 @@ check "... trials.tsv has the interrupted trial's row, and no more" sh -c "
     test \$(grep -v '^#' '$T/int3/trials.tsv' | wc -l) = 2"
 
 # ---- every table this script's runs wrote loads with numpy (doc/formats.md) --------------------
-py=
-for p in python3 /usr/bin/python3; do
-    if "$p" -c 'import numpy' 2>/dev/null; then py=$p; break; fi
-done
-if [ -n "$py" ]; then
-    check "every .tsv written here loads with numpy by the documented rule" \
-        sh -c "'$py' '$HS_SRCDIR/tests/tsv-readback.py' '$T' >'$T/readback' 2>&1 || { sed 's/^/#   /' '$T/readback' | grep -v '#   ok '; exit 1; }"
-else
-    ok "# SKIP numpy is not installed: the tables are not read back"
-fi
+readback_tables
 
 echo "1..$n"
 [ "$fails" = 0 ]

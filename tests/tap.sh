@@ -32,3 +32,21 @@ catching() {
         sleep 0.2; i=$((i + 1))
     done
 }
+
+# numpy_python: the first of python3, /usr/bin/python3 that imports numpy (set in $py), or "".
+numpy_python() {
+    py=
+    for p in python3 /usr/bin/python3; do
+        if "$p" -c 'import numpy' 2>/dev/null; then py=$p; return; fi
+    done
+}
+# readback_tables: every .tsv under $T loads with numpy by the rule of doc/formats.md.
+readback_tables() {
+    numpy_python
+    if [ -n "$py" ]; then
+        check "every .tsv written here loads with numpy by the documented rule" \
+            sh -c "'$py' '$HS_SRCDIR/tests/tsv-readback.py' '$T' >'$T/readback' 2>&1 || { sed 's/^/#   /' '$T/readback' | grep -v '#   ok '; exit 1; }"
+    else
+        ok "# SKIP numpy is not installed: the tables are not read back"
+    fi
+}
