@@ -94,6 +94,27 @@ status_is 0 "a longer --duration extends a finished run" "$HEE_SNN" train "$ex" 
     --duration '61 s' --output "$T/full"
 check "... to 61 s" grep -q '^61000.000000' "$T/full/learning.tsv"
 
+# ---- SIGKILL during training, then --resume --------------------------------------------------
+# (issue 14: kill -9 during train, then --resume continues from the last checkpoint with
+# nothing corrupted) Killed as soon as its first checkpoint is in place, partway through; $T/int
+# holds the uninterrupted 60 s (checked above; $T/full has since been extended).
+"$HEE_SNN" train "$ex" --quiet --duration '60 s' --output "$T/kill" 2>/dev/null &
+pid=$!
+i=0
+while [ ! -e "$T/kill/checkpoint.bin" ] && [ $i -lt 3000 ] && kill -0 "$pid" 2>/dev/null; do
+    sleep 0.01
+    i=$((i + 1))
+done
+kill -KILL "$pid" 2>/dev/null
+wait "$pid"; st=$?
+check "SIGKILL during training (exit $st) leaves a checkpoint" test -s "$T/kill/checkpoint.bin"
+status_is 0 "train --resume after SIGKILL" "$HEE_SNN" train "$ex" --resume --duration '60 s' \
+    --output "$T/kill"
+check "... ends with the uninterrupted run's model and learning curve, bit for bit" sh -c \
+    "cmp -s '$T/int/model.yaml' '$T/kill/model.yaml' && cmp -s '$T/int/learning.tsv' '$T/kill/learning.tsv'"
+check "... and leaves none of the killed run's temporaries" sh -c \
+    "! ls -a '$T/kill' | grep -q 'tmp-$pid'"
+
 # ---- bad input -------------------------------------------------------------------------------
 status_is 2 "--resume without a checkpoint" "$HEE_SNN" train "$ex" --resume --output "$T/none"
 check "... says so" grep -q 'no checkpoint to resume from' "$T/err"
