@@ -117,6 +117,29 @@ check "... keeps a live process's temporary" test -e "$T/k/.spikes.tsv.tmp-$live
 check "... and files of other names" sh -c "test -e '$T/k/.notes.tmp-x$dead' &&
     test -e '$T/k/notes.tmp-$dead'"
 kill "$live"
+check "... the killed run's hold on the directory went with it (the later run could write)" \
+    grep -q '^# duration_ms: 1000$' "$T/k/spikes.tsv"
+
+# ---- two runs writing one directory: the second is refused, the first goes on -------------
+"$HEE_SNN" run "$bm" --quiet --duration '100000 s' --output "$T/two" &
+pid=$!
+i=0
+while ! ls -A "$T/two" 2>/dev/null | grep -q "tmp-$pid" && [ $i -lt 3000 ]; do
+    sleep 0.01
+    i=$((i + 1))
+done
+status_is 1 "a second run into a directory a run is writing" "$HEE_SNN" run "$bm" --quiet \
+    --duration '1 s' --output "$T/two"
+check "... says which process holds it" \
+    grep -q "^hee-snn: $T/two: error: another hee-snn (process $pid) is writing into this directory" "$T/err"
+status_is 1 "... and so is a training into it" "$HEE_SNN" train \
+    "$HS_SRCDIR/examples/hee-learn-ppca.yaml" --quiet --output "$T/two"
+catching "$pid"
+kill -INT "$pid"
+wait "$pid"; st=$?
+check "... while the first run goes on to its end (Ctrl-C: 130, got $st) with complete files" \
+    sh -c "test $st = 130 && grep -q '^# interrupted_at_ms: ' '$T/two/spikes.tsv' &&
+        test ! -e '$T/two/model.yaml'"
 
 echo "1..$n"
 [ "$fails" = 0 ]

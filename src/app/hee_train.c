@@ -511,7 +511,7 @@ int hs_hee_train(const hs_config *cfg, int resume, hs_control *ctl, hs_train_res
                             "nothing to train: add 'data' and 'learn' to the 'hee' block");
     const hs_learncfg *L = h->learn;
     hs_net *net = NULL;
-    int rc = hs_net_compile(cfg, &net, err);
+    int rc = hs_net_compile(cfg, &net, err), locked = 0;
     if (rc)
         return rc;
     hs_hee_rt *rt = hs_net_proc(net, &hs_hee_proc_ops);
@@ -534,6 +534,12 @@ int hs_hee_train(const hs_config *cfg, int resume, hs_control *ctl, hs_train_res
     const uint64_t ck_steps = hs_hee_steps(L->checkpoint > 0 ? L->checkpoint : cfg->duration / 10,
                                        dt);
     int first = 0;   /* the first step of a resumed run: its row and checkpoint exist */
+    /* the output directory is held (record/output.h) from here, once the network and its
+     * data have been read, to the end: a second training into it, whose checkpoints would
+     * interleave with these, is refused before it begins */
+    if ((rc = hs_out_lock(cfg->output, err)))
+        goto done;
+    locked = 1;
     if (resume) {
         if ((rc = ckpt_read(net, &c, hash, cfg->output, err)))
             goto done;
@@ -607,6 +613,8 @@ int hs_hee_train(const hs_config *cfg, int resume, hs_control *ctl, hs_train_res
     }
     rc = res->interrupted ? HS_EINTR : HS_OK;
 done:
+    if (locked)
+        hs_out_unlock(cfg->output);
     free(c.rows);
     free(c.Wprev);
     hs_net_free(net);

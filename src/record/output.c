@@ -1,7 +1,10 @@
 /* output.c -- atomic output files and the spike raster writer */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -36,15 +39,88 @@ static int mkdir_p(const char *dir, hs_error *err)
     return rc;
 }
 
-int hs_out_open(hs_out *o, const char *dir, hs_error *err)
+/* The directories this process holds the lock of: DIR/.hee-snn.lock, flock()ed, counted so
+ * that a command may hold a directory for its whole run and open it for writing within. */
+#define HS_OUT_MAX_LOCKS 16
+static struct held {
+    char *dir;
+    int fd, count;
+} held[HS_OUT_MAX_LOCKS];
+
+int hs_out_lock(const char *dir, hs_error *err)
 {
-    memset(o, 0, sizeof *o);
+    for (int k = 0; k < HS_OUT_MAX_LOCKS; k++)
+        if (held[k].dir && !strcmp(held[k].dir, dir)) {
+            held[k].count++;
+            return HS_OK;
+        }
+    int k = 0;
+    while (k < HS_OUT_MAX_LOCKS && held[k].dir)
+        k++;
+    if (k == HS_OUT_MAX_LOCKS)
+        return hs_error_set(err, HS_ERUNTIME, dir, 0, 0, "too many output directories at once");
     int rc = mkdir_p(dir, err);
     if (rc)
         return rc;
-    hs_atomic_sweep(dir);   /* what writers killed earlier left here */
-    if (!(o->dir = strdup(dir)))
+    size_t n = strlen(dir) + 16;
+    char *path = malloc(n);
+    if (!path || !(held[k].dir = strdup(dir))) {
+        free(path);
         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    snprintf(path, n, "%s/.hee-snn.lock", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    free(path);
+    if (fd < 0) {
+        rc = hs_error_set(err, HS_EIO, dir, 0, 0, "cannot create its lock file .hee-snn.lock: "
+                          "%s", strerror(errno));
+    } else if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        char who[32] = "";
+        ssize_t got = pread(fd, who, sizeof who - 1, 0);
+        who[got > 0 ? got : 0] = '\0';
+        who[strcspn(who, "\n")] = '\0';
+        rc = errno == EWOULDBLOCK
+                 ? hs_error_set(err, HS_EIO, dir, 0, 0, "another hee-snn%s%s%s is writing into "
+                                "this directory; wait until it ends, or give another --output",
+                                *who ? " (process " : "", who, *who ? ")" : "")
+                 : hs_error_set(err, HS_EIO, dir, 0, 0, "cannot lock it: %s", strerror(errno));
+        close(fd);
+    } else {   /* who holds it, for the message of a second writer */
+        char me[32];
+        int len = snprintf(me, sizeof me, "%ld\n", (long)getpid());
+        if (ftruncate(fd, 0) != 0 || pwrite(fd, me, (size_t)len, 0) != len) {
+            /* (only the message of a second writer would lack the process number) */
+        }
+        held[k].fd = fd;
+        held[k].count = 1;
+        return HS_OK;
+    }
+    free(held[k].dir);
+    held[k].dir = NULL;
+    return rc;
+}
+
+void hs_out_unlock(const char *dir)
+{
+    for (int k = 0; k < HS_OUT_MAX_LOCKS; k++)
+        if (held[k].dir && !strcmp(held[k].dir, dir) && --held[k].count == 0) {
+            close(held[k].fd);   /* (releases the flock) */
+            free(held[k].dir);
+            held[k].dir = NULL;
+        }
+}
+
+int hs_out_open(hs_out *o, const char *dir, hs_error *err)
+{
+    memset(o, 0, sizeof *o);
+    int rc = hs_out_lock(dir, err);
+    if (rc)
+        return rc;
+    hs_atomic_sweep(dir);   /* what writers killed earlier left here */
+    if (!(o->dir = strdup(dir))) {
+        hs_out_unlock(dir);
+        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+    }
     return HS_OK;
 }
 
@@ -90,6 +166,8 @@ static void release(hs_out *o)
         free(o->files[i].tmp_path);
         free(o->files[i].buf);
     }
+    if (o->dir)
+        hs_out_unlock(o->dir);
     free(o->dir);
     memset(o, 0, sizeof *o);
 }

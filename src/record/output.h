@@ -26,8 +26,14 @@ typedef struct hs_out {
     int nfiles;
 } hs_out;
 
-/* Create dir (and parents) if needed, and remove the temporaries of writers that no longer
- * run (hs_atomic_sweep: a run killed with SIGKILL leaves its ".NAME.tmp-PID" files). */
+/* Hold dir for writing: create it (and parents) if needed and take DIR/.hee-snn.lock (flock:
+ * released when the process ends, however it ends).  Another process holding it is an error
+ * (HS_EIO, naming that process); this process may take it again (counted).  hs_out_unlock
+ * gives one hold back. */
+int hs_out_lock(const char *dir, hs_error *err);
+void hs_out_unlock(const char *dir);
+/* Hold dir (hs_out_lock) until commit or abort, and remove the temporaries of writers that no
+ * longer run (hs_atomic_sweep: a run killed with SIGKILL leaves its ".NAME.tmp-PID" files). */
 int hs_out_open(hs_out *o, const char *dir, hs_error *err);
 /* Open NAME for writing under its temporary name; returns the stream (owned by o). */
 FILE *hs_out_file(hs_out *o, const char *name, hs_error *err);
