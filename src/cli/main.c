@@ -456,7 +456,20 @@ static int parse_seeds(const char *arg, opts *o)
     return 0;
 }
 
+static int parse_opts_in(int argc, char **argv, const char *cmd, opts *o);
+
+/* The options of cmd into o; on a usage error nothing stays allocated (o->seeds). */
 static int parse_opts(int argc, char **argv, const char *cmd, opts *o)
+{
+    int rc = parse_opts_in(argc, argv, cmd, o);
+    if (rc) {
+        free(o->seeds);
+        o->seeds = NULL;
+    }
+    return rc;
+}
+
+static int parse_opts_in(int argc, char **argv, const char *cmd, opts *o)
 {
     memset(o, 0, sizeof *o);
     o->points = 10;
@@ -945,7 +958,6 @@ static int run_trials(opts *o)
     free(names);
     free(sizes);
     free(t);
-    free(o->seeds);
     if (rc == 130)
         fprintf(stderr, "hee-snn: interrupted; the finished trials are in %s/trials.tsv\n", base);
     return rc;
@@ -958,9 +970,13 @@ static int cmd_run(int argc, char **argv)
     if (rc)
         return rc;
     if (o.nseeds) {
-        if (o.ov.has_seed && o.seeds)
+        if (o.ov.has_seed && o.seeds) {
+            free(o.seeds);
             return usage_error("%s", "--seed and a list of --seeds: give the list alone");
-        return run_trials(&o);
+        }
+        rc = run_trials(&o);
+        free(o.seeds);
+        return rc;
     }
     hs_error err = {0};
     hs_config *cfg = NULL;
