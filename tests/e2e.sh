@@ -142,6 +142,26 @@ status_is 2 "--seeds 0 is refused" "$HEE_SNN" run "$b4" --seeds 0
 status_is 2 "--seeds with a repeated seed is refused" "$HEE_SNN" run "$b4" --seeds 3,3
 status_is 2 "--seeds is for run only" "$HEE_SNN" validate "$b4" --seeds 2
 
+# ---- a run with no spikes: export and plot say so in plain words ---------------------------
+cat >"$T/silent.yaml" <<'YAML'
+hee-snn: 1
+name: silent
+seed: 1
+duration: 100 ms
+populations:
+  a: {model: poisson, size: 3, params: {rate: 0 Hz}}
+record: {spikes: all}
+YAML
+"$HEE_SNN" run "$T/silent.yaml" --quiet --output "$T/silent"
+status_is 0 "export of a run with no spikes" "$HEE_SNN" export "$T/silent" --format nest
+check "... says the raster holds none" grep -q -x \
+    "written: $T/silent/spikes.nest.dat (no spikes: the run's raster holds none, so the file has its header only)" "$T/out"
+status_is 0 "export of a run with spikes says no such thing" "$HEE_SNN" export "$T/ex-boltzmann" --format nest
+check "... just where it wrote" grep -q -x "written: $T/ex-boltzmann/spikes.nest.dat" "$T/out"
+status_is 2 "plot of a run with no spikes" "$HEE_SNN" plot "$T/silent"
+check "... says there is nothing to draw, and why it may be" \
+    grep -q "error: nothing to draw: the raster holds no spike (the run recorded none" "$T/err"
+
 # ---- analysis -------------------------------------------------------------------------------
 status_is 0 "analyze a Boltzmann run" "$HEE_SNN" analyze "$T/ex-boltzmann" --points 6
 check "analyze prints a KL table" grep -q '^T_ms	KL	visited	unvisited' "$T/out"

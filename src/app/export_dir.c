@@ -76,6 +76,20 @@ const char *hs_export_default_name(int format)
     return format == HS_FORMAT_NEST ? "spikes.nest.dat" : "spikes.sonata.h5";
 }
 
+/* Does the raster at path hold no spike (only '#' lines and its header)? */
+static int raster_empty(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char line[256];
+    int rows = 0;
+    while (rows < 2 && fgets(line, sizeof line, f))
+        rows += line[0] != '#';
+    fclose(f);
+    return rows < 2;
+}
+
 int hs_export_dir(const char *outdir, const char *format, const char *out_path, char *written,
                   size_t written_len, hs_error *err)
 {
@@ -98,5 +112,8 @@ int hs_export_dir(const char *outdir, const char *format, const char *out_path, 
         snprintf(written, written_len, "%s", out_path);
     rc = hs_export_raster(cfg, tsv, f, out_path, err);
     hs_config_free(cfg);
+    if (rc == HS_OK && written && raster_empty(tsv))   /* say so, in plain words */
+        snprintf(written, written_len, "%s (no spikes: the run's raster holds none, so the file "
+                 "has its header only)", out_path);
     return rc;
 }

@@ -1018,13 +1018,17 @@ static int cmd_run(int argc, char **argv)
         printf("hee-snn %s: network '%s', seed %" PRIu64 ", %g ms simulated%s\n", hs_version(),
                hs_config_name(cfg), hs_config_seed(cfg), T,
                rc == HS_EINTR ? " (interrupted)" : "");
+        int wm = 16;   /* the model column fits its longest name (inhomogeneous_poisson) */
+        for (int p = 0; p < hs_net_npops(net); p++)
+            if ((int)strlen(hs_net_pop_model(net, p)) > wm)
+                wm = (int)strlen(hs_net_pop_model(net, p));
         if (hs_net_npops(net))
-            printf("%-16s %-16s %10s %12s %12s\n", "population", "model", "neurons", "spikes",
+            printf("%-16s %-*s %10s %12s %12s\n", "population", wm, "model", "neurons", "spikes",
                    "rate_hz");
         for (int p = 0; p < hs_net_npops(net); p++) {
             size_t n = hs_net_pop_size(net, p);
             uint64_t s = hs_net_pop_spikes(net, p);
-            printf("%-16s %-16s %10zu %12" PRIu64 " %12.4f\n", hs_net_pop_name(net, p),
+            printf("%-16s %-*s %10zu %12" PRIu64 " %12.4f\n", hs_net_pop_name(net, p), wm,
                    hs_net_pop_model(net, p), n, s, T > 0 ? s / (n * T * 1e-3) : 0.0);
         }
         if (hs_net_npops(net)) {

@@ -185,7 +185,9 @@ static int sp_scan(sp_file *s, const char *path, double t0, double t1, uint64_t 
     if (r < 0)
         rc = -r;
     else if (!s->n)
-        rc = hs_error_set(err, HS_ECONFIG, path, 0, 0, "no spikes in the file");
+        rc = hs_error_set(err, HS_ECONFIG, path, 0, 0, "nothing to draw: the raster holds no "
+                          "spike (the run recorded none: its populations were silent, or "
+                          "'record: spikes' named none of those that fired)");
     else
         rc = sp_rewind(s, err);
     if (rc) {
