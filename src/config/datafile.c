@@ -169,6 +169,18 @@ void hs_datafile_release(hs_datafile *df)
     df->data = NULL;
 }
 
+/* Grow the array *a of elements of size bytes to cap elements; -1 (and *a kept) when out of
+ * memory.  (The line readers below keep parallel arrays growing together.) */
+static int grow(void *a, size_t size, size_t cap)
+{
+    void *p, *q;
+    memcpy(&p, a, sizeof p);   /* (a is a T **: copied, not read through a void **) */
+    if (!(q = realloc(p, cap * size)))
+        return -1;
+    memcpy(a, &q, sizeof q);
+    return 0;
+}
+
 /* The numbers of the next line (at most max; shape names them for the error), their columns,
  * and the line's number; *nf = 0 for an empty or comment line. */
 static int line_fields(scan *s, const char *path, int max, const char *shape, double *f,
@@ -240,19 +252,9 @@ int hs_edges_read(const char *path, uint32_t npre, uint32_t npost, hs_dim wdim, 
         }
         if (out->n == cap) {
             cap = cap ? 2 * cap : 1024;
-            uint32_t *pre = realloc(out->pre, cap * sizeof *pre);
-            if (pre)
-                out->pre = pre;
-            uint32_t *post = realloc(out->post, cap * sizeof *post);
-            if (post)
-                out->post = post;
-            double *w = realloc(out->w, cap * sizeof *w);
-            if (w)
-                out->w = w;
-            double *d = has_delay ? realloc(out->delay, cap * sizeof *d) : NULL;
-            if (d)
-                out->delay = d;
-            if (!pre || !post || !w || (has_delay && !d)) {
+            if (grow(&out->pre, sizeof *out->pre, cap) || grow(&out->post, sizeof *out->post, cap) ||
+                grow(&out->w, sizeof *out->w, cap) ||
+                (has_delay && grow(&out->delay, sizeof *out->delay, cap))) {
                 rc = hs_error_set(err, HS_ENOMEM, path, 0, 0, "out of memory");
                 break;
             }
@@ -310,13 +312,7 @@ int hs_times_read(const char *path, uint32_t n, hs_times *out, hs_error *err)
         }
         if (out->n == cap) {
             cap = cap ? 2 * cap : 1024;
-            uint32_t *nr = realloc(out->neuron, cap * sizeof *nr);
-            if (nr)
-                out->neuron = nr;
-            double *t = realloc(out->t, cap * sizeof *t);
-            if (t)
-                out->t = t;
-            if (!nr || !t) {
+            if (grow(&out->neuron, sizeof *out->neuron, cap) || grow(&out->t, sizeof *out->t, cap)) {
                 rc = hs_error_set(err, HS_ENOMEM, path, 0, 0, "out of memory");
                 break;
             }
@@ -368,13 +364,7 @@ int hs_rates_read(const char *path, double max_hz, size_t *n, double **t, double
             break;
         if (*n == cap) {
             cap = cap ? 2 * cap : 64;
-            double *tt = realloc(*t, cap * sizeof *tt);
-            if (tt)
-                *t = tt;
-            double *vv = realloc(*v, cap * sizeof *vv);
-            if (vv)
-                *v = vv;
-            if (!tt || !vv) {
+            if (grow(t, sizeof **t, cap) || grow(v, sizeof **v, cap)) {
                 rc = hs_error_set(err, HS_ENOMEM, path, 0, 0, "out of memory");
                 break;
             }

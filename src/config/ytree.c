@@ -96,17 +96,25 @@ const char *hs_ykind_name(hs_ykind k)
     }
 }
 
+/* Room in d's list of every node for one more; -1 when out of memory. */
+static int doc_room(hs_ydoc *d)
+{
+    if (d->nall < d->capall)
+        return 0;
+    size_t cap = d->capall ? 2 * d->capall : 64;
+    hs_ynode **all = realloc(d->all, cap * sizeof *all);
+    if (!all)
+        return -1;
+    d->all = all;
+    d->capall = cap;
+    return 0;
+}
+
 static hs_ynode *node_new(builder *b, hs_ykind kind, const yaml_mark_t *m)
 {
     hs_ydoc *d = b->doc;
-    if (d->nall == d->capall) {
-        size_t cap = d->capall ? 2 * d->capall : 64;
-        hs_ynode **all = realloc(d->all, cap * sizeof *all);
-        if (!all)
-            return NULL;
-        d->all = all;
-        d->capall = cap;
-    }
+    if (doc_room(d))
+        return NULL;
     hs_ynode *n = calloc(1, sizeof *n);
     if (!n)
         return NULL;
@@ -471,16 +479,10 @@ int hs_ydoc_set(hs_ydoc *doc, const char *path, const char *value, int mark, cha
     }
     hs_ynode *vroot = v->root;
     for (size_t i = 0; i < v->nall; i++) {
-        if (doc->nall == doc->capall) {   /* (node_new's growth, for a node made elsewhere) */
-            size_t cap = doc->capall ? 2 * doc->capall : 64;
-            hs_ynode **all = realloc(doc->all, cap * sizeof *all);
-            if (!all) {
-                hs_ydoc_free(v);
-                snprintf(why, nwhy, "out of memory");
-                return HS_ENOMEM;
-            }
-            doc->all = all;
-            doc->capall = cap;
+        if (doc_room(doc)) {
+            hs_ydoc_free(v);
+            snprintf(why, nwhy, "out of memory");
+            return HS_ENOMEM;
         }
         v->all[i]->line = mark;
         v->all[i]->col = 0;
