@@ -139,11 +139,16 @@ START_TEST(test_config_round_trip)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/tests/data/good-everything.yaml", HS_SRCDIR);
-    const char *files[] = {path, NULL};
-    char hee[512];
+    const char *files[] = {path, NULL, NULL, NULL};
+    char hee[512], src[512], mon[512];
     snprintf(hee, sizeof hee, "%s/tests/data/good-hee.yaml", HS_SRCDIR);
     files[1] = hee;
-    for (int k = 0; k < 2; k++) {
+    /* spike times and rates from YAML and from files; variables and rates monitors */
+    snprintf(src, sizeof src, "%s/tests/data/good-sources.yaml", HS_SRCDIR);
+    files[2] = src;
+    snprintf(mon, sizeof mon, "%s/tests/data/good-monitors.yaml", HS_SRCDIR);
+    files[3] = mon;
+    for (int k = 0; k < 4; k++) {
         hs_config *a, *b;
         hs_error err = {0};
         ck_assert_int_eq(hs_config_load(files[k], NULL, &a, &err), HS_OK);
@@ -159,6 +164,19 @@ START_TEST(test_config_round_trip)
         fclose(f);
         ck_assert_str_eq(t1, t2);
         ck_assert_uint_eq(hs_config_seed(a), hs_config_seed(b));
+        for (int p = 0; p < a->npops; p++) {   /* the values themselves came back */
+            const hs_popcfg *pa = &a->pops[p], *pb = &b->pops[p];
+            ck_assert_uint_eq(pa->ntimes, pb->ntimes);
+            for (size_t i = 0; i < pa->ntimes; i++)
+                ck_assert(pa->time_nr[i] == pb->time_nr[i] && pa->time_t[i] == pb->time_t[i]);
+            ck_assert_uint_eq(pa->nrates, pb->nrates);
+            for (size_t i = 0; i < pa->nrates; i++)
+                ck_assert(pa->rate_t[i] == pb->rate_t[i] && pa->rate_v[i] == pb->rate_v[i]);
+            ck_assert_uint_eq(a->var_sel[p].mask, b->var_sel[p].mask);
+            ck_assert_uint_eq(a->var_sel[p].n, b->var_sel[p].n);
+            ck_assert_int_eq(a->record_rates[p], b->record_rates[p]);
+        }
+        ck_assert(a->var_every == b->var_every && a->rate_bin == b->rate_bin);
         free(t1);
         free(t2);
         hs_config_free(a);
