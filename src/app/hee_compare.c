@@ -431,9 +431,16 @@ int hs_hee_compare(const hs_config *cfg, const hs_cmp_opts *o, hs_cmp_table *t,
     if (rc)
         return rc;
     size_t lo = probe->clamp ? probe->m.layer[0].n : 0, K = probe->m.ntotal - lo;
-    int linear = 1;
+    int linear = hs_hee_is_linear_gaussian(&probe->m);
     for (int l = 0; l < probe->m.L; l++)
-        linear &= probe->m.layer[l].rho == HS_RHO_IDENTITY;
+        if (probe->m.layer[l].family != HS_FAMILY_GAUSSIAN) {
+            rc = hs_error_set(err, HS_ECONFIG, cfg->path, h->layers[l].line, h->layers[l].col,
+                              "'compare' runs gaussian layers only; layer '%s' is bernoulli "
+                              "(its samplers against enumeration are not in compare yet)",
+                              probe->m.layer[l].name);
+            hs_hee_rt_free(probe);
+            return rc;
+        }
     double *rmean = malloc(K * sizeof *rmean), *rcov = malloc(K * K * sizeof *rcov);
     if (!rmean || !rcov) {
         rc = NOMEM(err);

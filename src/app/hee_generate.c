@@ -30,7 +30,8 @@
 #define NOMEM(err) hs_error_set((err), HS_ENOMEM, NULL, 0, 0, "out of memory")
 
 /* E[T(x_0) | layer 1 = state] into out: grad A_0(eta_0), closed form for identity, else by
- * quadrature.  tmp holds ntotal values. */
+ * quadrature (bernoulli: sigmoid(eta_0), by enumeration with lateral couplings).  tmp holds
+ * ntotal values. */
 static int conditional_mean(const hs_hee_rt *rt, const double *state, double *tmp, double *out)
 {
     const hs_hee *m = &rt->m;
@@ -38,6 +39,10 @@ static int conditional_mean(const hs_hee_rt *rt, const double *state, double *tm
     for (uint32_t j = 0; j < h->n; j++)
         tmp[h->off + j] = hs_rho_f(h->rho, state[h->off + j]);
     hs_hee_eta(m, 0, tmp, out);
+    if (v->family == HS_FAMILY_BERNOULLI) {
+        memcpy(tmp, out, v->n * sizeof *tmp);
+        return hs_hee_bern_mean(v, tmp, out);
+    }
     for (uint32_t i = 0; i < v->n; i++) {
         double mean, var;
         if (v->rho == HS_RHO_IDENTITY)

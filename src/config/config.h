@@ -105,6 +105,7 @@ typedef struct hs_heelayer_cfg {
     char *name;
     int line, col;
     uint32_t size;
+    int bernoulli;             /* family: bernoulli (else gaussian) */
     int rho;                   /* hs_rho: an index into hs_cfg_rho_names */
     double sigma;
     hs_valspec bias;
@@ -135,6 +136,7 @@ typedef struct hs_datacfg {
     uint64_t limit;            /* first items only; 0: all */
     uint64_t holdout;          /* the last items are held out of training, for evaluation */
     double scale, offset;      /* x <- x scale + offset */
+    double threshold;          /* then x <- (x >= threshold); NaN: not binarised */
     int whiten;                /* ZCA, after scaling */
     double whiten_eps;         /* its regulariser, relative to the largest eigenvalue */
     int shuffle;               /* a new order every epoch, from the run's seed */
@@ -165,6 +167,7 @@ typedef struct hs_heecfg {
     double adapt_m, adapt_tau_c;        /* adaptation; m = 0: none */
     hs_hee_init init;
     int noise_budget;                   /* count interneuron and spike noise toward x's noise */
+    int exact;                          /* bottom_up: exact (the reference without interneurons) */
     /* spike realisation: P neurons per unit firing at r = baseline + rate_per_unit rho(x),
      * clipped to [0, r_max]; read out by traces of time constant tau_syn */
     uint32_t P;

@@ -8,9 +8,11 @@
  *     init: zero                   # zero | feedforward
  *     adaptation: {m: 1.0, tau_c: 50 ms}
  *     layers: [{name, size, rho, sigma, bias}, ...]     # layer 0 (observed) first
+ *             ({name, size, family: bernoulli, bias}: x in {0, 1}, Glauber dynamics)
  *     weights: {LAYER: matrix n_below x n_layer, or a value or distribution}
  *     lateral: {LAYER: symmetric n x n matrix, zero diagonal}
  *     clamp: {LAYER0: vector}
+ *     bottom_up: interneurons      # | exact: the reference without interneurons (doc/hee.md)
  *
  * record: {states: [LAYER, LAYER_eps, ...] | all, every: 1 ms} is read here too, because it
  * names the units this block creates.
@@ -61,10 +63,17 @@ static int read_layer(hs_cfgctx *c, const hs_ynode *n, hs_heelayer_cfg *ly)
         if ((rc = hs_cfg_want_kind(c, fn, HS_Y_SCALAR, "family")))
             return rc;
         if (!strcmp(fn->str, "bernoulli"))
-            return hs_cfg_at(c, fn, "family 'bernoulli' is not implemented yet (gaussian "
-                             "layers with rho: identity, sigmoid, tanh, softplus are)");
-        if (strcmp(fn->str, "gaussian"))
-            return hs_cfg_at(c, fn, "unknown family '%s' (known: gaussian)", fn->str);
+            ly->bernoulli = 1;
+        else if (strcmp(fn->str, "gaussian"))
+            return hs_cfg_at(c, fn, "unknown family '%s' (known: gaussian, bernoulli)",
+                             fn->str);
+        static const char *const gauss_only[] = {"rho", "sigma", NULL};
+        for (int k = 0; ly->bernoulli && gauss_only[k]; k++) {
+            const hs_ynode *g = hs_ymap_get(n, gauss_only[k]);
+            if (g)
+                return hs_cfg_at(c, g, "'%s' applies to gaussian layers; layer '%s' is "
+                                 "bernoulli (x in {0, 1}, T(x) = x)", gauss_only[k], ly->name);
+        }
     }
     const hs_ynode *sn = hs_ymap_get(n, "size");
     if (!sn)
@@ -284,6 +293,10 @@ static int read_states(hs_cfgctx *c, const hs_ynode *n)
             char base[64];
             snprintf(base, sizeof base, "%.*s", (int)(len - 2), it->str);
             if ((l = find_layer(h, base)) >= 0) {
+                if (h->layers[l].bernoulli)
+                    return hs_cfg_at(c, it, "'states': layer '%s' is bernoulli and has no "
+                                     "adaptation current (adaptation acts on gaussian layers)",
+                                     base);
                 if (!(h->adapt_m > 0))
                     return hs_cfg_at(c, it, "'states': '%s' is the adaptation current of layer "
                                      "'%s', but the block has no adaptation (adaptation: m is "
@@ -312,7 +325,7 @@ int hs_cfg_read_hee(hs_cfgctx *c, const hs_ynode *n)
     static const char *const keys[] = {"realisation", "tau_x",  "tau_eps", "dt",
                                        "layers",      "weights", "lateral", "clamp",
                                        "adaptation",  "init",    "spike",   "noise_budget",
-                                       "data",        "learn",   NULL};
+                                       "data",        "learn",   "bottom_up", NULL};
     int rc;
     if ((rc = hs_cfg_want_kind(c, n, HS_Y_MAP, "hee")) ||
         (rc = hs_cfg_check_keys(c, n, keys, "'hee'")))
@@ -377,6 +390,11 @@ int hs_cfg_read_hee(hs_cfgctx *c, const hs_ynode *n)
             if (!strcmp(c->cfg->pops[p].name, h->layers[i].name))
                 return hs_cfg_at(c, ln->items[i], "layer '%s' has the name of a population",
                                  h->layers[i].name);
+        if (h->layers[i].bernoulli && h->realisation == HS_HEE_SPIKE)
+            return hs_cfg_at(c, hs_ymap_get(ln->items[i], "family"), "layer '%s' is bernoulli:"
+                             " bernoulli layers run in the rate realisation only (their spike "
+                             "realisation by neural-sampling neurons is not implemented yet)",
+                             h->layers[i].name);
         units += h->layers[i].size;
         if (units > 1e7)
             return hs_cfg_at(c, ln->items[i], "more than 1e7 units in all layers");
@@ -415,6 +433,12 @@ int hs_cfg_read_hee(hs_cfgctx *c, const hs_ynode *n)
         if (h->clamp.kind == HS_VAL_VECTOR && h->clamp.rows != h->layers[0].size)
             return hs_cfg_at(c, v, "'clamp' has %zu values for the %u units of '%s'",
                              h->clamp.rows, h->layers[0].size, h->layers[0].name);
+        for (size_t u = 0; h->layers[0].bernoulli && h->clamp.kind == HS_VAL_VECTOR &&
+                           u < h->clamp.rows; u++)
+            if (h->clamp.data[u] != 0 && h->clamp.data[u] != 1)
+                return hs_cfg_at(c, v->kind == HS_Y_SEQ && u < v->n ? v->items[u] : v,
+                                 "layer '%s' is bernoulli, but its clamp holds %g (unit %zu); "
+                                 "clamp it to 0 or 1", h->layers[0].name, h->clamp.data[u], u);
         h->clamped = 1;
     }
 
@@ -466,6 +490,19 @@ int hs_cfg_read_hee(hs_cfgctx *c, const hs_ynode *n)
     const hs_ynode *nb = hs_ymap_get(n, "noise_budget");
     if (nb && (rc = hs_cfg_read_bool(c, nb, "noise_budget", &h->noise_budget)))
         return rc;
+    const hs_ynode *bu = hs_ymap_get(n, "bottom_up");
+    if (bu) {
+        if ((rc = hs_cfg_want_kind(c, bu, HS_Y_SCALAR, "bottom_up")))
+            return rc;
+        if (!strcmp(bu->str, "exact"))
+            h->exact = 1;
+        else if (strcmp(bu->str, "interneurons"))
+            return hs_cfg_at(c, bu, "unknown bottom_up '%s' (known: interneurons, exact)",
+                             bu->str);
+        if (h->exact && h->realisation == HS_HEE_SPIKE)
+            return hs_cfg_at(c, bu, "'bottom_up: exact' is a reference of the rate realisation;"
+                             " the spike realisation has interneurons");
+    }
     const hs_ynode *spn = hs_ymap_get(n, "spike");
     if (spn && h->realisation != HS_HEE_SPIKE)
         return hs_cfg_at(c, spn, "'spike' parameters need 'realisation: spike'");

@@ -8,6 +8,7 @@
  *       holdout: 100                     # the last items are never trained on
  *       scale: 1.0                       # x <- x * scale + offset
  *       offset: 0.0
+ *       threshold: 0.5                   # after scaling: x <- 1 if x >= threshold else 0
  *       whiten: false                    # ZCA whitening after scaling
  *       whiten_eps: 1e-3                 # its regulariser (relative to the largest eigenvalue)
  *       shuffle: true                    # a new order every epoch, from the seed
@@ -21,6 +22,7 @@
  *       log: 1 s                         # model time between rows of learning.tsv
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,7 +120,7 @@ int hs_cfg_read_hee_data(hs_cfgctx *c, const hs_ynode *n, hs_heecfg *h)
 {
     static const char *const keys[] = {"tsv",   "idx",    "patches", "limit",   "holdout",
                                        "scale", "offset", "whiten",  "shuffle", "present",
-                                       "whiten_eps", NULL};
+                                       "whiten_eps", "threshold", NULL};
     int rc;
     if ((rc = hs_cfg_want_kind(c, n, HS_Y_MAP, "data")) ||
         (rc = hs_cfg_check_keys(c, n, keys, "'data'")))
@@ -147,6 +149,14 @@ int hs_cfg_read_hee_data(hs_cfgctx *c, const hs_ynode *n, hs_heecfg *h)
         return rc;
     if ((k = hs_ymap_get(n, "whiten")) && (rc = hs_cfg_read_bool(c, k, "whiten", &d->whiten)))
         return rc;
+    d->threshold = NAN;
+    if ((k = hs_ymap_get(n, "threshold"))) {
+        if ((rc = hs_cfg_read_number(c, k, "threshold", &d->threshold)))
+            return rc;
+        if (d->whiten)
+            return hs_cfg_at(c, k, "'threshold' makes the items binary; 'whiten' would make "
+                             "them real again: keep one");
+    }
     d->whiten_eps = 1e-3;
     if ((k = hs_ymap_get(n, "whiten_eps"))) {
         if ((rc = hs_cfg_read_number(c, k, "whiten_eps", &d->whiten_eps)))

@@ -186,6 +186,10 @@ static void put_data(FILE *f, const hs_datacfg *d)
     put_num(f, d->scale, HS_DIM_NONE);
     fputs("\n    offset: ", f);
     put_num(f, d->offset, HS_DIM_NONE);
+    if (d->threshold == d->threshold) {
+        fputs("\n    threshold: ", f);
+        put_num(f, d->threshold, HS_DIM_NONE);
+    }
     fprintf(f, "\n    whiten: %s\n    whiten_eps: ", d->whiten ? "true" : "false");
     put_num(f, d->whiten_eps, HS_DIM_NONE);
     fprintf(f, "\n    shuffle: %s\n    present: ", d->shuffle ? "true" : "false");
@@ -231,6 +235,8 @@ static void put_hee(FILE *f, const hs_heecfg *h, const hs_hee_values *p)
     put_num(f, h->dt, HS_DIM_TIME);
     fprintf(f, "\n  init: %s\n  noise_budget: %s\n", inits[p ? HS_HEE_INIT_ZERO : h->init],
             h->noise_budget ? "true" : "false");
+    if (h->exact)
+        fputs("  bottom_up: exact\n", f);
     if (h->realisation == HS_HEE_SPIKE) {
         fprintf(f, "  spike: {encoding: %s, ",
                 h->encoding == HS_ENC_PUSHPULL ? "push-pull" : "baseline");
@@ -264,9 +270,13 @@ static void put_hee(FILE *f, const hs_heecfg *h, const hs_hee_values *p)
     fputs("  layers:\n", f);
     for (int l = 0; l < h->nlayers; l++) {
         const hs_heelayer_cfg *ly = &h->layers[l];
-        fprintf(f, "    - {name: %s, size: %u, rho: %s, sigma: ", ly->name, ly->size,
-                hs_cfg_rho_names[ly->rho]);
-        put_num(f, ly->sigma, HS_DIM_NONE);
+        if (ly->bernoulli) {
+            fprintf(f, "    - {name: %s, size: %u, family: bernoulli", ly->name, ly->size);
+        } else {
+            fprintf(f, "    - {name: %s, size: %u, rho: %s, sigma: ", ly->name, ly->size,
+                    hs_cfg_rho_names[ly->rho]);
+            put_num(f, ly->sigma, HS_DIM_NONE);
+        }
         uint32_t rows = ly->rows, cols = ly->cols;
         if (p && l == 0 && p->rows)
             rows = p->rows, cols = p->cols;

@@ -19,6 +19,10 @@
 
 typedef enum { HS_RHO_IDENTITY, HS_RHO_SIGMOID, HS_RHO_TANH, HS_RHO_SOFTPLUS } hs_rho;
 
+/* The family of a layer's conditional: gaussian (base measure N(0, sigma^2), T(x) = rho(x)) or
+ * bernoulli (x in {0, 1}, T(x) = x, base measure 1; rho is identity and sigma unused). */
+typedef enum { HS_FAMILY_GAUSSIAN, HS_FAMILY_BERNOULLI } hs_family;
+
 /* rho(x) and rho'(x). */
 double hs_rho_f(hs_rho r, double x);
 double hs_rho_d(hs_rho r, double x);
@@ -32,6 +36,7 @@ const char *hs_rho_name(hs_rho r);
 typedef struct hs_hee_layer {
     char name[64];
     uint32_t n;
+    hs_family family;   /* gaussian unless set */
     hs_rho rho;
     double sigma;       /* base-measure standard deviation */
     double *b;          /* n biases */
@@ -50,6 +55,9 @@ typedef struct hs_hee {
  * length ntotal; in the spike realisation, their trace estimates). */
 void hs_hee_eta(const hs_hee *m, int l, const double *T, double *eta);
 
+/* Every layer gaussian with rho identity (the closed forms below apply). */
+int hs_hee_is_linear_gaussian(const hs_hee *m);
+
 /* Exact mean and covariance of a linear-Gaussian HEE (every rho identity): the joint over all
  * ntotal units when x0 is NULL, else the posterior of layers 1..L-1 (ntotal - n_0 units) given
  * layer 0 = x0.  mean and cov (row-major) are caller-owned, sized for the chosen set.  Returns
@@ -64,8 +72,10 @@ int hs_hee_gauss_exact(const hs_hee *m, const double *x0, double *mean, double *
 int hs_hee_unit_moments(hs_rho rho, double sigma, double eta, double *mean, double *var);
 
 /* Can hs_hee_loglik compute log p(x_0) exactly for this model?  Yes for linear-Gaussian models
- * (closed form) and for two-layer models with an identity layer 0 without lateral couplings and
- * at most two latent units (quadrature). */
+ * (closed form), for two-layer models with an identity layer 0 without lateral couplings and
+ * at most two latent units (quadrature), and for binary latents by enumeration (hee_binary.c:
+ * every layer above 0 bernoulli, at most HS_HEE_ENUM_MAX latent units in all, layer 0
+ * bernoulli or gaussian identity without lateral couplings). */
 int hs_hee_loglik_available(const hs_hee *m);
 /* Mean log-likelihood (nats per item) of the n items X (n x n_0, row-major) under m's marginal
  * on layer 0.  Returns 0, or -1 when not available (see above) or the integral fails. */
@@ -90,5 +100,52 @@ int hs_hee_ppca_ml(const hs_hee *m, const double *X, size_t n, double *ll);
  * well above 1.  Returns 0, or -1 on failure. */
 int hs_hee_timescales(const hs_hee *m, double tau_x, double tau_eps, double *relax_ms,
                       double *separation);
+
+/* ---- bernoulli layers (hee_binary.c) ------------------------------------------------------
+ * A bernoulli layer's conditional is p(x | eta) = exp(eta.x + x.J.x/2 - A(eta)) on {0,1}^n:
+ * independent sigmoid units without lateral couplings, a Boltzmann machine with them.  The
+ * state index of an enumeration reads unit k of the enumerated units from bit k. */
+
+/* At most this many units are enumerated: a layer's log-normaliser with lateral couplings
+ * (2^n states), the latent units of an exact log-likelihood or posterior. */
+#define HS_HEE_ENUM_MAX 20
+/* ... and at most this many latent units for hs_hee_loglik (it enumerates them per item). */
+#define HS_HEE_LOGLIK_ENUM_MAX 16
+
+/* log(1 + e^x) and 1 / (1 + e^-x), accurate for every x. */
+double hs_softplus(double x);
+double hs_sigmoid(double x);
+
+/* A(eta) of bernoulli layer ly: sum of softplus(eta) without lateral couplings, by enumeration
+ * with them (NaN when ly->n > HS_HEE_ENUM_MAX). */
+double hs_hee_bern_logA(const hs_hee_layer *ly, const double *eta);
+/* grad A(eta) = E[x | eta] into mean (n values): sigmoid(eta), or by enumeration with lateral
+ * couplings.  0, or -1 when the layer is too large to enumerate. */
+int hs_hee_bern_mean(const hs_hee_layer *ly, const double *eta, double *mean);
+
+/* log p(x) of one full configuration x (ntotal values; bernoulli units 0 or 1, a gaussian
+ * identity layer 0 any reals) under a model hs_hee_enum_available accepts.  scratch holds
+ * ntotal doubles.  NaN when a layer cannot be normalised here. */
+double hs_hee_logjoint(const hs_hee *m, const double *x, double *scratch);
+
+/* Can the joint (x0 NULL: every layer bernoulli, ntotal <= HS_HEE_ENUM_MAX) or the posterior
+ * given layer 0 (layers above 0 bernoulli, their units <= HS_HEE_ENUM_MAX; layer 0 bernoulli,
+ * or gaussian identity without lateral couplings) be enumerated? */
+int hs_hee_enum_available(const hs_hee *m, int given_x0);
+/* The exact distribution by enumeration into p (2^K probabilities, K the enumerated units:
+ * all of them when x0 is NULL, else layers 1..L-1 given layer 0 = x0); bit k of a state's
+ * index is unit k of the enumerated ones (unit n_0 + k of the model for a posterior).  When
+ * logZ is not NULL it receives log of the unnormalised total, i.e. log p(x0) for a posterior.
+ * 0, or -1 when not available or out of memory. */
+int hs_hee_enum(const hs_hee *m, const double *x0, double *p, double *logZ);
+
+/* The exact Gibbs log-odds of unit k of bernoulli layer l >= 1 coming from the layer below:
+ * log p(x_{l-1} | x_l with x_lk = 1) - log p(x_{l-1} | x_l with x_lk = 0), given every
+ * unit's T(x) (ntotal values; x_l's own entry is ignored).  The HEE replaces it by
+ * W_l[:, k] . (T(x_{l-1}) - T(eps_{l-1})) (doc/hee.md, "Bernoulli layers").  Layer l-1
+ * bernoulli (at most HS_HEE_ENUM_MAX units if it has lateral couplings) or gaussian identity
+ * without lateral couplings; NaN otherwise.  scratch holds 2 n_{l-1} doubles. */
+double hs_hee_bern_flip_logodds(const hs_hee *m, int l, uint32_t k, const double *T,
+                                double *scratch);
 
 #endif

@@ -74,11 +74,19 @@ static double slope_max(hs_rho r)
     return r == HS_RHO_SIGMOID ? 0.25 : 1.0;
 }
 
+/* Two gaussian layers, an identity layer 0 without lateral couplings, at most two latent
+ * units: the quadrature path. */
+static int quadrature_ok(const hs_hee *m)
+{
+    return m->L == 2 && m->layer[0].family == HS_FAMILY_GAUSSIAN &&
+           m->layer[1].family == HS_FAMILY_GAUSSIAN && m->layer[0].rho == HS_RHO_IDENTITY &&
+           !m->layer[0].J && m->layer[1].n <= 2;
+}
+
 int hs_hee_loglik_quadrature(const hs_hee *m, const double *X, size_t n, double *ll,
                              double *each)
 {
-    if (m->L != 2 || m->layer[0].rho != HS_RHO_IDENTITY || m->layer[0].J || m->layer[1].n > 2 ||
-        n == 0)
+    if (!quadrature_ok(m) || n == 0)
         return -1;
     const hs_hee_layer *v = &m->layer[0], *h = &m->layer[1];
     const uint32_t n0 = v->n, K = h->n;
@@ -192,15 +200,30 @@ done:
     return rc;
 }
 
+/* Binary latents, few enough to sum over for every item of a learning curve's rows. */
+static int enum_ok(const hs_hee *m)
+{
+    return hs_hee_enum_available(m, 1) && m->ntotal - m->layer[0].n <= HS_HEE_LOGLIK_ENUM_MAX;
+}
+
 int hs_hee_loglik_available(const hs_hee *m)
 {
-    int linear = 1;
-    for (int l = 0; l < m->L; l++)
-        linear &= m->layer[l].rho == HS_RHO_IDENTITY;
-    if (linear)
-        return 1;
-    return m->L == 2 && m->layer[0].rho == HS_RHO_IDENTITY && !m->layer[0].J &&
-           m->layer[1].n <= 2;
+    return hs_hee_is_linear_gaussian(m) || enum_ok(m) || quadrature_ok(m);
+}
+
+/* Binary latents: log p(x_0) = log of the sum over the latent states, per item. */
+static int enum_loglik(const hs_hee *m, const double *X, size_t n, double *ll)
+{
+    const size_t d = m->layer[0].n;
+    double acc = 0;
+    for (size_t i = 0; i < n; i++) {
+        double lz;
+        if (hs_hee_enum(m, X + i * d, NULL, &lz))
+            return -1;
+        acc += lz;
+    }
+    *ll = acc / (double)n;
+    return 0;
 }
 
 int hs_hee_loglik(const hs_hee *m, const double *X, size_t n, double *ll)
@@ -208,17 +231,17 @@ int hs_hee_loglik(const hs_hee *m, const double *X, size_t n, double *ll)
     *ll = NAN;
     if (n == 0 || !hs_hee_loglik_available(m))
         return -1;
-    int linear = 1;
-    for (int l = 0; l < m->L; l++)
-        linear &= m->layer[l].rho == HS_RHO_IDENTITY;
-    return linear ? gauss_loglik(m, X, n, ll) : hs_hee_loglik_quadrature(m, X, n, ll, NULL);
+    if (hs_hee_is_linear_gaussian(m))
+        return gauss_loglik(m, X, n, ll);
+    if (enum_ok(m))
+        return enum_loglik(m, X, n, ll);
+    return hs_hee_loglik_quadrature(m, X, n, ll, NULL);
 }
 
 int hs_hee_ppca_ml(const hs_hee *m, const double *X, size_t n, double *ll)
 {
     *ll = NAN;
-    if (m->L != 2 || n < 2 || m->layer[0].rho != HS_RHO_IDENTITY ||
-        m->layer[1].rho != HS_RHO_IDENTITY || m->layer[0].J || m->layer[1].J)
+    if (m->L != 2 || n < 2 || !hs_hee_is_linear_gaussian(m) || m->layer[0].J || m->layer[1].J)
         return -1;
     const size_t d = m->layer[0].n, k = m->layer[1].n;
     const double s2 = m->layer[0].sigma * m->layer[0].sigma;

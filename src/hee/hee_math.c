@@ -190,11 +190,18 @@ static int build_q(const hs_hee *m, gsl_matrix *Q, gsl_vector *h)
     return rc;
 }
 
-int hs_hee_gauss_exact(const hs_hee *m, const double *x0, double *mean, double *cov)
+int hs_hee_is_linear_gaussian(const hs_hee *m)
 {
     for (int l = 0; l < m->L; l++)
-        if (m->layer[l].rho != HS_RHO_IDENTITY)
-            return -1;
+        if (m->layer[l].family != HS_FAMILY_GAUSSIAN || m->layer[l].rho != HS_RHO_IDENTITY)
+            return 0;
+    return 1;
+}
+
+int hs_hee_gauss_exact(const hs_hee *m, const double *x0, double *mean, double *cov)
+{
+    if (!hs_hee_is_linear_gaussian(m))
+        return -1;
     size_t N = m->ntotal, n0 = x0 ? m->layer[0].n : 0, K = N - n0;
     gsl_matrix *Q = gsl_matrix_alloc(N, N);
     gsl_vector *h = gsl_vector_alloc(N);
@@ -299,6 +306,9 @@ int hs_hee_timescales(const hs_hee *m, double tau_x, double tau_eps, double *rel
 {
     *relax_ms = 0;
     *separation = INFINITY;
+    for (int l = 0; l < m->L; l++)   /* (linearisation of gaussian layers only) */
+        if (m->layer[l].family != HS_FAMILY_GAUSSIAN)
+            return -1;
     for (int l = 1; l < m->L; l++) {
         const hs_hee_layer *lo = &m->layer[l - 1], *ly = &m->layer[l];
         const size_t n = ly->n, k = lo->n;

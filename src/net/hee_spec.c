@@ -45,6 +45,7 @@ static hs_hee_data data_of(const hs_datacfg *d)
         .holdout = d->holdout,
         .scale = d->scale,
         .offset = d->offset,
+        .threshold = d->threshold,
         .whiten = d->whiten,
         .whiten_eps = d->whiten_eps,
         .shuffle = d->shuffle,
@@ -63,7 +64,7 @@ int hs_net_hee_spec(const hs_config *cfg, hs_hee_spec *s, hs_error *err)
     *s = (hs_hee_spec){
         .par = {.tau_x = h->tau_x, .tau_eps = h->tau_eps, .dt = h->dt, .adapt_m = h->adapt_m,
                 .adapt_tau_c = h->adapt_tau_c, .feedforward = h->init == HS_HEE_INIT_FEEDFORWARD,
-                .noise_budget = h->noise_budget},
+                .noise_budget = h->noise_budget, .exact = h->exact},
         .every = h->every,
         .record_x = h->record_x,
         .record_eps = h->record_eps,
@@ -103,6 +104,7 @@ int hs_net_hee_spec(const hs_config *cfg, hs_hee_spec *s, hs_error *err)
         hs_hee_layer *ly = &m->layer[l];
         snprintf(ly->name, sizeof ly->name, "%s", lc->name);
         ly->n = lc->size;
+        ly->family = lc->bernoulli ? HS_FAMILY_BERNOULLI : HS_FAMILY_GAUSSIAN;
         ly->rho = (hs_rho)lc->rho;
         ly->sigma = lc->sigma;
         ly->off = off;

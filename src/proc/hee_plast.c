@@ -74,6 +74,9 @@ int hs_hee_load_data(const hs_hee_spec *s, hs_dataset **out, hs_error *err)
         goto fail;
     }
     hs_data_scale(ds, d->scale, d->offset);
+    if (d->threshold == d->threshold)
+        for (size_t i = 0; i < ds->n * ds->dim; i++)
+            ds->x[i] = ds->x[i] >= d->threshold ? 1.0 : 0.0;
     if (d->whiten && (rc = hs_data_whiten(ds, d->whiten_eps, err))) {
         rc = data_error(s, err);
         goto fail;

@@ -14,6 +14,18 @@
  * energy gradient, so the adaptation is the momentum of an underdamped (non-reversible)
  * Langevin sampler and leaves the x-marginal exact for any m >= 0, tau_c > 0 (doc/hee.md).
  *
+ * Bernoulli layer l (x in {0,1}, T(x) = x): continuous-time Glauber dynamics.  Each unit is
+ * resampled at the ticks of its own Poisson clock of rate 1/tau_x, from
+ *
+ *   P(x_i = 1) = sigmoid( eta_l + (J_l x)_i + (W_l^T (T(x_{l-1}) - T(eps_{l-1})))_i ),
+ *
+ * each interneuron at rate 1/tau_eps from sigmoid( eta_l + (J_l eps)_i ).  Ticks fall on the
+ * steps of dt (the clock's tick probability per step is 1 - e^{-dt/tau}); the units that tick
+ * in a step are resampled one after another from the current state, after the gaussian layers
+ * have moved.  In the exact reference (hs_hee_rt_use_exact_grad) the bottom-up term is the
+ * exact difference of log p(x_{l-1} | x_l) with the unit on and off, which makes every tick
+ * a Gibbs update of the model's conditional: the chain leaves the model exactly invariant.
+ *
  * Integrator: exponential Euler.  The leak -x/sigma^2 and the noise are integrated exactly
  * over dt with F held fixed, so an isolated linear unit (F constant) is sampled without
  * discretisation error; the coupling terms are first order in dt.  All layers advance
@@ -85,6 +97,9 @@ void hs_hee_rt_free(hs_hee_rt *rt)
         free(rt->pe);
     }
     free(rt->nzbuf);
+    free(rt->tick_x);
+    free(rt->tick_e);
+    free(rt->fscratch);
     free(rt->xpop);
     free(rt->epop);
     hs_hee_budget_free(rt);
@@ -97,16 +112,28 @@ void hs_hee_rt_free(hs_hee_rt *rt)
     free(rt);
 }
 
+static inline int is_bern(const hs_hee_layer *ly) { return ly->family == HS_FAMILY_BERNOULLI; }
+
 /* The bottom-up pass of init: feedforward.  Each latent layer starts where its bottom-up
  * input alone puts a linear unit: x_l = sigma_l^2 (b_l + W_l^T (rho(x_{l-1}) - mu_{l-1})), with
- * mu_{l-1} = grad A_{l-1}(b_{l-1}) the prior mean of rho below, by quadrature. */
+ * mu_{l-1} = grad A_{l-1}(b_{l-1}) the prior mean of rho below, by quadrature (a bernoulli
+ * layer below: sigmoid(b), by enumeration with lateral couplings); a bernoulli unit starts at
+ * 1 where that input is positive, else 0. */
 static int feedforward(hs_hee_rt *rt, hs_error *err)
 {
     const hs_hee *m = &rt->m;
     for (int l = 1; l < m->L; l++) {
         const hs_hee_layer *lo = &m->layer[l - 1], *ly = &m->layer[l];
+        if (is_bern(lo) && hs_hee_bern_mean(lo, lo->b, rt->tmp))
+            return hs_error_set(err, HS_ERUNTIME, NULL, 0, 0, "feedforward init: layer '%s' "
+                                "has lateral couplings and more than %d units",
+                                lo->name, HS_HEE_ENUM_MAX);
         for (uint32_t k = 0; k < lo->n; k++) {
             double mu, var;
+            if (is_bern(lo)) {
+                rt->tmp[k] = rt->x[lo->off + k] - rt->tmp[k];
+                continue;
+            }
             if (hs_hee_unit_moments(lo->rho, lo->sigma, lo->b[k], &mu, &var))
                 return hs_error_set(err, HS_ERUNTIME, NULL, 0, 0,
                                     "feedforward init: quadrature failed in layer '%s'",
@@ -117,7 +144,71 @@ static int feedforward(hs_hee_rt *rt, hs_error *err)
             double s = ly->b[i];
             for (uint32_t k = 0; k < lo->n; k++)
                 s += m->W[l][(size_t)k * ly->n + i] * rt->tmp[k];
-            rt->x[ly->off + i] = ly->sigma * ly->sigma * s;
+            rt->x[ly->off + i] = is_bern(ly) ? (s > 0 ? 1.0 : 0.0) : ly->sigma * ly->sigma * s;
+        }
+    }
+    return HS_OK;
+}
+
+/* A geometric wait on {0, 1, ...}: the steps before a clock with tick probability q per step
+ * (lq = log(1 - q)) ticks. */
+static uint64_t clock_wait(gsl_rng *r, double lq)
+{
+    double k = floor(log(gsl_rng_uniform_pos(r)) / lq);
+    return k < 1e18 ? (uint64_t)k : UINT64_C(1000000000000000000);
+}
+
+/* Bernoulli layers: the clocks, T(x) = x in rx and reps, and the values a clamp or a data set
+ * puts on layer 0, which must be 0 or 1. */
+static int bern_setup(hs_hee_rt *rt, const hs_hee_spec *s, hs_error *err)
+{
+    const hs_hee *m = &rt->m;
+    for (int l = 0; l < m->L; l++)
+        rt->nbern += is_bern(&m->layer[l]);
+    if (!rt->nbern)
+        return HS_OK;
+    if (s->spike)
+        return hs_error_set(err, HS_ECONFIG, s->file, s->line, s->col,
+                            "bernoulli layers run in the rate realisation only (their spike "
+                            "realisation by neural-sampling neurons is not implemented yet)");
+    const hs_hee_layer *v = &m->layer[0];
+    if (is_bern(v) && rt->clamp) {
+        const double *x = rt->ds ? rt->ds->x : rt->clamp;
+        const size_t n = rt->ds ? rt->ds->n * rt->ds->dim : v->n;
+        for (size_t k = 0; k < n; k++)
+            if (x[k] != 0.0 && x[k] != 1.0) {
+                if (rt->ds)
+                    return hs_error_set(err, HS_ECONFIG, s->data.path ? s->data.path : s->file, 0, 0,
+                                        "layer '%s' is bernoulli, but item %zu, value %zu of "
+                                        "the data is %g, not 0 or 1 (binarise it with "
+                                        "'threshold:' under 'data:')", v->name,
+                                        k / rt->ds->dim + 1, k % rt->ds->dim + 1, x[k]);
+                return hs_error_set(err, HS_ECONFIG, s->file, s->line, s->col,
+                                    "layer '%s' is bernoulli, but its clamp holds %g (unit %zu);"
+                                    " clamp it to 0 or 1", v->name, x[k], k);
+            }
+    }
+    const size_t N = m->ntotal;
+    uint32_t nmax = 1;
+    for (int l = 0; l < m->L; l++)
+        nmax = m->layer[l].n > nmax ? m->layer[l].n : nmax;
+    rt->tick_x = malloc(N * sizeof *rt->tick_x);
+    rt->tick_e = malloc(N * sizeof *rt->tick_e);
+    rt->fscratch = malloc(2 * (size_t)nmax * sizeof *rt->fscratch);
+    if (!rt->tick_x || !rt->tick_e || !rt->fscratch)
+        return NOMEM(err);
+    rt->ltick_x = -rt->dt / rt->par.tau_x;   /* log(1 - q) = log e^{-dt/tau} */
+    rt->ltick_e = -rt->dt / rt->par.tau_eps;
+    for (int l = 0; l < m->L; l++) {
+        const hs_hee_layer *ly = &m->layer[l];
+        if (!is_bern(ly))
+            continue;
+        for (uint32_t i = 0; i < ly->n; i++) {
+            size_t u = ly->off + i;
+            rt->rx[u] = rt->x[u];
+            rt->reps[u] = rt->eps[u];
+            rt->tick_x[u] = clock_wait(rt->rng, rt->ltick_x);
+            rt->tick_e[u] = clock_wait(rt->rng, rt->ltick_e);
         }
     }
     return HS_OK;
@@ -231,13 +322,15 @@ int hs_hee_rt_create(hs_hee_spec *s, hs_hee_rt **out, hs_error *err)
         memcpy(rt->x, rt->clamp, m->layer[0].n * sizeof *rt->x);
     if (h->feedforward && (rc = feedforward(rt, err)))
         goto fail;
+    if ((rc = bern_setup(rt, s, err)))
+        goto fail;
     /* identity layers in the rate realisation without learning: the budget is a constant */
     rt->kappa_fixed = !s->spike && !h->learn.on;
     rt->kappa_every = (uint64_t)llround(0.5 * h->tau_eps / h->dt);
     if (rt->kappa_every < 1)
         rt->kappa_every = 1;
     for (int l = 0; l < m->L; l++)
-        if (m->layer[l].rho != HS_RHO_IDENTITY)
+        if (m->layer[l].rho != HS_RHO_IDENTITY || is_bern(&m->layer[l]))
             rt->kappa_fixed = 0;
     if (s->spike) {
         rt->spike = 1;
@@ -300,6 +393,13 @@ int hs_hee_rt_create(hs_hee_spec *s, hs_hee_rt **out, hs_error *err)
         }
     }
     rt->ancestral = -1;
+    if (h->exact && hs_hee_rt_use_exact_grad(rt)) {
+        rc = hs_error_set(err, HS_ECONFIG, s->file, s->line, s->col,
+                          "'bottom_up: exact' needs gaussian layers with rho: identity (and no "
+                          "lateral couplings below a bernoulli layer) or bernoulli layers (at "
+                          "most %d units where they have lateral couplings)", HS_HEE_ENUM_MAX);
+        goto fail;
+    }
     *out = rt;
     return HS_OK;
 fail:
@@ -326,10 +426,17 @@ static void noise_budget(hs_hee_rt *rt)
     for (int l = 1; l < m->L; l++) {
         const hs_hee_layer *lo = &m->layer[l - 1], *ly = &m->layer[l];
         const double s4 = lo->sigma * lo->sigma * lo->sigma * lo->sigma;
+        if (is_bern(lo))   /* a binary interneuron: variance s (1 - s), correlation time tau_eps */
+            hs_hee_eta(m, l - 1, rt->rx, rt->tmp);
         for (uint32_t k = 0; k < lo->n; k++) {
             size_t q = lo->off + k;
-            double de = hs_rho_d(lo->rho, rt->eps[q]);
-            pw[q] = de * de * h->tau_eps * s4;
+            if (is_bern(lo)) {
+                double sg = hs_sigmoid(rt->tmp[k]);
+                pw[q] = sg * (1 - sg) * h->tau_eps;
+            } else {
+                double de = hs_rho_d(lo->rho, rt->eps[q]);
+                pw[q] = de * de * h->tau_eps * s4;
+            }
             const double *restrict row = m->W[l] + (size_t)k * ly->n;
             double *restrict a = acc + ly->off;
             for (uint32_t i = 0; i < ly->n; i++)   /* row by row: W is n_{l-1} x n_l */
@@ -338,7 +445,7 @@ static void noise_budget(hs_hee_rt *rt)
     }
     for (int l = 0; l < m->L; l++) {
         const hs_hee_layer *ly = &m->layer[l];
-        for (uint32_t i = 0; i < ly->n; i++) {
+        for (uint32_t i = 0; i < ly->n && !is_bern(ly); i++) {
             size_t u = ly->off + i;
             double d = hs_rho_d(ly->rho, rt->x[u]);
             double k = d * d * acc[u] / h->tau_x;
@@ -553,10 +660,88 @@ int hs_hee_rt_item(hs_hee_rt *rt, uint64_t step, int reset)
            n0 * sizeof *rt->clamp);
     if (reset) {
         memcpy(rt->x, rt->clamp, n0 * sizeof *rt->x);
+        if (is_bern(&rt->m.layer[0]))
+            memcpy(rt->rx, rt->clamp, n0 * sizeof *rt->rx);
         if (rt->par.feedforward && feedforward(rt, NULL))
             return -1;
+        for (int l = 1; l < rt->m.L; l++)   /* T(x) = x of bernoulli units */
+            if (is_bern(&rt->m.layer[l]))
+                memcpy(rt->rx + rt->m.layer[l].off, rt->x + rt->m.layer[l].off,
+                       rt->m.layer[l].n * sizeof *rt->rx);
     }
     return 0;
+}
+
+/* The log-odds of bernoulli unit i of layer l from above and beside: eta_i = b_i +
+ * (W_{l+1} T(x_{l+1}))_i from the principal units above (T), plus (J_l S)_i from its own
+ * layer's S (principal units for a unit, interneurons for an interneuron). */
+static double bern_field(const hs_hee *m, int l, uint32_t i, const double *T, const double *S)
+{
+    const hs_hee_layer *ly = &m->layer[l];
+    double u = ly->b[i];
+    if (l + 1 < m->L) {
+        const hs_hee_layer *up = &m->layer[l + 1];
+        const double *row = m->W[l + 1] + (size_t)i * up->n, *Tu = T + up->off;
+        for (uint32_t j = 0; j < up->n; j++)
+            u += row[j] * Tu[j];
+    }
+    if (ly->J) {
+        const double *row = ly->J + (size_t)i * ly->n, *Sl = S + ly->off;
+        for (uint32_t j = 0; j < ly->n; j++)
+            u += row[j] * Sl[j];
+    }
+    return u;
+}
+
+/* The HEE's bottom-up log-odds of unit i of layer l >= 1: (W_l^T (T(x_{l-1}) - T(eps_{l-1})))_i. */
+static double bern_bottom_up(const hs_hee *m, int l, uint32_t i, const double *tx,
+                             const double *te)
+{
+    const hs_hee_layer *lo = &m->layer[l - 1], *ly = &m->layer[l];
+    const double *W = m->W[l] + i;
+    double u = 0;
+    for (uint32_t k = 0; k < lo->n; k++)
+        u += W[(size_t)k * ly->n] * (tx[lo->off + k] - te[lo->off + k]);
+    return u;
+}
+
+static inline double coin(gsl_rng *r, double logodds)
+{
+    return gsl_rng_uniform(r) < hs_sigmoid(logodds) ? 1.0 : 0.0;
+}
+
+/* The bernoulli units and interneurons whose clocks tick in this step, resampled one after
+ * another from the current state (layers bottom up, each interneuron before its unit); only
+ * layer `only`'s interneurons when only >= 0 (ancestral generation: their field from the
+ * interneurons above). */
+static void bern_step(hs_hee_rt *rt, int only)
+{
+    const hs_hee *m = &rt->m;
+    const uint64_t s = rt->step;
+    for (int l = only >= 0 ? only : 0; l < (only >= 0 ? only + 1 : m->L); l++) {
+        const hs_hee_layer *ly = &m->layer[l];
+        if (!is_bern(ly))
+            continue;
+        const int free_x = only < 0 && (l > 0 || !rt->clamp);
+        const double *above = only >= 0 ? rt->reps : rt->rx;
+        for (uint32_t i = 0; i < ly->n; i++) {
+            size_t u = ly->off + i;
+            if ((!rt->exact_grad || only >= 0) && rt->tick_e[u] <= s) {
+                double a = bern_field(m, l, i, above, rt->reps);
+                rt->eps[u] = rt->reps[u] = coin(rt->rng, a);
+                rt->tick_e[u] = s + 1 + clock_wait(rt->rng, rt->ltick_e);
+            }
+            if (free_x && rt->tick_x[u] <= s) {
+                double a = bern_field(m, l, i, rt->rx, rt->rx);
+                if (l > 0)
+                    a += rt->exact_grad
+                             ? hs_hee_bern_flip_logodds(m, l, i, rt->rx, rt->fscratch)
+                             : bern_bottom_up(m, l, i, rt->rx, rt->reps);
+                rt->x[u] = rt->rx[u] = coin(rt->rng, a);
+                rt->tick_x[u] = s + 1 + clock_wait(rt->rng, rt->ltick_x);
+            }
+        }
+    }
 }
 
 void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
@@ -574,7 +759,7 @@ void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
         read_inputs(rt, tnow);
     for (int l = 0; l < m->L; l++) {
         const hs_hee_layer *ly = &m->layer[l];
-        for (uint32_t i = 0; i < ly->n; i++) {
+        for (uint32_t i = 0; i < ly->n && !is_bern(ly); i++) {   /* (bernoulli: T(x) = x) */
             size_t u = ly->off + i;
             if (!rt->spike) {   /* (spike: units hear each other only through traces) */
                 rt->rx[u] = rho_fd(ly->rho, rt->x[u], &rt->dx[u], &rt->dx_at[u]);
@@ -582,12 +767,20 @@ void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
             }
         }
     }
+    /* eta of the gaussian layers (a bernoulli unit sums its own field when its clock ticks),
+     * of every layer for the exact reference */
     for (int l = 0; l < m->L; l++)
-        hs_hee_eta(m, l, rt->rx, rt->eta + m->layer[l].off);
-    /* the exact reference replaces rho(eps) by grad A = P^-1 eta (identity layers) */
+        if (!is_bern(&m->layer[l]) || rt->exact_grad)
+            hs_hee_eta(m, l, rt->rx, rt->eta + m->layer[l].off);
+    /* the exact reference replaces rho(eps) by grad A = P^-1 eta (identity layers), and by
+     * E[x | eta] in bernoulli layers (read by a gaussian layer above) */
     if (rt->exact_grad)
         for (int l = 0; l < m->L; l++) {
             const hs_hee_layer *ly = &m->layer[l];
+            if (is_bern(ly)) {
+                (void)hs_hee_bern_mean(ly, rt->eta + ly->off, rt->reps + ly->off);
+                continue;   /* (hs_hee_rt_use_exact_grad checked it can) */
+            }
             const double *Pi = rt->Pinv[l], *eta = rt->eta + ly->off;
             for (uint32_t i = 0; i < ly->n; i++) {
                 double g = 0;
@@ -596,10 +789,12 @@ void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
                 rt->reps[ly->off + i] = g;
             }
         }
-    /* bottom-up: bu_l = W_l^T (rho(x_{l-1}) - rho(eps_{l-1})) */
+    /* bottom-up: bu_l = W_l^T (rho(x_{l-1}) - rho(eps_{l-1})), for gaussian layers */
     memset(rt->bu, 0, N * sizeof *rt->bu);
     for (int l = 1; l < m->L; l++) {
         const hs_hee_layer *lo = &m->layer[l - 1], *ly = &m->layer[l];
+        if (is_bern(ly))
+            continue;
         const double *W = m->W[l];
         double *restrict bu = rt->bu + ly->off;
         for (uint32_t k = 0; k < lo->n; k++) {
@@ -646,7 +841,7 @@ void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
         const double nx = ly->sigma * sqrt(-expm1(-2 * dt / (tau_x * s2)));
         const double ne = ly->sigma * sqrt(-expm1(-2 * dt / (tau_e * s2)));
         const int free_x = l > 0 || !rt->clamp;
-        for (uint32_t i = 0; i < ly->n; i++) {
+        for (uint32_t i = 0; i < ly->n && !is_bern(ly); i++) {
             size_t u = ly->off + i;
             double lat_x = 0, lat_e = 0;
             if (ly->J)
@@ -687,6 +882,8 @@ void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
             }
         }
     }
+    if (rt->nbern)
+        bern_step(rt, -1);
     if (rt->spike) {
         /* a clamped layer's membranes change only when the next item comes */
         const int item = rt->ds && rt->step % rt->present_steps == 0;
@@ -705,14 +902,25 @@ int hs_hee_rt_use_exact_grad(hs_hee_rt *rt)
     const hs_hee *m = &rt->m;
     if (m->L < 1)
         return -1;
-    for (int l = 0; l < m->L; l++)
-        if (m->layer[l].rho != HS_RHO_IDENTITY)
+    for (int l = 0; l < m->L; l++) {
+        const hs_hee_layer *ly = &m->layer[l];
+        if (!is_bern(ly) && ly->rho != HS_RHO_IDENTITY)
             return -1;
+        /* grad A of a bernoulli layer with couplings, and the log-odds a bernoulli layer
+         * above needs, by enumeration; a gaussian layer below a bernoulli one without
+         * couplings (its A in closed form) */
+        if (is_bern(ly) && ly->J && ly->n > HS_HEE_ENUM_MAX)
+            return -1;
+        if (l + 1 < m->L && is_bern(&m->layer[l + 1]) && !is_bern(ly) && ly->J)
+            return -1;
+    }
     rt->Pinv = calloc((size_t)m->L, sizeof *rt->Pinv);
     if (!rt->Pinv)
         return -1;
     for (int l = 0; l < m->L; l++) {
         const hs_hee_layer *ly = &m->layer[l];
+        if (is_bern(ly))
+            continue;
         /* P^-1 as the exact covariance of a one-layer model with eta = 0 */
         hs_hee_layer one = *ly;
         one.off = 0;
@@ -759,9 +967,12 @@ void hs_hee_rt_describe(const hs_hee_rt *rt, FILE *f)
     }
     for (int l = 0; l < m->L; l++) {
         const hs_hee_layer *ly = &m->layer[l];
-        fprintf(f, "  layer %d %-12s %6u units  rho %-8s sigma %g%s\n", l, ly->name, ly->n,
-                hs_rho_name(ly->rho), ly->sigma,
-                l == 0 && rt->clamp ? "  (clamped)" : "");
+        if (is_bern(ly))
+            fprintf(f, "  layer %d %-12s %6u units  bernoulli (Glauber, a tick every tau_x)%s\n",
+                    l, ly->name, ly->n, l == 0 && rt->clamp ? "  (clamped)" : "");
+        else
+            fprintf(f, "  layer %d %-12s %6u units  rho %-8s sigma %g%s\n", l, ly->name, ly->n,
+                    hs_rho_name(ly->rho), ly->sigma, l == 0 && rt->clamp ? "  (clamped)" : "");
         fprintf(f, "    interneurons %s_eps: %u units, sample grad A_%d\n", ly->name, ly->n, l);
         if (ly->J)
             fprintf(f, "    lateral couplings J: %u x %u\n", ly->n, ly->n);
@@ -771,8 +982,8 @@ void hs_hee_rt_describe(const hs_hee_rt *rt, FILE *f)
                     m->layer[l - 1].name, m->layer[l - 1].name);
     }
     if (h->adapt_m > 0)
-        fprintf(f, "  adaptation: m %g, tau_c %g ms, on every free unit\n", h->adapt_m,
-                h->adapt_tau_c);
+        fprintf(f, "  adaptation: m %g, tau_c %g ms, on every free unit%s\n", h->adapt_m,
+                h->adapt_tau_c, rt->nbern ? " of the gaussian layers" : "");
     double relax, sep;
     if (hs_hee_timescales(m, h->tau_x, h->tau_eps, &relax, &sep) == 0)
         fprintf(f, "  time scales (linearised at 0): slowest relaxation %.3g ms; principal "
@@ -833,11 +1044,16 @@ void hs_hee_rt_advance_ancestral(hs_hee_rt *rt, int l, struct hs_net *q)
     /* T(eps) of this layer (lateral couplings) and the one above (eta): from the traces in
      * the spike realisation */
     for (int k = l; k <= l + 1 && k < m->L; k++)
-        for (uint32_t i = 0; i < m->layer[k].n; i++) {
+        for (uint32_t i = 0; i < m->layer[k].n && !is_bern(&m->layer[k]); i++) {
             size_t u = m->layer[k].off + i;
             if (!rt->spike)   /* (spike: read_traces above) */
                 rt->reps[u] = rho_fd(m->layer[k].rho, rt->eps[u], &rt->de[u], &rt->de_at[u]);
         }
+    if (is_bern(ly)) {   /* the interneurons whose clocks tick, from those above (rate) */
+        bern_step(rt, l);
+        rt->step++;
+        return;
+    }
     /* eta_l from the interneurons of the layer above (hs_hee_eta reads T + off of l + 1) */
     double *eta = rt->eta + ly->off;
     hs_hee_eta(m, l, rt->reps, eta);

@@ -57,6 +57,7 @@ typedef struct hs_hee_par {
     double adapt_m, adapt_tau_c;       /* adaptation; m = 0: none */
     int feedforward;                   /* init: the bottom-up pass; else every membrane at 0 */
     int noise_budget;                  /* count interneuron and spike noise toward x's noise */
+    int exact;                         /* bottom_up: exact (hs_hee_rt_use_exact_grad) */
     hs_hee_learn learn;
 } hs_hee_par;
 
@@ -75,6 +76,7 @@ typedef struct hs_hee_data {
     uint64_t limit;            /* the first items only; 0: all */
     uint64_t holdout;          /* the last items are held out of training, for evaluation */
     double scale, offset;      /* x <- x scale + offset */
+    double threshold;          /* then x <- (x >= threshold); NaN: not binarised */
     int whiten;                /* ZCA, after scaling */
     double whiten_eps;         /* its regulariser, relative to the largest eigenvalue */
     int shuffle;               /* a new order every epoch, from the seed */
@@ -177,6 +179,13 @@ struct hs_hee_rt {
     int budget_expect;
     uint64_t budget_every;    /* recomputed every this many steps */        /* the budget at the expected, not the current, rates */
     hs_pop **xpop, **epop;    /* per layer: the neurons of its units and interneurons */
+    /* bernoulli layers (continuous-time Glauber, doc/hee.md): each unit and interneuron is
+     * resampled at the ticks of a Poisson clock of rate 1/tau_x (1/tau_eps), kept as the
+     * step of its next tick; NULL when every layer is gaussian */
+    uint64_t *tick_x, *tick_e;
+    double ltick_x, ltick_e;  /* log(1 - q) of the tick probability q per step */
+    int nbern;                /* bernoulli layers */
+    double *fscratch;         /* 2 n_max: the exact reference's log-odds */
     /* what a step does: -1 every layer; l >= 0 only layer l's interneurons (ancestral) */
     int ancestral;
     /* called after every step (plasticity), or NULL */

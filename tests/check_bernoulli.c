@@ -1,0 +1,493 @@
+/* check_bernoulli.c -- bernoulli layers of the HEE: exact distributions by enumeration, and the
+ * rate realisation (continuous-time Glauber) against them
+ *
+ * Exact answers: hs_hee_enum and hs_hee_loglik against a brute-force product of the layers'
+ * conditionals written here from model.md section 2 (each layer normalised by its own sum over
+ * states, a gaussian layer 0 by its density); the exact Gibbs log-odds against differences of
+ * that product.
+ * Sampled answers: the exact reference (bottom_up: exact) on a strongly coupled three-layer
+ * model, free (joint) and with a gaussian layer 0 clamped (posterior): every mean and
+ * covariance, and every state of probability above 1%, within 5 batch-means standard errors
+ * (tests/stats.h), the KL to the enumerated distribution falling with run length, and a power
+ * check.  The HEE proper (interneurons) is measured against the same answers: its bias is
+ * printed for two ratios tau_eps / tau_x, and held to the bound of its linearisation on a
+ * weakly coupled model.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_errno.h>
+
+#include "proc/hee_rt.h"
+#include "config/config.h"
+#include "net/net.h"
+#include "stats.h"
+#include "testutil.h"
+
+#define NB 20
+#define KMAX 10
+
+/* ---- a brute-force joint ----------------------------------------------------------------- */
+
+/* log of sum_z exp(eta.z + z.J.z/2) over the 2^n states of a bernoulli layer, term by term. */
+static double brute_logZ(const hs_hee_layer *ly, const double *eta)
+{
+    double acc = 0;
+    for (unsigned s = 0; s < (1u << ly->n); s++) {
+        double e = 0;
+        for (uint32_t i = 0; i < ly->n; i++) {
+            if (!((s >> i) & 1))
+                continue;
+            e += eta[i];
+            for (uint32_t j = 0; j < ly->n; j++)
+                if (j != i && ((s >> j) & 1) && ly->J)
+                    e += 0.5 * ly->J[i * ly->n + j];
+        }
+        acc += exp(e);
+    }
+    return log(acc);
+}
+
+/* log p(x) as the product of the layers' conditionals, every sum written out. */
+static double brute_logjoint(const hs_hee *m, const double *x)
+{
+    double lp = 0;
+    for (int l = 0; l < m->L; l++) {
+        const hs_hee_layer *ly = &m->layer[l];
+        double eta[KMAX];
+        for (uint32_t i = 0; i < ly->n; i++) {
+            eta[i] = ly->b[i];
+            if (l + 1 < m->L)
+                for (uint32_t j = 0; j < m->layer[l + 1].n; j++)
+                    eta[i] += m->W[l + 1][i * m->layer[l + 1].n + j] * x[m->layer[l + 1].off + j];
+        }
+        const double *xl = x + ly->off;
+        if (ly->family == HS_FAMILY_GAUSSIAN) {   /* N(x; sigma^2 eta, sigma^2 I) */
+            double s2 = ly->sigma * ly->sigma;
+            for (uint32_t i = 0; i < ly->n; i++) {
+                double d = xl[i] - s2 * eta[i];
+                lp += -0.5 * d * d / s2 - 0.5 * log(2 * M_PI * s2);
+            }
+            continue;
+        }
+        double e = 0;
+        for (uint32_t i = 0; i < ly->n; i++) {
+            e += eta[i] * xl[i];
+            for (uint32_t j = 0; j < ly->n; j++)
+                if (j != i && ly->J)
+                    e += 0.5 * ly->J[i * ly->n + j] * xl[i] * xl[j];
+        }
+        lp += e - brute_logZ(ly, eta);
+    }
+    return lp;
+}
+
+/* A model of three layers from arrays (weights row-major, n_{l-1} x n_l). */
+typedef struct model {
+    hs_hee_layer ly[3];
+    double *W[3];
+    hs_hee m;
+} model;
+
+static void model_init(model *t, const hs_family f0, const uint32_t n[3], double *b[3],
+                       double *J[3], double *W1, double *W2, double sigma0)
+{
+    uint32_t off = 0;
+    for (int l = 0; l < 3; l++) {
+        t->ly[l] = (hs_hee_layer){.n = n[l], .family = l == 0 ? f0 : HS_FAMILY_BERNOULLI,
+                                  .rho = HS_RHO_IDENTITY, .sigma = l == 0 ? sigma0 : 1.0,
+                                  .b = b[l], .J = J[l], .off = off};
+        snprintf(t->ly[l].name, sizeof t->ly[l].name, "l%d", l);
+        off += n[l];
+    }
+    t->W[0] = NULL;
+    t->W[1] = W1;
+    t->W[2] = W2;
+    t->m = (hs_hee){.L = 3, .layer = t->ly, .W = t->W, .ntotal = off};
+}
+
+/* v 3, h 3 (lateral couplings), top 2 (lateral couplings); layer 0 of family f0. */
+static double b0[3] = {-0.4, 0.3, 0.1}, b1[3] = {0.5, -1.0, 0.2}, b2[2] = {-0.3, 0.6};
+static double J0[9] = {0, 0.8, -0.5, 0.8, 0, 0.3, -0.5, 0.3, 0};
+static double J1[9] = {0, 1.2, -0.7, 1.2, 0, 0.4, -0.7, 0.4, 0};
+static double J2[4] = {0, -1.5, -1.5, 0};
+static double W1[9] = {2.0, -1.5, 0.5, -1.0, 1.8, 0.3, 0.7, 0.4, -2.2};
+static double W2[6] = {1.5, -1.0, -0.8, 2.0, 0.5, 1.2};
+
+START_TEST(test_bern_enum_bruteforce)
+{
+    const uint32_t n[3] = {3, 3, 2};
+    for (int withJ0 = 0; withJ0 < 2; withJ0++) {
+        model t;
+        double *bs[3] = {b0, b1, b2}, *Js[3] = {withJ0 ? J0 : NULL, J1, J2};
+        model_init(&t, HS_FAMILY_BERNOULLI, n, bs, Js, W1, W2, 1.0);
+        ck_assert(hs_hee_enum_available(&t.m, 0) && hs_hee_enum_available(&t.m, 1));
+        double p[256], x[8], scratch[8], total = 0;
+        ck_assert_int_eq(hs_hee_enum(&t.m, NULL, p, NULL), 0);
+        for (unsigned s = 0; s < 256; s++) {
+            for (int k = 0; k < 8; k++)
+                x[k] = (s >> k) & 1;
+            double want = exp(brute_logjoint(&t.m, x));
+            total += want;
+            ck_assert_msg(fabs(p[s] - want) < 1e-12, "state %u: %.15g, brute force %.15g", s,
+                          p[s], want);
+            ck_assert(fabs(hs_hee_logjoint(&t.m, x, scratch) - log(want)) < 1e-12);
+        }
+        ck_assert(fabs(total - 1) < 1e-12);   /* the product of conditionals is normalised */
+        /* the posterior given layer 0, and log p(x0) */
+        const double v[3] = {1, 0, 1};
+        double q[32], lz, ll;
+        ck_assert_int_eq(hs_hee_enum(&t.m, v, q, &lz), 0);
+        double pv = 0;
+        for (unsigned s = 0; s < 32; s++) {
+            memcpy(x, v, sizeof v);
+            for (int k = 0; k < 5; k++)
+                x[3 + k] = (s >> k) & 1;
+            pv += exp(brute_logjoint(&t.m, x));
+        }
+        for (unsigned s = 0; s < 32; s++) {
+            memcpy(x, v, sizeof v);
+            for (int k = 0; k < 5; k++)
+                x[3 + k] = (s >> k) & 1;
+            ck_assert(fabs(q[s] - exp(brute_logjoint(&t.m, x)) / pv) < 1e-12);
+        }
+        ck_assert(fabs(lz - log(pv)) < 1e-12);
+        ck_assert(hs_hee_loglik_available(&t.m));
+        ck_assert_int_eq(hs_hee_loglik(&t.m, v, 1, &ll), 0);
+        ck_assert(fabs(ll - log(pv)) < 1e-12);
+    }
+    /* a gaussian identity layer 0 under binary latents: a mixture of 32 gaussians */
+    model t;
+    double *bs[3] = {b0, b1, b2}, *Js[3] = {NULL, J1, J2};
+    model_init(&t, HS_FAMILY_GAUSSIAN, n, bs, Js, W1, W2, 0.6);
+    ck_assert(!hs_hee_enum_available(&t.m, 0) && hs_hee_enum_available(&t.m, 1));
+    const double v[3] = {0.9, -0.4, 0.3};
+    double x[8], q[32], lz, pv = 0;
+    ck_assert_int_eq(hs_hee_enum(&t.m, v, q, &lz), 0);
+    for (unsigned s = 0; s < 32; s++) {
+        memcpy(x, v, sizeof v);
+        for (int k = 0; k < 5; k++)
+            x[3 + k] = (s >> k) & 1;
+        pv += exp(brute_logjoint(&t.m, x));
+    }
+    ck_assert_msg(fabs(lz - log(pv)) < 1e-12, "log p(v) %.15g, brute force %.15g", lz, log(pv));
+    t.ly[0].J = J0;   /* a gaussian layer with couplings has no closed form here */
+    ck_assert(!hs_hee_enum_available(&t.m, 1));
+    ck_assert_int_eq(hs_hee_enum(&t.m, v, q, &lz), -1);
+}
+END_TEST
+
+/* The exact Gibbs log-odds of every binary unit of layers 1 and 2, in every state, against the
+ * difference of the brute-force joint with the unit on and off (minus the field from above and
+ * beside, which the function leaves to the caller). */
+START_TEST(test_bern_flip_logodds)
+{
+    const uint32_t n[3] = {3, 3, 2};
+    for (int f = 0; f < 3; f++) {
+        model t;
+        double *bs[3] = {b0, b1, b2}, *Js[3] = {f == 1 ? J0 : NULL, J1, J2};
+        model_init(&t, f == 2 ? HS_FAMILY_GAUSSIAN : HS_FAMILY_BERNOULLI, n, bs, Js, W1, W2,
+                   0.6);
+        double x[8], scratch[16];
+        for (unsigned s = 0; s < 256; s++) {
+            for (int k = 0; k < 8; k++)
+                x[k] = (s >> k) & 1;
+            if (f == 2) {   /* real values on the gaussian layer */
+                x[0] = 0.7 * x[0] - 0.2;
+                x[1] = -1.1 * x[1] + 0.4;
+            }
+            for (int l = 1; l < 3; l++)
+                for (uint32_t k = 0; k < n[l]; k++) {
+                    size_t u = t.ly[l].off + k;
+                    double x1[8], x0[8];
+                    memcpy(x1, x, sizeof x);
+                    memcpy(x0, x, sizeof x);
+                    x1[u] = 1;
+                    x0[u] = 0;
+                    double field = t.ly[l].b[k];
+                    if (l + 1 < 3)
+                        for (uint32_t j = 0; j < n[l + 1]; j++)
+                            field += t.W[l + 1][k * n[l + 1] + j] * x[t.ly[l + 1].off + j];
+                    for (uint32_t j = 0; j < n[l]; j++)
+                        if (t.ly[l].J && j != k)
+                            field += t.ly[l].J[k * n[l] + j] * x[t.ly[l].off + j];
+                    double want = brute_logjoint(&t.m, x1) - brute_logjoint(&t.m, x0) - field;
+                    double got = hs_hee_bern_flip_logodds(&t.m, l, k, x, scratch);
+                    ck_assert_msg(fabs(got - want) < 1e-10, "family %d, state %u, layer %d "
+                                  "unit %u: %.12g, brute force %.12g", f, s, l, k, got, want);
+                }
+        }
+    }
+}
+END_TEST
+
+/* ---- sampling ------------------------------------------------------------------------------ */
+
+/* Per batch: the time the units [lo, lo + K) spend in each of their 2^K states (sampled every
+ * recorded step), their sums and products. */
+typedef struct hist {
+    size_t lo, K;
+    double burn, T;
+    double *count;           /* NB x 2^K */
+    double s1[NB][KMAX], s2[NB][KMAX][KMAX];
+    long n[NB];
+} hist;
+
+static int collect(void *ctx, double t, const hs_hee_rt *rt)
+{
+    hist *c = ctx;
+    if (t < c->burn)
+        return 0;
+    int b = (int)((t - c->burn) / (c->T / NB));
+    if (b >= NB)
+        return 0;
+    unsigned s = 0;
+    for (size_t i = 0; i < c->K; i++) {
+        double y = rt->x[c->lo + i];
+        ck_assert(y == 0 || y == 1);
+        s |= (unsigned)y << i;
+        c->s1[b][i] += y;
+        for (size_t j = 0; j < c->K; j++)
+            c->s2[b][i][j] += y * rt->x[c->lo + j];
+    }
+    c->count[(size_t)b << c->K | s] += 1;
+    c->n[b]++;
+    return 0;
+}
+
+static hs_hee_rt *hee_of(hs_net *net) { return hs_net_proc(net, &hs_hee_proc_ops); }
+
+/* The network of yaml run for burn + T ms, its free binary units histogrammed; the exact
+ * distribution of those units into p (2^K). */
+static hist *sample(const char *yaml, double burn, double T, double *p)
+{
+    hs_config *cfg;
+    hs_net *net = net_from_string(yaml, &cfg);
+    hs_hee_rt *rt = hee_of(net);
+    ck_assert_ptr_nonnull(rt);
+    hist *c = calloc(1, sizeof *c);
+    ck_assert_ptr_nonnull(c);
+    c->lo = rt->clamp ? rt->m.layer[0].n : 0;
+    c->K = rt->m.ntotal - c->lo;
+    ck_assert_uint_le(c->K, KMAX);
+    c->count = calloc((size_t)NB << c->K, sizeof *c->count);
+    ck_assert_ptr_nonnull(c->count);
+    ck_assert_int_eq(hs_hee_enum(&rt->m, rt->clamp, p, NULL), 0);
+    c->burn = burn;
+    c->T = T;
+    rt->sink = collect;
+    rt->sink_ctx = c;
+    run_to(net, burn + T + rt->dt);
+    for (int b = 0; b < NB; b++)
+        ck_assert_int_gt(c->n[b], 100);
+    hs_net_free(net);
+    hs_config_free(cfg);
+    return c;
+}
+
+static void hist_free(hist *c)
+{
+    free(c->count);
+    free(c);
+}
+
+/* KL(sampled || exact) over the first `batches` batches. */
+static double kl_of(const hist *c, int batches, const double *p)
+{
+    const size_t S = (size_t)1 << c->K;
+    double tot = 0, kl = 0;
+    for (int b = 0; b < batches; b++)
+        tot += (double)c->n[b];
+    for (size_t s = 0; s < S; s++) {
+        double q = 0;
+        for (int b = 0; b < batches; b++)
+            q += c->count[(size_t)b << c->K | s];
+        q /= tot;
+        if (q > 0)
+            kl += q * log(q / p[s]);
+    }
+    return kl;
+}
+
+/* Means, covariances and the probabilities of the likely states against the exact ones, as
+ * z-scores of batch means; returns the largest |z|, and the largest against the exact values
+ * moved by `shift` (power; the means by shift sd, the state probabilities by shift x p). */
+static double zmax_of(const hist *c, const double *p, double shift, double *zshift, int print)
+{
+    const size_t K = c->K, S = (size_t)1 << K;
+    double mean[KMAX] = {0}, cov[KMAX][KMAX] = {{0}};
+    for (size_t s = 0; s < S; s++)
+        for (size_t i = 0; i < K; i++)
+            if ((s >> i) & 1) {
+                mean[i] += p[s];
+                for (size_t j = 0; j < K; j++)
+                    if ((s >> j) & 1)
+                        cov[i][j] += p[s];
+            }
+    double zmax = 0;
+    *zshift = 0;
+    for (size_t i = 0; i < K; i++) {
+        double x[NB];
+        for (int b = 0; b < NB; b++)
+            x[b] = c->s1[b][i] / c->n[b];
+        batch_stat sm = batch_means(x, NB);
+        double sd = sqrt(mean[i] * (1 - mean[i]));
+        zmax = fmax(zmax, fabs(zscore(sm, mean[i])));
+        *zshift = fmax(*zshift, fabs(zscore(sm, mean[i] + shift * sd)));
+        if (print)
+            printf("  mean[%zu] %.4f +- %.4f exact %.4f\n", i, sm.mean, sm.se, mean[i]);
+        for (size_t j = 0; j < i; j++) {
+            for (int b = 0; b < NB; b++)
+                x[b] = c->s2[b][i][j] / c->n[b] -
+                       (c->s1[b][i] / c->n[b]) * (c->s1[b][j] / c->n[b]);
+            batch_stat sc = batch_means(x, NB);
+            double exact = cov[i][j] - mean[i] * mean[j];
+            if (print)
+                printf("  cov[%zu][%zu] %.4f +- %.4f exact %.4f\n", i, j, sc.mean, sc.se, exact);
+            zmax = fmax(zmax, fabs(zscore(sc, exact)));
+        }
+    }
+    for (size_t s = 0; s < S; s++) {
+        if (p[s] < 0.01)
+            continue;
+        double x[NB];
+        for (int b = 0; b < NB; b++)
+            x[b] = c->count[(size_t)b << K | s] / c->n[b];
+        batch_stat sp = batch_means(x, NB);
+        zmax = fmax(zmax, fabs(zscore(sp, p[s])));
+        *zshift = fmax(*zshift, fabs(zscore(sp, p[s] * (1 + shift))));
+    }
+    return zmax;
+}
+
+/* v 3 (bernoulli, or gaussian clamped), h 3, top 2, the couplings above; exact or HEE. */
+static void yaml_of(char *buf, size_t n, int clamped, const char *bottom_up, double tau_eps,
+                    double scale)
+{
+    snprintf(buf, n,
+             "hee-snn: 1\nname: bern\nseed: 7\nduration: 1 s\n"
+             "hee:\n  tau_x: 1 ms\n  tau_eps: %g ms\n  dt: %g ms\n  bottom_up: %s\n"
+             "  layers:\n"
+             "    - {name: v, size: 3, %s, bias: [-0.4, 0.3, 0.1]}\n"
+             "    - {name: h, size: 3, family: bernoulli, bias: [0.5, -1.0, 0.2]}\n"
+             "    - {name: top, size: 2, family: bernoulli, bias: [-0.3, 0.6]}\n"
+             "  weights:\n"
+             "    h: [[%g, %g, %g], [%g, %g, %g], [%g, %g, %g]]\n"
+             "    top: [[%g, %g], [%g, %g], [%g, %g]]\n"
+             "  lateral:\n"
+             "    h: [[0, %g, %g], [%g, 0, %g], [%g, %g, 0]]\n"
+             "    top: [[0, %g], [%g, 0]]\n"
+             "%s"
+             "record: {every: 0.1 ms}\n",
+             tau_eps, fmin(0.1, tau_eps), bottom_up,
+             clamped ? "rho: identity, sigma: 0.6" : "family: bernoulli",
+             scale * W1[0], scale * W1[1], scale * W1[2], scale * W1[3], scale * W1[4],
+             scale * W1[5], scale * W1[6], scale * W1[7], scale * W1[8], scale * W2[0],
+             scale * W2[1], scale * W2[2], scale * W2[3], scale * W2[4], scale * W2[5],
+             scale * J1[1], scale * J1[2], scale * J1[3], scale * J1[5], scale * J1[6],
+             scale * J1[7], scale * J2[1], scale * J2[2],
+             clamped ? "  clamp: {v: [0.9, -0.4, 0.3]}\n" : "");
+}
+
+/* The exact reference samples the joint of 8 binary units (no clamp) and the posterior of 5
+ * given a gaussian layer 0: 10,000 tau_x after a burn-in of 100; every mean, covariance and
+ * likely state within 5 batch-means standard errors; a shift of 0.1 sd (0.1 p) is rejected;
+ * the KL to the enumerated distribution after all 20 batches is below half of that after 5
+ * (it falls like 1/T: a quarter, in expectation). */
+START_TEST(test_bern_exact_reference)
+{
+    for (int clamped = 0; clamped < 2; clamped++) {
+        char yaml[2048];
+        yaml_of(yaml, sizeof yaml, clamped, "exact", 0.1, 1.0);
+        double p[256];
+        hist *c = sample(yaml, 100, 10000, p);
+        double zs, z = zmax_of(c, p, 0.1, &zs, 1);
+        double kl5 = kl_of(c, 5, p), kl20 = kl_of(c, NB, p);
+        printf("bernoulli exact reference, %s: largest |z| %.2f, shifted %.2f; KL %.3g after "
+               "2500 tau_x, %.3g after 10000\n", clamped ? "posterior" : "joint", z, zs, kl5,
+               kl20);
+        ck_assert_msg(z < 5, "largest |z| %.2f", z);
+        ck_assert_msg(zs > 5, "a shift of 0.1 sd is not rejected (|z| %.2f)", zs);
+        ck_assert_msg(kl20 < 0.5 * kl5, "KL %.3g after 20 batches, %.3g after 5", kl20, kl5);
+        hist_free(c);
+    }
+}
+END_TEST
+
+/* The sampled mean of unit i over the whole run, and its exact value into *want. */
+static double mean_of(const hist *c, size_t i, const double *p, double *want)
+{
+    double got = 0, tot = 0;
+    for (int b = 0; b < NB; b++) {
+        got += c->s1[b][i];
+        tot += (double)c->n[b];
+    }
+    *want = 0;
+    for (size_t s = 0; s < ((size_t)1 << c->K); s++)
+        *want += ((s >> i) & 1) ? p[s] : 0;
+    return got / tot;
+}
+
+/* The HEE proper reads the layer below through its interneurons: the log-odds of a flip are
+ * linearised (W^T (x - eps) in place of the exact difference of A), which biases the
+ * posterior by about |W|^2 s (1 - s) / 2 per unit.  Measured here (printed) on the strongly
+ * coupled posterior for tau_eps / tau_x = 0.05 and 0.5; on the same model with every coupling
+ * scaled by 0.2 the bias is a few thousandths, and every mean is held within 0.02 of the exact
+ * one (the linearisation's bound there: sum_k W_k^2 / 8 < 0.03 nats of log-odds). */
+START_TEST(test_bern_hee_bias)
+{
+    const double ratio[2] = {0.05, 0.5};
+    for (int r = 0; r < 2; r++) {
+        char yaml[2048];
+        yaml_of(yaml, sizeof yaml, 1, "interneurons", ratio[r], 1.0);
+        double p[32];
+        hist *c = sample(yaml, 100, 4000, p);
+        double zs, z = zmax_of(c, p, 0, &zs, 0), dmax = 0;
+        for (size_t i = 0; i < c->K; i++) {
+            double want, got = mean_of(c, i, p, &want);
+            dmax = fmax(dmax, fabs(got - want));
+        }
+        printf("HEE bernoulli posterior, tau_eps/tau_x %.2f: KL to exact %.3g, largest mean "
+               "error %.3f (largest |z| %.1f)\n", ratio[r], kl_of(c, NB, p), dmax, z);
+        hist_free(c);
+    }
+    char yaml[2048];
+    yaml_of(yaml, sizeof yaml, 1, "interneurons", 0.05, 0.2);
+    double p[32];
+    hist *c = sample(yaml, 100, 4000, p);
+    for (size_t i = 0; i < c->K; i++) {
+        double want, got = mean_of(c, i, p, &want);
+        printf("  weak couplings: mean[%zu] %.4f exact %.4f\n", i, got, want);
+        ck_assert_msg(fabs(got - want) < 0.02, "unit %zu: mean %.4f, exact %.4f", i, got, want);
+    }
+    hist_free(c);
+}
+END_TEST
+
+static Suite *bern_suite(void)
+{
+    Suite *s = suite_create("bernoulli");
+    TCase *tc = tcase_create("exact");
+    tcase_add_test(tc, test_bern_enum_bruteforce);
+    tcase_add_test(tc, test_bern_flip_logodds);
+    suite_add_tcase(s, tc);
+    TCase *ts = tcase_create("sampling");
+    tcase_set_timeout(ts, 300);
+    tcase_add_test(ts, test_bern_exact_reference);
+    tcase_add_test(ts, test_bern_hee_bias);
+    suite_add_tcase(s, ts);
+    return s;
+}
+
+int main(void)
+{
+    gsl_set_error_handler_off();
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    SRunner *sr = srunner_create(bern_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
