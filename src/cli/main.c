@@ -1042,7 +1042,10 @@ static int cmd_run(int argc, char **argv)
         if (xs)
             printf("exchange: %" PRIu64 " synchronisations, %.4g MB (%.3g per simulated "
                    "second)\n", xs, xb * 1e-6, T > 0 ? xs / (T * 1e-3) : 0.0);
-        if (hs_net_hee_units(net))
+        if (hs_net_hee_units(net) && !hs_net_hee_steps(net))
+            printf("hee network: %zu units, each unit and interneuron a neural-sampling "
+                   "neuron (event-driven: no update steps)\n", hs_net_hee_units(net));
+        else if (hs_net_hee_units(net))
             printf("hee network: %zu units, %" PRIu64 " update steps (%.3g unit updates "
                    "per wall second)\n", hs_net_hee_units(net), hs_net_hee_steps(net),
                    wall > 0 ? 2.0 * hs_net_hee_units(net) * hs_net_hee_steps(net) / wall : 0.0);

@@ -167,7 +167,8 @@ typedef struct hs_heecfg {
     double adapt_m, adapt_tau_c;        /* adaptation; m = 0: none */
     hs_hee_init init;
     int noise_budget;                   /* count interneuron and spike noise toward x's noise */
-    int exact;                          /* bottom_up: exact (the reference without interneurons) */
+    int bottom_up;                      /* hs_hee_bottom_up (proc/hee_rt.h): interneurons,
+                                         * exact (the reference), exchange (per-unit pools) */
     /* spike realisation: P neurons per unit firing at r = baseline + rate_per_unit rho(x),
      * clipped to [0, r_max]; read out by traces of time constant tau_syn */
     uint32_t P;

@@ -12,7 +12,8 @@
  *     weights: {LAYER: matrix n_below x n_layer, or a value or distribution}
  *     lateral: {LAYER: symmetric n x n matrix, zero diagonal}
  *     clamp: {LAYER0: vector}
- *     bottom_up: interneurons      # | exact: the reference without interneurons (doc/hee.md)
+ *     bottom_up: interneurons      # | exact: the reference without interneurons | exchange:
+ *                                  # per-unit pools of interneurons at the flipped state
  *
  * record: {states: [LAYER, LAYER_eps, ...] | all, every: 1 ms} is read here too, because it
  * names the units this block creates.
@@ -380,6 +381,7 @@ int hs_cfg_read_hee(hs_cfgctx *c, const hs_ynode *n)
         !h->spikes_x || !h->spikes_eps)
         return NOMEM(c);
     double units = 0;
+    size_t nbern = 0;
     for (size_t i = 0; i < ln->n; i++) {
         h->nlayers++;
         if ((rc = read_layer(c, ln->items[i], &h->layers[i])))
@@ -390,11 +392,11 @@ int hs_cfg_read_hee(hs_cfgctx *c, const hs_ynode *n)
             if (!strcmp(c->cfg->pops[p].name, h->layers[i].name))
                 return hs_cfg_at(c, ln->items[i], "layer '%s' has the name of a population",
                                  h->layers[i].name);
-        if (h->layers[i].bernoulli && h->realisation == HS_HEE_SPIKE)
-            return hs_cfg_at(c, hs_ymap_get(ln->items[i], "family"), "layer '%s' is bernoulli:"
-                             " bernoulli layers run in the rate realisation only (their spike "
-                             "realisation by neural-sampling neurons is not implemented yet)",
-                             h->layers[i].name);
+        nbern += h->layers[i].bernoulli;
+        if (h->realisation == HS_HEE_SPIKE && nbern && nbern <= i)
+            return hs_cfg_at(c, ln->items[i], "layer '%s': in the spike realisation either "
+                             "every layer is bernoulli or none is (mixed layers are not "
+                             "implemented yet)", h->layers[i].name);
         units += h->layers[i].size;
         if (units > 1e7)
             return hs_cfg_at(c, ln->items[i], "more than 1e7 units in all layers");
@@ -494,16 +496,31 @@ int hs_cfg_read_hee(hs_cfgctx *c, const hs_ynode *n)
     if (bu) {
         if ((rc = hs_cfg_want_kind(c, bu, HS_Y_SCALAR, "bottom_up")))
             return rc;
-        if (!strcmp(bu->str, "exact"))
-            h->exact = 1;
-        else if (strcmp(bu->str, "interneurons"))
-            return hs_cfg_at(c, bu, "unknown bottom_up '%s' (known: interneurons, exact)",
-                             bu->str);
-        if (h->exact && h->realisation == HS_HEE_SPIKE)
+        static const char *const modes[] = {"interneurons", "exact", "exchange", NULL};
+        int k = 0;
+        while (modes[k] && strcmp(modes[k], bu->str))
+            k++;
+        if (!modes[k])
+            return hs_cfg_at(c, bu, "unknown bottom_up '%s' (known: interneurons, exact, "
+                             "exchange)", bu->str);
+        h->bottom_up = k;
+        for (int l = 0; k == 2 && l < h->nlayers; l++)
+            if (!h->layers[l].bernoulli)
+                return hs_cfg_at(c, bu, "'bottom_up: exchange' needs every layer bernoulli "
+                                 "(layer '%s' is gaussian)", h->layers[l].name);
+        if (h->bottom_up == 1 && h->realisation == HS_HEE_SPIKE)
             return hs_cfg_at(c, bu, "'bottom_up: exact' is a reference of the rate realisation;"
                              " the spike realisation has interneurons");
     }
     const hs_ynode *spn = hs_ymap_get(n, "spike");
+    if (h->realisation == HS_HEE_SPIKE && nbern) {   /* neural sampling: one neuron per unit */
+        const hs_ynode *no = spn ? spn : dn ? dn : lrn;
+        if (no)
+            return hs_cfg_at(c, no, "'%s' is not for the spike realisation of bernoulli layers "
+                             "(one neural-sampling neuron per unit; data sets and learning run "
+                             "in the rate realisation only, for now)",
+                             no == spn ? "spike" : no == dn ? "data" : "learn");
+    }
     if (spn && h->realisation != HS_HEE_SPIKE)
         return hs_cfg_at(c, spn, "'spike' parameters need 'realisation: spike'");
     if ((rc = read_spike_params(c, spn, h)))

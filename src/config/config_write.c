@@ -235,8 +235,8 @@ static void put_hee(FILE *f, const hs_heecfg *h, const hs_hee_values *p)
     put_num(f, h->dt, HS_DIM_TIME);
     fprintf(f, "\n  init: %s\n  noise_budget: %s\n", inits[p ? HS_HEE_INIT_ZERO : h->init],
             h->noise_budget ? "true" : "false");
-    if (h->exact)
-        fputs("  bottom_up: exact\n", f);
+    if (h->bottom_up)
+        fprintf(f, "  bottom_up: %s\n", h->bottom_up == 1 ? "exact" : "exchange");
     if (h->realisation == HS_HEE_SPIKE) {
         fprintf(f, "  spike: {encoding: %s, ",
                 h->encoding == HS_ENC_PUSHPULL ? "push-pull" : "baseline");

@@ -475,6 +475,182 @@ void hs_net_free(hs_net *net)
     free(net);
 }
 
+/* ---- bernoulli layers in the spike realisation (doc/hee.md) ----------------------------------
+ * Every unit and interneuron is a neural-sampling neuron (refractory tau_x, tau_eps), and the
+ * log-odds of the rate realisation, u = eta + J z + W^T (x_below - eps_below) for a unit and
+ * eta + J eps for an interneuron, are sums over the other neurons' binary states: synapses of
+ * rectangular PSPs, as long as the presynaptic neuron's refractory period.  A clamped layer 0
+ * never fires; its input W_1^T x_0 is part of the biases of layer 1. */
+
+/* The biases of hee: population k (2 l: layer l's units, 2 l + 1: its interneurons, 2 L + l - 1:
+ * the pools of layer l). */
+static int hee_binary_bias(const hs_hee_rt *rt, int k, hs_pop *pop, hs_error *err)
+{
+    const hs_hee *m = &rt->m;
+    const int l = k / 2;
+    if (k >= 2 * m->L) {   /* pool neuron (j, i) of layer p: b_{p-1, i} + W_p[i][j] (x_j on) */
+        const int p = k - 2 * m->L + 1;
+        const hs_hee_layer *lo = &m->layer[p - 1], *ly = &m->layer[p];
+        if (!(pop->bias = malloc((size_t)ly->n * lo->n * sizeof *pop->bias)))
+            return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        for (uint32_t j = 0; j < ly->n; j++)
+            for (uint32_t i = 0; i < lo->n; i++)
+                pop->bias[(size_t)j * lo->n + i] = lo->b[i] + m->W[p][(size_t)i * ly->n + j];
+        return HS_OK;
+    }
+    const hs_hee_layer *ly = &m->layer[l];
+    if (!(pop->bias = malloc((ly->n ? ly->n : 1) * sizeof *pop->bias)))
+        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+    for (uint32_t i = 0; i < ly->n; i++) {
+        double b = ly->b[i];
+        if (k == 0 && rt->clamp)
+            b = -INFINITY;   /* held at its clamp: never fires */
+        else if (k == 2 && rt->clamp)   /* the clamp's bottom-up input, W_1^T x_0 */
+            for (uint32_t j = 0; j < m->layer[0].n; j++)
+                b += m->W[1][(size_t)j * ly->n + i] * rt->clamp[j];
+        pop->bias[i] = b;
+    }
+    return HS_OK;
+}
+
+/* The weight of a synapse from neuron a of one hee: population to neuron b of another (0: none). */
+typedef double (*hee_weight_fn)(const void *ctx, uint32_t a, uint32_t b);
+
+typedef struct hee_mat {
+    const double *M;        /* row-major */
+    uint32_t ncols;
+    int transposed;         /* weight M[b][a], else M[a][b] */
+    double sign;
+    /* pools (bottom_up: exchange): pool neuron k * nlo + i is unit k's interneuron i */
+    uint32_t nlo;
+} hee_mat;
+
+static double w_mat(const void *ctx, uint32_t a, uint32_t b)
+{
+    const hee_mat *m = ctx;
+    return m->sign * (m->transposed ? m->M[(size_t)b * m->ncols + a] : m->M[(size_t)a * m->ncols + b]);
+}
+
+/* units j of layer l -> pool neuron (k, i): W_l[i][j] for every k but j itself */
+static double w_to_pool(const void *ctx, uint32_t j, uint32_t b)
+{
+    const hee_mat *m = ctx;
+    const uint32_t k = b / m->nlo, i = b % m->nlo;
+    return k == j ? 0.0 : m->M[(size_t)i * m->ncols + j];
+}
+
+/* pool neuron (k, i) -> unit k of layer l: -W_l[i][k] */
+static double w_from_pool(const void *ctx, uint32_t a, uint32_t k)
+{
+    const hee_mat *m = ctx;
+    const uint32_t kk = a / m->nlo, i = a % m->nlo;
+    return kk == k ? -m->M[(size_t)i * m->ncols + k] : 0.0;
+}
+
+/* pool neuron (k, i) -> (k, i'): J_{l-1}[i][i'] */
+static double w_pool_lateral(const void *ctx, uint32_t a, uint32_t b)
+{
+    const hee_mat *m = ctx;
+    return a / m->nlo == b / m->nlo ? m->M[(size_t)(a % m->nlo) * m->nlo + b % m->nlo] : 0.0;
+}
+
+/* One projection between hee: populations `from` and `to` (indices among the populations,
+ * after the configuration's), weights from wf; zero weights make no synapse.  blk > 0: neuron
+ * a reaches only the targets of its own block of blk (the pools' lateral couplings).  Only the
+ * targets this process owns. */
+static int hee_binary_proj(hs_net *net, int from, int to, hee_weight_fn wf, const void *ctx,
+                           uint32_t blk, hs_error *err)
+{
+    hs_proj *pr = &net->projs[net->nprojs];
+    const hs_pop *src = &net->pops[from], *dst = &net->pops[to];
+    const uint32_t na = src->n, nb = dst->n;
+    pr->from = from;
+    pr->to = to;
+    pr->npre = na;
+    pr->d = 0;
+    pr->offsets = 1;
+    pr->row = calloc((size_t)na + 1, sizeof *pr->row);
+    uint64_t ns = 0;
+    for (int pass = 0; pr->row && pass < 2; pass++) {
+        ns = 0;
+        for (uint32_t a = 0; a < na; a++) {
+            const uint32_t b0 = blk ? a / blk * blk : 0, b1 = blk ? b0 + blk : nb;
+            for (uint32_t b = b0; b < b1; b++) {
+                const uint32_t g = dst->gid0 + b;
+                const double w = wf(ctx, a, b);
+                if (w == 0 || g < net->own_lo || g >= net->own_hi)
+                    continue;
+                if (pass) {
+                    pr->col[ns] = b;
+                    pr->w[ns] = w;
+                    pr->ew[ns] = exp(w);
+                }
+                ns++;
+            }
+            if (pass)
+                pr->row[a + 1] = ns;
+        }
+        if (!pass) {
+            pr->col = malloc((ns ? ns : 1) * sizeof *pr->col);
+            pr->w = malloc((ns ? ns : 1) * sizeof *pr->w);
+            pr->ew = malloc((ns ? ns : 1) * sizeof *pr->ew);
+            if (!pr->col || !pr->w || !pr->ew)
+                break;
+        }
+    }
+    net->nprojs++;   /* (counted before a failure, so that hs_net_free frees its arrays) */
+    if (!pr->row || !pr->col || !pr->w || !pr->ew)
+        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+    pr->w0 = NAN;
+    return HS_OK;
+}
+
+/* The couplings of a HEE of bernoulli layers as synapses, after the configuration's
+ * projections: top-down W_l (units of l to units and interneurons of l - 1), bottom-up W_l^T
+ * from the units of l - 1 and -W_l^T from its interneurons (not from a clamped layer 0), and
+ * the lateral J_l among the units and among the interneurons of l. */
+static int hee_binary_wire(hs_net *net, const hs_config *cfg, const hs_hee_rt *rt,
+                           hs_error *err)
+{
+    const hs_hee *m = &rt->m;
+    const int base = cfg->npops, pools = base + 2 * m->L - 1;   /* + l: layer l's pools */
+    int rc = HS_OK;
+    for (int l = 0; l < m->L && rc == HS_OK; l++) {
+        const int X = base + 2 * l, E = X + 1;
+        const hs_hee_layer *ly = &m->layer[l];
+        if (l > 0) {
+            const hs_hee_layer *lo = &m->layer[l - 1];
+            const hee_mat down = {m->W[l], ly->n, 1, 1.0, 0}, up = {m->W[l], ly->n, 0, 1.0, 0};
+            const hee_mat neg = {m->W[l], ly->n, 0, -1.0, 0};
+            const hee_mat pw = {m->W[l], ly->n, 0, 1.0, lo->n};
+            if (l > 1 || !rt->clamp)
+                rc = hee_binary_proj(net, X, X - 2, w_mat, &down, 0, err);
+            if (rc == HS_OK)
+                rc = hee_binary_proj(net, X, E - 2, w_mat, &down, 0, err);
+            if (rc == HS_OK && (l > 1 || !rt->clamp))
+                rc = hee_binary_proj(net, X - 2, X, w_mat, &up, 0, err);
+            const int exchange = rt->par.bottom_up == HS_BU_EXCHANGE;
+            if (rc == HS_OK && !exchange)
+                rc = hee_binary_proj(net, E - 2, X, w_mat, &neg, 0, err);
+            if (rc == HS_OK && exchange) {
+                rc = hee_binary_proj(net, X, pools + l, w_to_pool, &pw, 0, err);
+                if (rc == HS_OK)
+                    rc = hee_binary_proj(net, pools + l, X, w_from_pool, &pw, 0, err);
+                const hee_mat pj = {lo->J, lo->n, 0, 1.0, lo->n};
+                if (rc == HS_OK && lo->J)
+                    rc = hee_binary_proj(net, pools + l, pools + l, w_pool_lateral, &pj, lo->n,
+                                         err);
+            }
+        }
+        const hee_mat J = {ly->J, ly->n, 0, 1.0, 0};
+        if (ly->J && (l > 0 || !rt->clamp) && rc == HS_OK)
+            rc = hee_binary_proj(net, X, X, w_mat, &J, 0, err);
+        if (ly->J && rc == HS_OK)
+            rc = hee_binary_proj(net, E, E, w_mat, &J, 0, err);
+    }
+    return rc;
+}
+
 int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
 {
     return hs_net_compile_split(cfg, 0, 1, out, err);
@@ -585,11 +761,16 @@ int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **ou
         net->nprocs = 1;
     }
     int hee_pops = rt && rt->spike ? 2 * cfg->hee->nlayers : 0;
+    /* bernoulli layers in the spike realisation: couplings are synapses (hee_binary_wire),
+     * and with bottom_up: exchange every layer above 0 adds its pools */
+    if (rt && rt->binary && rt->par.bottom_up == HS_BU_EXCHANGE)
+        hee_pops += cfg->hee->nlayers - 1;
     size_t np = (size_t)cfg->npops + (size_t)hee_pops;
+    const int hee_projs = rt && rt->binary ? 8 * cfg->hee->nlayers : 0;
     net->npops = (int)np;
     net->nprojs = cfg->nprojs;
     net->pops = calloc(np + 1, sizeof *net->pops);
-    net->projs = calloc((size_t)cfg->nprojs + 1, sizeof *net->projs);
+    net->projs = calloc((size_t)cfg->nprojs + (size_t)hee_projs + 1, sizeof *net->projs);
     net->spikes = calloc(np + 1, sizeof *net->spikes);
     net->record = calloc(np + 1, sizeof *net->record);
     net->out_projs = calloc(np + 1, sizeof *net->out_projs);
@@ -645,7 +826,24 @@ int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **ou
         }
         pop->key = hs_rng_derive(cfg->seed, pc->name, "neurons");
     }
-    for (int k = 0; k < hee_pops; k++) {
+    for (int k = 0; k < hee_pops && rt->binary; k++) {
+        const hs_heecfg *h = cfg->hee;
+        hs_pop *pop = &net->pops[cfg->npops + k];
+        const int pool = k >= 2 * h->nlayers, l = pool ? k - 2 * h->nlayers + 1 : k / 2;
+        pop->model = hs_model_find("neural_sampling");
+        pop->name = rt->popname[k];
+        pop->n = h->layers[l].size * (pool ? h->layers[l - 1].size : 1);
+        pop->gid0 = (uint32_t)gid;
+        gid += pop->n;
+        pop->params[0] = k % 2 || pool ? h->tau_eps : h->tau_x;   /* its tau_ref */
+        net->record[cfg->npops + k] = pool ? 0 : k % 2 ? h->spikes_eps[l] : h->spikes_x[l];
+        if (!(pop->rng = hs_rng_stream(cfg->seed, pop->name, "dynamics")) ||
+            (rc = hee_binary_bias(rt, k, pop, err))) {
+            rc = rc ? rc : hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+            goto fail;
+        }
+    }
+    for (int k = 0; k < hee_pops && !rt->binary; k++) {
         const hs_heecfg *h = cfg->hee;
         hs_pop *pop = &net->pops[cfg->npops + k];
         pop->model = &hs_model_point_process;
@@ -738,6 +936,8 @@ int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **ou
         if (rc)
             goto fail;
     }
+    if (hee_projs && (rc = hee_binary_wire(net, cfg, rt, err)))
+        goto fail;
     /* the delays of the whole network: the engine's slices must be the same in every process */
     delay_range(net, &net->dmin, &net->dmax);
     if (nranks > 1 && hs_comm_min_max(&net->dmin, &net->dmax)) {
@@ -748,15 +948,15 @@ int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **ou
         net->dmin = 0;
     for (int p = 0; p < net->npops; p++) {
         int n = 0;
-        for (int k = 0; k < cfg->nprojs; k++)
-            n += cfg->projs[k].from == p;
+        for (int k = 0; k < net->nprojs; k++)
+            n += net->projs[k].from == p;
         if (!(net->out_projs[p] = malloc(((size_t)n + 1) * sizeof(int)))) {
             rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
             goto fail;
         }
         n = 0;
-        for (int k = 0; k < cfg->nprojs; k++)
-            if (cfg->projs[k].from == p)
+        for (int k = 0; k < net->nprojs; k++)
+            if (net->projs[k].from == p)
                 net->out_projs[p][n++] = k;
         net->out_projs[p][n] = -1;
     }
@@ -797,6 +997,11 @@ int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **ou
             inputs |= cfg->projs[k].to >= cfg->npops;
         int bad = !xp || hs_hee_rt_attach(rt, xp, ep, inputs, net);
         free(xp);
+        if (!bad && hee_pops > 2 * (int)L) {   /* bottom_up: exchange, the pools */
+            bad = !(rt->ppop = calloc(L, sizeof *rt->ppop));
+            for (size_t l = 1; !bad && l < L; l++)
+                rt->ppop[l] = &net->pops[cfg->npops + 2 * (int)L + (int)l - 1];
+        }
         if (bad) {
             rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
             goto fail;
@@ -859,7 +1064,7 @@ size_t hs_net_hee_units(const hs_net *net)
 uint64_t hs_net_hee_steps(const hs_net *net)
 {
     const hs_hee_rt *rt = hs_net_proc(net, &hs_hee_proc_ops);
-    return rt ? rt->step : 0;
+    return rt && !rt->binary ? rt->step : 0;   /* (bernoulli spiking: event-driven neurons) */
 }
 
 size_t hs_net_synapses(const hs_net *net)

@@ -64,7 +64,7 @@ int hs_net_hee_spec(const hs_config *cfg, hs_hee_spec *s, hs_error *err)
     *s = (hs_hee_spec){
         .par = {.tau_x = h->tau_x, .tau_eps = h->tau_eps, .dt = h->dt, .adapt_m = h->adapt_m,
                 .adapt_tau_c = h->adapt_tau_c, .feedforward = h->init == HS_HEE_INIT_FEEDFORWARD,
-                .noise_budget = h->noise_budget, .exact = h->exact},
+                .noise_budget = h->noise_budget, .bottom_up = h->bottom_up},
         .every = h->every,
         .record_x = h->record_x,
         .record_eps = h->record_eps,

@@ -100,6 +100,13 @@ void hs_hee_rt_free(hs_hee_rt *rt)
     free(rt->tick_x);
     free(rt->tick_e);
     free(rt->fscratch);
+    for (int l = 0; rt->pool && l < rt->m.L; l++) {
+        free(rt->pool[l]);
+        free(rt->tick_p[l]);
+    }
+    free(rt->pool);
+    free(rt->tick_p);
+    free(rt->ppop);
     free(rt->xpop);
     free(rt->epop);
     hs_hee_budget_free(rt);
@@ -167,10 +174,6 @@ static int bern_setup(hs_hee_rt *rt, const hs_hee_spec *s, hs_error *err)
         rt->nbern += is_bern(&m->layer[l]);
     if (!rt->nbern)
         return HS_OK;
-    if (s->spike)
-        return hs_error_set(err, HS_ECONFIG, s->file, s->line, s->col,
-                            "bernoulli layers run in the rate realisation only (their spike "
-                            "realisation by neural-sampling neurons is not implemented yet)");
     const hs_hee_layer *v = &m->layer[0];
     if (is_bern(v) && rt->clamp) {
         const double *x = rt->ds ? rt->ds->x : rt->clamp;
@@ -178,8 +181,8 @@ static int bern_setup(hs_hee_rt *rt, const hs_hee_spec *s, hs_error *err)
         for (size_t k = 0; k < n; k++)
             if (x[k] != 0.0 && x[k] != 1.0) {
                 if (rt->ds)
-                    return hs_error_set(err, HS_ECONFIG, s->data.path ? s->data.path : s->file, 0, 0,
-                                        "layer '%s' is bernoulli, but item %zu, value %zu of "
+                    return hs_error_set(err, HS_ECONFIG,
+                                        s->data.path ? s->data.path : s->file, 0, 0, "layer '%s' is bernoulli, but item %zu, value %zu of "
                                         "the data is %g, not 0 or 1 (binarise it with "
                                         "'threshold:' under 'data:')", v->name,
                                         k / rt->ds->dim + 1, k % rt->ds->dim + 1, x[k]);
@@ -187,6 +190,19 @@ static int bern_setup(hs_hee_rt *rt, const hs_hee_spec *s, hs_error *err)
                                     "layer '%s' is bernoulli, but its clamp holds %g (unit %zu);"
                                     " clamp it to 0 or 1", v->name, x[k], k);
             }
+    }
+    if (s->spike && rt->nbern < m->L)
+        return hs_error_set(err, HS_ECONFIG, s->file, s->line, s->col,
+                            "the spike realisation takes bernoulli layers only when every layer "
+                            "is bernoulli (mixed with gaussian ones, it is not implemented yet)");
+    if (s->spike) {   /* neural-sampling neurons in the engine: nothing to step here */
+        if (s->data.on || s->par.learn.on)
+            return hs_error_set(err, HS_ECONFIG, s->file, s->line, s->col,
+                                "the spike realisation of bernoulli layers takes a clamp or a "
+                                "free layer 0; data sets and learning run in the rate "
+                                "realisation only (not implemented yet)");
+        rt->binary = 1;
+        return HS_OK;
     }
     const size_t N = m->ntotal;
     uint32_t nmax = 1;
@@ -199,6 +215,21 @@ static int bern_setup(hs_hee_rt *rt, const hs_hee_spec *s, hs_error *err)
         return NOMEM(err);
     rt->ltick_x = -rt->dt / rt->par.tau_x;   /* log(1 - q) = log e^{-dt/tau} */
     rt->ltick_e = -rt->dt / rt->par.tau_eps;
+    if (rt->par.bottom_up == HS_BU_EXCHANGE) {   /* the pools start at 0 */
+        rt->pool = calloc((size_t)m->L, sizeof *rt->pool);
+        rt->tick_p = calloc((size_t)m->L, sizeof *rt->tick_p);
+        if (!rt->pool || !rt->tick_p)
+            return NOMEM(err);
+        for (int l = 1; l < m->L; l++) {
+            const size_t np = (size_t)m->layer[l].n * m->layer[l - 1].n;
+            rt->pool[l] = calloc(np, sizeof **rt->pool);
+            rt->tick_p[l] = malloc(np * sizeof **rt->tick_p);
+            if (!rt->pool[l] || !rt->tick_p[l])
+                return NOMEM(err);
+            for (size_t q = 0; q < np; q++)
+                rt->tick_p[l][q] = clock_wait(rt->rng, rt->ltick_e);
+        }
+    }
     for (int l = 0; l < m->L; l++) {
         const hs_hee_layer *ly = &m->layer[l];
         if (!is_bern(ly))
@@ -332,7 +363,22 @@ int hs_hee_rt_create(hs_hee_spec *s, hs_hee_rt **out, hs_error *err)
     for (int l = 0; l < m->L; l++)
         if (m->layer[l].rho != HS_RHO_IDENTITY || is_bern(&m->layer[l]))
             rt->kappa_fixed = 0;
-    if (s->spike) {
+    if (s->spike && rt->binary) {   /* one neural-sampling neuron per unit and interneuron */
+        rt->spike = 1;
+        rt->P = 1;
+        rt->popname = calloc(3 * (size_t)m->L, sizeof *rt->popname);
+        if (!rt->popname) {
+            rc = NOMEM(err);
+            goto fail;
+        }
+        for (int l = 0; l < m->L; l++) {
+            snprintf(rt->popname[2 * l], sizeof *rt->popname, "%s", m->layer[l].name);
+            snprintf(rt->popname[2 * l + 1], sizeof *rt->popname, "%s_eps", m->layer[l].name);
+            if (l > 0)   /* bottom_up: exchange */
+                snprintf(rt->popname[2 * m->L + l - 1], sizeof *rt->popname, "%s_pool",
+                         m->layer[l].name);
+        }
+    } else if (s->spike) {
         rt->spike = 1;
         rt->P = s->P;
         rt->pushpull = s->pushpull;
@@ -393,7 +439,7 @@ int hs_hee_rt_create(hs_hee_spec *s, hs_hee_rt **out, hs_error *err)
         }
     }
     rt->ancestral = -1;
-    if (h->exact && hs_hee_rt_use_exact_grad(rt)) {
+    if (h->bottom_up == HS_BU_EXACT && hs_hee_rt_use_exact_grad(rt)) {
         rc = hs_error_set(err, HS_ECONFIG, s->file, s->line, s->col,
                           "'bottom_up: exact' needs gaussian layers with rho: identity (and no "
                           "lateral couplings below a bernoulli layer) or bernoulli layers (at "
@@ -480,9 +526,31 @@ static inline double rho_d(hs_rho rho, double y, double *d, double *at)
 /* The process's step at t: record if due, advance (all layers, or one layer's interneurons
  * in ancestral generation), run the after-step hook (plasticity), and step again at the next
  * multiple of dt (k dt exactly, no summed drift). */
+/* The spike realisation of bernoulli layers: the units are neurons of the engine; the process
+ * reads their states z (1 while refractory) at the recording times. */
+static int binary_step(hs_hee_rt *rt, double t, double *next, hs_error *err)
+{
+    const hs_hee *m = &rt->m;
+    for (int l = 0; l < m->L; l++)
+        for (uint32_t i = 0; i < m->layer[l].n; i++) {
+            size_t u = m->layer[l].off + i;
+            const hs_pop *xp = rt->xpop[l], *ep = rt->epop[l];
+            if (l > 0 || !rt->clamp)
+                rt->x[u] = rt->rx[u] = xp->model->zstate(xp, i);
+            rt->eps[u] = rt->reps[u] = ep->model->zstate(ep, i);
+        }
+    if (rt->sink && rt->sink(rt->sink_ctx, t, rt))
+        return hs_error_set(err, HS_EIO, NULL, 0, 0, "writing states failed");
+    rt->step += rt->every;
+    *next = (double)rt->step * rt->dt;
+    return HS_OK;
+}
+
 static int rt_step(void *self, double t, struct hs_net *q, double *next, hs_error *err)
 {
     hs_hee_rt *rt = self;
+    if (rt->binary)
+        return binary_step(rt, t, next, err);
     if (rt->sink && rt->step % rt->every == 0) {
         int rc = rt->sink(rt->sink_ctx, t, rt);
         if (rc)
@@ -618,7 +686,11 @@ int hs_hee_rt_attach(hs_hee_rt *rt, hs_pop **xpop, hs_pop **epop, int inputs,
     rt->epop = malloc((size_t)m->L * sizeof *rt->epop);
     if (!rt->xpop || !rt->epop)
         return -1;
-    for (int l = 0; l < m->L; l++) {
+    for (int l = 0; l < m->L && rt->binary; l++) {   /* (their dynamics are their own) */
+        rt->xpop[l] = xpop[l];
+        rt->epop[l] = epop[l];
+    }
+    for (int l = 0; l < m->L && !rt->binary; l++) {
         rt->xpop[l] = xpop[l];
         rt->epop[l] = epop[l];
         /* traces start at the mean of the initial state: no start-up transient */
@@ -710,6 +782,46 @@ static inline double coin(gsl_rng *r, double logodds)
     return gsl_rng_uniform(r) < hs_sigmoid(logodds) ? 1.0 : 0.0;
 }
 
+/* bottom_up: exchange.  The pool interneurons of layer l whose clocks tick: unit k's pool
+ * samples layer l - 1 given layer l with x_k flipped, eta_{l-1} + W_l[:, k] (1 - 2 x_k)
+ * (its own lateral couplings J_{l-1} among the pool). */
+static void pool_step(hs_hee_rt *rt, int l)
+{
+    const hs_hee *m = &rt->m;
+    const hs_hee_layer *lo = &m->layer[l - 1], *ly = &m->layer[l];
+    const uint64_t s = rt->step;
+    const double *W = m->W[l], *xl = rt->rx + ly->off;
+    for (uint32_t k = 0; k < ly->n; k++) {
+        double *P = rt->pool[l] + (size_t)k * lo->n;
+        uint64_t *tk = rt->tick_p[l] + (size_t)k * lo->n;
+        for (uint32_t i = 0; i < lo->n; i++) {
+            if (tk[i] > s)
+                continue;
+            const double *row = W + (size_t)i * ly->n;
+            double a = lo->b[i] + row[k] * (1.0 - 2.0 * xl[k]);
+            for (uint32_t j = 0; j < ly->n; j++)
+                a += row[j] * xl[j];
+            if (lo->J)
+                for (uint32_t j = 0; j < lo->n; j++)
+                    a += lo->J[(size_t)i * lo->n + j] * P[j];
+            P[i] = coin(rt->rng, a);
+            tk[i] = s + 1 + clock_wait(rt->rng, rt->ltick_e);
+        }
+    }
+}
+
+/* The exchange log-odds of unit k of layer l from below: W_l[:, k] . (T(x_{l-1}) - pool_k). */
+static double pool_bottom_up(const hs_hee_rt *rt, int l, uint32_t k)
+{
+    const hs_hee *m = &rt->m;
+    const hs_hee_layer *lo = &m->layer[l - 1], *ly = &m->layer[l];
+    const double *P = rt->pool[l] + (size_t)k * lo->n, *W = m->W[l] + k;
+    double u = 0;
+    for (uint32_t i = 0; i < lo->n; i++)
+        u += W[(size_t)i * ly->n] * (rt->rx[lo->off + i] - P[i]);
+    return u;
+}
+
 /* The bernoulli units and interneurons whose clocks tick in this step, resampled one after
  * another from the current state (layers bottom up, each interneuron before its unit); only
  * layer `only`'s interneurons when only >= 0 (ancestral generation: their field from the
@@ -724,6 +836,8 @@ static void bern_step(hs_hee_rt *rt, int only)
             continue;
         const int free_x = only < 0 && (l > 0 || !rt->clamp);
         const double *above = only >= 0 ? rt->reps : rt->rx;
+        if (rt->pool && only < 0 && l > 0)
+            pool_step(rt, l);
         for (uint32_t i = 0; i < ly->n; i++) {
             size_t u = ly->off + i;
             if ((!rt->exact_grad || only >= 0) && rt->tick_e[u] <= s) {
@@ -734,9 +848,9 @@ static void bern_step(hs_hee_rt *rt, int only)
             if (free_x && rt->tick_x[u] <= s) {
                 double a = bern_field(m, l, i, rt->rx, rt->rx);
                 if (l > 0)
-                    a += rt->exact_grad
-                             ? hs_hee_bern_flip_logodds(m, l, i, rt->rx, rt->fscratch)
-                             : bern_bottom_up(m, l, i, rt->rx, rt->reps);
+                    a += rt->exact_grad ? hs_hee_bern_flip_logodds(m, l, i, rt->rx, rt->fscratch)
+                         : rt->pool   ? pool_bottom_up(rt, l, i)
+                                      : bern_bottom_up(m, l, i, rt->rx, rt->reps);
                 rt->x[u] = rt->rx[u] = coin(rt->rng, a);
                 rt->tick_x[u] = s + 1 + clock_wait(rt->rng, rt->ltick_x);
             }
@@ -947,7 +1061,11 @@ void hs_hee_rt_describe(const hs_hee_rt *rt, FILE *f)
     fprintf(f, "hee: %s realisation, %d layers, %u units; tau_x %g ms, tau_eps %g ms, dt %g ms"
                "%s\n", rt->spike ? "spike" : "rate", m->L, m->ntotal, h->tau_x, h->tau_eps,
             h->dt, rt->clamp ? ", layer 0 clamped" : "");
-    if (rt->spike) {
+    if (rt->binary)
+        fprintf(f, "  spiking: one neural-sampling neuron per unit (refractory tau_x) and per "
+                   "interneuron (tau_eps), z = 1 while refractory; couplings W, -W, J as "
+                   "synapses of rectangular PSPs, exact spike times in the event loop\n");
+    else if (rt->spike) {
         if (rt->pushpull)
             fprintf(f, "  spiking: push-pull, %u neurons per side%s at r1 [rho(x)]+ and "
                        "r1 [-rho(x)]+, r1 = %.4g Hz per unit of rho (at most %g Hz), ", rt->P,

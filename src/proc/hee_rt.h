@@ -51,13 +51,20 @@ typedef struct hs_hee_learn {
     int W, b, J;               /* which parameters learn */
 } hs_hee_learn;
 
+/* What a bernoulli unit hears from the layer below (doc/hee.md, "Bernoulli layers"):
+ * W^T (T(x) - T(eps)) from the layer's interneurons; the exact difference of the
+ * log-normaliser (the reference, hs_hee_rt_use_exact_grad); or W^T (T(x) - T(pool_k)) from a
+ * pool of interneurons of its own that sample the layer below at the unit's flipped state
+ * (the exchange algorithm: exact as tau_eps / tau_x -> 0). */
+typedef enum { HS_BU_INTERNEURONS = 0, HS_BU_EXACT = 1, HS_BU_EXCHANGE = 2 } hs_hee_bottom_up;
+
 /* The parameters of the dynamics that the runtime keeps (times in ms). */
 typedef struct hs_hee_par {
     double tau_x, tau_eps, dt;
     double adapt_m, adapt_tau_c;       /* adaptation; m = 0: none */
     int feedforward;                   /* init: the bottom-up pass; else every membrane at 0 */
     int noise_budget;                  /* count interneuron and spike noise toward x's noise */
-    int exact;                         /* bottom_up: exact (hs_hee_rt_use_exact_grad) */
+    int bottom_up;                     /* hs_hee_bottom_up */
     hs_hee_learn learn;
 } hs_hee_par;
 
@@ -185,7 +192,15 @@ struct hs_hee_rt {
     uint64_t *tick_x, *tick_e;
     double ltick_x, ltick_e;  /* log(1 - q) of the tick probability q per step */
     int nbern;                /* bernoulli layers */
+    int binary;               /* spike realisation of bernoulli layers: neural-sampling neurons
+                               * wired by the compiler (src/net), z read at recording times */
+    hs_pop **ppop;            /* ... and with bottom_up: exchange, per layer l >= 1 its pools
+                               * (NULL for l = 0) */
     double *fscratch;         /* 2 n_max: the exact reference's log-odds */
+    /* bottom_up: exchange: per layer l >= 1, unit k's pool of n_{l-1} interneurons (row k of
+     * an n_l x n_{l-1} array), which hears layer l with x_k flipped; and their clocks */
+    double **pool;
+    uint64_t **tick_p;
     /* what a step does: -1 every layer; l >= 0 only layer l's interneurons (ancestral) */
     int ancestral;
     /* called after every step (plasticity), or NULL */
