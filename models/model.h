@@ -81,6 +81,12 @@ typedef struct hs_model {
      * i at time t, the engine's current time (every event before t handled), in the
      * variable's internal unit.  Reads only: sampling a neuron never changes its future. */
     double (*state)(const hs_pop *p, uint32_t i, int var, double t);
+    /* Optional: the population's dynamic state as bytes (checkpoints of hee-snn train):
+     * state_bytes() of them written by save(); load() replaces the state with a save of the
+     * same population and reschedules every neuron's event. */
+    size_t (*state_bytes)(const hs_pop *p);
+    void (*save)(const hs_pop *p, void *buf);
+    void (*load)(hs_pop *p, const void *buf, hs_net *net);
 } hs_model;
 
 /* Per-population data the engine owns and models use. */

@@ -16,6 +16,7 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include <gsl/gsl_randist.h>
 
 #include "models/model.h"
@@ -138,6 +139,31 @@ static int ns_zstate(const hs_pop *p, uint32_t i)
     return s->refr[i];
 }
 
+/* Checkpoints: u, r, R, tl, kt, then the refractory flags; load reschedules every key. */
+static size_t ns_state_bytes(const hs_pop *p) { return p->n * (5 * sizeof(double) + 1); }
+
+static void ns_save(const hs_pop *p, void *buf)
+{
+    const ns_state *s = p->state;
+    char *o = buf;
+    const double *const f[5] = {s->u, s->r, s->R, s->tl, s->kt};
+    for (int k = 0; k < 5; k++, o += p->n * sizeof(double))
+        memcpy(o, f[k], p->n * sizeof(double));
+    memcpy(o, s->refr, p->n);
+}
+
+static void ns_load(hs_pop *p, const void *buf, hs_net *net)
+{
+    ns_state *s = p->state;
+    const char *o = buf;
+    double *const f[5] = {s->u, s->r, s->R, s->tl, s->kt};
+    for (int k = 0; k < 5; k++, o += p->n * sizeof(double))
+        memcpy(f[k], o, p->n * sizeof(double));
+    memcpy(s->refr, o, p->n);
+    for (uint32_t i = 0; i < p->n; i++)
+        hs_sched(net, p->gid0 + i, s->kt[i]);
+}
+
 static const hs_var_desc vars[] = {
     {"u", HS_DIM_NONE, "membrane potential: the log-odds b + sum_i W z_i"},
     {"z", HS_DIM_NONE, "binary state, 0 or 1 (1 for tau_ref after each spike)"},
@@ -173,4 +199,7 @@ const hs_model hs_model_neural_sampling = {
     .receive = ns_receive,
     .zstate = ns_zstate,
     .state = ns_state_at,
+    .state_bytes = ns_state_bytes,
+    .save = ns_save,
+    .load = ns_load,
 };

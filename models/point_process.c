@@ -462,4 +462,7 @@ const hs_model hs_model_point_process = {
     .free_state = pp_free,
     .fire = pp_fire,
     .receive = pp_receive,
+    .state_bytes = hs_pp_state_bytes,
+    .save = hs_pp_save,
+    .load = hs_pp_load,
 };

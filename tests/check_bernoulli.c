@@ -486,7 +486,9 @@ END_TEST
  * run, the membrane u of every neural-sampling neuron equals, to 1e-9, the log-odds computed
  * here from the states z of the others (units: b + W_{l+1} z_{l+1} + J z_l +
  * W_l^T (z_{l-1} - z_eps(l-1)), a clamped layer 0 at its clamp; interneurons: b +
- * W_{l+1} z_{l+1} + J z_eps(l)); states.tsv's values are those z. */
+ * W_{l+1} z_{l+1} + J z_eps(l); exchange pools likewise), also after every parameter and the
+ * clamp have been changed four times and put into the synapses (rt->sync, as learning and new
+ * data items do). */
 START_TEST(test_bern_spike_wiring)
 {
     for (int run = 0; run < 4; run++) {
@@ -495,7 +497,7 @@ START_TEST(test_bern_spike_wiring)
         yaml_of(yaml, sizeof yaml, clamped, exchange ? "spike-exchange" : "spike", 0.1, 1.0);
         hs_config *cfg;
         hs_net *net = net_from_string(yaml, &cfg);
-        const hs_hee_rt *rt = hee_of(net);
+        hs_hee_rt *rt = hee_of(net);
         const hs_hee *m = &rt->m;
         ck_assert(rt->binary);
         const hs_pop *pop[8];
@@ -512,6 +514,23 @@ START_TEST(test_bern_spike_wiring)
         for (int s = 1; s <= 40; s++) {
             const double t = 2.5 * s + 0.0123;
             run_to(net, t);
+            if (s % 10 == 5) {   /* learning and a new item: parameters change, then sync */
+                hs_hee *mm = &hee_of(net)->m;
+                for (int l = 0; l < 3; l++) {
+                    const hs_hee_layer *ly = &mm->layer[l];
+                    for (uint32_t i = 0; i < ly->n; i++) {
+                        ly->b[i] += 0.01 * s * (i % 2 ? 1 : -1);
+                        for (uint32_t j = 0; ly->J && j < ly->n; j++)
+                            if (j != i)
+                                ly->J[i * ly->n + j] += 0.003 * s;
+                        for (uint32_t j = 0; l > 0 && j < mm->layer[l - 1].n; j++)
+                            mm->W[l][j * ly->n + i] -= 0.002 * s * (double)(j + 1);
+                    }
+                }
+                if (rt->clamp)
+                    rt->clamp[s % 3] = 1 - rt->clamp[s % 3];
+                ck_assert_int_eq(rt->sync(rt->sync_ctx, t, 1), 0);
+            }
             double z[2][8], zp[3][9] = {{0}};   /* units, interneurons; pools of layer l */
             for (int l = 1; exchange && l < 3; l++)
                 for (uint32_t q = 0; q < m->layer[l].n * m->layer[l - 1].n; q++)

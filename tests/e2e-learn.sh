@@ -57,6 +57,46 @@ check "... more than a fifth of them bars or stripes, at least 8 of the 14 (meas
     END { exit !(n == 400 && k > n / 5 && d >= 8) }' \
     "$HS_SRCDIR/examples/data/bars-stripes-3x3.tsv" "$T/bas-gen/samples.tsv"
 
+status_is 0 "the spike realisation learns it too (neural sampling, exchange pools, 5 s)" \
+    "$HEE_SNN" train "$bas" --duration '5 s' --set hee.realisation=spike \
+    --set hee.bottom_up=exchange --set hee.learn.checkpoint=1s --output "$T/bas-spike"
+check "... its exact log-likelihood rose by more than 1 nat per item (measured 1.6)" \
+    awk -F'\t' '/^#/ || /^time/ { next } { if (first == "") first = $9; last = $9 }
+    END { exit !(last - first > 1) }' "$T/bas-spike/learning.tsv"
+status_is 0 "... trained 2.5 s, then resumed to 5 s" sh -c '"$1" train "$2" --duration "2.5 s" \
+    --set hee.realisation=spike --set hee.bottom_up=exchange --set hee.learn.checkpoint=1s \
+    --quiet --output "$3" && exec "$1" train "$2" --duration "5 s" --resume \
+    --set hee.realisation=spike --set hee.bottom_up=exchange --set hee.learn.checkpoint=1s \
+    --quiet --output "$3"' sh "$HEE_SNN" "$bas" "$T/bas-spike2"
+tail -n +2 "$T/bas-spike/model.yaml" >"$T/s1"
+tail -n +2 "$T/bas-spike2/model.yaml" >"$T/s2"
+check "... to the same model, bit for bit (neurons, synapses and clocks in the checkpoint)" \
+    cmp -s "$T/s1" "$T/s2"
+
+cat >"$T/bern-real.yaml" <<EOF
+hee-snn: 1
+name: bern-real
+seed: 1
+duration: 200 ms
+hee:
+  layers:
+    - {name: v, size: 5, family: bernoulli}
+    - {name: h, size: 2, family: bernoulli}
+  weights:
+    h: 0.1
+  data:
+    tsv: $HS_SRCDIR/examples/data/ppca-5d.tsv
+  learn: {learning_rate: 1 Hz}
+EOF
+status_is 2 "real-valued data on a bernoulli layer 0 are refused" "$HEE_SNN" train \
+    "$T/bern-real.yaml" --output "$T/bern-real"
+check "... naming the file, the item and the value, and 'threshold'" grep -q \
+    "ppca-5d.tsv: error: layer 'v' is bernoulli, but item 1, value 1 of the data is .*threshold" \
+    "$T/err"
+status_is 0 "... and binarised with 'threshold: 0' they train" "$HEE_SNN" train \
+    "$T/bern-real.yaml" --set hee.data.threshold=0 --output "$T/bern-thr"
+check "... (config.yaml keeps the threshold)" grep -q 'threshold: 0' "$T/bern-thr/config.yaml"
+
 # ---- data without learning: inference over a data set ------------------------------------
 cat >"$T/infer.yaml" <<EOF
 hee-snn: 1

@@ -138,6 +138,13 @@ int hs_generate_to_dir(const hs_config *cfg, const hs_gen_opts *opts, hs_control
     if (rc)
         return rc;
     hs_hee_rt *rt = hs_net_proc(net, &hs_hee_proc_ops);
+    if (rt->binary) {
+        hs_net_free(net);
+        return hs_error_set(err, HS_ECONFIG, cfg->path, h->line, h->col,
+                            "generation from the spike realisation of bernoulli layers is not "
+                            "implemented yet; generate from the same model in the rate "
+                            "realisation (--set hee.realisation=rate)");
+    }
     hs_hee_rt_unclamp(rt);
     const uint32_t n0 = rt->m.layer[0].n;
     double *S = malloc(o.samples * n0 * sizeof *S);

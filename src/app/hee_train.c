@@ -32,7 +32,6 @@
 #include "data/dataset.h"
 #include "data/image.h"
 #include "app/hee_train.h"
-#include "models/point_process.h"
 #include "config/config.h"
 #include "net/net.h"
 #include "record/output.h"
@@ -186,9 +185,12 @@ static int config_hash(const hs_config *cfg, uint64_t *hash, hs_error *err)
 
 /* Every array of the runtime a continuation depends on, in a fixed order. */
 typedef struct span {
-    double *p;
+    void *p;
     size_t n;
+    size_t sz;          /* bytes per element: doubles, and the uint64 clocks of bernoulli units */
 } span;
+
+#define SPAN(ptr, count) ((span){(ptr), (count), sizeof *(ptr)})
 
 static size_t state_spans(hs_hee_rt *rt, span *s)
 {
@@ -197,19 +199,27 @@ static size_t state_spans(hs_hee_rt *rt, span *s)
     size_t k = 0;
     for (int l = 0; l < m->L; l++) {
         const hs_hee_layer *ly = &m->layer[l];
-        s[k++] = (span){ly->b, ly->n};
+        s[k++] = SPAN(ly->b, ly->n);
         if (ly->J)
-            s[k++] = (span){ly->J, (size_t)ly->n * ly->n};
+            s[k++] = SPAN(ly->J, (size_t)ly->n * ly->n);
         if (l > 0)
-            s[k++] = (span){m->W[l], (size_t)m->layer[l - 1].n * ly->n};
+            s[k++] = SPAN(m->W[l], (size_t)m->layer[l - 1].n * ly->n);
     }
-    s[k++] = (span){rt->x, N};
-    s[k++] = (span){rt->eps, N};
-    s[k++] = (span){rt->c, N};
-    s[k++] = (span){rt->kappa, N};
-    if (rt->spike) {   /* the budget between its updates */
-        s[k++] = (span){rt->bL, rt->nfree * rt->nfree};
-        s[k++] = (span){rt->ebeta, N};
+    s[k++] = SPAN(rt->x, N);
+    s[k++] = SPAN(rt->eps, N);
+    s[k++] = SPAN(rt->c, N);
+    s[k++] = SPAN(rt->kappa, N);
+    if (rt->tick_x) {   /* bernoulli units: their clocks, and the exchange pools */
+        s[k++] = SPAN(rt->tick_x, N);
+        s[k++] = SPAN(rt->tick_e, N);
+        for (int l = 1; rt->pool && l < m->L; l++) {
+            s[k++] = SPAN(rt->pool[l], (size_t)m->layer[l].n * m->layer[l - 1].n);
+            s[k++] = SPAN(rt->tick_p[l], (size_t)m->layer[l].n * m->layer[l - 1].n);
+        }
+    }
+    if (rt->spike && !rt->binary) {   /* the budget between its updates */
+        s[k++] = SPAN(rt->bL, rt->nfree * rt->nfree);
+        s[k++] = SPAN(rt->ebeta, N);
     }
     return k;
 }
@@ -220,11 +230,11 @@ static int pops_write(hs_net *net, FILE *f)
 {
     for (int p = net->cfg->npops; p < net->npops; p++) {
         hs_pop *pop = &net->pops[p];
-        size_t nb = hs_pp_state_bytes(pop);
+        size_t nb = pop->model->state_bytes(pop);
         char *buf = malloc(nb);
         if (!buf)
             return -1;
-        hs_pp_save(pop, buf);
+        pop->model->save(pop, buf);
         size_t w = fwrite(buf, 1, nb, f);
         free(buf);
         if (w != nb || gsl_rng_fwrite(f, pop->rng) ||
@@ -238,13 +248,13 @@ static int pops_read(hs_net *net, FILE *f)
 {
     for (int p = net->cfg->npops; p < net->npops; p++) {
         hs_pop *pop = &net->pops[p];
-        size_t nb = hs_pp_state_bytes(pop);
+        size_t nb = pop->model->state_bytes(pop);
         char *buf = malloc(nb);
         if (!buf)
             return -1;
         int bad = fread(buf, 1, nb, f) != nb;
         if (!bad)
-            hs_pp_load(pop, buf, net);
+            pop->model->load(pop, buf, net);
         free(buf);
         if (bad || gsl_rng_fread(f, pop->rng) || !hs_rng_state_ok(pop->rng) ||
             fread(&net->spikes[p], sizeof net->spikes[p], 1, f) != 1)
@@ -274,6 +284,10 @@ static int ckpt_write(hs_net *net, const curve *c, uint64_t hash, const char *di
                       hs_error *err)
 {
     hs_hee_rt *rt = hs_net_proc(net, &hs_hee_proc_ops);
+    /* pending parameter changes into the synapses first, in a run that stops here and in one
+     * that goes on alike (spike realisation of bernoulli layers; nothing otherwise) */
+    if (hs_hee_rt_settle(rt, (double)rt->step * rt->dt))
+        return NOMEM(err);
     hs_out out;
     int rc = hs_out_open(&out, dir, err);
     if (rc)
@@ -291,14 +305,14 @@ static int ckpt_write(hs_net *net, const curve *c, uint64_t hash, const char *di
         hs_out_abort(&out);
         return NOMEM(err);
     }
-    span s[3 * 64 + 12];
+    span s[5 * 64 + 16];
     size_t ns = state_spans(rt, s);
     uint64_t hdr[5] = {hash, rt->step, hee_spikes(net), rt->m.ntotal, c->n};
     fwrite(CKPT_MAGIC, 1, sizeof CKPT_MAGIC, m);
     fwrite(CKPT_VERSION, 1, sizeof CKPT_VERSION, m);
     fwrite(hdr, sizeof hdr[0], 5, m);
     for (size_t i = 0; i < ns; i++)
-        fwrite(s[i].p, sizeof(double), s[i].n, m);
+        fwrite(s[i].p, s[i].sz, s[i].n, m);
     fwrite(c->rows, sizeof(double), c->n * NCOL, m);
     fwrite(c->Wprev, sizeof(double), c->nW, m);
     int bad = gsl_rng_fwrite(m, rt->rng) || pops_write(net, m);
@@ -368,10 +382,10 @@ static uint64_t ckpt_bytes(hs_net *net, const span *s, size_t ns, const curve *c
     hs_hee_rt *rt = hs_net_proc(net, &hs_hee_proc_ops);
     uint64_t n = sizeof CKPT_MAGIC + sizeof CKPT_VERSION + 5 * sizeof(uint64_t) + sizeof CKPT_END;
     for (size_t i = 0; i < ns; i++)
-        n += s[i].n * sizeof(double);
+        n += s[i].n * s[i].sz;
     n += (rows * NCOL + c->nW) * sizeof(double) + gsl_rng_size(rt->rng) + sizeof net->seq;
     for (int p = net->cfg->npops; p < net->npops; p++)
-        n += hs_pp_state_bytes(&net->pops[p]) + gsl_rng_size(net->pops[p].rng) +
+        n += net->pops[p].model->state_bytes(&net->pops[p]) + gsl_rng_size(net->pops[p].rng) +
              sizeof net->spikes[p];
     return n;
 }
@@ -404,7 +418,7 @@ static int ckpt_read(hs_net *net, curve *c, uint64_t hash, const char *dir, hs_e
                           "'duration' and 'output' may change before --resume");
         goto done;
     }
-    span s[3 * 64 + 12];
+    span s[5 * 64 + 16];
     size_t ns = state_spans(rt, s);
     /* The size the header implies, checked before reading on: gsl_rng_fread on a short file
      * calls GSL's error handler, whose default aborts (found by fuzzing). */
@@ -415,7 +429,7 @@ static int ckpt_read(hs_net *net, curve *c, uint64_t hash, const char *dir, hs_e
         goto done;
     }
     for (size_t i = 0; i < ns && rc == HS_OK; i++)
-        if (fread(s[i].p, sizeof(double), s[i].n, f) != s[i].n)
+        if (fread(s[i].p, s[i].sz, s[i].n, f) != s[i].n)
             rc = -1;
     c->n = 0;
     for (uint64_t r = 0; r < hdr[4] && rc == HS_OK; r++) {
@@ -437,6 +451,8 @@ static int ckpt_read(hs_net *net, curve *c, uint64_t hash, const char *dir, hs_e
     if (rc == HS_OK) {
         rt->step = hdr[1];
         hs_sched(net, net->nneurons, (double)rt->step * rt->dt);   /* the process's next step */
+        if (hs_hee_rt_restored(rt, (double)rt->step * rt->dt))
+            rc = NOMEM(err);
     }
 done:
     fclose(f);

@@ -514,12 +514,9 @@ int hs_cfg_read_hee(hs_cfgctx *c, const hs_ynode *n)
     }
     const hs_ynode *spn = hs_ymap_get(n, "spike");
     if (h->realisation == HS_HEE_SPIKE && nbern) {   /* neural sampling: one neuron per unit */
-        const hs_ynode *no = spn ? spn : dn ? dn : lrn;
-        if (no)
-            return hs_cfg_at(c, no, "'%s' is not for the spike realisation of bernoulli layers "
-                             "(one neural-sampling neuron per unit; data sets and learning run "
-                             "in the rate realisation only, for now)",
-                             no == spn ? "spike" : no == dn ? "data" : "learn");
+        if (spn)
+            return hs_cfg_at(c, spn, "'spike' parameters are for gaussian layers; bernoulli "
+                             "layers spike as one neural-sampling neuron per unit");
     }
     if (spn && h->realisation != HS_HEE_SPIKE)
         return hs_cfg_at(c, spn, "'spike' parameters need 'realisation: spike'");

@@ -435,10 +435,13 @@ static void delay_range(const hs_net *net, double *dmin, double *dmax)
     *dmax = hi;
 }
 
+static void hee_wire_free(struct hs_couplings *w);
+
 void hs_net_free(hs_net *net)
 {
     if (!net)
         return;
+    hee_wire_free(net->couplings);
     for (int p = 0; p < net->npops; p++) {
         hs_pop *pop = &net->pops[p];
         if (pop->model && pop->model->free_state)
@@ -491,7 +494,7 @@ static int hee_binary_bias(const hs_hee_rt *rt, int k, hs_pop *pop, hs_error *er
     if (k >= 2 * m->L) {   /* pool neuron (j, i) of layer p: b_{p-1, i} + W_p[i][j] (x_j on) */
         const int p = k - 2 * m->L + 1;
         const hs_hee_layer *lo = &m->layer[p - 1], *ly = &m->layer[p];
-        if (!(pop->bias = malloc((size_t)ly->n * lo->n * sizeof *pop->bias)))
+        if (!pop->bias && !(pop->bias = malloc((size_t)ly->n * lo->n * sizeof *pop->bias)))
             return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
         for (uint32_t j = 0; j < ly->n; j++)
             for (uint32_t i = 0; i < lo->n; i++)
@@ -499,7 +502,7 @@ static int hee_binary_bias(const hs_hee_rt *rt, int k, hs_pop *pop, hs_error *er
         return HS_OK;
     }
     const hs_hee_layer *ly = &m->layer[l];
-    if (!(pop->bias = malloc((ly->n ? ly->n : 1) * sizeof *pop->bias)))
+    if (!pop->bias && !(pop->bias = malloc((ly->n ? ly->n : 1) * sizeof *pop->bias)))
         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
     for (uint32_t i = 0; i < ly->n; i++) {
         double b = ly->b[i];
@@ -513,7 +516,8 @@ static int hee_binary_bias(const hs_hee_rt *rt, int k, hs_pop *pop, hs_error *er
     return HS_OK;
 }
 
-/* The weight of a synapse from neuron a of one hee: population to neuron b of another (0: none). */
+/* The weight of a synapse from neuron a of one hee: population to neuron b of another (NaN:
+ * none; a weight of 0 is a synapse, which learning may change). */
 typedef double (*hee_weight_fn)(const void *ctx, uint32_t a, uint32_t b);
 
 typedef struct hee_mat {
@@ -523,12 +527,16 @@ typedef struct hee_mat {
     double sign;
     /* pools (bottom_up: exchange): pool neuron k * nlo + i is unit k's interneuron i */
     uint32_t nlo;
+    int lateral;            /* J: no synapse from a neuron to itself */
 } hee_mat;
 
 static double w_mat(const void *ctx, uint32_t a, uint32_t b)
 {
     const hee_mat *m = ctx;
-    return m->sign * (m->transposed ? m->M[(size_t)b * m->ncols + a] : m->M[(size_t)a * m->ncols + b]);
+    if (m->lateral && a == b)
+        return NAN;
+    return m->sign * (m->transposed ? m->M[(size_t)b * m->ncols + a]
+                                    : m->M[(size_t)a * m->ncols + b]);
 }
 
 /* units j of layer l -> pool neuron (k, i): W_l[i][j] for every k but j itself */
@@ -536,7 +544,7 @@ static double w_to_pool(const void *ctx, uint32_t j, uint32_t b)
 {
     const hee_mat *m = ctx;
     const uint32_t k = b / m->nlo, i = b % m->nlo;
-    return k == j ? 0.0 : m->M[(size_t)i * m->ncols + j];
+    return k == j ? NAN : m->M[(size_t)i * m->ncols + j];
 }
 
 /* pool neuron (k, i) -> unit k of layer l: -W_l[i][k] */
@@ -544,24 +552,54 @@ static double w_from_pool(const void *ctx, uint32_t a, uint32_t k)
 {
     const hee_mat *m = ctx;
     const uint32_t kk = a / m->nlo, i = a % m->nlo;
-    return kk == k ? -m->M[(size_t)i * m->ncols + k] : 0.0;
+    return kk == k ? -m->M[(size_t)i * m->ncols + k] : NAN;
 }
 
 /* pool neuron (k, i) -> (k, i'): J_{l-1}[i][i'] */
 static double w_pool_lateral(const void *ctx, uint32_t a, uint32_t b)
 {
     const hee_mat *m = ctx;
-    return a / m->nlo == b / m->nlo ? m->M[(size_t)(a % m->nlo) * m->nlo + b % m->nlo] : 0.0;
+    return a / m->nlo == b / m->nlo && a != b ? m->M[(size_t)(a % m->nlo) * m->nlo + b % m->nlo]
+                                              : NAN;
 }
 
 /* One projection between hee: populations `from` and `to` (indices among the populations,
  * after the configuration's), weights from wf; zero weights make no synapse.  blk > 0: neuron
  * a reaches only the targets of its own block of blk (the pools' lateral couplings).  Only the
  * targets this process owns. */
+/* The hee: projections and how their weights follow the parameters: hee_sync recomputes
+ * every weight from wf and moves the membranes of the targets of neurons that are on by the
+ * change. */
+struct hs_couplings {
+    int n;
+    struct {
+        int proj;
+        hee_weight_fn wf;
+        hee_mat ctx;
+    } w[64 * 8];
+    double *delta;    /* per hee: neuron (gid - gid0 of the first hee: population) */
+    double *bias;     /* scratch for one population's new biases */
+    int pop0, npops;  /* the hee: populations */
+};
+
+static void hee_wire_free(struct hs_couplings *w)
+{
+    if (!w)
+        return;
+    free(w->delta);
+    free(w->bias);
+    free(w);
+}
+
 static int hee_binary_proj(hs_net *net, int from, int to, hee_weight_fn wf, const void *ctx,
                            uint32_t blk, hs_error *err)
 {
     hs_proj *pr = &net->projs[net->nprojs];
+    struct hs_couplings *hw = net->couplings;
+    hw->w[hw->n].proj = net->nprojs;
+    hw->w[hw->n].wf = wf;
+    hw->w[hw->n].ctx = *(const hee_mat *)ctx;
+    hw->n++;
     const hs_pop *src = &net->pops[from], *dst = &net->pops[to];
     const uint32_t na = src->n, nb = dst->n;
     pr->from = from;
@@ -578,7 +616,7 @@ static int hee_binary_proj(hs_net *net, int from, int to, hee_weight_fn wf, cons
             for (uint32_t b = b0; b < b1; b++) {
                 const uint32_t g = dst->gid0 + b;
                 const double w = wf(ctx, a, b);
-                if (w == 0 || g < net->own_lo || g >= net->own_hi)
+                if (isnan(w) || g < net->own_lo || g >= net->own_hi)
                     continue;
                 if (pass) {
                     pr->col[ns] = b;
@@ -620,9 +658,10 @@ static int hee_binary_wire(hs_net *net, const hs_config *cfg, const hs_hee_rt *r
         const hs_hee_layer *ly = &m->layer[l];
         if (l > 0) {
             const hs_hee_layer *lo = &m->layer[l - 1];
-            const hee_mat down = {m->W[l], ly->n, 1, 1.0, 0}, up = {m->W[l], ly->n, 0, 1.0, 0};
-            const hee_mat neg = {m->W[l], ly->n, 0, -1.0, 0};
-            const hee_mat pw = {m->W[l], ly->n, 0, 1.0, lo->n};
+            const hee_mat down = {.M = m->W[l], .ncols = ly->n, .transposed = 1, .sign = 1};
+            const hee_mat up = {.M = m->W[l], .ncols = ly->n, .sign = 1};
+            const hee_mat neg = {.M = m->W[l], .ncols = ly->n, .sign = -1};
+            const hee_mat pw = {.M = m->W[l], .ncols = ly->n, .sign = 1, .nlo = lo->n};
             if (l > 1 || !rt->clamp)
                 rc = hee_binary_proj(net, X, X - 2, w_mat, &down, 0, err);
             if (rc == HS_OK)
@@ -636,19 +675,70 @@ static int hee_binary_wire(hs_net *net, const hs_config *cfg, const hs_hee_rt *r
                 rc = hee_binary_proj(net, X, pools + l, w_to_pool, &pw, 0, err);
                 if (rc == HS_OK)
                     rc = hee_binary_proj(net, pools + l, X, w_from_pool, &pw, 0, err);
-                const hee_mat pj = {lo->J, lo->n, 0, 1.0, lo->n};
+                const hee_mat pj = {.M = lo->J, .ncols = lo->n, .sign = 1, .nlo = lo->n};
                 if (rc == HS_OK && lo->J)
                     rc = hee_binary_proj(net, pools + l, pools + l, w_pool_lateral, &pj, lo->n,
                                          err);
             }
         }
-        const hee_mat J = {ly->J, ly->n, 0, 1.0, 0};
+        const hee_mat J = {.M = ly->J, .ncols = ly->n, .sign = 1, .lateral = 1};
         if (ly->J && (l > 0 || !rt->clamp) && rc == HS_OK)
             rc = hee_binary_proj(net, X, X, w_mat, &J, 0, err);
         if (ly->J && rc == HS_OK)
             rc = hee_binary_proj(net, E, E, w_mat, &J, 0, err);
     }
     return rc;
+}
+
+/* rt->sync of the spike realisation of bernoulli layers (hee_rt.h): every hee: synapse takes
+ * its weight from the parameters and every neuron its bias (with layer 0's current item);
+ * when apply, each membrane moves by the change of its bias and of the weights of the synapses
+ * from neurons that are on, an input at t through the model's receive(). */
+static int hee_sync(void *ctx, double t, int apply)
+{
+    hs_net *net = ctx;
+    hs_hee_rt *rt = hs_net_proc(net, &hs_hee_proc_ops);
+    struct hs_couplings *hw = net->couplings;
+    const uint32_t g0 = net->pops[hw->pop0].gid0;
+    memset(hw->delta, 0, (net->nneurons - g0) * sizeof *hw->delta);
+    for (int k = 0; k < hw->npops; k++) {
+        hs_pop *pop = &net->pops[hw->pop0 + k];
+        double *cur = pop->bias;
+        if (k == 0 && rt->clamp)
+            continue;   /* never fires */
+        pop->bias = hw->bias;   /* the new biases into the scratch array */
+        int rc = hee_binary_bias(rt, k, pop, NULL);
+        pop->bias = cur;
+        if (rc)
+            return -1;
+        for (uint32_t i = 0; i < pop->n; i++) {
+            hw->delta[pop->gid0 - g0 + i] += hw->bias[i] - cur[i];
+            cur[i] = hw->bias[i];
+        }
+    }
+    for (int e = 0; e < hw->n; e++) {
+        hs_proj *pr = &net->projs[hw->w[e].proj];
+        const hs_pop *src = &net->pops[pr->from], *dst = &net->pops[pr->to];
+        for (uint32_t a = 0; a < pr->npre; a++) {
+            const int on = src->model->zstate(src, a);
+            for (uint64_t q = pr->row[a]; q < pr->row[a + 1]; q++) {
+                const double w = hw->w[e].wf(&hw->w[e].ctx, a, pr->col[q]);
+                if (on)
+                    hw->delta[dst->gid0 - g0 + pr->col[q]] += w - pr->w[q];
+                pr->w[q] = w;
+                pr->ew[q] = exp(w);
+            }
+        }
+    }
+    for (int k = 0; apply && k < hw->npops; k++) {
+        hs_pop *pop = &net->pops[hw->pop0 + k];
+        for (uint32_t i = 0; i < pop->n; i++) {
+            const double d = hw->delta[pop->gid0 - g0 + i], ed = exp(d);
+            if (d != 0)
+                pop->model->receive(pop, t, &i, &d, &ed, 1, 1.0, net);
+        }
+    }
+    return 0;
 }
 
 int hs_net_compile(const hs_config *cfg, hs_net **out, hs_error *err)
@@ -936,8 +1026,28 @@ int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **ou
         if (rc)
             goto fail;
     }
-    if (hee_projs && (rc = hee_binary_wire(net, cfg, rt, err)))
-        goto fail;
+    if (hee_projs) {
+        struct hs_couplings *hw = calloc(1, sizeof *hw);
+        uint32_t nmax = 1;
+        for (int k = 0; k < hee_pops; k++)
+            nmax = net->pops[cfg->npops + k].n > nmax ? net->pops[cfg->npops + k].n : nmax;
+        if (hw) {
+            net->couplings = hw;
+            hw->pop0 = cfg->npops;
+            hw->npops = hee_pops;
+            hw->delta = malloc(((size_t)net->nneurons - net->pops[cfg->npops].gid0 + 1) *
+                               sizeof *hw->delta);
+            hw->bias = malloc(nmax * sizeof *hw->bias);
+        }
+        if (!hw || !hw->delta || !hw->bias) {
+            rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+            goto fail;
+        }
+        if ((rc = hee_binary_wire(net, cfg, rt, err)))
+            goto fail;
+        rt->sync = hee_sync;
+        rt->sync_ctx = net;
+    }
     /* the delays of the whole network: the engine's slices must be the same in every process */
     delay_range(net, &net->dmin, &net->dmax);
     if (nranks > 1 && hs_comm_min_max(&net->dmin, &net->dmax)) {

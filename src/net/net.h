@@ -64,6 +64,9 @@ struct hs_net {
     /* processes, stepped by the engine as queue ids nneurons + k (k < nprocs) */
     int nprocs;
     hs_proc procs[2];       /* a hee: block's membranes, the state monitor */
+    /* bernoulli layers in the spike realisation: which projections carry which couplings, for
+     * putting learnt parameters into the synapses (compile.c, hee_sync) */
+    struct hs_couplings *couplings;
 };
 
 /* Neurons are split among processes and threads in bins of 2^shift consecutive global ids:

@@ -182,7 +182,8 @@ static int bern_setup(hs_hee_rt *rt, const hs_hee_spec *s, hs_error *err)
             if (x[k] != 0.0 && x[k] != 1.0) {
                 if (rt->ds)
                     return hs_error_set(err, HS_ECONFIG,
-                                        s->data.path ? s->data.path : s->file, 0, 0, "layer '%s' is bernoulli, but item %zu, value %zu of "
+                                        s->data.path ? s->data.path : s->file, 0, 0,
+                                        "layer '%s' is bernoulli, but item %zu, value %zu of "
                                         "the data is %g, not 0 or 1 (binarise it with "
                                         "'threshold:' under 'data:')", v->name,
                                         k / rt->ds->dim + 1, k % rt->ds->dim + 1, x[k]);
@@ -195,13 +196,10 @@ static int bern_setup(hs_hee_rt *rt, const hs_hee_spec *s, hs_error *err)
         return hs_error_set(err, HS_ECONFIG, s->file, s->line, s->col,
                             "the spike realisation takes bernoulli layers only when every layer "
                             "is bernoulli (mixed with gaussian ones, it is not implemented yet)");
-    if (s->spike) {   /* neural-sampling neurons in the engine: nothing to step here */
-        if (s->data.on || s->par.learn.on)
-            return hs_error_set(err, HS_ECONFIG, s->file, s->line, s->col,
-                                "the spike realisation of bernoulli layers takes a clamp or a "
-                                "free layer 0; data sets and learning run in the rate "
-                                "realisation only (not implemented yet)");
+    if (s->spike) {   /* neural-sampling neurons in the engine: nothing to integrate */
         rt->binary = 1;
+        rt->stepping = s->data.on || s->par.learn.on;
+        rt->sync_every = hs_hee_steps(s->par.tau_eps, rt->dt);
         return HS_OK;
     }
     const size_t N = m->ntotal;
@@ -531,6 +529,13 @@ static inline double rho_d(hs_rho rho, double y, double *d, double *at)
 static int binary_step(hs_hee_rt *rt, double t, double *next, hs_error *err)
 {
     const hs_hee *m = &rt->m;
+    int item = 0;
+    if (rt->ds && rt->step % rt->present_steps == 0 && rt->step > 0) {
+        (void)hs_hee_rt_item(rt, rt->step, 0);   /* (memory for it was checked at step 0) */
+        memcpy(rt->x, rt->clamp, m->layer[0].n * sizeof *rt->x);
+        memcpy(rt->rx, rt->clamp, m->layer[0].n * sizeof *rt->rx);
+        item = 1;
+    }
     for (int l = 0; l < m->L; l++)
         for (uint32_t i = 0; i < m->layer[l].n; i++) {
             size_t u = m->layer[l].off + i;
@@ -539,11 +544,47 @@ static int binary_step(hs_hee_rt *rt, double t, double *next, hs_error *err)
                 rt->x[u] = rt->rx[u] = xp->model->zstate(xp, i);
             rt->eps[u] = rt->reps[u] = ep->model->zstate(ep, i);
         }
-    if (rt->sink && rt->sink(rt->sink_ctx, t, rt))
+    if (!rt->stepping) {   /* nothing changes the parameters: read z when it is recorded */
+        if (rt->sink && rt->sink(rt->sink_ctx, t, rt))
+            return hs_error_set(err, HS_EIO, NULL, 0, 0, "writing states failed");
+        rt->step += rt->every;
+        *next = (double)rt->step * rt->dt;
+        return HS_OK;
+    }
+    if (rt->sink && rt->step % rt->every == 0 && rt->sink(rt->sink_ctx, t, rt))
         return hs_error_set(err, HS_EIO, NULL, 0, 0, "writing states failed");
-    rt->step += rt->every;
+    if (rt->after) {   /* plasticity, on the states z */
+        int rc = rt->after(rt, rt->after_ctx, err);
+        if (rc)
+            return rc;
+    }
+    if ((item || (rt->par.learn.on && rt->step % rt->sync_every == 0)) && rt->sync &&
+        rt->sync(rt->sync_ctx, t, 1))
+        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+    rt->step++;
     *next = (double)rt->step * rt->dt;
     return HS_OK;
+}
+
+int hs_hee_rt_restored(hs_hee_rt *rt, double t)
+{
+    const hs_hee *m = &rt->m;
+    for (int l = 0; l < m->L && !rt->binary; l++)
+        if (is_bern(&m->layer[l])) {
+            memcpy(rt->rx + m->layer[l].off, rt->x + m->layer[l].off,
+                   m->layer[l].n * sizeof *rt->rx);
+            memcpy(rt->reps + m->layer[l].off, rt->eps + m->layer[l].off,
+                   m->layer[l].n * sizeof *rt->reps);
+        }
+    if (rt->ds && rt->binary)   /* the item of the step the checkpoint was taken at */
+        if (hs_hee_rt_item(rt, rt->step ? rt->step - 1 : 0, 0))
+            return -1;
+    return rt->binary && rt->sync ? rt->sync(rt->sync_ctx, t, 0) : 0;
+}
+
+int hs_hee_rt_settle(hs_hee_rt *rt, double t)
+{
+    return rt->binary && rt->sync && rt->stepping ? rt->sync(rt->sync_ctx, t, 1) : 0;
 }
 
 static int rt_step(void *self, double t, struct hs_net *q, double *next, hs_error *err)

@@ -196,6 +196,13 @@ struct hs_hee_rt {
                                * wired by the compiler (src/net), z read at recording times */
     hs_pop **ppop;            /* ... and with bottom_up: exchange, per layer l >= 1 its pools
                                * (NULL for l = 0) */
+    /* ... the compiler's hook that puts the parameters (and layer 0's item) into the neurons'
+     * synapses and biases: apply, the change of each membrane is applied at t; else the
+     * membranes are taken to hold them already (a checkpoint just loaded).  0, or -1. */
+    int (*sync)(void *ctx, double t, int apply);
+    void *sync_ctx;
+    uint64_t sync_every;      /* steps between syncs while learning */
+    int stepping;             /* with data or learning: a step every dt (else every `every`) */
     double *fscratch;         /* 2 n_max: the exact reference's log-odds */
     /* bottom_up: exchange: per layer l >= 1, unit k's pool of n_{l-1} interneurons (row k of
      * an n_l x n_{l-1} array), which hears layer l with x_k flipped; and their clocks */
@@ -266,6 +273,13 @@ void hs_hee_rt_unclamp(hs_hee_rt *rt);
 /* One step of ancestral sampling through the interneurons: only layer l's interneurons move,
  * with eta_l = W_{l+1} T(eps_{l+1}) + b_l from the interneurons above (b_l at the top). */
 void hs_hee_rt_advance_ancestral(hs_hee_rt *rt, int l, struct hs_net *q);
+/* After a checkpoint has been loaded into the runtime and the neurons at time t: bring what is
+ * derived from the saved state up to date (T(x) of bernoulli units; the synapses of their
+ * spike realisation).  0, or -1 when out of memory. */
+int hs_hee_rt_restored(hs_hee_rt *rt, double t);
+/* Before a checkpoint is written at t: put pending parameter changes into the synapses of the
+ * spike realisation of bernoulli layers (nothing otherwise).  0, or -1. */
+int hs_hee_rt_settle(hs_hee_rt *rt, double t);
 /* Print layers, interneurons and couplings (hee-snn validate --describe). */
 void hs_hee_rt_describe(const hs_hee_rt *rt, FILE *f);
 /* Write the states.tsv column header for the recorded units; returns the column count. */
