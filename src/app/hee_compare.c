@@ -26,6 +26,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "app/hee_compare.h"
+#include "app/hee_compare_int.h"
 #include "net/hee_spec.h"
 #include "config/config.h"
 #include "net/net.h"
@@ -36,13 +37,7 @@
 
 #define NOMEM(err) hs_error_set((err), HS_ENOMEM, NULL, 0, 0, "out of memory")
 
-/* Samples of the free units: n x K, row-major. */
-typedef struct samples {
-    size_t n, cap, K;
-    double *y;
-} samples;
-
-static void take(samples *s, const double *x)
+void hs_cmp_take(samples *s, const double *x)
 {
     if (s->n < s->cap)
         memcpy(s->y + s->n++ * s->K, x, s->K * sizeof *x);
@@ -133,8 +128,7 @@ static void moments(const samples *s, double *mean, double *cov)
         cov[i] /= (double)s->n;
 }
 
-/* Fill a row's statistics from its samples against the reference moments. */
-static void score(hs_cmp_row *r, const samples *s, const double *rmean, const double *rcov)
+void hs_cmp_score(hs_cmp_row *r, const samples *s, const double *rmean, const double *rcov)
 {
     size_t K = s->K;
     double *mean = malloc(K * sizeof *mean), *cov = malloc(K * K * sizeof *cov);
@@ -200,18 +194,9 @@ static void score(hs_cmp_row *r, const samples *s, const double *rmean, const do
 
 /* ---- samplers ----------------------------------------------------------------------------- */
 
-typedef struct variant {
-    double m, tau_c, tau_eps, dt;
-    int exact_grad;
-    int spike;              /* the spike realisation, with: */
-    uint32_t P;
-    double r1, tau_syn, rmax;
-} variant;
-
-/* Run the rate network of cfg with the variant's settings for burn + T ms. */
-static int run_rate(const hs_config *cfg, const variant *v, const char *stream, double burn,
-                    double T, samples *s, double *wall, double *spikes, char *detail,
-                    hs_error *err)
+int hs_cmp_run(const hs_config *cfg, const variant *v, const char *stream, double burn,
+               double T, samples *s, double *wall, double *spikes, char *detail,
+               hs_error *err)
 {
     hs_heecfg h = *cfg->hee;
     hs_config c = *cfg;
@@ -226,6 +211,10 @@ static int run_rate(const hs_config *cfg, const variant *v, const char *stream, 
     h.adapt_tau_c = v->tau_c;
     h.tau_eps = v->tau_eps;
     h.dt = v->dt;
+    if (v->bottom_up > 0)
+        h.bottom_up = v->bottom_up;
+    else if (v->bottom_up == 0)
+        h.bottom_up = HS_BU_INTERNEURONS;
     c.hee = &h;
     hs_net *net;
     int rc = hs_net_compile(&c, &net, err);
@@ -254,7 +243,8 @@ static int run_rate(const hs_config *cfg, const variant *v, const char *stream, 
             hs_net_free(net);
             return rc;
         }
-        take(s, rt->x + lo);
+        hs_hee_rt_read_z(rt);   /* (bernoulli neurons: their states now) */
+        hs_cmp_take(s, rt->x + lo);
     }
     *wall = hs_wall_s() - t0;
     if (detail && rt->spike)   /* the neurons per unit and trace actually used */
@@ -344,7 +334,7 @@ static int run_underdamped(const hs_config *cfg, double burn, double T, samples 
     energy_grad(rt, lo, g);
     for (uint64_t k = 0; k < nburn + nrun; k++) {
         if (k >= nburn && (k - nburn) % every == 0)
-            take(s, rt->x + lo);
+            hs_cmp_take(s, rt->x + lo);
         for (size_t i = 0; i < K; i++) {
             v[i] = a * v[i] + b * gsl_ran_gaussian_ziggurat(rt->rng, 1.0);
             v[i] -= 0.5 * h * g[i];
@@ -393,7 +383,7 @@ static int run_gibbs(const hs_config *cfg, size_t K, const double *mu, const dou
             x[i] = mu[i] - acc / qii + gsl_ran_gaussian_ziggurat(r, 1.0) / sqrt(qii);
         }
         if (k >= nburn)
-            take(s, x);
+            hs_cmp_take(s, x);
     }
     *wall = hs_wall_s() - t0;
 out:
@@ -406,7 +396,7 @@ out:
 
 /* ---- the table ---------------------------------------------------------------------------- */
 
-static int add_row(hs_cmp_table *t, const char *name, const char *detail)
+int hs_cmp_add_row(hs_cmp_table *t, const char *name, const char *detail)
 {
     if (t->nrows == HS_CMP_MAX_ROWS)
         return -1;
@@ -433,13 +423,9 @@ int hs_hee_compare(const hs_config *cfg, const hs_cmp_opts *o, hs_cmp_table *t,
     size_t lo = probe->clamp ? probe->m.layer[0].n : 0, K = probe->m.ntotal - lo;
     int linear = hs_hee_is_linear_gaussian(&probe->m);
     for (int l = 0; l < probe->m.L; l++)
-        if (probe->m.layer[l].family != HS_FAMILY_GAUSSIAN) {
-            rc = hs_error_set(err, HS_ECONFIG, cfg->path, h->layers[l].line, h->layers[l].col,
-                              "'compare' runs gaussian layers only; layer '%s' is bernoulli "
-                              "(its samplers against enumeration are not in compare yet)",
-                              probe->m.layer[l].name);
+        if (probe->m.layer[l].family != HS_FAMILY_GAUSSIAN) {   /* against enumeration */
             hs_hee_rt_free(probe);
-            return rc;
+            return hs_cmp_binary(cfg, o, t, err);
         }
     double *rmean = malloc(K * sizeof *rmean), *rcov = malloc(K * K * sizeof *rcov);
     if (!rmean || !rcov) {
@@ -471,19 +457,20 @@ int hs_hee_compare(const hs_config *cfg, const hs_cmp_opts *o, hs_cmp_table *t,
                               "J is not positive definite)");
             goto out_s;
         }
-        add_row(t, "exact", "closed-form Gaussian");
+        hs_cmp_add_row(t, "exact", "closed-form Gaussian");
         t->rows[0].nsamples = 0;
         t->rows[0].tau_int = NAN;
         t->rows[0].ess_per_s = NAN;
     } else {
-        variant v = {.m = h->adapt_m, .tau_c = h->adapt_tau_c, .tau_eps = h->tau_eps, .dt = h->dt};
+        variant v = {.m = h->adapt_m, .tau_c = h->adapt_tau_c, .tau_eps = h->tau_eps, .dt = h->dt,
+                     .bottom_up = -1};
         double wall;
         samples ref = {.cap = 4 * cap, .K = K, .y = malloc(4 * cap * K * sizeof(double))};
         if (!ref.y) {
             rc = NOMEM(err);
             goto out_s;
         }
-        rc = run_rate(cfg, &v, "reference", burn, 4 * T, &ref, &wall, NULL, NULL, err);
+        rc = hs_cmp_run(cfg, &v, "reference", burn, 4 * T, &ref, &wall, NULL, NULL, err);
         if (rc == HS_OK)
             moments(&ref, rmean, rcov);
         free(ref.y);
@@ -493,7 +480,7 @@ int hs_hee_compare(const hs_config *cfg, const hs_cmp_opts *o, hs_cmp_table *t,
     /* the rate realisation (adaptation as written, then toggled), the spike realisation
      * (the file's spike parameters or the defaults), and the sweep */
     variant asis = {h->adapt_m, h->adapt_tau_c, h->tau_eps, h->dt, 0, 0, h->P, h->r1,
-                    h->tau_syn, h->rmax};
+                    h->tau_syn, h->rmax, -1};
     variant toggled = asis;
     toggled.m = h->adapt_m > 0 ? 0.0 : 1.0;
     toggled.tau_c = h->adapt_m > 0 ? h->adapt_tau_c : h->tau_x;
@@ -553,17 +540,17 @@ int hs_hee_compare(const hs_config *cfg, const hs_cmp_opts *o, hs_cmp_table *t,
         snprintf(runs[nruns++].detail, 128, "%s = %g", key, x);
     }
     for (int k = 0; k < nruns; k++) {
-        add_row(t, runs[k].name, runs[k].detail);
+        hs_cmp_add_row(t, runs[k].name, runs[k].detail);
         s.n = 0;
         hs_cmp_row *r = &t->rows[t->nrows - 1];
         char stream[32];
         snprintf(stream, sizeof stream, "row:%d", t->nrows);
         double spikes = 0;
-        if ((rc = run_rate(cfg, &runs[k].v, stream, burn, T, &s, &r->wall, &spikes,
+        if ((rc = hs_cmp_run(cfg, &runs[k].v, stream, burn, T, &s, &r->wall, &spikes,
                            runs[k].v.spike && !strcmp(runs[k].name, "spike") ? r->detail : NULL,
                            err)))
             goto out_s;
-        score(r, &s, rmean, rcov);
+        hs_cmp_score(r, &s, rmean, rcov);
         if (runs[k].v.spike && spikes > 0)
             r->ess_per_spike = r->ess_per_s * r->wall / spikes;
     }
@@ -571,24 +558,24 @@ int hs_hee_compare(const hs_config *cfg, const hs_cmp_opts *o, hs_cmp_table *t,
         variant ex = asis;
         ex.m = 0;
         ex.exact_grad = 1;
-        add_row(t, "langevin", "overdamped, exact grad A, no interneurons");
+        hs_cmp_add_row(t, "langevin", "overdamped, exact grad A, no interneurons");
         s.n = 0;
         hs_cmp_row *r = &t->rows[t->nrows - 1];
-        if ((rc = run_rate(cfg, &ex, "langevin", burn, T, &s, &r->wall, NULL, NULL, err)))
+        if ((rc = hs_cmp_run(cfg, &ex, "langevin", burn, T, &s, &r->wall, NULL, NULL, err)))
             goto out_s;
-        score(r, &s, rmean, rcov);
-        add_row(t, "underdamped", "kinetic Langevin, exact gradient, friction 1/tau_x");
+        hs_cmp_score(r, &s, rmean, rcov);
+        hs_cmp_add_row(t, "underdamped", "kinetic Langevin, exact gradient, friction 1/tau_x");
         s.n = 0;
         r = &t->rows[t->nrows - 1];
         if ((rc = run_underdamped(cfg, burn, T, &s, &r->wall, err)))
             goto out_s;
-        score(r, &s, rmean, rcov);
-        add_row(t, "gibbs", "exact Gaussian conditionals, one sample per sweep");
+        hs_cmp_score(r, &s, rmean, rcov);
+        hs_cmp_add_row(t, "gibbs", "exact Gaussian conditionals, one sample per sweep");
         s.n = 0;
         r = &t->rows[t->nrows - 1];
         if ((rc = run_gibbs(cfg, K, rmean, rcov, cap / 10, cap - 2, &s, &r->wall, err)))
             goto out_s;
-        score(r, &s, rmean, rcov);
+        hs_cmp_score(r, &s, rmean, rcov);
     }
 out_s:
     free(s.y);
@@ -640,7 +627,7 @@ void hs_hee_compare_text(const hs_cmp_table *t, FILE *f)
         const hs_cmp_row *r = &t->rows[k];
         char me[40], ve[40], ce[40], tau[20], ess[20], esp[20];
         snprintf(me, sizeof me, "%.3f+-%.3f", r->mean_err, r->mean_mc);
-        snprintf(ve, sizeof ve, "%.3f+-%.3f", r->var_err, r->var_mc);
+        snprintf(ve, sizeof ve, isnan(r->var_err) ? "-" : "%.3f+-%.3f", r->var_err, r->var_mc);
         snprintf(ce, sizeof ce, "%.3f+-%.3f", r->corr_err, r->corr_mc);
         snprintf(tau, sizeof tau, isnan(r->tau_int) ? "-" : "%.1f", r->tau_int);
         snprintf(ess, sizeof ess, isnan(r->ess_per_s) ? "-" : "%.3g", r->ess_per_s);

@@ -8,7 +8,7 @@
 #include "config/config.h"
 
 #define HS_CMP_MAX_SWEEP 16
-#define HS_CMP_MAX_ROWS (10 + HS_CMP_MAX_SWEEP)
+#define HS_CMP_MAX_ROWS (10 + 2 * HS_CMP_MAX_SWEEP)
 
 typedef struct hs_cmp_opts {
     char sweep_key[32];            /* "" for none; m, tau_eps, neurons_per_unit, tau_syn,

@@ -524,6 +524,19 @@ static inline double rho_d(hs_rho rho, double y, double *d, double *at)
 /* The process's step at t: record if due, advance (all layers, or one layer's interneurons
  * in ancestral generation), run the after-step hook (plasticity), and step again at the next
  * multiple of dt (k dt exactly, no summed drift). */
+void hs_hee_rt_read_z(hs_hee_rt *rt)
+{
+    const hs_hee *m = &rt->m;
+    for (int l = 0; l < m->L && rt->binary; l++)
+        for (uint32_t i = 0; i < m->layer[l].n; i++) {
+            size_t u = m->layer[l].off + i;
+            const hs_pop *xp = rt->xpop[l], *ep = rt->epop[l];
+            if (l > 0 || !rt->clamp)
+                rt->x[u] = rt->rx[u] = xp->model->zstate(xp, i);
+            rt->eps[u] = rt->reps[u] = ep->model->zstate(ep, i);
+        }
+}
+
 /* The spike realisation of bernoulli layers: the units are neurons of the engine; the process
  * reads their states z (1 while refractory) at the recording times. */
 static int binary_step(hs_hee_rt *rt, double t, double *next, hs_error *err)
@@ -536,14 +549,7 @@ static int binary_step(hs_hee_rt *rt, double t, double *next, hs_error *err)
         memcpy(rt->rx, rt->clamp, m->layer[0].n * sizeof *rt->rx);
         item = 1;
     }
-    for (int l = 0; l < m->L; l++)
-        for (uint32_t i = 0; i < m->layer[l].n; i++) {
-            size_t u = m->layer[l].off + i;
-            const hs_pop *xp = rt->xpop[l], *ep = rt->epop[l];
-            if (l > 0 || !rt->clamp)
-                rt->x[u] = rt->rx[u] = xp->model->zstate(xp, i);
-            rt->eps[u] = rt->reps[u] = ep->model->zstate(ep, i);
-        }
+    hs_hee_rt_read_z(rt);
     if (!rt->stepping) {   /* nothing changes the parameters: read z when it is recorded */
         if (rt->sink && rt->sink(rt->sink_ctx, t, rt))
             return hs_error_set(err, HS_EIO, NULL, 0, 0, "writing states failed");

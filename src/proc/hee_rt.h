@@ -277,6 +277,9 @@ void hs_hee_rt_advance_ancestral(hs_hee_rt *rt, int l, struct hs_net *q);
  * derived from the saved state up to date (T(x) of bernoulli units; the synapses of their
  * spike realisation).  0, or -1 when out of memory. */
 int hs_hee_rt_restored(hs_hee_rt *rt, double t);
+/* The spike realisation of bernoulli layers: the states z of its neurons now into x and eps
+ * (nothing otherwise). */
+void hs_hee_rt_read_z(hs_hee_rt *rt);
 /* Before a checkpoint is written at t: put pending parameter changes into the synapses of the
  * spike realisation of bernoulli layers (nothing otherwise).  0, or -1. */
 int hs_hee_rt_settle(hs_hee_rt *rt, double t);
