@@ -168,6 +168,8 @@ static int check_opts(const hs_rbm_train_opts *o, hs_error *err)
         bad = "momentum must lie in [0, 1)";
     else if (!(o->weight_decay >= 0) || !isfinite(o->weight_decay))
         bad = "weight_decay must be a finite value >= 0";
+    else if (o->meanfield && o->persistent)
+        bad = "mean-field negative phases have no persistent chains";
     return bad ? hs_error_set(err, HS_ECONFIG, NULL, 0, 0, "RBM training: %s", bad) : HS_OK;
 }
 
@@ -246,13 +248,21 @@ static void update(hs_rbm *m, train_ws *w, size_t n, const hs_rbm_train_opts *o,
 {
     const size_t nv = m->nv, nh = m->nh, nc = o->persistent ? w->nchains : n;
     layer_probs(m, w->x, n, 1, w->hp);
-    if (o->persistent) {
+    if (o->meanfield) {   /* deterministic: probabilities in place of samples, from the data */
+        memcpy(w->h, w->hp, n * nh * sizeof *w->h);
+        for (int s = 0; s < o->k; s++) {
+            layer_probs(m, w->h, n, 0, w->vp);
+            memcpy(w->v, w->vp, n * nv * sizeof *w->v);
+            layer_probs(m, w->v, n, 1, w->hq);
+            memcpy(w->h, w->hq, n * nh * sizeof *w->h);
+        }
+    } else if (o->persistent) {
         layer_probs(m, w->v, nc, 1, w->hq);
         bernoulli(r, w->hq, nc * nh, w->h);
     } else {
         bernoulli(r, w->hp, n * nh, w->h);   /* CD: the chains start at the data */
     }
-    for (int s = 0; s < o->k; s++) {
+    for (int s = 0; s < o->k && !o->meanfield; s++) {
         layer_probs(m, w->h, nc, 0, w->vp);
         bernoulli(r, w->vp, nc * nv, w->v);
         layer_probs(m, w->v, nc, 1, w->hq);

@@ -59,6 +59,9 @@ int hs_rbm_init_from_data(hs_rbm *m, const hs_dataset *d, size_t ntrain, hs_erro
 typedef struct hs_rbm_train_opts {
     int k;                /* Gibbs steps per update, >= 1 */
     int persistent;       /* 0: CD-k, chains start at the batch; 1: PCD, persistent chains */
+    int meanfield;        /* 1 (not with persistent): the negative phase is k deterministic
+                           * mean-field updates from the data, probabilities in place of
+                           * samples (Welling and Hinton 2002): no Markov chain at all */
     size_t batch;         /* items per update, >= 1 (the last batch of an epoch may be smaller) */
     size_t nchains;       /* PCD fantasy chains, 0 = batch; ignored by CD-k */
     double lr;            /* learning rate, > 0 */
@@ -135,6 +138,14 @@ double hs_rbm_log_partition(const hs_rbm *m);
 /* Mean log p(v) = -F(v) - log Z over the n binary visible vectors v (n x nv); NAN if n = 0 or
  * log Z is unavailable (see hs_rbm_log_partition). */
 double hs_rbm_loglik(const hs_rbm *m, const double *v, size_t n);
+
+/* log Z by annealed importance sampling (rbm_ais.c; Salakhutdinov and Murray 2008): `runs`
+ * independent runs from the model without couplings (its visible biases a) to m through
+ * `betas` uniform steps, one Gibbs sweep each; *logz the estimate, *se its standard error (delta
+ * method: the sd of the weights over their mean over sqrt(runs)).  Draws from
+ * hs_rng_stream(seed, "rbm", "ais").  Errors: HS_ECONFIG if runs < 2 or betas < 1; HS_ENOMEM. */
+int hs_rbm_ais(const hs_rbm *m, size_t runs, size_t betas, uint64_t seed, double *logz,
+               double *se, hs_error *err);
 
 /* ---- pictures ----------------------------------------------------------------------------- */
 
