@@ -97,6 +97,38 @@ status_is 0 "... and binarised with 'threshold: 0' they train" "$HEE_SNN" train 
     "$T/bern-real.yaml" --set hee.data.threshold=0 --output "$T/bern-thr"
 check "... (config.yaml keeps the threshold)" grep -q 'threshold: 0' "$T/bern-thr/config.yaml"
 
+# ---- rbm: files: restricted Boltzmann machines ------------------------------------------------
+rbm="$HS_SRCDIR/examples/rbm-bars-stripes.yaml"
+status_is 0 "train the RBM example (CD-3, 3000 epochs)" "$HEE_SNN" train "$rbm" --output "$T/rbm"
+for f in learning.tsv weights.tsv biases.tsv samples.tsv samples.png filters.png config.yaml \
+    run.yaml; do
+    check "... writes $f" test -s "$T/rbm/$f"
+done
+check "... its exact log-likelihood rises from -6.2 above -3.2 nats (measured -2.94)" \
+    awk -F'\t' '/^#/ || /^epoch/ { next } { if (first == "") first = $2; last = $2 }
+    END { exit !(first < -6 && last > -3.2) }' "$T/rbm/learning.tsv"
+check "... weights.tsv is 9 rows of 16 numbers" awk -F'\t' '/^#/ || /^h0/ { next }
+    { n++; if (NF != 16) bad = 1 } END { exit !(n == 9 && !bad) }' "$T/rbm/weights.tsv"
+check "... most samples are bars or stripes (measured 0.84)" awk '
+    FNR == NR { if (!/^#/ && !/^v/) data[$0] = 1; next }
+    /^#/ || /^v0/ { next } { n++; if ($0 in data) k++ } END { exit !(n == 100 && k > 60) }' \
+    "$HS_SRCDIR/examples/data/bars-stripes-3x3.tsv" "$T/rbm/samples.tsv"
+status_is 0 "config.yaml of an RBM trains again" "$HEE_SNN" train "$T/rbm/config.yaml" \
+    --output "$T/rbm2" --quiet
+check "... to the same weights, bit for bit" cmp -s "$T/rbm/weights.tsv" "$T/rbm2/weights.tsv"
+status_is 0 "PCD with log Z by AIS" "$HEE_SNN" train "$rbm" --set rbm.method=pcd --set rbm.k=1 \
+    --set rbm.epochs=500 --set rbm.loglik=ais --output "$T/rbm-ais"
+check "... says so, with its standard error" grep -q 'log Z by AIS, +-' "$T/out"
+status_is 2 "run of an rbm: file is refused" "$HEE_SNN" run "$rbm" --output "$T/rbm-run"
+check "... saying to train it" grep -q 'an rbm: file is trained, not run' "$T/err"
+status_is 2 "train --resume of an RBM is refused" "$HEE_SNN" train "$rbm" --resume \
+    --output "$T/rbm"
+status_is 2 "real-valued data are refused" "$HEE_SNN" train "$rbm" \
+    --set "rbm.data.tsv=$HS_SRCDIR/examples/data/ppca-5d.tsv" --set rbm.shape=[5,1] \
+    --output "$T/rbm-real"
+check "... naming the file, item and value" grep -q \
+    "ppca-5d.tsv: error: item 1, value 1 of the data is .* outside \[0, 1\]" "$T/err"
+
 # ---- data without learning: inference over a data set ------------------------------------
 cat >"$T/infer.yaml" <<EOF
 hee-snn: 1

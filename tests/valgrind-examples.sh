@@ -30,6 +30,7 @@ ex="$HS_SRCDIR/examples"
 for f in "$ex"/*.yaml; do   # every example that runs (training ones: train below), briefly
     name=$(basename "$f" .yaml)
     grep -q '^  learn:' "$f" && continue
+    grep -q '^rbm:' "$f" && continue
     if grep -q '/usr/share/datasets/' "$f" && ! [ -d /usr/share/datasets/fashion-mnist ]; then
         ok "# SKIP $name: its data set package is not installed"
         continue
@@ -60,5 +61,13 @@ clean "train (200 ms)" "$HEE_SNN" train "$ex/hee-learn-ppca.yaml" --duration '20
     --output "$T/train"
 clean "generate 20 samples" "$HEE_SNN" generate "$T/train/model.yaml" --samples 20 --quiet \
     --output "$T/gen"
+clean "train an RBM (20 epochs, AIS)" "$HEE_SNN" train "$ex/rbm-bars-stripes.yaml" \
+    --set rbm.epochs=20 --set rbm.loglik=ais --set 'rbm.ais={runs: 4, betas: 50}' --quiet \
+    --output "$T/rbm"
+clean "train a binary HEE, spike realisation with exchange pools (100 ms)" "$HEE_SNN" train \
+    "$ex/hee-bars-stripes.yaml" --duration '100 ms' --set hee.realisation=spike \
+    --set hee.bottom_up=exchange --quiet --output "$T/bas-spike"
+clean "compare a binary model (100 ms)" "$HEE_SNN" compare "$ex/hee-bars-posterior.yaml" \
+    --duration '100 ms' --quiet --output "$T/bcmp"
 echo "1..$n"
 [ "$fails" = 0 ]

@@ -237,6 +237,30 @@ HS_API int hs_config_trains(const hs_config *cfg);
 HS_API int hs_train_to_dir(const hs_config *cfg, int resume, hs_control *ctl,
                            hs_train_result *res, hs_error *err);
 
+/* ---- restricted Boltzmann machines (doc/rbm.md) ---------------------------------------- */
+
+typedef struct hs_rbm_result {
+    char outdir[1024];
+    uint64_t epochs;                       /* trained */
+    double loglik_train, loglik_holdout;   /* nats per item at the end; NaN if not computed */
+    double loglik_se;                      /* their standard error from AIS (0: exact) */
+    double logz, logz_se;                  /* log Z and its standard error (0: exact) */
+    int exact;                             /* log Z by enumeration (else AIS, or none) */
+    double wall;                           /* seconds of training */
+    int interrupted;
+} hs_rbm_result;
+
+/* Is cfg an rbm: file? */
+HS_API int hs_config_is_rbm(const hs_config *cfg);
+
+/* Train cfg's rbm: block on its data set for its epochs and write into its output directory
+ * learning.tsv (one row per epoch: the exact log-likelihood where the smaller layer has at most
+ * 20 units, else at the end by AIS), weights.tsv, biases.tsv, samples.tsv (and samples.png,
+ * filters.png for pictures) and config.yaml, each atomically.  ctl->stop ends training after
+ * the current epoch with complete files (return HS_EINTR). */
+HS_API int hs_rbm_train_to_dir(const hs_config *cfg, hs_control *ctl, hs_rbm_result *res,
+                               hs_error *err);
+
 /* ---- generation (doc/learning.md) ------------------------------------------------------ */
 
 typedef enum { HS_GEN_MARGINAL = 0, HS_GEN_JOINT = 1 } hs_gen_mode;

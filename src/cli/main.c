@@ -151,7 +151,9 @@ static const char usage_text[] =
     "      model.yaml (the trained network), learning.tsv (learning curve with exact\n"
     "      log-likelihoods where computable), config.yaml and checkpoint.bin.\n"
     "      --resume continues from OUTDIR/checkpoint.bin, bit for bit; a longer\n"
-    "      --duration extends a finished run.\n"
+    "      --duration extends a finished run.  An rbm: file trains a restricted\n"
+    "      Boltzmann machine (CD-k, PCD, mean-field) for its epochs: learning.tsv\n"
+    "      (exact or AIS log-likelihood), weights.tsv, biases.tsv, samples.tsv.\n"
     "  generate NET.yaml [--mode marginal|joint] [--samples N] [--settle T]\n"
     "           [--every T] [--burnin T] [--means] [--seed N] [--output DIR]\n"
     "           [--set PATH=VALUE ...] [--quiet]\n"
@@ -231,6 +233,7 @@ static const char usage_text[] =
     "  hee-snn compare examples/hee-linear-gaussian.yaml --sweep m=0.5,2\n"
     "  hee-snn validate --describe examples/hee-spike.yaml   # spiking neurons per unit, noise load\n"
     "  hee-snn train examples/hee-learn-ppca.yaml && hee-snn run out/hee-learn-ppca/model.yaml\n"
+    "  hee-snn train examples/rbm-bars-stripes.yaml --set rbm.method=pcd\n"
     "  hee-snn generate out/hee-learn-ppca/model.yaml --mode joint --samples 500\n"
     "  hee-snn run examples/brunel-small.yaml     # LIF, delays 1.5 ms, Poisson drive\n"
     "\n"
@@ -606,6 +609,11 @@ static int cmd_validate(int argc, char **argv)
     hs_net *net;
     if (hs_config_load(o.file, &o.ov, &cfg, &err))
         return report_input(&err);
+    if (hs_config_is_rbm(cfg)) {
+        printf("%s: ok (rbm: trained with 'hee-snn train')\n", o.file);
+        hs_config_free(cfg);
+        return 0;
+    }
     if (hs_net_compile(cfg, &net, &err)) {
         hs_config_free(cfg);
         return report(&err);
@@ -627,6 +635,58 @@ static int cmd_validate(int argc, char **argv)
     }
     hs_net_free(net);
     hs_config_free(cfg);
+    return 0;
+}
+
+static void catch_signals(void);
+
+/* A command other than train and validate given an rbm: file: exit 2 saying what to do. */
+static int rbm_refused(hs_config *cfg, const char *file, const char *cmd)
+{
+    fprintf(stderr, "hee-snn: %s: error: an rbm: file is trained, not %s: hee-snn train %s "
+                    "(doc/rbm.md)\n", file, cmd, file);
+    hs_config_free(cfg);
+    return 2;
+}
+
+/* Train an rbm: file; frees cfg. */
+static int train_rbm(hs_config *cfg, const opts *o)
+{
+    hs_error err = {0};
+    hs_rbm_result res;
+    if (o->resume) {
+        hs_config_free(cfg);
+        return usage_error("%s", "--resume: an RBM trains from the start (its epochs take "
+                                 "seconds to minutes; there is no checkpoint)");
+    }
+    catch_signals();
+    progress_start(o->quiet);
+    int rc = hs_rbm_train_to_dir(cfg, &g_ctl, &res, &err);
+    progress_stop();
+    if (rc && rc != HS_EINTR) {
+        hs_config_free(cfg);
+        return report(&err);
+    }
+    provenance(cfg, res.outdir, rc == HS_EINTR, res.wall);
+    if (!o->quiet) {
+        printf("hee-snn %s: trained the RBM of '%s', seed %" PRIu64 ", %" PRIu64 " epochs%s\n",
+               hs_version(), hs_config_name(cfg), hs_config_seed(cfg), res.epochs,
+               rc == HS_EINTR ? " (interrupted)" : "");
+        if (res.exact)
+            printf("log-likelihood per item (exact): training %.6g, held out %.6g\n",
+                   res.loglik_train, res.loglik_holdout);
+        else if (!isnan(res.logz))
+            printf("log-likelihood per item (log Z by AIS, +- %.3g): training %.6g, held out "
+                   "%.6g\n", res.logz_se, res.loglik_train, res.loglik_holdout);
+        printf("wall time: %.3f s\n", res.wall);
+        printf("output: %s (learning.tsv, weights.tsv, biases.tsv, samples.tsv, config.yaml)\n",
+               res.outdir);
+    }
+    hs_config_free(cfg);
+    if (rc == HS_EINTR) {
+        fprintf(stderr, "hee-snn: interrupted; the files hold the epochs trained\n");
+        return 130;
+    }
     return 0;
 }
 
@@ -699,6 +759,8 @@ static int cmd_train(int argc, char **argv)
     hs_config *cfg = NULL;
     if ((rc = load(&o, &cfg)))
         return rc;
+    if (hs_config_is_rbm(cfg))
+        return train_rbm(cfg, &o);
     if (!hs_config_trains(cfg)) {
         hs_config_free(cfg);
         return usage_error("'%s' has nothing to train: its hee: block needs data: and learn: "
@@ -717,6 +779,8 @@ static int cmd_generate(int argc, char **argv)
     hs_config *cfg = NULL;
     if ((rc = load(&o, &cfg)))
         return rc;
+    if (hs_config_is_rbm(cfg))
+        return rbm_refused(cfg, o.file, "generate (its samples.tsv holds samples)");
     catch_signals();
     hs_gen_result res;
     progress_start(o.quiet);
@@ -986,6 +1050,8 @@ static int cmd_run(int argc, char **argv)
     hs_run_result res;
     if ((rc = load_everywhere(&o, &cfg)))
         return rc;
+    if (hs_config_is_rbm(cfg))
+        return rbm_refused(cfg, o.file, "run");
     if (hs_config_trains(cfg)) {
         if (hs_comm_rank() > 0) {   /* training runs on process 0 (main says so) */
             hs_config_free(cfg);
@@ -1077,6 +1143,8 @@ static int cmd_compare(int argc, char **argv)
     hs_config *cfg;
     if (hs_config_load(o.file, &o.ov, &cfg, &err))
         return report_input(&err);
+    if (hs_config_is_rbm(cfg))
+        return rbm_refused(cfg, o.file, "compare");
     double t0 = hs_wall_s();
     rc = hs_compare_to_dir(cfg, o.sweep, o.quiet ? NULL : stdout, &err);
     if (rc == HS_OK)

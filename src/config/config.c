@@ -616,7 +616,7 @@ static int read_top(hs_cfgctx *c, const hs_ynode *root, const hs_overrides *ov)
 {
     static const char *const keys[] = {"hee-snn", "name", "seed", "duration", "output",
                                        "threads", "populations", "projections", "record",
-                                       "hee", NULL};
+                                       "hee", "rbm", NULL};
     hs_config *cfg = c->cfg;
     int rc;
     if (!root)
@@ -707,6 +707,8 @@ static int read_top(hs_cfgctx *c, const hs_ynode *root, const hs_overrides *ov)
             return rc;
         if (!(cfg->duration > 0))
             return hs_cfg_at(c, dn, "'duration' must be positive, got %s", dn->str);
+    } else if (hs_ymap_get(root, "rbm")) {
+        cfg->duration = 1;   /* (an RBM trains for epochs, not model time) */
     } else {
         return hs_cfg_at(c, root, "missing 'duration' (give it in the file or with --duration)");
     }
@@ -728,8 +730,16 @@ static int read_top(hs_cfgctx *c, const hs_ynode *root, const hs_overrides *ov)
     }
 
     const hs_ynode *pn = hs_ymap_get(root, "populations"), *hn = hs_ymap_get(root, "hee");
+    const hs_ynode *rbn = hs_ymap_get(root, "rbm");
+    if (rbn && (pn || hn || hs_ymap_get(root, "projections") || hs_ymap_get(root, "record")))
+        return hs_cfg_at(c, rbn, "an 'rbm:' block is a file of its own (no populations, "
+                         "projections, record or hee: block beside it)");
+    if (rbn && dn && !(ov && ov->duration))
+        return hs_cfg_at(c, dn, "an RBM trains for 'epochs' (under 'rbm:'), not a duration");
+    if (rbn)
+        return hs_cfg_read_rbm(c, rbn);
     if (!pn && !hn)
-        return hs_cfg_at(c, root, "missing 'populations' (or a 'hee:' block)");
+        return hs_cfg_at(c, root, "missing 'populations' (or a 'hee:' or 'rbm:' block)");
     if (pn && (rc = hs_cfg_want_kind(c, pn, HS_Y_MAP, "populations")))
         return rc;
     if (pn && pn->n == 0)
@@ -815,6 +825,7 @@ void hs_config_free(hs_config *cfg)
     free(cfg->var_sel);
     free(cfg->record_rates);
     hs_heecfg_free(cfg->hee);
+    hs_rbmcfg_free(cfg->rbm);
     free(cfg->path);
     free(cfg->dir);
     free(cfg->name);

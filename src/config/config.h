@@ -185,6 +185,22 @@ typedef struct hs_heecfg {
     hs_learncfg *learn;                 /* or NULL */
 } hs_heecfg;
 
+/* The rbm: block (doc/rbm.md): a restricted Boltzmann machine trained on a data set. */
+enum { HS_RBM_CD = 0, HS_RBM_PCD = 1, HS_RBM_MEANFIELD = 2 };
+enum { HS_RBM_LL_AUTO = 0, HS_RBM_LL_EXACT = 1, HS_RBM_LL_AIS = 2, HS_RBM_LL_NONE = 3 };
+typedef struct hs_rbmcfg {
+    int line, col;
+    uint32_t nv, nh;
+    uint32_t rows, cols;       /* shape of the visible layer (pictures), or 0 */
+    int method;                /* HS_RBM_CD, _PCD, _MEANFIELD */
+    int k;
+    uint64_t batch, chains, epochs, samples;
+    double lr, momentum, weight_decay, init_sd;
+    int loglik;                /* HS_RBM_LL_* */
+    uint64_t ais_runs, ais_betas;
+    hs_datacfg *data;
+} hs_rbmcfg;
+
 /* record: variables: of one population (doc/network-format.md, "Recording state and rates"). */
 typedef struct hs_varsel {
     uint32_t *idx;             /* the neurons sampled, in the order given; NULL: all */
@@ -213,6 +229,7 @@ struct hs_config {
     double rate_bin;           /* rates.tsv in bins of this many ms; 0: none */
     int *record_rates;         /* npops flags: populations in rates.tsv */
     hs_heecfg *hee;            /* the hee: block, or NULL */
+    hs_rbmcfg *rbm;            /* the rbm: block (a file of its own), or NULL */
 };
 
 /* Concrete parameters of a hee: block, per layer (b[l], W[l] for l >= 1, J[l] or NULL). */

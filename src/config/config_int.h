@@ -61,6 +61,9 @@ void hs_heecfg_free(hs_heecfg *h);
 int hs_cfg_read_hee_data(hs_cfgctx *c, const hs_ynode *n, hs_heecfg *h);
 int hs_cfg_read_hee_learn(hs_cfgctx *c, const hs_ynode *n, hs_heecfg *h);
 void hs_datacfg_free(hs_datacfg *d);
+/* The rbm: block (config_rbm.c). */
+int hs_cfg_read_rbm(hs_cfgctx *c, const hs_ynode *n);
+void hs_rbmcfg_free(hs_rbmcfg *r);
 /* record: spikes naming a population of the hee: block's spike realisation: flag it and
  * return 1; 0 if name is no such population.  all != 0 flags every one. */
 int hs_cfg_hee_spikes(hs_cfgctx *c, const char *name, int all);

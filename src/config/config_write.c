@@ -158,7 +158,8 @@ static void put_matrix(FILE *f, const double *a, size_t n, size_t m, int indent)
     fputc(']', f);
 }
 
-static void put_data(FILE *f, const hs_datacfg *d)
+/* rbm: without the keys of hee: blocks only (whiten, present). */
+static void put_data(FILE *f, const hs_datacfg *d, int rbm)
 {
     fputs("  data:\n    ", f);
     if (d->kind == HS_DATA_TSV) {
@@ -190,10 +191,15 @@ static void put_data(FILE *f, const hs_datacfg *d)
         fputs("\n    threshold: ", f);
         put_num(f, d->threshold, HS_DIM_NONE);
     }
-    fprintf(f, "\n    whiten: %s\n    whiten_eps: ", d->whiten ? "true" : "false");
-    put_num(f, d->whiten_eps, HS_DIM_NONE);
-    fprintf(f, "\n    shuffle: %s\n    present: ", d->shuffle ? "true" : "false");
-    put_num(f, d->present, HS_DIM_TIME);
+    if (!rbm) {
+        fprintf(f, "\n    whiten: %s\n    whiten_eps: ", d->whiten ? "true" : "false");
+        put_num(f, d->whiten_eps, HS_DIM_NONE);
+    }
+    fprintf(f, "\n    shuffle: %s", d->shuffle ? "true" : "false");
+    if (!rbm) {
+        fputs("\n    present: ", f);
+        put_num(f, d->present, HS_DIM_TIME);
+    }
     fputc('\n', f);
 }
 
@@ -318,7 +324,7 @@ static void put_hee(FILE *f, const hs_heecfg *h, const hs_hee_values *p)
     if (p)
         return;
     if (h->data)
-        put_data(f, h->data);
+        put_data(f, h->data, 0);
     else if (h->clamped) {
         fprintf(f, "  clamp:\n    %s: ", h->layers[0].name);
         put_valspec(f, &h->clamp);
@@ -326,6 +332,34 @@ static void put_hee(FILE *f, const hs_heecfg *h, const hs_hee_values *p)
     }
     if (h->learn)
         put_learn(f, h->learn);
+}
+
+static void put_rbm(FILE *f, const hs_rbmcfg *r)
+{
+    static const char *const methods[] = {"cd", "pcd", "meanfield"};
+    static const char *const ll[] = {"auto", "exact", "ais", "none"};
+    fprintf(f, "rbm:\n  visible: %u\n  hidden: %u\n", r->nv, r->nh);
+    if (r->rows)
+        fprintf(f, "  shape: [%u, %u]\n", r->rows, r->cols);
+    fprintf(f, "  method: %s\n  k: %d\n  batch: %llu\n", methods[r->method], r->k,
+            (unsigned long long)r->batch);
+    if (r->method == HS_RBM_PCD && r->chains)
+        fprintf(f, "  chains: %llu\n", (unsigned long long)r->chains);
+    const struct {
+        const char *key;
+        double v;
+    } nums[] = {{"learning_rate", r->lr}, {"momentum", r->momentum},
+                {"weight_decay", r->weight_decay}, {"init_sd", r->init_sd}};
+    for (size_t k = 0; k < sizeof nums / sizeof *nums; k++) {
+        fprintf(f, "  %s: ", nums[k].key);
+        put_num(f, nums[k].v, HS_DIM_NONE);
+        fputc('\n', f);
+    }
+    fprintf(f, "  epochs: %llu\n  loglik: %s\n  ais: {runs: %llu, betas: %llu}\n"
+               "  samples: %llu\n", (unsigned long long)r->epochs, ll[r->loglik],
+            (unsigned long long)r->ais_runs, (unsigned long long)r->ais_betas,
+            (unsigned long long)r->samples);
+    put_data(f, r->data, 1);
 }
 
 static int write_config(const hs_config *cfg, const hs_hee_values *vals, FILE *f,
@@ -350,13 +384,20 @@ static int write_config(const hs_config *cfg, const hs_hee_values *vals, FILE *f
     } else {
         put_str(f, cfg->name);
     }
-    fprintf(f, "\nseed: %llu\nduration: ", (unsigned long long)cfg->seed);
-    put_num(f, cfg->duration, HS_DIM_TIME);
+    fprintf(f, "\nseed: %llu", (unsigned long long)cfg->seed);
+    if (!cfg->rbm) {   /* (an RBM trains for epochs) */
+        fputs("\nduration: ", f);
+        put_num(f, cfg->duration, HS_DIM_TIME);
+    }
     if (!vals) {
         fputs("\noutput: ", f);
         put_str(f, cfg->output);
     }
     fputc('\n', f);
+    if (cfg->rbm) {
+        put_rbm(f, cfg->rbm);
+        return ferror(f) ? hs_error_set(err, HS_EIO, NULL, 0, 0, "write error") : HS_OK;
+    }
     if (cfg->npops)
         fputs("populations:\n", f);
     for (int i = 0; i < cfg->npops; i++) {

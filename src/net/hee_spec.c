@@ -28,7 +28,7 @@ static int draw(const hs_config *cfg, const char *layer, const char *what, const
     return HS_OK;
 }
 
-static hs_hee_data data_of(const hs_datacfg *d)
+hs_hee_data hs_net_hee_data(const hs_datacfg *d)
 {
     return (hs_hee_data){
         .on = 1,
@@ -88,7 +88,7 @@ int hs_net_hee_spec(const hs_config *cfg, hs_hee_spec *s, hs_error *err)
                                       .W = h->learn->learn_W, .b = h->learn->learn_b,
                                       .J = h->learn->learn_J};
     if (h->data)
-        s->data = data_of(h->data);
+        s->data = hs_net_hee_data(h->data);
     hs_hee *m = &s->m;
     m->L = h->nlayers;
     m->layer = calloc((size_t)m->L, sizeof *m->layer);

@@ -16,4 +16,7 @@ int hs_net_hee_spec(const hs_config *cfg, hs_hee_spec *s, hs_error *err);
  * runtime does not point into cfg. */
 int hs_net_hee_rt(const hs_config *cfg, hs_hee_rt **out, hs_error *err);
 
+/* A data: block as the runtime's data set description (borrowing d's names). */
+hs_hee_data hs_net_hee_data(const hs_datacfg *d);
+
 #endif
