@@ -97,6 +97,53 @@ status_is 0 "... and binarised with 'threshold: 0' they train" "$HEE_SNN" train 
     "$T/bern-real.yaml" --set hee.data.threshold=0 --output "$T/bern-thr"
 check "... (config.yaml keeps the threshold)" grep -q 'threshold: 0' "$T/bern-thr/config.yaml"
 
+# ---- wake-sleep: the baseline of the local rule, on the same sigmoid belief net -----------------
+status_is 0 "wake-sleep learns the binary HEE's model of bars and stripes (40 s of items)" \
+    "$HEE_SNN" train "$bas" --set hee.learn.method=wake-sleep --output "$T/ws"
+check "... its exact log-likelihood rose by more than 2.5 nats (measured 2.93)" \
+    awk -F'\t' '/^#/ || /^time/ { next } { if (first == "") first = $9; last = $9 }
+    END { exit !(last - first > 2.5) }' "$T/ws/learning.tsv"
+check "... says it is wake-sleep, and writes no checkpoint" sh -c \
+    "grep -q '^# learning: wake-sleep' '$T/ws/learning.tsv' && ! test -e '$T/ws/checkpoint.bin'"
+status_is 2 "... and --resume is refused" "$HEE_SNN" train "$bas" --resume \
+    --set hee.learn.method=wake-sleep --output "$T/ws"
+cat >"$T/ws-known.yaml" <<EOF
+hee-snn: 1
+name: ws-known
+seed: 2
+duration: 20 s
+hee:
+  tau_x: 1 ms
+  tau_eps: 0.05 ms
+  layers:
+    - {name: v, size: 5, family: bernoulli}
+    - {name: h, size: 2, family: bernoulli}
+  weights:
+    h: 0
+  data:
+    tsv: $HS_SRCDIR/examples/data/ppca-5d.tsv
+    threshold: 0
+    present: 1 ms
+  learn:
+    method: wake-sleep
+    learning_rate: 50 Hz
+    decay: 2 s
+    params: [b]
+EOF
+status_is 0 "wake-sleep with W = 0 and biases learning" "$HEE_SNN" train "$T/ws-known.yaml" \
+    --output "$T/ws-known"
+# the known answer: with W = 0 the visible units are independent, and the wake phase's fixed
+# point is b_0 = logit(mean of the data); SGD noise at the last learning rate (g = 0.0036 per
+# item: sd about sqrt(g/2) = 0.04) is averaged down by the decay; measured error 0.017
+sed -n 's/.*name: v,.*bias: \[\(.*\)\]}/\1/p' "$T/ws-known/model.yaml" | tr -d ' ' | tr ',' '\t' \
+    >"$T/ws-b0"
+check "... ends with visible biases within 0.08 of the data's log-odds (the exact answer)" awk '
+    FNR == NR { for (i = 1; i <= NF; i++) b[i] = $i; next }
+    !/^#/ && NF == 5 && $1 ~ /^-?[0-9]/ { for (i = 1; i <= 5; i++) s[i] += ($i >= 0); n++ }
+    END { for (i = 1; i <= 5; i++) { p = s[i] / n; d = b[i] - log(p / (1 - p));
+          if (d > 0.08 || d < -0.08) bad = 1 } exit !(n == 2000 && !bad) }' \
+    "$T/ws-b0" "$HS_SRCDIR/examples/data/ppca-5d.tsv"
+
 # ---- rbm: files: restricted Boltzmann machines ------------------------------------------------
 rbm="$HS_SRCDIR/examples/rbm-bars-stripes.yaml"
 status_is 0 "train the RBM example (CD-3, 3000 epochs)" "$HEE_SNN" train "$rbm" --output "$T/rbm"

@@ -223,6 +223,7 @@ typedef struct hs_train_result {
                                             * PCA); NaN otherwise */
     double wall;                           /* seconds */
     int interrupted, resumed;
+    int no_checkpoint;                     /* (learn: method: wake-sleep writes none) */
 } hs_train_result;
 
 /* Does cfg train (a hee: block with data: and learn:)? */

@@ -33,6 +33,7 @@
 #include "data/image.h"
 #include "app/hee_train.h"
 #include "config/config.h"
+#include "net/hee_spec.h"
 #include "net/net.h"
 #include "record/output.h"
 #include "util/clock.h"
@@ -134,6 +135,9 @@ static void curve_write(const curve *c, const hs_config *cfg, FILE *f, int has_l
     if (has_ll && isfinite(llmax))
         fprintf(f, "# loglik_max: %.9g (the maximum over all parameters on the same training "
                    "items: probabilistic PCA, closed form)\n", llmax);
+    if (cfg->hee->learn->wake_sleep)
+        fputs("# learning: wake-sleep (Hinton et al. 1995): no dynamics; time_ms = items x "
+              "present\n", f);
     fputs("# relax_ms: slowest relaxation of the latent layers; separation: principal over "
           "interneuron time scale (doc/learning.md)\n", f);
     fputs("time_ms\tepoch\titems\tlearning_rate_hz\tw_norm\tdw_norm\trelax_ms\tseparation", f);
@@ -515,6 +519,164 @@ static int learn_after(hs_hee_rt *rt, void *ctx, hs_error *err)
 
 static uint64_t next_multiple(uint64_t s, uint64_t k) { return (s / k + 1) * k; }
 
+/* ---- wake-sleep (learn: method: wake-sleep) ------------------------------------------------
+ * The sigmoid belief net of a hee: block of bernoulli layers without lateral couplings, learnt
+ * by the wake-sleep algorithm (Hinton, Dayan, Frey and Neal 1995, Science 268:1158) as the
+ * baseline of the HEE's local rule: a recognition net q(x_l = 1 | x_{l-1}) =
+ * sigmoid(R_l^T x_{l-1} + c_l), R_l shaped like W_l, both starting at 0.  Per item v, with step
+ * g = learning rate x (present - settle) (the HEE's learning per item):
+ *   wake:  x_0 = v, x_l ~ q(. | x_{l-1}) upwards; W_{l+1} += g (x_l - sigmoid(eta_l)) x_{l+1}^T,
+ *          b_l += g (x_l - sigmoid(eta_l)), eta_l = W_{l+1} x_{l+1} + b_l;
+ *   sleep: y ~ the generative model (ancestral, top down); R_l += g y_{l-1} (y_l - q_l)^T,
+ *          c_l += g (y_l - q_l), q_l = sigmoid(R_l^T y_{l-1} + c_l).
+ * No dynamics run; the learning curve has the local rule's columns at the same item counts
+ * (time_ms = items x present).  No checkpoint: --resume is refused. */
+
+static void ws_up(const hs_hee *m, double *const *R, double *const *cb, double *x, int l,
+                  gsl_rng *r, double *q, int sample)
+{
+    const hs_hee_layer *lo = &m->layer[l - 1], *ly = &m->layer[l];
+    for (uint32_t j = 0; j < ly->n; j++) {
+        double a = cb[l][j];
+        for (uint32_t i = 0; i < lo->n; i++)
+            a += R[l][(size_t)i * ly->n + j] * x[lo->off + i];
+        q[j] = hs_sigmoid(a);
+        if (sample)
+            x[ly->off + j] = gsl_rng_uniform(r) < q[j] ? 1.0 : 0.0;
+    }
+}
+
+static int ws_train(const hs_config *cfg, hs_control *ctl, hs_train_result *res, hs_error *err)
+{
+    const hs_learncfg *L = cfg->hee->learn;
+    hs_hee_rt *rt = NULL;
+    int rc = hs_net_hee_rt(cfg, &rt, err), locked = 0;
+    if (rc)
+        return rc;
+    hs_hee *m = &rt->m;
+    curve c = {0};
+    double *R[64] = {0}, *cb[64] = {0};
+    double *x = calloc(m->ntotal, sizeof *x), *eta = calloc(m->ntotal, sizeof *eta);
+    double *q = calloc(m->ntotal, sizeof *q);
+    gsl_rng *r = hs_rng_stream(cfg->seed, "wake-sleep", "samples");
+    for (int l = 1; l < m->L; l++)
+        c.nW += (size_t)m->layer[l - 1].n * m->layer[l].n;
+    c.Wprev = calloc(c.nW ? c.nW : 1, sizeof *c.Wprev);
+    int bad = !x || !eta || !q || !r || !c.Wprev;
+    for (int l = 1; l < m->L && !bad; l++) {
+        R[l] = calloc((size_t)m->layer[l - 1].n * m->layer[l].n, sizeof **R);
+        cb[l] = calloc(m->layer[l].n, sizeof **cb);
+        bad = !R[l] || !cb[l];
+    }
+    if (bad) {
+        rc = NOMEM(err);
+        goto done;
+    }
+    if ((rc = hs_out_lock(cfg->output, err)))
+        goto done;
+    locked = 1;
+    const double dt = rt->dt, present = (double)rt->present_steps * dt;
+    const uint64_t total = (uint64_t)llround(cfg->duration / present);
+    uint64_t log_items = (uint64_t)llround((L->log_every > 0 ? L->log_every
+                                                             : cfg->duration / 100) / present);
+    if (log_items < 1)
+        log_items = 1;
+    if (ctl) {
+        ctl->phase = "training";
+        ctl->end_ms = cfg->duration;
+    }
+    int has_ll = hs_hee_loglik_available(m);
+    const double t0 = hs_wall_s();
+    const size_t n0 = m->layer[0].n;
+    for (uint64_t k = 0;; k++) {
+        rt->step = k * rt->present_steps;
+        const double t = (double)rt->step * dt, lr = hs_hee_learning_rate(&rt->par.learn, t);
+        if ((k % log_items == 0 || k == total) && curve_row(&c, rt, lr, &has_ll)) {
+            rc = NOMEM(err);
+            goto done;
+        }
+        if (k == total)
+            break;
+        if (ctl && ctl->stop) {
+            res->interrupted = 1;
+            break;
+        }
+        if (ctl)
+            ctl->now_ms = t;
+        if (hs_hee_rt_item(rt, rt->step, 0)) {
+            rc = NOMEM(err);
+            goto done;
+        }
+        const double g = lr * (present - L->settle);
+        /* wake: recognise the item, then learn to generate it */
+        memcpy(x, rt->clamp, n0 * sizeof *x);
+        for (int l = 1; l < m->L; l++)
+            ws_up(m, R, cb, x, l, r, q, 1);
+        for (int l = 0; l < m->L; l++) {
+            hs_hee_layer *ly = &m->layer[l];
+            hs_hee_eta(m, l, x, eta);
+            for (uint32_t i = 0; i < ly->n; i++) {
+                const double d = g * (x[ly->off + i] - hs_sigmoid(eta[i]));
+                if (L->learn_b)
+                    ly->b[i] += d;
+                if (L->learn_W && l + 1 < m->L) {
+                    const hs_hee_layer *up = &m->layer[l + 1];
+                    double *row = m->W[l + 1] + (size_t)i * up->n;
+                    for (uint32_t j = 0; j < up->n; j++)
+                        row[j] += d * x[up->off + j];
+                }
+            }
+        }
+        /* sleep: dream from the generative model, then learn to recognise the dream */
+        for (int l = m->L - 1; l >= 0; l--) {
+            const hs_hee_layer *ly = &m->layer[l];
+            hs_hee_eta(m, l, x, eta);
+            for (uint32_t i = 0; i < ly->n; i++)
+                x[ly->off + i] = gsl_rng_uniform(r) < hs_sigmoid(eta[i]) ? 1.0 : 0.0;
+        }
+        for (int l = 1; l < m->L; l++) {
+            const hs_hee_layer *lo = &m->layer[l - 1], *ly = &m->layer[l];
+            ws_up(m, R, cb, x, l, r, q, 0);
+            for (uint32_t j = 0; j < ly->n; j++) {
+                const double d = g * (x[ly->off + j] - q[j]);
+                cb[l][j] += d;
+                for (uint32_t i = 0; i < lo->n; i++)
+                    R[l][(size_t)i * ly->n + j] += d * x[lo->off + i];
+            }
+        }
+    }
+    res->wall = hs_wall_s() - t0;
+    res->no_checkpoint = 1;
+    if ((rc = write_outputs(cfg, rt, &c, has_ll, NAN, res->interrupted, err)))
+        goto done;
+    res->steps = rt->step;
+    res->t_end = (double)rt->step * dt;
+    res->items = rt->step / rt->present_steps;
+    res->epochs = res->items / rt->ntrain;
+    res->has_loglik = has_ll;
+    if (c.n) {
+        res->loglik_train = c.rows[(c.n - 1) * NCOL + COL_LLTRAIN];
+        res->loglik_holdout = c.rows[(c.n - 1) * NCOL + COL_LLHOLD];
+    }
+    rc = res->interrupted ? HS_EINTR : HS_OK;
+done:
+    if (locked)
+        hs_out_unlock(cfg->output);
+    for (int l = 0; l < 64; l++) {
+        free(R[l]);
+        free(cb[l]);
+    }
+    free(x);
+    free(eta);
+    free(q);
+    if (r)
+        gsl_rng_free(r);
+    free(c.rows);
+    free(c.Wprev);
+    hs_hee_rt_free(rt);
+    return rc;
+}
+
 int hs_hee_train(const hs_config *cfg, int resume, hs_control *ctl, hs_train_result *res,
                  hs_error *err)
 {
@@ -526,6 +688,13 @@ int hs_hee_train(const hs_config *cfg, int resume, hs_control *ctl, hs_train_res
         return hs_error_set(err, HS_ECONFIG, cfg->path, h ? h->line : 0, h ? h->col : 0,
                             "nothing to train: add 'data' and 'learn' to the 'hee' block");
     const hs_learncfg *L = h->learn;
+    if (L->wake_sleep) {
+        if (resume)
+            return hs_error_set(err, HS_ECONFIG, cfg->path, L->line, L->col,
+                                "wake-sleep training writes no checkpoint: --resume cannot "
+                                "continue it (it takes seconds; train it again)");
+        return ws_train(cfg, ctl, res, err);
+    }
     hs_net *net = NULL;
     int rc = hs_net_compile(cfg, &net, err), locked = 0;
     if (rc)

@@ -727,7 +727,8 @@ static int train(hs_config *cfg, const opts *o)
                    res.loglik_max, res.loglik_max - res.loglik_train);
         printf("wall time: %.3f s, real-time factor: %.3g (simulated/wall)\n", res.wall,
                res.wall > 0 ? (res.t_end - res.t_start) * 1e-3 / res.wall : 0.0);
-        printf("output: %s (model.yaml, learning.tsv, checkpoint.bin)\n", res.outdir);
+        printf("output: %s (model.yaml, learning.tsv%s)\n", res.outdir,
+               res.no_checkpoint ? "" : ", checkpoint.bin");
     }
     hs_config_free(cfg);
     if (rc == HS_EINTR) {

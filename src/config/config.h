@@ -152,6 +152,7 @@ typedef struct hs_learncfg {
     int learn_W, learn_b, learn_J;
     double checkpoint;         /* ms of model time between checkpoints */
     double log_every;          /* ms between rows of learning.tsv */
+    int wake_sleep;            /* method: wake-sleep (hee_train.c), not the local rule */
 } hs_learncfg;
 
 typedef struct hs_heecfg {

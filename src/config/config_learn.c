@@ -201,7 +201,7 @@ static int read_params(hs_cfgctx *c, const hs_ynode *n, hs_learncfg *L)
 int hs_cfg_read_hee_learn(hs_cfgctx *c, const hs_ynode *n, hs_heecfg *h)
 {
     static const char *const keys[] = {"learning_rate", "decay", "settle", "params",
-                                       "checkpoint",    "log",   NULL};
+                                       "checkpoint",    "log",   "method", NULL};
     int rc;
     if ((rc = hs_cfg_want_kind(c, n, HS_Y_MAP, "learn")) ||
         (rc = hs_cfg_check_keys(c, n, keys, "'learn'")))
@@ -236,6 +236,25 @@ int hs_cfg_read_hee_learn(hs_cfgctx *c, const hs_ynode *n, hs_heecfg *h)
         return hs_cfg_at(c, hs_ymap_get(n, "settle") ? hs_ymap_get(n, "settle") : n,
                          "'settle' (%g ms) leaves no time for plasticity within 'present' "
                          "(%g ms)", L->settle, h->data->present);
+    if ((k = hs_ymap_get(n, "method"))) {
+        if ((rc = hs_cfg_want_kind(c, k, HS_Y_SCALAR, "method")))
+            return rc;
+        if (!strcmp(k->str, "wake-sleep"))
+            L->wake_sleep = 1;
+        else if (strcmp(k->str, "local"))
+            return hs_cfg_at(c, k, "unknown learning method '%s' (known: local, wake-sleep)",
+                             k->str);
+        for (int l = 0; L->wake_sleep && l < h->nlayers; l++) {
+            if (!h->layers[l].bernoulli)
+                return hs_cfg_at(c, k, "wake-sleep learns a sigmoid belief net: every layer "
+                                 "bernoulli ('%s' is gaussian)", h->layers[l].name);
+            if (h->lateral[l].kind != HS_VAL_UNSET)
+                return hs_cfg_at(c, k, "wake-sleep here learns layers without lateral couplings "
+                                 "('%s' has some)", h->layers[l].name);
+        }
+        if (L->wake_sleep && h->realisation == HS_HEE_SPIKE)
+            return hs_cfg_at(c, k, "wake-sleep is no dynamics: give it 'realisation: rate'");
+    }
     return HS_OK;
 }
 

@@ -224,6 +224,8 @@ static void put_learn(FILE *f, const hs_learncfg *L)
         fputs("\n    log: ", f);
         put_num(f, L->log_every, HS_DIM_TIME);
     }
+    if (L->wake_sleep)
+        fputs("\n    method: wake-sleep", f);
     fputc('\n', f);
 }
 
