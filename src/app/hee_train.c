@@ -519,6 +519,20 @@ static int learn_after(hs_hee_rt *rt, void *ctx, hs_error *err)
 
 static uint64_t next_multiple(uint64_t s, uint64_t k) { return (s / k + 1) * k; }
 
+/* The result of a training that ended at rt->step, its curve c. */
+static void finish(hs_train_result *res, const hs_hee_rt *rt, const curve *c, int has_ll)
+{
+    res->steps = rt->step;
+    res->t_end = (double)rt->step * rt->dt;
+    res->items = rt->step / rt->present_steps;
+    res->epochs = res->items / rt->ntrain;
+    res->has_loglik = has_ll;
+    if (c->n) {
+        res->loglik_train = c->rows[(c->n - 1) * NCOL + COL_LLTRAIN];
+        res->loglik_holdout = c->rows[(c->n - 1) * NCOL + COL_LLHOLD];
+    }
+}
+
 /* ---- wake-sleep (learn: method: wake-sleep) ------------------------------------------------
  * The sigmoid belief net of a hee: block of bernoulli layers without lateral couplings, learnt
  * by the wake-sleep algorithm (Hinton, Dayan, Frey and Neal 1995, Science 268:1158) as the
@@ -649,15 +663,7 @@ static int ws_train(const hs_config *cfg, hs_control *ctl, hs_train_result *res,
     res->no_checkpoint = 1;
     if ((rc = write_outputs(cfg, rt, &c, has_ll, NAN, res->interrupted, err)))
         goto done;
-    res->steps = rt->step;
-    res->t_end = (double)rt->step * dt;
-    res->items = rt->step / rt->present_steps;
-    res->epochs = res->items / rt->ntrain;
-    res->has_loglik = has_ll;
-    if (c.n) {
-        res->loglik_train = c.rows[(c.n - 1) * NCOL + COL_LLTRAIN];
-        res->loglik_holdout = c.rows[(c.n - 1) * NCOL + COL_LLHOLD];
-    }
+    finish(res, rt, &c, has_ll);
     rc = res->interrupted ? HS_EINTR : HS_OK;
 done:
     if (locked)
@@ -787,15 +793,7 @@ int hs_hee_train(const hs_config *cfg, int resume, hs_control *ctl, hs_train_res
     if ((rc = ckpt_write(net, &c, hash, cfg->output, err)) ||
         (rc = write_outputs(cfg, rt, &c, has_ll, res->loglik_max, res->interrupted, err)))
         goto done;
-    res->steps = rt->step;
-    res->t_end = (double)rt->step * dt;
-    res->items = rt->step / rt->present_steps;
-    res->epochs = res->items / rt->ntrain;
-    res->has_loglik = has_ll;
-    if (c.n) {
-        res->loglik_train = c.rows[(c.n - 1) * NCOL + COL_LLTRAIN];
-        res->loglik_holdout = c.rows[(c.n - 1) * NCOL + COL_LLHOLD];
-    }
+    finish(res, rt, &c, has_ll);
     rc = res->interrupted ? HS_EINTR : HS_OK;
 done:
     if (locked)
