@@ -166,6 +166,19 @@ check "... to the same weights, bit for bit" cmp -s "$T/rbm/weights.tsv" "$T/rbm
 status_is 0 "PCD with log Z by AIS" "$HEE_SNN" train "$rbm" --set rbm.method=pcd --set rbm.k=1 \
     --set rbm.epochs=500 --set rbm.loglik=ais --output "$T/rbm-ais"
 check "... says so, with its standard error" grep -q 'log Z by AIS, +-' "$T/out"
+status_is 0 "a deep belief net: hidden: [10, 8], RBMs stacked greedily" "$HEE_SNN" train "$rbm" \
+    --set 'rbm.hidden=[10, 8]' --output "$T/dbn"
+check "... its exact log-likelihood (the sigmoid layer under the top RBM) ends above -3.5 nats \
+(measured -3.21)" awk -F'\t' '/^#/ || /^epoch/ { next } $5 == 2 { last = $2 } END { exit !(last > -3.5) }' \
+    "$T/dbn/learning.tsv"
+check "... weights-2.tsv is RBM 2's 10 x 8" awk -F'\t' '/^#/ || /^h0/ { next }
+    { n++; if (NF != 8) bad = 1 } END { exit !(n == 10 && !bad) }' "$T/dbn/weights-2.tsv"
+check "... biases.tsv has both RBMs' biases" sh -c \
+    "test \$(grep -c '^2	hidden' '$T/dbn/biases.tsv') = 8 && test \$(grep -c '^1	visible' '$T/dbn/biases.tsv') = 9"
+check "... and its samples are bars or stripes often (measured 0.57)" awk '
+    FNR == NR { if (!/^#/ && !/^v/) data[$0] = 1; next }
+    /^#/ || /^v0/ { next } { n++; if ($0 in data) k++ } END { exit !(n == 100 && k > 40) }' \
+    "$HS_SRCDIR/examples/data/bars-stripes-3x3.tsv" "$T/dbn/samples.tsv"
 status_is 2 "run of an rbm: file is refused" "$HEE_SNN" run "$rbm" --output "$T/rbm-run"
 check "... saying to train it" grep -q 'an rbm: file is trained, not run' "$T/err"
 status_is 2 "train --resume of an RBM is refused" "$HEE_SNN" train "$rbm" --resume \

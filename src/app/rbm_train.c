@@ -3,9 +3,13 @@
  * The data set is read as for a hee: block (the same keys, the same errors), its values must
  * lie in [0, 1] (binary, or probabilities of 1).  The visible biases start at the data's
  * log-odds and the weights at N(0, init_sd^2), from the run's seed.  After every epoch the
- * exact log-likelihood of the training and held-out items is a row of learning.tsv when the
- * smaller layer has at most 20 units; otherwise the last row carries log Z by annealed
- * importance sampling, with its standard error.
+ * exact log-likelihood of the training and held-out items is a row of learning.tsv (about 100
+ * rows per RBM) when the smaller layer has at most 20 units; otherwise the last row carries
+ * log Z by annealed importance sampling, with its standard error.  With a list of hidden sizes
+ * the RBMs are stacked greedily into a deep belief net (Hinton, Osindero and Teh 2006): RBM k
+ * learns p(h | v) of RBM k - 1 on the items, and the generative model is the top RBM over the
+ * sigmoid layers p(h_{k-1} | h_k) = sigmoid(a_k + W_k h_k); its exact log-likelihood is
+ * computed for two hidden layers, the first of at most 20 units.
  */
 #include "hs-config.h"
 
@@ -34,14 +38,20 @@ int hs_config_is_rbm(const hs_config *cfg) { return cfg->rbm != NULL; }
 
 typedef struct curve {
     const hs_config *cfg;
-    const hs_dataset *ds;
+    const hs_dataset *ds;     /* the data set (layer 0) */
     size_t ntrain;
-    int exact;
+    int exact;                /* per epoch: the exact log-likelihood of the model so far */
     hs_control *ctl;
     double t0;
+    int layer;                /* the RBM being trained, 1-based */
+    uint64_t every;           /* a row every this many epochs (about 100 rows per RBM) */
+    hs_rbm *const *rbm;       /* the RBMs trained so far and the current one */
+    double *scratch;          /* 2^nh1 (x) ... for the DBN's sum */
     size_t n, cap;
-    double *rows;   /* epoch, loglik_train, loglik_holdout, wall_s */
+    double *rows;             /* epoch, loglik_train, loglik_holdout, wall_s, layer */
 } curve;
+
+#define NCOLS 5
 
 static double mean_loglik(const hs_rbm *m, const hs_dataset *ds, size_t lo, size_t hi,
                           double logz)
@@ -54,35 +64,91 @@ static double mean_loglik(const hs_rbm *m, const hs_dataset *ds, size_t lo, size
     return -f / (double)(hi - lo) - logz;
 }
 
+/* The exact mean log-likelihood of a DBN of two hidden layers, the sigmoid layer of RBM 1
+ * (p(v | h1) = sigmoid(a1 + W1 h1)) under the top RBM 2 over (h1, h2): log p(v) =
+ * log sum over h1 of p(v | h1) exp(-F2(h1)) / Z2.  top holds 2^nh1 log p2(h1). */
+static double dbn_loglik(const hs_rbm *m1, const hs_rbm *m2, const hs_dataset *ds, size_t lo,
+                         size_t hi, double *top)
+{
+    if (hi <= lo)
+        return NAN;
+    const size_t H = m1->nh, S = (size_t)1 << H;
+    const double logz2 = hs_rbm_log_partition(m2);
+    double h[32], acc = 0;
+    for (size_t st = 0; st < S; st++) {
+        for (size_t j = 0; j < H; j++)
+            h[j] = (double)((st >> j) & 1);
+        top[st] = -hs_rbm_free_energy(m2, h) - logz2;
+    }
+    for (size_t s = lo; s < hi; s++) {
+        const double *v = ds->x + s * ds->dim;
+        double mx = -INFINITY, sum = 0;
+        for (size_t st = 0; st < S; st++) {
+            double lp = top[st];
+            for (size_t i = 0; i < m1->nv; i++) {
+                double a = m1->a[i];
+                for (size_t j = 0; j < H; j++)
+                    if ((st >> j) & 1)
+                        a += m1->W[i * m1->nh + j];
+                lp += v[i] * a - (a > 0 ? a + log1p(exp(-a)) : log1p(exp(a)));
+            }
+            if (lp > mx) {
+                sum = sum * exp(mx - lp) + 1;
+                mx = lp;
+            } else {
+                sum += exp(lp - mx);
+            }
+        }
+        acc += mx + log(sum);
+    }
+    return acc / (double)(hi - lo);
+}
+
 static int push(curve *c, double epoch, double ltr, double lho)
 {
     if (c->n == c->cap) {
         size_t cap = c->cap ? 2 * c->cap : 64;
-        double *r = realloc(c->rows, cap * 4 * sizeof *r);
+        double *r = realloc(c->rows, cap * NCOLS * sizeof *r);
         if (!r)
             return -1;
         c->rows = r;
         c->cap = cap;
     }
-    double *r = c->rows + 4 * c->n++;
+    double *r = c->rows + NCOLS * c->n++;
     r[0] = epoch;
     r[1] = ltr;
     r[2] = lho;
     r[3] = hs_wall_s() - c->t0;
+    r[4] = c->layer;
     return 0;
+}
+
+/* The exact log-likelihood of the model so far: RBM 1 alone, or the DBN of RBMs 1 and 2. */
+static void exact_ll(const curve *c, double *ltr, double *lho)
+{
+    *ltr = *lho = NAN;
+    if (!c->exact)
+        return;
+    if (c->layer == 1) {
+        double logz = hs_rbm_log_partition(c->rbm[0]);
+        *ltr = mean_loglik(c->rbm[0], c->ds, 0, c->ntrain, logz);
+        *lho = mean_loglik(c->rbm[0], c->ds, c->ntrain, c->ds->n, logz);
+    } else if (c->layer == 2) {
+        *ltr = dbn_loglik(c->rbm[0], c->rbm[1], c->ds, 0, c->ntrain, c->scratch);
+        *lho = dbn_loglik(c->rbm[0], c->rbm[1], c->ds, c->ntrain, c->ds->n, c->scratch);
+    }
 }
 
 static int on_epoch(void *ctx, const hs_rbm *m, size_t epoch)
 {
+    (void)m;
     curve *c = ctx;
-    double ltr = NAN, lho = NAN;
-    if (c->exact) {
-        double logz = hs_rbm_log_partition(m);
-        ltr = mean_loglik(m, c->ds, 0, c->ntrain, logz);
-        lho = mean_loglik(m, c->ds, c->ntrain, c->ds->n, logz);
+    double ltr, lho;
+    if (epoch % c->every == 0 || epoch == c->cfg->rbm->epochs) {   /* a row */
+        exact_ll(c, &ltr, &lho);
+        if (push(c, (double)epoch, ltr, lho))
+            return -1;
     }
-    if (push(c, (double)epoch, ltr, lho))
-        return -1;
     if (c->ctl) {
         c->ctl->now_ms = (double)epoch;
         if (c->ctl->stop)
@@ -132,10 +198,11 @@ static void put_table(FILE *f, const char *comment, const double *x, size_t n, s
             fprintf(f, "%.17g%c", x[i * cols + j], j + 1 < cols ? '\t' : '\n');
 }
 
-static int write_outputs(const hs_config *cfg, const hs_rbm *m, const curve *c,
+static int write_outputs(const hs_config *cfg, hs_rbm *const *rbm, const curve *c,
                          const hs_rbm_result *res, const double *samples, hs_error *err)
 {
     const hs_rbmcfg *r = cfg->rbm;
+    const hs_rbm *m = rbm[0];
     hs_out out;
     int rc = hs_out_open(&out, cfg->output, err);
     if (rc)
@@ -150,25 +217,30 @@ static int write_outputs(const hs_config *cfg, const hs_rbm *m, const curve *c,
         return err->code;
     }
     static const char *const methods[] = {"CD", "PCD", "mean-field CD"};
-    fprintf(fl, "# hee-snn %s\n# seed: %llu\n# network: %s\n# rbm: %u visible, %u hidden, %s-%d, "
-                "batch %llu, learning rate %.17g, momentum %.17g, weight decay %.17g\n",
-            PACKAGE_VERSION, (unsigned long long)cfg->seed, cfg->name, r->nv, r->nh,
-            methods[r->method], r->k, (unsigned long long)r->batch, r->lr, r->momentum,
-            r->weight_decay);
+    fprintf(fl, "# hee-snn %s\n# seed: %llu\n# network: %s\n# %s: %u visible, hidden", PACKAGE_VERSION,
+            (unsigned long long)cfg->seed, cfg->name, r->nhidden > 1 ? "dbn" : "rbm", r->nv);
+    for (int l = 0; l < r->nhidden; l++)
+        fprintf(fl, "%s%u", l ? " x " : " ", r->hidden[l]);
+    fprintf(fl, ", %s-%d, batch %llu, learning rate %.17g, momentum %.17g, weight decay "
+                "%.17g\n", methods[r->method], r->k, (unsigned long long)r->batch, r->lr,
+            r->momentum, r->weight_decay);
     fprintf(fl, "# training items: %zu, held out: %zu\n", c->ntrain, c->ds->n - c->ntrain);
+    if (r->nhidden > 1)
+        fputs("# a deep belief net: RBM 1 on the data, RBM k on p(h | v) of RBM k - 1; its rows "
+              "carry the exact log-likelihood of the model trained so far (RBM 1 alone, then the "
+              "sigmoid layer of RBM 1 under RBM 2) where it can be summed, else nan\n", fl);
     if (res->exact)
-        fputs("# loglik_*: mean log-likelihood per item (nats), exact (log Z by enumeration)\n",
-              fl);
+        fputs("# loglik_*: mean log-likelihood per item (nats), exact\n", fl);
     else if (!isnan(res->logz))
         fprintf(fl, "# loglik_*: the last row, log Z by annealed importance sampling: %.9g +- "
                     "%.3g (standard error)\n", res->logz, res->logz_se);
     else
-        fputs("# loglik_*: not computed (loglik: none)\n", fl);
+        fputs("# loglik_*: not computed (loglik: none, or a DBN too large to sum over)\n", fl);
     if (res->interrupted)
         fprintf(fl, "# interrupted after epoch %llu\n", (unsigned long long)res->epochs);
-    fputs("epoch\tloglik_train\tloglik_holdout\twall_s\n", fl);
+    fputs("epoch\tloglik_train\tloglik_holdout\twall_s\tlayer\n", fl);
     for (size_t k = 0; k < c->n; k++) {
-        const double *row = c->rows + 4 * k;
+        const double *row = c->rows + NCOLS * k;
         fprintf(fl, "%.0f", row[0]);
         for (int q = 1; q < 4; q++) {
             if (isnan(row[q]))
@@ -176,23 +248,48 @@ static int write_outputs(const hs_config *cfg, const hs_rbm *m, const curve *c,
             else
                 fprintf(fl, "\t%.9g", row[q]);
         }
-        fputc('\n', fl);
+        fprintf(fl, "\t%.0f\n", row[4]);
     }
-    put_table(fw, "W: visible unit i (row) x hidden unit j (column)", m->W, m->nv, m->nh, "h");
-    fputs("# biases of the visible units (layer 'visible') and the hidden ones ('hidden')\n"
-          "layer\tunit\tbias\n", fb);
-    for (size_t i = 0; i < m->nv; i++)
-        fprintf(fb, "visible\t%zu\t%.17g\n", i, m->a[i]);
-    for (size_t j = 0; j < m->nh; j++)
-        fprintf(fb, "hidden\t%zu\t%.17g\n", j, m->b[j]);
-    put_table(fs, "binary samples of the trained model: one Gibbs chain each, 1000 sweeps from "
-                  "a random state", samples, r->samples, m->nv, "v");
+    put_table(fw, "W of RBM 1: visible unit i (row) x hidden unit j (column); RBM k > 1 in "
+                  "weights-K.tsv", m->W, m->nv, m->nh, "h");
+    fputs("# biases of each RBM: its visible units and its hidden ones (in a DBN the generative "
+          "model uses the visible biases of RBM k for layer k - 1 and both of the top RBM)\n"
+          "rbm\tlayer\tunit\tbias\n", fb);
+    for (int l = 0; l < r->nhidden; l++) {
+        for (size_t i = 0; i < rbm[l]->nv; i++)
+            fprintf(fb, "%d\tvisible\t%zu\t%.17g\n", l + 1, i, rbm[l]->a[i]);
+        for (size_t j = 0; j < rbm[l]->nh; j++)
+            fprintf(fb, "%d\thidden\t%zu\t%.17g\n", l + 1, j, rbm[l]->b[j]);
+    }
+    put_table(fs, r->nhidden > 1 ? "binary samples of the trained DBN: the top RBM's Gibbs chain "
+                                   "(1000 sweeps from a random state), then down the sigmoid "
+                                   "layers"
+                                 : "binary samples of the trained model: one Gibbs chain each, "
+                                   "1000 sweeps from a random state",
+              samples, r->samples, m->nv, "v");
     if ((rc = hs_config_write(cfg, fc, err))) {
         hs_out_abort(&out);
         return rc;
     }
     if ((rc = hs_out_commit(&out, err)))
         return rc;
+    if (r->nhidden > 1) {   /* the upper RBMs' weights, one file each */
+        if ((rc = hs_out_open(&out, cfg->output, err)))
+            return rc;
+        for (int l = 1; l < r->nhidden; l++) {
+            char name[32], what[64];
+            snprintf(name, sizeof name, "weights-%d.tsv", l + 1);
+            snprintf(what, sizeof what, "W of RBM %d: its visible unit (row) x hidden unit", l + 1);
+            FILE *f = hs_out_file(&out, name, err);
+            if (!f) {
+                hs_out_abort(&out);
+                return err->code;
+            }
+            put_table(f, what, rbm[l]->W, rbm[l]->nv, rbm[l]->nh, "h");
+        }
+        if ((rc = hs_out_commit(&out, err)))
+            return rc;
+    }
     if (r->rows && r->samples) {
         char path[4096];
         snprintf(path, sizeof path, "%s/samples.png", cfg->output);
@@ -206,6 +303,38 @@ static int write_outputs(const hs_config *cfg, const hs_rbm *m, const curve *c,
     return HS_OK;
 }
 
+/* Samples of the whole model: the top RBM's chains, then down the sigmoid layers. */
+static int sample_model(const hs_config *cfg, hs_rbm *const *rbm, int L, double *out,
+                        hs_error *err)
+{
+    const hs_rbmcfg *r = cfg->rbm;
+    const size_t n = r->samples;
+    size_t wmax = r->nv;
+    for (int l = 0; l < L; l++)
+        wmax = rbm[l]->nv > wmax ? rbm[l]->nv : wmax;
+    double *a = malloc(n * wmax * sizeof *a), *b = malloc(n * wmax * sizeof *b);
+    gsl_rng *g = hs_rng_stream(cfg->seed, "rbm", "down");
+    int rc = HS_OK;
+    if (!a || !b || !g) {
+        rc = NOMEM(err);
+        goto out;
+    }
+    if ((rc = hs_rbm_sample_binary(rbm[L - 1], n, n, 1000, 1, cfg->seed, a, err)))
+        goto out;
+    for (int l = L - 2; l >= 0; l--) {   /* a holds n states of RBM l's hidden layer */
+        hs_rbm_visible_probs(rbm[l], a, n, b);
+        for (size_t q = 0; q < n * rbm[l]->nv; q++)
+            a[q] = gsl_rng_uniform(g) < b[q] ? 1.0 : 0.0;
+    }
+    memcpy(out, a, n * r->nv * sizeof *out);
+out:
+    free(a);
+    free(b);
+    if (g)
+        gsl_rng_free(g);
+    return rc;
+}
+
 int hs_rbm_train_to_dir(const hs_config *cfg, hs_control *ctl, hs_rbm_result *res,
                         hs_error *err)
 {
@@ -215,77 +344,122 @@ int hs_rbm_train_to_dir(const hs_config *cfg, hs_control *ctl, hs_rbm_result *re
     const hs_rbmcfg *r = cfg->rbm;
     if (!r)
         return hs_error_set(err, HS_ECONFIG, cfg->path, 0, 0, "the file has no 'rbm:' block");
+    const int L = r->nhidden;
     if (ctl)
-        ctl->phase = "training", ctl->end_ms = (double)r->epochs, ctl->now_ms = 0;
+        ctl->phase = "training", ctl->end_ms = (double)r->epochs * L, ctl->now_ms = 0;
     hs_dataset *ds = NULL;
     int rc = load_data(cfg, &ds, err);
     if (rc)
         return rc;
     const size_t ntrain = ds->n - r->data->holdout;
-    hs_rbm *m = NULL;
+    hs_rbm *rbm[8] = {0};
+    hs_dataset *up = NULL;   /* the input of the RBM being trained, above layer 0 */
     double *samples = NULL;
-    curve c = {.cfg = cfg, .ds = ds, .ntrain = ntrain, .ctl = ctl, .t0 = hs_wall_s()};
+    curve c = {.cfg = cfg, .ds = ds, .ntrain = ntrain, .ctl = ctl, .t0 = hs_wall_s(),
+               .rbm = rbm, .every = r->epochs > 100 ? r->epochs / 100 : 1};
     const uint32_t small = r->nv < r->nh ? r->nv : r->nh;
     c.exact = r->loglik == HS_RBM_LL_EXACT ||
-              (r->loglik == HS_RBM_LL_AUTO && small <= EXACT_EVERY_EPOCH);
-    gsl_rng *g = hs_rng_stream(cfg->seed, "rbm", "init");
-    if (!g || (rc = hs_rbm_alloc(r->nv, r->nh, &m, err)) ||
-        (rc = hs_rbm_init(m, g, r->init_sd, err)) ||
-        (rc = hs_rbm_init_from_data(m, ds, ntrain, err))) {
-        rc = rc ? rc : NOMEM(err);
+              (r->loglik == HS_RBM_LL_AUTO && small <= EXACT_EVERY_EPOCH &&
+               (L == 1 || r->hidden[0] <= EXACT_EVERY_EPOCH));
+    if (L > 1 && c.exact && r->hidden[0] > EXACT_EVERY_EPOCH) {
+        rc = hs_error_set(err, HS_ECONFIG, cfg->path, r->line, r->col,
+                          "'loglik: exact' of a DBN sums over its first hidden layer: at most "
+                          "%d units", EXACT_EVERY_EPOCH);
         goto out;
     }
-    if (c.exact && push(&c, 0, mean_loglik(m, ds, 0, ntrain, hs_rbm_log_partition(m)),
-                        mean_loglik(m, ds, ntrain, ds->n, hs_rbm_log_partition(m)))) {
+    if (L > 1 && c.exact &&
+        !(c.scratch = malloc(((size_t)1 << r->hidden[0]) * sizeof *c.scratch))) {
         rc = NOMEM(err);
         goto out;
     }
-    hs_rbm_train_opts o = {.k = r->k, .persistent = r->method == HS_RBM_PCD,
-                           .meanfield = r->method == HS_RBM_MEANFIELD, .batch = r->batch,
-                           .nchains = r->chains, .lr = r->lr, .momentum = r->momentum,
-                           .weight_decay = r->weight_decay, .epochs = r->epochs};
-    rc = hs_rbm_train(m, ds, ntrain, &o, cfg->seed, on_epoch, &c, err);
-    res->wall = hs_wall_s() - c.t0;
-    if (rc == HS_EINTR)
-        res->interrupted = 1;
-    else if (rc)
+    gsl_rng *g = hs_rng_stream(cfg->seed, "rbm", "init");
+    if (!g) {
+        rc = NOMEM(err);
         goto out;
-    res->epochs = c.n ? (uint64_t)c.rows[4 * (c.n - 1)] : 0;
-    res->exact = c.exact;
-    if (c.exact) {
-        res->logz = hs_rbm_log_partition(m);
+    }
+    for (int l = 0; l < L && !res->interrupted; l++) {
+        const hs_dataset *in = l ? up : ds;
+        c.layer = l + 1;
+        if ((rc = hs_rbm_alloc(in->dim, r->hidden[l], &rbm[l], err)) ||
+            (rc = hs_rbm_init(rbm[l], g, r->init_sd, err)) ||
+            (rc = hs_rbm_init_from_data(rbm[l], in, ntrain, err)))
+            break;
+        double ltr, lho;
+        if (l == 0 && c.exact) {   /* the starting point */
+            exact_ll(&c, &ltr, &lho);
+            if (push(&c, 0, ltr, lho)) {
+                rc = NOMEM(err);
+                break;
+            }
+        }
+        hs_rbm_train_opts o = {.k = r->k, .persistent = r->method == HS_RBM_PCD,
+                               .meanfield = r->method == HS_RBM_MEANFIELD, .batch = r->batch,
+                               .nchains = r->chains, .lr = r->lr, .momentum = r->momentum,
+                               .weight_decay = r->weight_decay, .epochs = r->epochs};
+        rc = hs_rbm_train(rbm[l], in, ntrain, &o, cfg->seed + (uint64_t)l, on_epoch, &c, err);
+        if (rc == HS_EINTR) {
+            res->interrupted = 1;
+            rc = HS_OK;
+        }
+        if (rc)
+            break;
+        if (l + 1 < L && !res->interrupted) {   /* the next RBM's data: p(h | v) of this one */
+            hs_dataset *next;
+            if ((rc = hs_dataset_alloc(in->n, rbm[l]->nh, 0, &next, err)))
+                break;
+            hs_rbm_hidden_probs(rbm[l], in->x, in->n, next->x);
+            hs_dataset_free(up);
+            up = next;
+        }
+    }
+    gsl_rng_free(g);
+    if (rc)
+        goto out;
+    int trained = 0;
+    while (trained < L && rbm[trained])
+        trained++;
+    res->wall = hs_wall_s() - c.t0;
+    res->epochs = c.n ? (uint64_t)c.rows[NCOLS * (c.n - 1)] : 0;
+    res->exact = c.exact && trained <= 2;
+    if (res->exact) {
+        res->logz = trained == 1 ? hs_rbm_log_partition(rbm[0]) : hs_rbm_log_partition(rbm[1]);
         res->logz_se = 0;
-    } else if (r->loglik != HS_RBM_LL_NONE && !res->interrupted) {
-        if ((rc = hs_rbm_ais(m, r->ais_runs, r->ais_betas, cfg->seed, &res->logz,
+    } else if (L == 1 && r->loglik != HS_RBM_LL_NONE && !res->interrupted) {
+        if ((rc = hs_rbm_ais(rbm[0], r->ais_runs, r->ais_betas, cfg->seed, &res->logz,
                              &res->logz_se, err)))
             goto out;
         if (c.n) {   /* the last row: AIS */
-            c.rows[4 * (c.n - 1) + 1] = mean_loglik(m, ds, 0, ntrain, res->logz);
-            c.rows[4 * (c.n - 1) + 2] = mean_loglik(m, ds, ntrain, ds->n, res->logz);
+            c.rows[NCOLS * (c.n - 1) + 1] = mean_loglik(rbm[0], ds, 0, ntrain, res->logz);
+            c.rows[NCOLS * (c.n - 1) + 2] = mean_loglik(rbm[0], ds, ntrain, ds->n, res->logz);
         }
     }
     if (c.n) {
-        res->loglik_train = c.rows[4 * (c.n - 1) + 1];
-        res->loglik_holdout = c.rows[4 * (c.n - 1) + 2];
+        res->loglik_train = c.rows[NCOLS * (c.n - 1) + 1];
+        res->loglik_holdout = c.rows[NCOLS * (c.n - 1) + 2];
     }
     res->loglik_se = res->logz_se;
-    if (r->samples) {
+    if (r->samples && trained == L) {
         if (!(samples = malloc(r->samples * r->nv * sizeof *samples))) {
             rc = NOMEM(err);
             goto out;
         }
-        if ((rc = hs_rbm_sample_binary(m, r->samples, r->samples, 1000, 1, cfg->seed, samples,
-                                       err)))
+        if ((rc = sample_model(cfg, rbm, L, samples, err)))
             goto out;
     }
-    int wrc = write_outputs(cfg, m, &c, res, samples, err);
+    if (trained < L) {   /* interrupted before the upper layers: write what there is */
+        rc = hs_error_set(err, HS_EIO, cfg->output, 0, 0, "interrupted while training RBM %d "
+                          "of %d: nothing written", trained, L);
+        goto out;
+    }
+    int wrc = write_outputs(cfg, rbm, &c, res, samples, err);
     rc = wrc ? wrc : res->interrupted ? HS_EINTR : HS_OK;
 out:
-    if (g)
-        gsl_rng_free(g);
     free(samples);
     free(c.rows);
-    hs_rbm_free(m);
+    free(c.scratch);
+    for (int l = 0; l < 8; l++)
+        hs_rbm_free(rbm[l]);
+    hs_dataset_free(up);
     hs_dataset_free(ds);
     return rc;
 }

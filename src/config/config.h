@@ -191,7 +191,9 @@ enum { HS_RBM_CD = 0, HS_RBM_PCD = 1, HS_RBM_MEANFIELD = 2 };
 enum { HS_RBM_LL_AUTO = 0, HS_RBM_LL_EXACT = 1, HS_RBM_LL_AIS = 2, HS_RBM_LL_NONE = 3 };
 typedef struct hs_rbmcfg {
     int line, col;
-    uint32_t nv, nh;
+    uint32_t nv, nh;           /* nh: the first hidden layer's */
+    uint32_t hidden[8];        /* a deep belief net: hidden[0] = nh, hidden[1..nhidden-1] */
+    int nhidden;               /* 1: an RBM; more: RBMs stacked greedily (a DBN) */
     uint32_t rows, cols;       /* shape of the visible layer (pictures), or 0 */
     int method;                /* HS_RBM_CD, _PCD, _MEANFIELD */
     int k;

@@ -3,7 +3,7 @@
  *
  *   rbm:
  *     visible: 784                 # or taken from shape: [28, 28]
- *     hidden: 100
+ *     hidden: 100                  # or a list, [100, 50]: RBMs stacked greedily (a DBN)
  *     method: cd                   # cd | pcd | meanfield
  *     k: 1                         # Gibbs steps (cd, pcd) or mean-field updates (meanfield)
  *     batch: 100
@@ -98,7 +98,7 @@ int hs_cfg_read_rbm(hs_cfgctx *c, const hs_ynode *n)
         v = rcv[0] * rcv[1];
     }
     if ((rc = read_count(c, n, "visible", 1, 1000000, &v)) ||
-        (rc = read_count(c, n, "hidden", 1, 1000000, &h)) ||
+
         (rc = read_count(c, n, "k", 1, 100000, &k)) ||
         (rc = read_count(c, n, "batch", 1, 100000000, &r->batch)) ||
         (rc = read_count(c, n, "chains", 1, 100000000, &r->chains)) ||
@@ -114,8 +114,28 @@ int hs_cfg_read_rbm(hs_cfgctx *c, const hs_ynode *n)
     if (sh && hs_ymap_get(n, "visible") && v != (uint64_t)r->rows * r->cols)
         return hs_cfg_at(c, hs_ymap_get(n, "visible"), "'visible' (%llu) does not match "
                          "'shape' %u x %u", (unsigned long long)v, r->rows, r->cols);
-    if (!h)
+    const hs_ynode *hn = hs_ymap_get(n, "hidden");
+    if (!hn)
         return hs_cfg_at(c, n, "'rbm' needs 'hidden'");
+    if (hn->kind == HS_Y_SEQ) {   /* a deep belief net */
+        if (hn->n < 1 || hn->n > 8)
+            return hs_cfg_at(c, hn, "'hidden' takes 1 to 8 layer sizes, got %zu", hn->n);
+        for (size_t q = 0; q < hn->n; q++) {
+            uint64_t sz;
+            if ((rc = hs_cfg_read_uint(c, hn->items[q], "hidden", 1000000, &sz)))
+                return rc;
+            if (sz < 1)
+                return hs_cfg_at(c, hn->items[q], "a hidden layer needs at least 1 unit");
+            r->hidden[r->nhidden++] = (uint32_t)sz;
+        }
+        h = r->hidden[0];
+    } else {
+        if ((rc = hs_cfg_read_uint(c, hn, "hidden", 1000000, &h)))
+            return rc;
+        if (h < 1)
+            return hs_cfg_at(c, hn, "'hidden' must be at least 1, got %s", hn->str);
+        r->hidden[r->nhidden++] = (uint32_t)h;
+    }
     r->nv = (uint32_t)v;
     r->nh = (uint32_t)h;
     r->k = (int)k;

@@ -340,7 +340,10 @@ static void put_rbm(FILE *f, const hs_rbmcfg *r)
 {
     static const char *const methods[] = {"cd", "pcd", "meanfield"};
     static const char *const ll[] = {"auto", "exact", "ais", "none"};
-    fprintf(f, "rbm:\n  visible: %u\n  hidden: %u\n", r->nv, r->nh);
+    fprintf(f, "rbm:\n  visible: %u\n  hidden: ", r->nv);
+    for (int l = 0; l < r->nhidden; l++)
+        fprintf(f, "%s%u", r->nhidden == 1 ? "" : l ? ", " : "[", r->hidden[l]);
+    fputs(r->nhidden > 1 ? "]\n" : "\n", f);
     if (r->rows)
         fprintf(f, "  shape: [%u, %u]\n", r->rows, r->cols);
     fprintf(f, "  method: %s\n  k: %d\n  batch: %llu\n", methods[r->method], r->k,
