@@ -63,6 +63,15 @@ status_is 0 "the spike realisation learns it too (neural sampling, exchange pool
 check "... its exact log-likelihood rose by more than 1 nat per item (measured 1.6)" \
     awk -F'\t' '/^#/ || /^time/ { next } { if (first == "") first = $9; last = $9 }
     END { exit !(last - first > 1) }' "$T/bas-spike/learning.tsv"
+status_is 0 "... joint generation from it, by its spiking neurons" "$HEE_SNN" generate \
+    "$T/bas-spike/model.yaml" --mode joint --samples 400 --output "$T/bas-spike-gen"
+check "... gives 0/1 images, 5% or more of them bars or stripes, 8 of the 14 (measured 10%, 12)" \
+    awk 'FNR == NR { if (!/^#/ && !/^v/) data[$0] = 1; next }
+    /^#/ || /^v/ { next } { n++; if ($0 in data) { k++; if (!($0 in seen)) d++; seen[$0] = 1 } }
+    END { exit !(n == 400 && k >= 20 && d >= 8) }' \
+    "$HS_SRCDIR/examples/data/bars-stripes-3x3.tsv" "$T/bas-spike-gen/samples.tsv"
+status_is 2 "... marginal generation from it is refused, saying why" "$HEE_SNN" generate \
+    "$T/bas-spike/model.yaml" --samples 10 --output "$T/bas-spike-gen2"
 status_is 0 "... trained 2.5 s, then resumed to 5 s" sh -c '"$1" train "$2" --duration "2.5 s" \
     --set hee.realisation=spike --set hee.bottom_up=exchange --set hee.learn.checkpoint=1s \
     --quiet --output "$3" && exec "$1" train "$2" --duration "5 s" --resume \

@@ -138,11 +138,12 @@ int hs_generate_to_dir(const hs_config *cfg, const hs_gen_opts *opts, hs_control
     if (rc)
         return rc;
     hs_hee_rt *rt = hs_net_proc(net, &hs_hee_proc_ops);
-    if (rt->binary) {
+    if (rt->binary && o.mode == HS_GEN_MARGINAL) {
         hs_net_free(net);
         return hs_error_set(err, HS_ECONFIG, cfg->path, h->line, h->col,
-                            "generation from the spike realisation of bernoulli layers is not "
-                            "implemented yet; generate from the same model in the rate "
+                            "marginal generation from the spike realisation of bernoulli layers "
+                            "is not implemented yet (its interneurons hear the units above, not "
+                            "the interneurons): use --mode joint, or generate from the rate "
                             "realisation (--set hee.realisation=rate)");
     }
     hs_hee_rt_unclamp(rt);
@@ -178,6 +179,20 @@ int hs_generate_to_dir(const hs_config *cfg, const hs_gen_opts *opts, hs_control
             else if (conditional_mean(rt, rt->eps, tmp, S + got * n0))
                 break;
         }
+    } else if (rt->binary) {   /* neural-sampling neurons: read their states at each time */
+        double t = o.burnin;
+        for (; got < o.samples && !(ctl && ctl->stop); got++, t += o.every) {
+            if (ctl)
+                ctl->now_ms = (double)got;
+            if ((rc = hs_net_run(net, t, NULL, err)))
+                break;
+            hs_hee_rt_read_z(rt);
+            if (!o.means)
+                memcpy(S + got * n0, rt->x, n0 * sizeof *S);
+            else if (conditional_mean(rt, rt->x, tmp, S + got * n0))
+                break;
+        }
+        rt->step = (uint64_t)llround((t - o.every) / rt->dt);   /* (the model time reached) */
     } else {
         const uint64_t burn = (uint64_t)llround(o.burnin / rt->dt);
         const uint64_t every = hs_hee_steps(o.every, rt->dt);
