@@ -644,7 +644,8 @@ END_TEST
  * tau_x per sampler): the exact samplers -- Gibbs, the exchange pools in both realisations,
  * DLP with its Metropolis-Hastings correction -- agree with the enumerated distribution
  * within 5 of their own Monte Carlo errors in every mean and correlation, with a KL below 0.01;
- * the plain HEE rows and uncorrected DLP are measured (printed). */
+ * the plain HEE rows and uncorrected DLP are measured (printed).  Perturb-and-MAP is biased
+ * there (correlation error above 5 Monte Carlo errors) and exact when every coupling is 0. */
 START_TEST(test_bern_compare)
 {
     char yaml[2048];
@@ -678,7 +679,27 @@ START_TEST(test_bern_compare)
                 ck_assert_uint_gt(r->nsamples, 30000);
             }
     ck_assert_int_eq(seen, 4);
-    ck_assert_int_eq(t->nrows, 8);   /* exact, gibbs, glauber(-exch), spike(-exch), dlp(-mh) */
+    ck_assert_int_eq(t->nrows, 9);   /* exact, gibbs, glauber(-exch), spike(-exch), dlp(-mh), pmap */
+    const hs_cmp_row *pm = &t->rows[8];
+    ck_assert_str_eq(pm->name, "pmap");
+    /* perturb-and-MAP draws independent samples (tau_int 1) from a distribution that is not the
+     * posterior where units interact: its correlation error is many Monte Carlo errors */
+    ck_assert_msg(pm->corr_z > 5 && pm->tau_int < 1.5, "pmap: corr z %.2f, tau %.2f",
+                  pm->corr_z, pm->tau_int);
+    hs_config_free(cfg);
+    /* with every coupling 0 the posterior factorises, and perturb-and-MAP is exact */
+    yaml_of(yaml, sizeof yaml, 1, "exchange", 0.02, 0.0);
+    dur = strstr(yaml, "duration: 1 s");
+    memcpy(dur, "duration: 4 s", strlen("duration: 4 s"));
+    ck_assert_int_eq(hs_config_load_string(yaml, strlen(yaml), "cmp0.yaml", NULL, &cfg, &err),
+                     HS_OK);
+    ck_assert_int_eq(hs_hee_compare(cfg, &o, t, &err), HS_OK);
+    pm = &t->rows[t->nrows - 1];
+    ck_assert_str_eq(pm->name, "pmap");
+    printf("pmap, independent units: mean err %.3f +- %.3f sd, KL %.2g\n", pm->mean_err,
+           pm->mean_mc, pm->kl);
+    ck_assert_msg(pm->mean_z < 5 && pm->kl < 0.001, "pmap, independent units: mean z %.2f, "
+                  "KL %.3g", pm->mean_z, pm->kl);
     free(t);
     hs_config_free(cfg);
 }

@@ -12,6 +12,8 @@
  *   spike-exchange     neural-sampling neurons with pools (every layer bernoulli)
  *   dlp, dlp-mh        the discrete Langevin proposal of Zhang, Liu and Liu (2022), without and
  *                      with its Metropolis-Hastings correction, on the exact log p
+ *   pmap               perturb-and-MAP with the exact MAP over the enumerated states (at most
+ *                      12 free units)
  *   with --sweep tau_eps=V,...: the exchange rows at each tau_eps (their bias against
  *   tau_eps / tau_x)
  * Columns as for gaussian models (hee_compare.c), except that the KL is the exact one over the
@@ -175,6 +177,59 @@ static int run_dlp(const hs_hee_rt *probe, int mh, uint64_t seed, size_t burn, s
     return rc;
 }
 
+/* ---- perturb-and-MAP ------------------------------------------------------------------------- */
+
+/* Perturb-and-MAP with the exact MAP (Papandreou and Yuille 2011; Lazaro-Gredilla, Dedieu and
+ * George 2021 compute it by max-product on large graphs): each sample is the most probable state
+ * of log p(x) + sum_i g_i x_i, g_i independent logistic (the difference of two Gumbels: the
+ * perturbation of a binary unit's two states), found over the enumerated states.  Exact for
+ * independent units, biased where units interact: an approximate sampler with independent
+ * samples.  lp: log p of the 2^K states. */
+static int run_pmap(const double *lp, size_t K, uint64_t seed, size_t n, samples *s,
+                    double *wall, hs_error *err)
+{
+    gsl_rng *r = hs_rng_stream(seed, "compare", "pmap");
+    double *g = malloc(K * sizeof *g), *x = malloc(K * sizeof *x);
+    if (!r || !g || !x) {
+        if (r)
+            gsl_rng_free(r);
+        free(g);
+        free(x);
+        return NOMEM(err);
+    }
+    const size_t S = (size_t)1 << K;
+    double t0 = hs_wall_s();
+    for (size_t k = 0; k < n; k++) {
+        for (size_t i = 0; i < K; i++) {
+            double u = gsl_rng_uniform_pos(r);
+            g[i] = log(u) - log1p(-u);   /* logistic(0, 1) */
+        }
+        size_t best = 0;
+        double bv = -INFINITY;
+        for (size_t st = 0; st < S; st++) {
+            double v = lp[st];
+            for (size_t i = 0; i < K; i++)
+                if ((st >> i) & 1)
+                    v += g[i];
+            if (v > bv) {
+                bv = v;
+                best = st;
+            }
+        }
+        for (size_t i = 0; i < K; i++)
+            x[i] = (double)((best >> i) & 1);
+        hs_cmp_take(s, x);
+    }
+    *wall = hs_wall_s() - t0;
+    gsl_rng_free(r);
+    free(g);
+    free(x);
+    return HS_OK;
+}
+
+/* Perturb-and-MAP enumerates every state per sample: up to this many free units. */
+#define PMAP_MAX_UNITS 12
+
 /* ---- the table ------------------------------------------------------------------------------- */
 
 int hs_cmp_binary(const hs_config *cfg, const hs_cmp_opts *o, hs_cmp_table *t, hs_error *err)
@@ -308,6 +363,23 @@ int hs_cmp_binary(const hs_config *cfg, const hs_cmp_opts *o, hs_cmp_table *t, h
             goto out;
         snprintf(r->detail, sizeof r->detail, "discrete Langevin, alpha %g, one sample per "
                  "iteration, %s %.2f", DLP_ALPHA, mh ? "acceptance" : "flips accepted", acc);
+        score_bin(r, &s, p, rmean, rcov);
+    }
+    if (K <= PMAP_MAX_UNITS && hs_cmp_add_row(t, "pmap", "perturb-and-MAP: logistic "
+                                              "perturbations, exact MAP, independent samples") == 0) {
+        hs_cmp_row *r = &t->rows[t->nrows - 1];
+        double *lp = malloc(S * sizeof *lp);
+        if (!lp) {
+            rc = NOMEM(err);
+            goto out;
+        }
+        for (size_t st = 0; st < S; st++)
+            lp[st] = log(p[st]);
+        s.n = 0;
+        rc = run_pmap(lp, K, cfg->seed, cap - 2, &s, &r->wall, err);
+        free(lp);
+        if (rc)
+            goto out;
         score_bin(r, &s, p, rmean, rcov);
     }
 out:
