@@ -188,6 +188,9 @@ check "... and its samples are bars or stripes often (measured 0.57)" awk '
     FNR == NR { if (!/^#/ && !/^v/) data[$0] = 1; next }
     /^#/ || /^v0/ { next } { n++; if ($0 in data) k++ } END { exit !(n == 100 && k > 40) }' \
     "$HS_SRCDIR/examples/data/bars-stripes-3x3.tsv" "$T/dbn/samples.tsv"
+status_is 0 "plot --kind learning draws an RBM's or a DBN's curve against epochs" "$HEE_SNN" \
+    plot "$T/dbn" --kind learning --quiet
+check "... into plot-learning.png" test -s "$T/dbn/plot-learning.png"
 status_is 2 "run of an rbm: file is refused" "$HEE_SNN" run "$rbm" --output "$T/rbm-run"
 check "... saying to train it" grep -q 'an rbm: file is trained, not run' "$T/err"
 status_is 2 "train --resume of an RBM is refused" "$HEE_SNN" train "$rbm" --resume \

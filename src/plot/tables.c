@@ -255,12 +255,34 @@ int hs_plot_learning(const char *learning_tsv, const char *out, hs_error *err)
     if (rc)
         return rc;
     hs_pl_table t;
-    if ((rc = hs_pl_table_read(learning_tsv, "time_ms", 0, &t, err)))
-        return rc;
-    double *x = NULL, *tr = NULL, *ho = NULL, *w = NULL;
+    /* a hee: block's curve (model time), or an RBM's (epochs: hee-snn train of an rbm: file,
+     * the epochs of a DBN's RBMs one after another) */
+    int epochs = 0;
+    if ((rc = hs_pl_table_read(learning_tsv, "time_ms", 0, &t, err))) {
+        hs_error first = *err;
+        if (hs_pl_table_read(learning_tsv, "epoch", 0, &t, err)) {
+            *err = first;
+            return rc;
+        }
+        epochs = 1;
+        rc = HS_OK;
+    }
+    double *x = NULL, *tr = NULL, *ho = NULL, *w = NULL, *lay = NULL;
     hs_pl_canvas cv = {0};
-    if ((rc = num_col(&t, "time_ms", &x, err)))
+    if ((rc = num_col(&t, epochs ? "epoch" : "time_ms", &x, err)))
         goto done;
+    if (epochs) {   /* epochs of the later RBMs after those of the earlier ones */
+        int cl = hs_pl_table_col(&t, "layer");
+        if (cl >= 0 && (rc = hs_pl_table_num(&t, cl, &lay, err)))
+            goto done;
+        double off = 0, last = 0;
+        for (size_t r = 0; r < t.nrow; r++) {
+            if (lay && r > 0 && lay[r] != lay[r - 1])
+                off += last;
+            last = x[r];
+            x[r] = (x[r] + off) * 1e3;   /* (scaled back below, as model time is) */
+        }
+    }
     int ctr = hs_pl_table_col(&t, "loglik_train"), cho = hs_pl_table_col(&t, "loglik_holdout");
     if ((ctr >= 0 && (rc = hs_pl_table_num(&t, ctr, &tr, err))) ||
         (cho >= 0 && (rc = hs_pl_table_num(&t, cho, &ho, err))))
@@ -306,7 +328,7 @@ int hs_plot_learning(const char *learning_tsv, const char *out, hs_error *err)
     hs_pl_frame f = {0};
     hs_pl_axis_set(&f.ax, fmin(xmin, 0), x1, 0, 0);
     hs_pl_axis_set(&f.ay, y0, y1, 0, 1);
-    f.ax.label = "model time (s)";
+    f.ax.label = epochs ? "epoch" : "model time (s)";
     f.ay.label = has_ll ? "mean log-likelihood per item (nats)" : "weight norm w_norm";
     one_panel(&cv, &f, title, keys, nk);
     if (isfinite(llmax)) {
@@ -328,6 +350,7 @@ done:
     free(tr);
     free(ho);
     free(w);
+    free(lay);
     hs_pl_table_free(&t);
     return rc;
 }
