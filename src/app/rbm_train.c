@@ -46,6 +46,7 @@ typedef struct curve {
     int layer;                /* the RBM being trained, 1-based */
     uint64_t every;           /* a row every this many epochs (about 100 rows per RBM) */
     hs_rbm *const *rbm;       /* the RBMs trained so far and the current one */
+    const hs_rbm *gen0;       /* while fine-tuning: the generative weights of layer 1 */
     double *scratch;          /* 2^nh1 (x) ... for the DBN's sum */
     size_t n, cap;
     double *rows;             /* epoch, loglik_train, loglik_holdout, wall_s, layer */
@@ -133,9 +134,10 @@ static void exact_ll(const curve *c, double *ltr, double *lho)
         double logz = hs_rbm_log_partition(c->rbm[0]);
         *ltr = mean_loglik(c->rbm[0], c->ds, 0, c->ntrain, logz);
         *lho = mean_loglik(c->rbm[0], c->ds, c->ntrain, c->ds->n, logz);
-    } else if (c->layer == 2) {
-        *ltr = dbn_loglik(c->rbm[0], c->rbm[1], c->ds, 0, c->ntrain, c->scratch);
-        *lho = dbn_loglik(c->rbm[0], c->rbm[1], c->ds, c->ntrain, c->ds->n, c->scratch);
+    } else if (c->layer == 2 || (c->layer == 3 && c->gen0)) {   /* (3: fine-tuning) */
+        const hs_rbm *g = c->gen0 ? c->gen0 : c->rbm[0];
+        *ltr = dbn_loglik(g, c->rbm[1], c->ds, 0, c->ntrain, c->scratch);
+        *lho = dbn_loglik(g, c->rbm[1], c->ds, c->ntrain, c->ds->n, c->scratch);
     }
 }
 
@@ -144,7 +146,9 @@ static int on_epoch(void *ctx, const hs_rbm *m, size_t epoch)
     (void)m;
     curve *c = ctx;
     double ltr, lho;
-    if (epoch % c->every == 0 || epoch == c->cfg->rbm->epochs) {   /* a row */
+    const uint64_t last = c->gen0 ? c->cfg->rbm->finetune : c->cfg->rbm->epochs;
+    const uint64_t every = c->gen0 ? (last > 100 ? last / 100 : 1) : c->every;
+    if (epoch % every == 0 || epoch == last) {   /* a row */
         exact_ll(c, &ltr, &lho);
         if (push(c, (double)epoch, ltr, lho))
             return -1;
@@ -198,8 +202,9 @@ static void put_table(FILE *f, const char *comment, const double *x, size_t n, s
             fprintf(f, "%.17g%c", x[i * cols + j], j + 1 < cols ? '\t' : '\n');
 }
 
-static int write_outputs(const hs_config *cfg, hs_rbm *const *rbm, const curve *c,
-                         const hs_rbm_result *res, const double *samples, hs_error *err)
+static int write_outputs(const hs_config *cfg, hs_rbm *const *rbm, hs_rbm *const *rec,
+                         const curve *c, const hs_rbm_result *res, const double *samples,
+                         hs_error *err)
 {
     const hs_rbmcfg *r = cfg->rbm;
     const hs_rbm *m = rbm[0];
@@ -276,6 +281,18 @@ static int write_outputs(const hs_config *cfg, hs_rbm *const *rbm, const curve *
     if (r->nhidden > 1) {   /* the upper RBMs' weights, one file each */
         if ((rc = hs_out_open(&out, cfg->output, err)))
             return rc;
+        for (int l = 0; rec && l < r->nhidden - 1; l++) {   /* fine-tuned: recognition too */
+            char name[32], what[96];
+            snprintf(name, sizeof name, "recognition-%d.tsv", l + 1);
+            snprintf(what, sizeof what, "recognition weights of layer %d after fine-tuning: "
+                     "unit below (row) x unit above", l + 1);
+            FILE *f = hs_out_file(&out, name, err);
+            if (!f) {
+                hs_out_abort(&out);
+                return err->code;
+            }
+            put_table(f, what, rec[l]->W, rec[l]->nv, rec[l]->nh, "h");
+        }
         for (int l = 1; l < r->nhidden; l++) {
             char name[32], what[64];
             snprintf(name, sizeof name, "weights-%d.tsv", l + 1);
@@ -301,6 +318,127 @@ static int write_outputs(const hs_config *cfg, hs_rbm *const *rbm, const curve *
             return rc;
     }
     return HS_OK;
+}
+
+/* ---- contrastive wake-sleep ------------------------------------------------------------------
+ * The up-down fine-tuning of a DBN (Hinton, Osindero and Teh 2006, section 5): the weights
+ * below the top RBM are untied into recognition weights (the RBMs' W and hidden biases b,
+ * upwards) and generative ones (a copy of W and the visible biases a, downwards).  Per item:
+ * up, sampling each layer from the recognition weights; the generative weights learn to
+ * reconstruct each layer from the one above (wake); the top RBM takes one CD-k step from the
+ * penultimate layer's state; down from its negative sample through the generative weights
+ * (sleep); the recognition weights learn to recognise that dream.  Step: finetune_rate. */
+
+static double logistic(double a) { return 1.0 / (1.0 + exp(-a)); }
+
+/* y (m->nh) sampled from the hidden units of m given x (m->nv): sigmoid(b + W^T x); p gets the
+ * probabilities (may alias nothing). */
+static void up_layer(const hs_rbm *m, const double *x, double *p, double *y, gsl_rng *r)
+{
+    for (size_t j = 0; j < m->nh; j++) {
+        double a = m->b[j];
+        for (size_t i = 0; i < m->nv; i++)
+            a += m->W[i * m->nh + j] * x[i];
+        p[j] = logistic(a);
+        if (y)
+            y[j] = gsl_rng_uniform(r) < p[j] ? 1.0 : 0.0;
+    }
+}
+
+/* x (m->nv) from the visible units of m given y (m->nh): sigmoid(a + W y). */
+static void down_layer(const hs_rbm *m, const double *y, double *p, double *x, gsl_rng *r)
+{
+    for (size_t i = 0; i < m->nv; i++) {
+        double a = m->a[i];
+        for (size_t j = 0; j < m->nh; j++)
+            a += m->W[i * m->nh + j] * y[j];
+        p[i] = logistic(a);
+        if (x)
+            x[i] = gsl_rng_uniform(r) < p[i] ? 1.0 : 0.0;
+    }
+}
+
+static int finetune(const hs_config *cfg, hs_rbm **rbm, hs_rbm **gen, int L, curve *c,
+                    hs_rbm_result *res, hs_error *err)
+{
+    const hs_rbmcfg *r = cfg->rbm;
+    const hs_dataset *ds = c->ds;
+    const double eps = r->finetune_rate > 0 ? r->finetune_rate : r->lr / 10;
+    size_t wmax = r->nv;
+    for (int l = 0; l < L; l++)
+        wmax = rbm[l]->nh > wmax ? rbm[l]->nh : wmax;
+    double *buf = malloc((3 * (size_t)(L + 1) + 2) * wmax * sizeof *buf);
+    size_t *order = malloc(c->ntrain * sizeof *order);
+    gsl_rng *g = hs_rng_stream(cfg->seed, "rbm", "finetune");
+    int rc = HS_OK;
+    if (!buf || !order || !g) {
+        rc = NOMEM(err);
+        goto out;
+    }
+    double *x[9], *y[9], *p = buf + 2 * (size_t)(L + 1) * wmax, *q = p + wmax;
+    for (int l = 0; l <= L; l++) {
+        x[l] = buf + (size_t)l * wmax;
+        y[l] = buf + (size_t)(L + 1 + l) * wmax;
+    }
+    const hs_rbm *top = rbm[L - 1];
+    c->layer = L + 1;
+    c->gen0 = gen[0];
+    for (uint64_t e = 1; e <= r->finetune; e++) {
+        if ((rc = hs_data_shuffle_order(cfg->seed ^ 0x5eed, (unsigned)e, c->ntrain, order))) {
+            rc = NOMEM(err);
+            goto out;
+        }
+        for (size_t it = 0; it < c->ntrain; it++) {
+            memcpy(x[0], ds->x + order[it] * ds->dim, r->nv * sizeof *x[0]);
+            for (int l = 0; l < L - 1; l++)   /* up */
+                up_layer(rbm[l], x[l], p, x[l + 1], g);
+            for (int l = 0; l < L - 1; l++) {   /* wake: generative weights */
+                down_layer(gen[l], x[l + 1], p, NULL, g);
+                for (size_t i = 0; i < gen[l]->nv; i++) {
+                    const double d = eps * (x[l][i] - p[i]);
+                    gen[l]->a[i] += d;
+                    for (size_t j = 0; j < gen[l]->nh; j++)
+                        gen[l]->W[i * gen[l]->nh + j] += d * x[l + 1][j];
+                }
+            }
+            /* the top RBM: CD-k from the penultimate layer's state */
+            double *vt = x[L - 1], *hp = q, *vn = y[L - 1], *hn = y[L];
+            up_layer(top, vt, hp, hn, g);
+            for (int k = 0; k < r->k; k++) {
+                down_layer(top, hn, p, vn, g);
+                up_layer(top, vn, p, k + 1 < r->k ? hn : NULL, g);
+            }
+            hs_rbm *tm = rbm[L - 1];
+            for (size_t i = 0; i < tm->nv; i++) {
+                tm->a[i] += eps * (vt[i] - vn[i]);
+                for (size_t j = 0; j < tm->nh; j++)
+                    tm->W[i * tm->nh + j] += eps * (vt[i] * hp[j] - vn[i] * p[j]);
+            }
+            for (size_t j = 0; j < tm->nh; j++)
+                tm->b[j] += eps * (hp[j] - p[j]);
+            for (int l = L - 2; l >= 0; l--)   /* sleep: down from the top RBM's sample */
+                down_layer(gen[l], y[l + 1], p, y[l], g);
+            for (int l = 0; l < L - 1; l++) {   /* recognition weights learn the dream */
+                up_layer(rbm[l], y[l], p, NULL, g);
+                for (size_t j = 0; j < rbm[l]->nh; j++) {
+                    const double d = eps * (y[l + 1][j] - p[j]);
+                    rbm[l]->b[j] += d;
+                    for (size_t i = 0; i < rbm[l]->nv; i++)
+                        rbm[l]->W[i * rbm[l]->nh + j] += y[l][i] * d;
+                }
+            }
+        }
+        if (on_epoch(c, NULL, (size_t)e)) {
+            res->interrupted = 1;
+            break;
+        }
+    }
+out:
+    free(buf);
+    free(order);
+    if (g)
+        gsl_rng_free(g);
+    return rc;
 }
 
 /* Samples of the whole model: the top RBM's chains, then down the sigmoid layers. */
@@ -446,13 +584,45 @@ int hs_rbm_train_to_dir(const hs_config *cfg, hs_control *ctl, hs_rbm_result *re
         if ((rc = sample_model(cfg, rbm, L, samples, err)))
             goto out;
     }
+    hs_rbm *gen[8] = {0}, *rec[8] = {0};
+    if (r->finetune && trained == L && !res->interrupted) {
+        for (int l = 0; l < L - 1 && rc == HS_OK; l++)
+            if ((rc = hs_rbm_alloc(rbm[l]->nv, rbm[l]->nh, &gen[l], err)) == HS_OK) {
+                memcpy(gen[l]->W, rbm[l]->W, rbm[l]->nv * rbm[l]->nh * sizeof *gen[l]->W);
+                memcpy(gen[l]->a, rbm[l]->a, rbm[l]->nv * sizeof *gen[l]->a);
+                memcpy(gen[l]->b, rbm[l]->b, rbm[l]->nh * sizeof *gen[l]->b);
+            }
+        if (rc == HS_OK)
+            rc = finetune(cfg, rbm, gen, L, &c, res, err);
+        if (rc) {
+            for (int l = 0; l < L - 1; l++)
+                hs_rbm_free(gen[l]);
+            goto out;
+        }
+        /* from here the model is generative below the top: rbm[l] <- its generative half */
+        for (int l = 0; l < L - 1; l++) {
+            memcpy(gen[l]->b, rbm[l]->b, rbm[l]->nh * sizeof *gen[l]->b);   /* (recognition) */
+            rec[l] = rbm[l];
+            rbm[l] = gen[l];
+        }
+        res->wall = hs_wall_s() - c.t0;
+        res->epochs = (uint64_t)c.rows[NCOLS * (c.n - 1)];
+        res->logz = hs_rbm_log_partition(rbm[L - 1]);
+        res->loglik_train = c.rows[NCOLS * (c.n - 1) + 1];
+        res->loglik_holdout = c.rows[NCOLS * (c.n - 1) + 2];
+        if (r->samples && (rc = sample_model(cfg, rbm, L, samples, err)))
+            goto out_rec;
+    }
     if (trained < L) {   /* interrupted before the upper layers: write what there is */
         rc = hs_error_set(err, HS_EIO, cfg->output, 0, 0, "interrupted while training RBM %d "
                           "of %d: nothing written", trained, L);
         goto out;
     }
-    int wrc = write_outputs(cfg, rbm, &c, res, samples, err);
+    int wrc = write_outputs(cfg, rbm, rec[0] ? rec : NULL, &c, res, samples, err);
     rc = wrc ? wrc : res->interrupted ? HS_EINTR : HS_OK;
+out_rec:
+    for (int l = 0; l < 8; l++)
+        hs_rbm_free(rec[l]);
 out:
     free(samples);
     free(c.rows);

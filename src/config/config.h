@@ -201,6 +201,8 @@ typedef struct hs_rbmcfg {
     double lr, momentum, weight_decay, init_sd;
     int loglik;                /* HS_RBM_LL_* */
     uint64_t ais_runs, ais_betas;
+    uint64_t finetune;         /* DBN: epochs of contrastive wake-sleep after the stacking */
+    double finetune_rate;      /* its learning rate (0: learning_rate / 10) */
     hs_datacfg *data;
 } hs_rbmcfg;
 

@@ -4,6 +4,8 @@
  *   rbm:
  *     visible: 784                 # or taken from shape: [28, 28]
  *     hidden: 100                  # or a list, [100, 50]: RBMs stacked greedily (a DBN)
+ *     finetune: 0                  # DBN: epochs of contrastive wake-sleep (up-down) after it
+ *     finetune_rate: 0.005         #      its learning rate (default learning_rate / 10)
  *     method: cd                   # cd | pcd | meanfield
  *     k: 1                         # Gibbs steps (cd, pcd) or mean-field updates (meanfield)
  *     batch: 100
@@ -68,7 +70,8 @@ int hs_cfg_read_rbm(hs_cfgctx *c, const hs_ynode *n)
     static const char *const keys[] = {"visible", "hidden",   "method",        "k",
                                        "batch",   "chains",   "learning_rate", "momentum",
                                        "weight_decay", "epochs", "init_sd",     "loglik",
-                                       "ais",     "samples",  "data",          "shape", NULL};
+                                       "ais",     "samples",  "data",          "shape",
+                                       "finetune", "finetune_rate", NULL};
     int rc;
     if ((rc = hs_cfg_want_kind(c, n, HS_Y_MAP, "rbm")) ||
         (rc = hs_cfg_check_keys(c, n, keys, "'rbm'")))
@@ -107,7 +110,9 @@ int hs_cfg_read_rbm(hs_cfgctx *c, const hs_ynode *n)
         (rc = read_real(c, n, "learning_rate", 0, 1, HUGE_VAL, &r->lr)) ||
         (rc = read_real(c, n, "momentum", 0, 0, 1, &r->momentum)) ||
         (rc = read_real(c, n, "weight_decay", 0, 0, HUGE_VAL, &r->weight_decay)) ||
-        (rc = read_real(c, n, "init_sd", 0, 0, HUGE_VAL, &r->init_sd)))
+        (rc = read_real(c, n, "init_sd", 0, 0, HUGE_VAL, &r->init_sd)) ||
+        (rc = read_count(c, n, "finetune", 0, 100000000, &r->finetune)) ||
+        (rc = read_real(c, n, "finetune_rate", 0, 1, HUGE_VAL, &r->finetune_rate)))
         return rc;
     if (!v)
         return hs_cfg_at(c, n, "'rbm' needs 'visible' (or 'shape')");
@@ -138,6 +143,9 @@ int hs_cfg_read_rbm(hs_cfgctx *c, const hs_ynode *n)
     }
     r->nv = (uint32_t)v;
     r->nh = (uint32_t)h;
+    if (r->finetune && r->nhidden < 2)
+        return hs_cfg_at(c, hs_ymap_get(n, "finetune"), "'finetune' is the up-down fine-tuning "
+                         "of a deep belief net: give 'hidden' a list of layer sizes");
     r->k = (int)k;
     if ((double)r->nv * r->nh > 5e8)
         return hs_cfg_at(c, n, "the RBM would have %.0f weights (at most 5e8)",

@@ -364,6 +364,14 @@ static void put_rbm(FILE *f, const hs_rbmcfg *r)
                "  samples: %llu\n", (unsigned long long)r->epochs, ll[r->loglik],
             (unsigned long long)r->ais_runs, (unsigned long long)r->ais_betas,
             (unsigned long long)r->samples);
+    if (r->finetune) {
+        fprintf(f, "  finetune: %llu\n", (unsigned long long)r->finetune);
+        if (r->finetune_rate > 0) {
+            fputs("  finetune_rate: ", f);
+            put_num(f, r->finetune_rate, HS_DIM_NONE);
+            fputc('\n', f);
+        }
+    }
     put_data(f, r->data, 1);
 }
 
