@@ -1,6 +1,6 @@
 /* hee_compare_int.h -- what the two halves of hee-snn compare share: the samples, the rows'
- * statistics and the runs of the network (hee_compare.c), used by the samplers of binary
- * models against enumeration (hee_compare_bin.c) */
+ * statistics and the runs of the network (hee_compare_rows.c), used by the samplers of
+ * gaussian models (hee_compare.c) and of binary ones against enumeration (hee_compare_bin.c) */
 #ifndef HS_APP_HEE_COMPARE_INT_H
 #define HS_APP_HEE_COMPARE_INT_H
 
@@ -27,6 +27,8 @@ typedef struct variant {
 
 /* Append x (K values) when there is room. */
 void hs_cmp_take(samples *s, const double *x);
+/* Sample means and covariances (K and K x K). */
+void hs_cmp_moments(const samples *s, double *mean, double *cov);
 /* Fill a row's statistics from its samples against the reference means and covariances. */
 void hs_cmp_score(hs_cmp_row *r, const samples *s, const double *rmean, const double *rcov);
 /* Run the network of cfg with the variant's settings for burn + T ms from the random stream
