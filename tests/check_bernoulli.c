@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_errno.h>
+#include <gsl/gsl_randist.h>
 
 #include "app/hee_compare.h"
 #include "proc/hee_rt.h"
@@ -177,6 +178,55 @@ START_TEST(test_bern_enum_bruteforce)
     t.ly[0].J = J0;   /* a gaussian layer with couplings has no closed form here */
     ck_assert(!hs_hee_enum_available(&t.m, 1));
     ck_assert_int_eq(hs_hee_enum(&t.m, v, q, &lz), -1);
+}
+END_TEST
+
+/* log p(x_0) by annealed importance sampling (for sigmoid belief nets too large to sum over)
+ * against the enumerated value: the 3-3-2 net above without lateral couplings on three items,
+ * and a 10-8-4 net with weights N(0, 1.5^2) on five random images; each within 4 of its own
+ * standard errors plus half its variance (log of an unbiased estimate of p is biased low by
+ * about that), and a value 0.05 nats away rejected by the same rule (power). */
+START_TEST(test_bern_ais_loglik)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 11);
+    {
+        const uint32_t n[3] = {3, 3, 2};
+        model t;
+        double *bs[3] = {b0, b1, b2}, *Js[3] = {NULL, NULL, NULL};
+        model_init(&t, HS_FAMILY_BERNOULLI, n, bs, Js, W1, W2, 1.0);
+        const double X[9] = {1, 0, 1, 0, 1, 1, 1, 1, 0};
+        double exact, ais, se;
+        ck_assert_int_eq(hs_hee_loglik(&t.m, X, 3, &exact), 0);
+        ck_assert_int_eq(hs_hee_ais_loglik(&t.m, X, 3, 200, 1000, r, &ais, &se), 0);
+        printf("AIS log p(v), 3-3-2 net: %.4f +- %.4f, exact %.4f\n", ais, se, exact);
+        ck_assert_msg(fabs(ais - exact) < 4 * se + 0.5 * se * se, "AIS %.4f +- %.4f, exact %.4f",
+                      ais, se, exact);
+        ck_assert(fabs(ais - (exact + 0.05)) > 4 * se + 0.5 * se * se);
+    }
+    {
+        const uint32_t n[3] = {10, 8, 4};
+        double bb0[10], bb1[8], bb2[4], w1[80], w2[32], X[50];
+        for (int i = 0; i < 10; i++) bb0[i] = gsl_ran_gaussian(r, 0.5);
+        for (int i = 0; i < 8; i++) bb1[i] = gsl_ran_gaussian(r, 0.5);
+        for (int i = 0; i < 4; i++) bb2[i] = gsl_ran_gaussian(r, 0.5);
+        for (int i = 0; i < 80; i++) w1[i] = gsl_ran_gaussian(r, 1.5);
+        for (int i = 0; i < 32; i++) w2[i] = gsl_ran_gaussian(r, 1.5);
+        for (int i = 0; i < 50; i++) X[i] = gsl_rng_uniform(r) < 0.5;
+        model t;
+        double *bs[3] = {bb0, bb1, bb2}, *Js[3] = {NULL, NULL, NULL};
+        model_init(&t, HS_FAMILY_BERNOULLI, n, bs, Js, w1, w2, 1.0);
+        double exact, ais, se;
+        ck_assert_int_eq(hs_hee_loglik(&t.m, X, 5, &exact), 0);
+        ck_assert_int_eq(hs_hee_ais_loglik(&t.m, X, 5, 200, 1000, r, &ais, &se), 0);
+        printf("AIS log p(v), 10-8-4 net: %.4f +- %.4f, exact %.4f\n", ais, se, exact);
+        ck_assert_msg(fabs(ais - exact) < 4 * se + 0.5 * se * se, "AIS %.4f +- %.4f, exact %.4f",
+                      ais, se, exact);
+        ck_assert(fabs(ais - (exact + 0.05)) > 4 * se + 0.5 * se * se);
+        t.ly[1].J = J1;   /* lateral couplings: not a sigmoid belief net of this estimator */
+        ck_assert_int_eq(hs_hee_ais_loglik(&t.m, X, 5, 200, 10, r, &ais, &se), -1);
+    }
+    gsl_rng_free(r);
 }
 END_TEST
 
@@ -711,6 +761,7 @@ static Suite *bern_suite(void)
     TCase *tc = tcase_create("exact");
     tcase_add_test(tc, test_bern_enum_bruteforce);
     tcase_add_test(tc, test_bern_flip_logodds);
+    tcase_add_test(tc, test_bern_ais_loglik);
     tcase_add_test(tc, test_bern_spike_wiring);
     suite_add_tcase(s, tc);
     TCase *ts = tcase_create("sampling");

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <gsl/gsl_rng.h>
 
 typedef enum { HS_RHO_IDENTITY, HS_RHO_SIGMOID, HS_RHO_TANH, HS_RHO_SOFTPLUS } hs_rho;
 
@@ -147,5 +148,13 @@ int hs_hee_enum(const hs_hee *m, const double *x0, double *p, double *logZ);
  * without lateral couplings; NaN otherwise.  scratch holds 2 n_{l-1} doubles. */
 double hs_hee_bern_flip_logodds(const hs_hee *m, int l, uint32_t k, const double *T,
                                 double *scratch);
+
+/* The mean log p(x_0) of the n items X (n x n_0) of a model of bernoulli layers without lateral
+ * couplings (a sigmoid belief net) by annealed importance sampling from the prior of the latent
+ * layers to their posterior (hee_binary.c), `runs` runs of `betas` steps per item, draws from r;
+ * *se its standard error (delta method).  For models too large to enumerate.  0, or -1 when the
+ * model is not such a net, an argument is out of range or memory runs out. */
+int hs_hee_ais_loglik(const hs_hee *m, const double *X, size_t n, size_t runs, size_t betas,
+                      gsl_rng *r, double *ll, double *se);
 
 #endif

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_rng.h>
+
 #include "hee/hee.h"
 
 double hs_softplus(double x) { return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)); }
@@ -249,4 +251,109 @@ double hs_hee_bern_flip_logodds(const hs_hee *m, int l, uint32_t k, const double
         return lin - d;
     }
     return lin - (hs_hee_bern_logA(lo, e1) - hs_hee_bern_logA(lo, e0));
+}
+
+/* ---- log p(x_0) by annealed importance sampling -----------------------------------------------
+ * For each item v, runs from the prior of the latent layers to their posterior through
+ * f_beta(h) = p(h) p(v | h)^beta, beta = k / K (Neal 2001): h starts as an ancestral sample of
+ * the prior (exact), each step adds (beta_k - beta_{k-1}) log p(v | h_1) to the run's log
+ * weight and moves h by one Gibbs sweep at beta_k over the latent units, layer 1 upwards, with
+ * their exact conditionals (the flip difference of log p(x_{l-1} | x_l), times beta for the
+ * visible layer).  The natural parameters eta_l of every layer are kept up to date as units
+ * flip, so a unit's update costs O(n_{l-1} + n_{l+1}).  log p(v) is estimated as log of the mean
+ * of exp(log w) over the runs (unbiased in p(v)); its standard error by the delta method. */
+
+static double flip_below(const hs_hee *m, int l, uint32_t j, const double *xl1, const double *eta1,
+                         double xj)
+{
+    const hs_hee_layer *lo = &m->layer[l - 1], *ly = &m->layer[l];
+    const double *W = m->W[l] + j;
+    double d = 0;
+    for (uint32_t i = 0; i < lo->n; i++) {
+        const double w = W[(size_t)i * ly->n];
+        if (w == 0)
+            continue;
+        const double e0 = eta1[i] - w * xj;   /* eta with unit j off */
+        d += w * xl1[i] - (hs_softplus(e0 + w) - hs_softplus(e0));
+    }
+    return d;
+}
+
+int hs_hee_ais_loglik(const hs_hee *m, const double *X, size_t n, size_t runs, size_t betas,
+                      gsl_rng *r, double *ll, double *se)
+{
+    *ll = *se = NAN;
+    if (m->L < 2 || runs < 2 || betas < 1 || n == 0)
+        return -1;
+    for (int l = 0; l < m->L; l++)
+        if (m->layer[l].family != HS_FAMILY_BERNOULLI || m->layer[l].J)
+            return -1;
+    const size_t N = m->ntotal;
+    double *x = malloc(N * sizeof *x), *eta = malloc(N * sizeof *eta);
+    double *lw = malloc(runs * sizeof *lw);
+    if (!x || !eta || !lw) {
+        free(x);
+        free(eta);
+        free(lw);
+        return -1;
+    }
+    const hs_hee_layer *v = &m->layer[0];
+    double acc = 0, var = 0;
+    for (size_t it = 0; it < n; it++) {
+        memcpy(x, X + it * v->n, v->n * sizeof *x);
+        for (size_t run = 0; run < runs; run++) {
+            for (int l = m->L - 1; l >= 1; l--) {   /* the prior, top down */
+                const hs_hee_layer *ly = &m->layer[l];
+                hs_hee_eta(m, l, x, eta + ly->off);
+                for (uint32_t j = 0; j < ly->n; j++)
+                    x[ly->off + j] = gsl_rng_uniform(r) < hs_sigmoid(eta[ly->off + j]) ? 1 : 0;
+            }
+            hs_hee_eta(m, 0, x, eta);
+            double w = 0;
+            for (size_t k = 1; k <= betas; k++) {
+                const double b1 = (double)k / (double)betas;
+                double lik = 0;   /* log p(v | h_1) */
+                for (uint32_t i = 0; i < v->n; i++)
+                    lik += x[i] * eta[i] - hs_softplus(eta[i]);
+                w += lik / (double)betas;
+                if (k == betas)
+                    break;
+                for (int l = 1; l < m->L; l++) {   /* a Gibbs sweep at b1 */
+                    const hs_hee_layer *ly = &m->layer[l], *lo = &m->layer[l - 1];
+                    for (uint32_t j = 0; j < ly->n; j++) {
+                        const size_t u = ly->off + j;
+                        double a = eta[u] + (l == 1 ? b1 : 1.0) *
+                                                flip_below(m, l, j, x + lo->off, eta + lo->off,
+                                                           x[u]);
+                        const double nx = gsl_rng_uniform(r) < hs_sigmoid(a) ? 1.0 : 0.0;
+                        if (nx != x[u]) {   /* eta of the layer below follows */
+                            const double dx = nx - x[u];
+                            for (uint32_t i = 0; i < lo->n; i++)
+                                eta[lo->off + i] += m->W[l][(size_t)i * ly->n + j] * dx;
+                            x[u] = nx;
+                        }
+                    }
+                }
+            }
+            lw[run] = w;
+        }
+        double mx = -INFINITY, s = 0, s2 = 0;
+        for (size_t run = 0; run < runs; run++)
+            mx = lw[run] > mx ? lw[run] : mx;
+        for (size_t run = 0; run < runs; run++) {
+            const double e = exp(lw[run] - mx);
+            s += e;
+            s2 += e * e;
+        }
+        const double mean = s / (double)runs;
+        const double vw = (s2 / (double)runs - mean * mean) * (double)runs / (double)(runs - 1);
+        acc += mx + log(mean);
+        var += (vw > 0 ? vw : 0) / (double)runs / (mean * mean);
+    }
+    *ll = acc / (double)n;
+    *se = sqrt(var) / (double)n;
+    free(x);
+    free(eta);
+    free(lw);
+    return 0;
 }
