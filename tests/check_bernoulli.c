@@ -186,6 +186,17 @@ END_TEST
  * and a 10-8-4 net with weights N(0, 1.5^2) on five random images; each within 4 of its own
  * standard errors plus half its variance (log of an unbiased estimate of p is biased low by
  * about that), and a value 0.05 nats away rejected by the same rule (power). */
+static void check_ais(const hs_hee *m, const double *X, size_t n, gsl_rng *r, const char *what)
+{
+    double exact, ais, se;
+    ck_assert_int_eq(hs_hee_loglik(m, X, n, &exact), 0);
+    ck_assert_int_eq(hs_hee_ais_loglik(m, X, n, 200, 1000, r, &ais, &se), 0);
+    printf("AIS log p(v), %s net: %.4f +- %.4f, exact %.4f\n", what, ais, se, exact);
+    ck_assert_msg(fabs(ais - exact) < 4 * se + 0.5 * se * se, "%s: AIS %.4f +- %.4f, exact %.4f",
+                  what, ais, se, exact);
+    ck_assert(fabs(ais - (exact + 0.05)) > 4 * se + 0.5 * se * se);
+}
+
 START_TEST(test_bern_ais_loglik)
 {
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
@@ -196,13 +207,7 @@ START_TEST(test_bern_ais_loglik)
         double *bs[3] = {b0, b1, b2}, *Js[3] = {NULL, NULL, NULL};
         model_init(&t, HS_FAMILY_BERNOULLI, n, bs, Js, W1, W2, 1.0);
         const double X[9] = {1, 0, 1, 0, 1, 1, 1, 1, 0};
-        double exact, ais, se;
-        ck_assert_int_eq(hs_hee_loglik(&t.m, X, 3, &exact), 0);
-        ck_assert_int_eq(hs_hee_ais_loglik(&t.m, X, 3, 200, 1000, r, &ais, &se), 0);
-        printf("AIS log p(v), 3-3-2 net: %.4f +- %.4f, exact %.4f\n", ais, se, exact);
-        ck_assert_msg(fabs(ais - exact) < 4 * se + 0.5 * se * se, "AIS %.4f +- %.4f, exact %.4f",
-                      ais, se, exact);
-        ck_assert(fabs(ais - (exact + 0.05)) > 4 * se + 0.5 * se * se);
+        check_ais(&t.m, X, 3, r, "3-3-2");
     }
     {
         const uint32_t n[3] = {10, 8, 4};
@@ -216,13 +221,8 @@ START_TEST(test_bern_ais_loglik)
         model t;
         double *bs[3] = {bb0, bb1, bb2}, *Js[3] = {NULL, NULL, NULL};
         model_init(&t, HS_FAMILY_BERNOULLI, n, bs, Js, w1, w2, 1.0);
-        double exact, ais, se;
-        ck_assert_int_eq(hs_hee_loglik(&t.m, X, 5, &exact), 0);
-        ck_assert_int_eq(hs_hee_ais_loglik(&t.m, X, 5, 200, 1000, r, &ais, &se), 0);
-        printf("AIS log p(v), 10-8-4 net: %.4f +- %.4f, exact %.4f\n", ais, se, exact);
-        ck_assert_msg(fabs(ais - exact) < 4 * se + 0.5 * se * se, "AIS %.4f +- %.4f, exact %.4f",
-                      ais, se, exact);
-        ck_assert(fabs(ais - (exact + 0.05)) > 4 * se + 0.5 * se * se);
+        check_ais(&t.m, X, 5, r, "10-8-4");
+        double ais, se;
         t.ly[1].J = J1;   /* lateral couplings: not a sigmoid belief net of this estimator */
         ck_assert_int_eq(hs_hee_ais_loglik(&t.m, X, 5, 200, 10, r, &ais, &se), -1);
     }
