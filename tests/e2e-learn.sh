@@ -106,6 +106,14 @@ status_is 0 "... and binarised with 'threshold: 0' they train" "$HEE_SNN" train 
     "$T/bern-real.yaml" --set hee.data.threshold=0 --output "$T/bern-thr"
 check "... (config.yaml keeps the threshold)" grep -q 'threshold: 0' "$T/bern-thr/config.yaml"
 
+status_is 0 "a binary HEE too large to sum over (12 + 8 latent units) with learn: ais" \
+    "$HEE_SNN" train "$bas" --set hee.layers.1.size=12 --set hee.layers.2.size=8 \
+    --set 'hee.learn.ais={runs: 20, betas: 500, items: 14}' --duration '10 s' --output "$T/bas-ais"
+check "... gives the last row's log-likelihood by AIS, with its standard error (measured -5.12)" \
+    awk -F'\t' '/^# loglik_\*: only the last row, by annealed importance sampling/ { said = 1 }
+    /^#/ || /^time/ { next } { last = $9; n++ } END { exit !(said && last > -7 && last < -3) }' \
+    "$T/bas-ais/learning.tsv"
+
 # ---- wake-sleep: the baseline of the local rule, on the same sigmoid belief net -----------------
 status_is 0 "wake-sleep learns the binary HEE's model of bars and stripes (40 s of items)" \
     "$HEE_SNN" train "$bas" --set hee.learn.method=wake-sleep --output "$T/ws"

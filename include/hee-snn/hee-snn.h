@@ -216,7 +216,8 @@ typedef struct hs_train_result {
     char outdir[1024];
     uint64_t steps, items, epochs;         /* at the end */
     double t_start, t_end;                 /* model time, ms (t_start > 0 after resume) */
-    int has_loglik;                        /* the model's exact log-likelihood is computable */
+    int has_loglik;                        /* the model's exact log-likelihood is computable
+                                            * (1), or estimated at the end by AIS (2) */
     double loglik_train, loglik_holdout;   /* the last evaluation (nats per item); NaN if none */
     double loglik_max;                     /* the best any parameters reach on the training
                                             * items, where a closed form exists (probabilistic

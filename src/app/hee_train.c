@@ -60,6 +60,8 @@ enum {
 typedef struct curve {
     size_t n, cap;
     double *rows;        /* n x NCOL */
+    double ais_se[2];    /* the last row's log-likelihoods by AIS: their standard errors */
+    size_t ais_n[2];     /* and the items they were taken over */
     double *Wprev;       /* all W concatenated, at the previous row */
     size_t nW;
 } curve;
@@ -129,7 +131,12 @@ static void curve_write(const curve *c, const hs_config *cfg, FILE *f, int has_l
     fprintf(f, "# hee-snn %s\n# seed: %llu\n# network: %s\n# realisation: %s\n", PACKAGE_VERSION,
             (unsigned long long)cfg->seed, cfg->name,
             cfg->hee->realisation == HS_HEE_SPIKE ? "spike" : "rate");
-    if (has_ll)
+    if (has_ll == 2)
+        fprintf(f, "# loglik_*: only the last row, by annealed importance sampling (learn: ais): "
+                   "training %.6g +- %.3g over its first %zu items, held out %.6g +- %.3g over "
+                   "%zu\n", c->rows[(c->n - 1) * NCOL + COL_LLTRAIN], c->ais_se[0], c->ais_n[0],
+                c->rows[(c->n - 1) * NCOL + COL_LLHOLD], c->ais_se[1], c->ais_n[1]);
+    else if (has_ll)
         fputs("# loglik_*: mean log-likelihood per item (nats), exact; training items: the "
               "first up to 2000\n", f);
     if (has_ll && isfinite(llmax))
@@ -519,6 +526,35 @@ static int learn_after(hs_hee_rt *rt, void *ctx, hs_error *err)
 
 static uint64_t next_multiple(uint64_t s, uint64_t k) { return (s / k + 1) * k; }
 
+/* learn: ais: the last row's log-likelihoods by annealed importance sampling, for a sigmoid belief
+ * net too large to sum over (*has_ll 0 -> 2).  0, or -1 when out of memory. */
+static int ais_last_row(const hs_config *cfg, const hs_hee_rt *rt, curve *c, int *has_ll)
+{
+    const hs_learncfg *L = cfg->hee->learn;
+    if (*has_ll || !L->ais_runs || !c->n)
+        return 0;
+    const hs_dataset *ds = rt->ds;
+    gsl_rng *r = hs_rng_stream(cfg->seed, "hee", "ais");
+    if (!r)
+        return -1;
+    double *row = c->rows + (c->n - 1) * NCOL;
+    const size_t nh = ds->n - rt->ntrain;
+    c->ais_n[0] = rt->ntrain < L->ais_items ? rt->ntrain : L->ais_items;
+    c->ais_n[1] = nh < L->ais_items ? nh : L->ais_items;
+    row[COL_LLTRAIN] = row[COL_LLHOLD] = NAN;
+    c->ais_se[0] = c->ais_se[1] = NAN;
+    int bad = hs_hee_ais_loglik(&rt->m, ds->x, c->ais_n[0], L->ais_runs, L->ais_betas, r,
+                                &row[COL_LLTRAIN], &c->ais_se[0]);
+    if (!bad && c->ais_n[1])
+        bad = hs_hee_ais_loglik(&rt->m, ds->x + rt->ntrain * ds->dim, c->ais_n[1], L->ais_runs,
+                                L->ais_betas, r, &row[COL_LLHOLD], &c->ais_se[1]);
+    gsl_rng_free(r);
+    if (bad)
+        return -1;
+    *has_ll = 2;
+    return 0;
+}
+
 /* The result of a training that ended at rt->step, its curve c. */
 static void finish(hs_train_result *res, const hs_hee_rt *rt, const curve *c, int has_ll)
 {
@@ -661,6 +697,10 @@ static int ws_train(const hs_config *cfg, hs_control *ctl, hs_train_result *res,
     }
     res->wall = hs_wall_s() - t0;
     res->no_checkpoint = 1;
+    if (!res->interrupted && ais_last_row(cfg, rt, &c, &has_ll)) {
+        rc = NOMEM(err);
+        goto done;
+    }
     if ((rc = write_outputs(cfg, rt, &c, has_ll, NAN, res->interrupted, err)))
         goto done;
     finish(res, rt, &c, has_ll);
@@ -790,8 +830,13 @@ int hs_hee_train(const hs_config *cfg, int resume, hs_control *ctl, hs_train_res
             goto done;
     }
     res->wall = hs_wall_s() - t0;
-    if ((rc = ckpt_write(net, &c, hash, cfg->output, err)) ||
-        (rc = write_outputs(cfg, rt, &c, has_ll, res->loglik_max, res->interrupted, err)))
+    if ((rc = ckpt_write(net, &c, hash, cfg->output, err)))
+        goto done;
+    if (!res->interrupted && ais_last_row(cfg, rt, &c, &has_ll)) {
+        rc = NOMEM(err);
+        goto done;
+    }
+    if ((rc = write_outputs(cfg, rt, &c, has_ll, res->loglik_max, res->interrupted, err)))
         goto done;
     finish(res, rt, &c, has_ll);
     rc = res->interrupted ? HS_EINTR : HS_OK;

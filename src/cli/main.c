@@ -722,7 +722,9 @@ static int train(hs_config *cfg, const opts *o)
         printf("items presented: %" PRIu64 " (%" PRIu64 " full epochs), %" PRIu64 " steps\n",
                res.items, res.epochs, res.steps);
         if (res.has_loglik)
-            printf("log-likelihood per item (exact): training %.6g, held out %.6g\n",
+            printf("log-likelihood per item (%s): training %.6g, held out %.6g\n",
+                   res.has_loglik == 2 ? "annealed importance sampling, learning.tsv gives "
+                                         "its standard errors" : "exact",
                    res.loglik_train, res.loglik_holdout);
         if (res.loglik_max == res.loglik_max)
             printf("maximum on the training items (closed form): %.6g, %.3g below it\n",

@@ -153,6 +153,8 @@ typedef struct hs_learncfg {
     double checkpoint;         /* ms of model time between checkpoints */
     double log_every;          /* ms between rows of learning.tsv */
     int wake_sleep;            /* method: wake-sleep (hee_train.c), not the local rule */
+    /* ais: {runs, betas, items}: the last row's log-likelihood by AIS (0 runs: none) */
+    uint64_t ais_runs, ais_betas, ais_items;
 } hs_learncfg;
 
 typedef struct hs_heecfg {

@@ -201,7 +201,7 @@ static int read_params(hs_cfgctx *c, const hs_ynode *n, hs_learncfg *L)
 int hs_cfg_read_hee_learn(hs_cfgctx *c, const hs_ynode *n, hs_heecfg *h)
 {
     static const char *const keys[] = {"learning_rate", "decay", "settle", "params",
-                                       "checkpoint",    "log",   "method", NULL};
+                                       "checkpoint",    "log",   "method", "ais", NULL};
     int rc;
     if ((rc = hs_cfg_want_kind(c, n, HS_Y_MAP, "learn")) ||
         (rc = hs_cfg_check_keys(c, n, keys, "'learn'")))
@@ -254,6 +254,29 @@ int hs_cfg_read_hee_learn(hs_cfgctx *c, const hs_ynode *n, hs_heecfg *h)
         }
         if (L->wake_sleep && h->realisation == HS_HEE_SPIKE)
             return hs_cfg_at(c, k, "wake-sleep is no dynamics: give it 'realisation: rate'");
+    }
+    if ((k = hs_ymap_get(n, "ais"))) {
+        static const char *const akeys[] = {"runs", "betas", "items", NULL};
+        if ((rc = hs_cfg_want_kind(c, k, HS_Y_MAP, "ais")) ||
+            (rc = hs_cfg_check_keys(c, k, akeys, "'ais'")))
+            return rc;
+        L->ais_runs = 16;
+        L->ais_betas = 1000;
+        L->ais_items = 100;
+        const char *const names[3] = {"runs", "betas", "items"};
+        uint64_t *const dst[3] = {&L->ais_runs, &L->ais_betas, &L->ais_items};
+        for (int q = 0; q < 3; q++) {
+            const hs_ynode *a = hs_ymap_get(k, names[q]);
+            if (a && (rc = hs_cfg_read_uint(c, a, names[q], 100000000, dst[q])))
+                return rc;
+            if (*dst[q] < (q == 0 ? 2u : 1u))
+                return hs_cfg_at(c, a, "'%s' must be at least %d", names[q], q == 0 ? 2 : 1);
+        }
+        for (int l = 0; l < h->nlayers; l++)
+            if (!h->layers[l].bernoulli || h->lateral[l].kind != HS_VAL_UNSET)
+                return hs_cfg_at(c, k, "'ais' estimates the log-likelihood of a sigmoid belief "
+                                 "net: every layer bernoulli, no lateral couplings ('%s')",
+                                 h->layers[l].name);
     }
     return HS_OK;
 }

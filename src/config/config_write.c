@@ -226,6 +226,10 @@ static void put_learn(FILE *f, const hs_learncfg *L)
     }
     if (L->wake_sleep)
         fputs("\n    method: wake-sleep", f);
+    if (L->ais_runs)
+        fprintf(f, "\n    ais: {runs: %llu, betas: %llu, items: %llu}",
+                (unsigned long long)L->ais_runs, (unsigned long long)L->ais_betas,
+                (unsigned long long)L->ais_items);
     fputc('\n', f);
 }
 
