@@ -759,6 +759,7 @@ static Suite *bern_suite(void)
 {
     Suite *s = suite_create("bernoulli");
     TCase *tc = tcase_create("exact");
+    tcase_set_timeout(tc, 120);   /* (AIS: about 6 s alone, more on a loaded machine) */
     tcase_add_test(tc, test_bern_enum_bruteforce);
     tcase_add_test(tc, test_bern_flip_logodds);
     tcase_add_test(tc, test_bern_ais_loglik);

@@ -83,7 +83,16 @@ mp=$!
 dog=$!
 i=0   # wait for both processes and some simulated time
 while [ "$(pgrep -P $mp | wc -l)" -lt 2 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-sleep 1
+# ... until process 0 has written spikes (its raster's first buffer is out): both processes
+# have then passed the synchronisations of the run loop, so both catch the signal (a fixed
+# sleep was too short on a loaded machine: the signal came before the handlers)
+i=0
+while [ $i -lt 600 ]; do
+    f=$(ls "$T/int"/.spikes.tsv.tmp-* 2>/dev/null | head -n 1)
+    [ -n "$f" ] && [ "$(wc -c <"$f" 2>/dev/null || echo 0)" -gt 0 ] && break
+    sleep 0.1
+    i=$((i + 1))
+done
 kill -INT "$(pgrep -P $mp | tail -n 1)"
 wait $mp
 kill $dog 2>/dev/null
