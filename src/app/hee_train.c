@@ -473,59 +473,6 @@ done:
 
 /* ---- the trained model ---------------------------------------------------------------------- */
 
-static int write_outputs(const hs_config *cfg, hs_hee_rt *rt, const curve *c, int has_ll,
-                         double llmax, int interrupted, hs_error *err)
-{
-    const hs_hee *m = &rt->m;
-    double *b[64], *W[64], *J[64];
-    for (int l = 0; l < m->L; l++) {
-        b[l] = m->layer[l].b;
-        J[l] = m->layer[l].J;
-        W[l] = m->W[l];
-    }
-    hs_hee_values p = {b, W, J, rt->ds->rows, rt->ds->cols};
-    hs_out out;
-    int rc = hs_out_open(&out, cfg->output, err);
-    if (rc)
-        return rc;
-    FILE *fm = hs_out_file(&out, "model.yaml", err);
-    FILE *fl = fm ? hs_out_file(&out, "learning.tsv", err) : NULL;
-    FILE *fc = fl ? hs_out_file(&out, "config.yaml", err) : NULL;
-    if (!fc) {
-        hs_out_abort(&out);
-        return err->code;
-    }
-    const double t_int = (double)rt->step * rt->dt;
-    if (interrupted)
-        fprintf(fm, "# interrupted at %.17g ms of %.17g ms; hee-snn train --resume continues\n",
-                t_int, cfg->duration);
-    if ((rc = hs_config_write_model(cfg, &p, fm, err)) || (rc = hs_config_write(cfg, fc, err))) {
-        hs_out_abort(&out);
-        return rc;
-    }
-    curve_write(c, cfg, fl, has_ll, llmax, interrupted ? t_int : -1.0);
-    return hs_out_commit(&out, err);
-}
-
-/* ---- the loop ------------------------------------------------------------------------------- */
-
-typedef struct learn_ctx {
-    uint64_t settle;
-} learn_ctx;
-
-/* The process's after-step hook: plasticity from the statistics of the step just taken. */
-static int learn_after(hs_hee_rt *rt, void *ctx, hs_error *err)
-{
-    (void)err;
-    const learn_ctx *lc = ctx;
-    const uint64_t s = rt->step - 1;
-    if (s % rt->present_steps >= lc->settle)
-        hs_hee_rt_learn(rt, hs_hee_learning_rate(&rt->par.learn, (double)s * rt->dt) * rt->dt);
-    return HS_OK;
-}
-
-static uint64_t next_multiple(uint64_t s, uint64_t k) { return (s / k + 1) * k; }
-
 /* learn: ais: the last row's log-likelihoods by annealed importance sampling, for a sigmoid belief
  * net too large to sum over (*has_ll 0 -> 2).  0, or -1 when out of memory. */
 static int ais_last_row(const hs_config *cfg, const hs_hee_rt *rt, curve *c, int *has_ll)
@@ -554,6 +501,63 @@ static int ais_last_row(const hs_config *cfg, const hs_hee_rt *rt, curve *c, int
     *has_ll = 2;
     return 0;
 }
+
+/* model.yaml, learning.tsv (its last row by AIS first, when asked: *has_ll may become 2) and
+ * config.yaml. */
+static int write_outputs(const hs_config *cfg, hs_hee_rt *rt, curve *c, int *has_ll,
+                         double llmax, int interrupted, hs_error *err)
+{
+    if (!interrupted && ais_last_row(cfg, rt, c, has_ll))
+        return NOMEM(err);
+    const hs_hee *m = &rt->m;
+    double *b[64], *W[64], *J[64];
+    for (int l = 0; l < m->L; l++) {
+        b[l] = m->layer[l].b;
+        J[l] = m->layer[l].J;
+        W[l] = m->W[l];
+    }
+    hs_hee_values p = {b, W, J, rt->ds->rows, rt->ds->cols};
+    hs_out out;
+    int rc = hs_out_open(&out, cfg->output, err);
+    if (rc)
+        return rc;
+    FILE *fm = hs_out_file(&out, "model.yaml", err);
+    FILE *fl = fm ? hs_out_file(&out, "learning.tsv", err) : NULL;
+    FILE *fc = fl ? hs_out_file(&out, "config.yaml", err) : NULL;
+    if (!fc) {
+        hs_out_abort(&out);
+        return err->code;
+    }
+    const double t_int = (double)rt->step * rt->dt;
+    if (interrupted)
+        fprintf(fm, "# interrupted at %.17g ms of %.17g ms; hee-snn train --resume continues\n",
+                t_int, cfg->duration);
+    if ((rc = hs_config_write_model(cfg, &p, fm, err)) || (rc = hs_config_write(cfg, fc, err))) {
+        hs_out_abort(&out);
+        return rc;
+    }
+    curve_write(c, cfg, fl, *has_ll, llmax, interrupted ? t_int : -1.0);
+    return hs_out_commit(&out, err);
+}
+
+/* ---- the loop ------------------------------------------------------------------------------- */
+
+typedef struct learn_ctx {
+    uint64_t settle;
+} learn_ctx;
+
+/* The process's after-step hook: plasticity from the statistics of the step just taken. */
+static int learn_after(hs_hee_rt *rt, void *ctx, hs_error *err)
+{
+    (void)err;
+    const learn_ctx *lc = ctx;
+    const uint64_t s = rt->step - 1;
+    if (s % rt->present_steps >= lc->settle)
+        hs_hee_rt_learn(rt, hs_hee_learning_rate(&rt->par.learn, (double)s * rt->dt) * rt->dt);
+    return HS_OK;
+}
+
+static uint64_t next_multiple(uint64_t s, uint64_t k) { return (s / k + 1) * k; }
 
 /* The result of a training that ended at rt->step, its curve c. */
 static void finish(hs_train_result *res, const hs_hee_rt *rt, const curve *c, int has_ll)
@@ -697,11 +701,7 @@ static int ws_train(const hs_config *cfg, hs_control *ctl, hs_train_result *res,
     }
     res->wall = hs_wall_s() - t0;
     res->no_checkpoint = 1;
-    if (!res->interrupted && ais_last_row(cfg, rt, &c, &has_ll)) {
-        rc = NOMEM(err);
-        goto done;
-    }
-    if ((rc = write_outputs(cfg, rt, &c, has_ll, NAN, res->interrupted, err)))
+    if ((rc = write_outputs(cfg, rt, &c, &has_ll, NAN, res->interrupted, err)))
         goto done;
     finish(res, rt, &c, has_ll);
     rc = res->interrupted ? HS_EINTR : HS_OK;
@@ -832,11 +832,7 @@ int hs_hee_train(const hs_config *cfg, int resume, hs_control *ctl, hs_train_res
     res->wall = hs_wall_s() - t0;
     if ((rc = ckpt_write(net, &c, hash, cfg->output, err)))
         goto done;
-    if (!res->interrupted && ais_last_row(cfg, rt, &c, &has_ll)) {
-        rc = NOMEM(err);
-        goto done;
-    }
-    if ((rc = write_outputs(cfg, rt, &c, has_ll, res->loglik_max, res->interrupted, err)))
+    if ((rc = write_outputs(cfg, rt, &c, &has_ll, res->loglik_max, res->interrupted, err)))
         goto done;
     finish(res, rt, &c, has_ll);
     rc = res->interrupted ? HS_EINTR : HS_OK;
