@@ -263,19 +263,26 @@ double hs_hee_bern_flip_logodds(const hs_hee *m, int l, uint32_t k, const double
  * flip, so a unit's update costs O(n_{l-1} + n_{l+1}).  log p(v) is estimated as log of the mean
  * of exp(log w) over the runs (unbiased in p(v)); its standard error by the delta method. */
 
-static double flip_below(const hs_hee *m, int l, uint32_t j, const double *xl1, const double *eta1,
-                         double xj)
+/* The change of log p(x_{l-1} | x_l) when unit j of layer l flips on (minus when off): with
+ * p_i = sigma(eta_i) of the layer below at the current state, softplus(e0 + w) - softplus(e0)
+ * over e0 = eta_i - w x_j is log1p(p_i expm1(w)) when x_j = 0 and -log1p(p_i expm1(-w)) when
+ * x_j = 1: one log1p per unit below, from the tables Ep = expm1(W_l), Em = expm1(-W_l). */
+static double flip_below(const hs_hee *m, int l, uint32_t j, const double *xl1, const double *p,
+                         const double *Ep, const double *Em, double xj)
 {
     const hs_hee_layer *lo = &m->layer[l - 1], *ly = &m->layer[l];
     const double *W = m->W[l] + j;
     double d = 0;
-    for (uint32_t i = 0; i < lo->n; i++) {
-        const double w = W[(size_t)i * ly->n];
-        if (w == 0)
-            continue;
-        const double e0 = eta1[i] - w * xj;   /* eta with unit j off */
-        d += w * xl1[i] - (hs_softplus(e0 + w) - hs_softplus(e0));
-    }
+    if (xj == 0.0)
+        for (uint32_t i = 0; i < lo->n; i++) {
+            const size_t q = (size_t)i * ly->n + j;
+            d += W[(size_t)i * ly->n] * xl1[i] - log1p(p[i] * Ep[q]);
+        }
+    else
+        for (uint32_t i = 0; i < lo->n; i++) {
+            const size_t q = (size_t)i * ly->n + j;
+            d += W[(size_t)i * ly->n] * xl1[i] + log1p(p[i] * Em[q]);
+        }
     return d;
 }
 
@@ -283,19 +290,35 @@ int hs_hee_ais_loglik(const hs_hee *m, const double *X, size_t n, size_t runs, s
                       gsl_rng *r, double *ll, double *se)
 {
     *ll = *se = NAN;
-    if (m->L < 2 || runs < 2 || betas < 1 || n == 0)
+    if (m->L < 2 || m->L > 64 || runs < 2 || betas < 1 || n == 0)
         return -1;
     for (int l = 0; l < m->L; l++)
         if (m->layer[l].family != HS_FAMILY_BERNOULLI || m->layer[l].J)
             return -1;
     const size_t N = m->ntotal;
-    double *x = malloc(N * sizeof *x), *eta = malloc(N * sizeof *eta);
-    double *lw = malloc(runs * sizeof *lw);
-    if (!x || !eta || !lw) {
+    size_t nw = 0;   /* the expm1 tables of every W_l, one after another */
+    for (int l = 1; l < m->L; l++)
+        nw += (size_t)m->layer[l - 1].n * m->layer[l].n;
+    double *x = malloc(N * sizeof *x), *eta = malloc(N * sizeof *eta), *p = malloc(N * sizeof *p);
+    double *lw = malloc(runs * sizeof *lw), *E = malloc(2 * nw * sizeof *E);
+    if (!x || !eta || !p || !lw || !E) {
         free(x);
         free(eta);
+        free(p);
         free(lw);
+        free(E);
         return -1;
+    }
+    const double *Ep[64], *Em[64];   /* (a HEE has at most 64 layers: config_hee.c) */
+    for (int l = 1, q = 0; l < m->L; l++) {
+        const size_t nl = (size_t)m->layer[l - 1].n * m->layer[l].n;
+        for (size_t k = 0; k < nl; k++) {
+            E[q + k] = expm1(m->W[l][k]);
+            E[q + nl + k] = expm1(-m->W[l][k]);
+        }
+        Ep[l] = E + q;
+        Em[l] = E + q + nl;
+        q += (int)(2 * nl);
     }
     const hs_hee_layer *v = &m->layer[0];
     double acc = 0, var = 0;
@@ -305,10 +328,14 @@ int hs_hee_ais_loglik(const hs_hee *m, const double *X, size_t n, size_t runs, s
             for (int l = m->L - 1; l >= 1; l--) {   /* the prior, top down */
                 const hs_hee_layer *ly = &m->layer[l];
                 hs_hee_eta(m, l, x, eta + ly->off);
-                for (uint32_t j = 0; j < ly->n; j++)
-                    x[ly->off + j] = gsl_rng_uniform(r) < hs_sigmoid(eta[ly->off + j]) ? 1 : 0;
+                for (uint32_t j = 0; j < ly->n; j++) {
+                    p[ly->off + j] = hs_sigmoid(eta[ly->off + j]);
+                    x[ly->off + j] = gsl_rng_uniform(r) < p[ly->off + j] ? 1 : 0;
+                }
             }
             hs_hee_eta(m, 0, x, eta);
+            for (uint32_t i = 0; i < v->n; i++)
+                p[i] = hs_sigmoid(eta[i]);
             double w = 0;
             for (size_t k = 1; k <= betas; k++) {
                 const double b1 = (double)k / (double)betas;
@@ -323,13 +350,16 @@ int hs_hee_ais_loglik(const hs_hee *m, const double *X, size_t n, size_t runs, s
                     for (uint32_t j = 0; j < ly->n; j++) {
                         const size_t u = ly->off + j;
                         double a = eta[u] + (l == 1 ? b1 : 1.0) *
-                                                flip_below(m, l, j, x + lo->off, eta + lo->off,
-                                                           x[u]);
+                                                flip_below(m, l, j, x + lo->off, p + lo->off,
+                                                           Ep[l], Em[l], x[u]);
                         const double nx = gsl_rng_uniform(r) < hs_sigmoid(a) ? 1.0 : 0.0;
-                        if (nx != x[u]) {   /* eta of the layer below follows */
+                        if (nx != x[u]) {   /* eta and sigma(eta) of the layer below follow */
                             const double dx = nx - x[u];
-                            for (uint32_t i = 0; i < lo->n; i++)
-                                eta[lo->off + i] += m->W[l][(size_t)i * ly->n + j] * dx;
+                            for (uint32_t i = 0; i < lo->n; i++) {
+                                const size_t q = lo->off + i;
+                                eta[q] += m->W[l][(size_t)i * ly->n + j] * dx;
+                                p[q] = hs_sigmoid(eta[q]);
+                            }
                             x[u] = nx;
                         }
                     }
@@ -354,6 +384,8 @@ int hs_hee_ais_loglik(const hs_hee *m, const double *X, size_t n, size_t runs, s
     *se = sqrt(var) / (double)n;
     free(x);
     free(eta);
+    free(p);
     free(lw);
+    free(E);
     return 0;
 }

@@ -163,11 +163,21 @@ void hs_hee_rt_learn(hs_hee_rt *rt, double g)
         if (L->W && l > 0) {
             const hs_hee_layer *lo = &m->layer[l - 1];
             double *restrict W = m->W[l];
+            /* a zero factor adds +0 and is skipped: a binary unit whose interneuron agrees
+             * with it (d = 0), a binary unit above that is off (tx = 0); same bytes */
             for (uint32_t k = 0; k < lo->n; k++) {
                 double d = g * (rx[lo->off + k] - re[lo->off + k]);
+                if (d == 0.0)
+                    continue;
                 double *restrict row = W + (size_t)k * ly->n;
-                for (uint32_t i = 0; i < ly->n; i++)
-                    row[i] += d * tx[i];
+                if (ly->family == HS_FAMILY_BERNOULLI) {
+                    for (uint32_t i = 0; i < ly->n; i++)
+                        if (tx[i] != 0.0)
+                            row[i] += d;
+                } else {
+                    for (uint32_t i = 0; i < ly->n; i++)
+                        row[i] += d * tx[i];
+                }
             }
         }
         if (L->b)

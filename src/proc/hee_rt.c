@@ -838,16 +838,23 @@ static void pool_step(hs_hee_rt *rt, int l)
     const hs_hee_layer *lo = &m->layer[l - 1], *ly = &m->layer[l];
     const uint64_t s = rt->step;
     const double *W = m->W[l], *xl = rt->rx + ly->off;
+    /* the field every pool shares, b_{l-1} + W_l x_l, once per step: n_{l-1} n_l operations
+     * in place of that for every tick (n_l ticks per neuron of layer l - 1 per tau_eps) */
+    double *base = rt->fscratch;
+    for (uint32_t i = 0; i < lo->n; i++) {
+        const double *row = W + (size_t)i * ly->n;
+        double a = lo->b[i];
+        for (uint32_t j = 0; j < ly->n; j++)
+            a += row[j] * xl[j];
+        base[i] = a;
+    }
     for (uint32_t k = 0; k < ly->n; k++) {
         double *P = rt->pool[l] + (size_t)k * lo->n;
         uint64_t *tk = rt->tick_p[l] + (size_t)k * lo->n;
         for (uint32_t i = 0; i < lo->n; i++) {
             if (tk[i] > s)
                 continue;
-            const double *row = W + (size_t)i * ly->n;
-            double a = lo->b[i] + row[k] * (1.0 - 2.0 * xl[k]);
-            for (uint32_t j = 0; j < ly->n; j++)
-                a += row[j] * xl[j];
+            double a = base[i] + W[(size_t)i * ly->n + k] * (1.0 - 2.0 * xl[k]);
             if (lo->J)
                 for (uint32_t j = 0; j < lo->n; j++)
                     a += lo->J[(size_t)i * lo->n + j] * P[j];
