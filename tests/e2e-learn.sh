@@ -205,6 +205,21 @@ check "... ends above -3.0 nats, 0.2 above the stacked DBN (measured -2.87 again
     "$T/dbn/learning.tsv" "$T/dbn-ft/learning.tsv"
 check "... and writes its recognition weights, 9 x 10" awk -F'\t' '/^#/ || /^h0/ { next }
     { n++; if (NF != 10) bad = 1 } END { exit !(n == 9 && !bad) }' "$T/dbn-ft/recognition-1.tsv"
+status_is 0 "the same fine-tuned DBN scored by AIS over its latent layers (loglik: ais)" \
+    "$HEE_SNN" train "$rbm" --set 'rbm.hidden=[10, 8]' --set rbm.finetune=3000 \
+    --set rbm.finetune_rate=0.01 --set rbm.loglik=ais --output "$T/dbn-ais" --quiet
+check "... agrees with the exact sum within 4 of its standard errors (measured within 1)" awk -F'\t' '
+    FNR == NR { if (!/^#/ && !/^epoch/) ex = $2; next }
+    /^# loglik_\*: the last row, by annealed/ { split($0, a, "\\+- "); split(a[2], b, " ");
+        se = b[1] + 0 }
+    /^#/ || /^epoch/ { next } { ais = $2 }
+    END { d = ais - ex; exit !(se > 0 && se < 0.02 && d < 4 * se && -d < 4 * se) }' \
+    "$T/dbn-ft/learning.tsv" "$T/dbn-ais/learning.tsv"
+check "... and a 3-RBM DBN gets its last row by AIS, above the uniform model's -9 log 2 = -6.24 \
+(measured -5.23; AIS's accuracy on deeper nets: check_rbm)" sh -c "
+    '$HEE_SNN' train '$rbm' --set 'rbm.hidden=[10, 8, 6]' --set rbm.epochs=1000 --quiet \
+        --output '$T/dbn3' && awk -F'\t' '/^#/ || /^epoch/ { next } { l = \$2 }
+        END { exit !(l > -6.24 && l < 0) }' '$T/dbn3/learning.tsv'"
 status_is 0 "plot --kind learning draws an RBM's or a DBN's curve against epochs" "$HEE_SNN" \
     plot "$T/dbn" --kind learning --quiet
 check "... into plot-learning.png" test -s "$T/dbn/plot-learning.png"

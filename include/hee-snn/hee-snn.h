@@ -245,7 +245,11 @@ typedef struct hs_rbm_result {
     char outdir[1024];
     uint64_t epochs;                       /* trained */
     double loglik_train, loglik_holdout;   /* nats per item at the end; NaN if not computed */
-    double loglik_se;                      /* their standard error from AIS (0: exact) */
+    double loglik_se;                      /* their standard error from AIS (0: exact);
+                                            * a DBN by AIS: loglik_train's */
+    double loglik_holdout_se;              /* a DBN by AIS: loglik_holdout's */
+    uint64_t ais_items[2];                 /* a DBN by AIS: the training and held-out items
+                                            * scored (else 0) */
     double logz, logz_se;                  /* log Z and its standard error (0: exact) */
     int exact;                             /* log Z by enumeration (else AIS, or none) */
     double wall;                           /* seconds of training */

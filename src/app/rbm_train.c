@@ -105,6 +105,51 @@ static double dbn_loglik(const hs_rbm *m1, const hs_rbm *m2, const hs_dataset *d
     return acc / (double)(hi - lo);
 }
 
+/* The last row of a DBN too large to sum over: log Z of the top RBM (summed when its smaller
+ * layer has at most EXACT_EVERY_EPOCH units, else AIS), then log p(v) + log Z by AIS over the
+ * latent layers (hs_dbn_ais_loglik) of the first ais_items training and held-out items; the
+ * standard errors add those of the items' AIS and of log Z in quadrature. */
+static int dbn_ais_row(const hs_config *cfg, hs_rbm *const *gen, hs_rbm *const *rec, int L,
+                       curve *c, hs_rbm_result *res, hs_error *err)
+{
+    const hs_rbmcfg *r = cfg->rbm;
+    const hs_rbm *top = gen[L - 1];
+    int rc = HS_OK;
+    if ((top->nv < top->nh ? top->nv : top->nh) <= EXACT_EVERY_EPOCH) {
+        res->logz = hs_rbm_log_partition(top);
+        res->logz_se = 0;
+    } else if ((rc = hs_rbm_ais(top, r->ais_runs, r->ais_betas, cfg->seed, &res->logz,
+                                &res->logz_se, err))) {
+        return rc;
+    }
+    gsl_rng *g = hs_rng_stream(cfg->seed, "rbm", "dbn-ais");
+    if (!g)
+        return NOMEM(err);
+    const hs_rbm *G[8], *Q[8];
+    for (int l = 0; l < L; l++)
+        G[l] = gen[l], Q[l] = rec ? rec[l] : gen[l];
+    const size_t nset[2] = {c->ntrain, c->ds->n - c->ntrain};
+    double ll[2] = {NAN, NAN}, se[2] = {NAN, NAN};
+    for (int k = 0; k < 2 && rc == HS_OK; k++) {
+        const size_t n = nset[k] < r->ais_items ? nset[k] : (size_t)r->ais_items;
+        res->ais_items[k] = n;
+        if (n)
+            rc = hs_dbn_ais_loglik(G, Q, L, c->ds->x + (k ? c->ntrain * c->ds->dim : 0), n,
+                                   r->ais_item_runs, r->ais_item_betas, g, &ll[k], &se[k], err);
+        ll[k] -= res->logz;
+        se[k] = sqrt(se[k] * se[k] + res->logz_se * res->logz_se);
+    }
+    gsl_rng_free(g);
+    if (rc)
+        return rc;
+    double *row = c->rows + NCOLS * (c->n - 1);
+    row[1] = res->loglik_train = ll[0];
+    row[2] = res->loglik_holdout = ll[1];
+    res->loglik_se = se[0];
+    res->loglik_holdout_se = se[1];
+    return HS_OK;
+}
+
 static int push(curve *c, double epoch, double ltr, double lho)
 {
     if (c->n == c->cap) {
@@ -236,6 +281,15 @@ static int write_outputs(const hs_config *cfg, hs_rbm *const *rbm, hs_rbm *const
               "sigmoid layer of RBM 1 under RBM 2) where it can be summed, else nan\n", fl);
     if (res->exact)
         fputs("# loglik_*: mean log-likelihood per item (nats), exact\n", fl);
+    else if (res->ais_items[0] || res->ais_items[1])
+        fprintf(fl, "# loglik_*: the last row, by annealed importance sampling over the latent "
+                    "layers (%llu runs of %llu steps per item): training %.6g +- %.3g over its "
+                    "first %llu items, held out %.6g +- %.3g over %llu; log Z of the top RBM "
+                    "%.9g +- %.3g\n", (unsigned long long)r->ais_item_runs,
+                (unsigned long long)r->ais_item_betas, res->loglik_train, res->loglik_se,
+                (unsigned long long)res->ais_items[0], res->loglik_holdout,
+                res->loglik_holdout_se, (unsigned long long)res->ais_items[1], res->logz,
+                res->logz_se);
     else if (!isnan(res->logz))
         fprintf(fl, "# loglik_*: the last row, log Z by annealed importance sampling: %.9g +- "
                     "%.3g (standard error)\n", res->logz, res->logz_se);
@@ -613,6 +667,9 @@ int hs_rbm_train_to_dir(const hs_config *cfg, hs_control *ctl, hs_rbm_result *re
         if (r->samples && (rc = sample_model(cfg, rbm, L, samples, err)))
             goto out_rec;
     }
+    if (L > 1 && trained == L && !res->exact && r->loglik != HS_RBM_LL_NONE &&
+        !res->interrupted && c.n && (rc = dbn_ais_row(cfg, rbm, rec[0] ? rec : NULL, L, &c, res, err)))
+        goto out_rec;
     if (trained < L) {   /* interrupted before the upper layers: write what there is */
         rc = hs_error_set(err, HS_EIO, cfg->output, 0, 0, "interrupted while training RBM %d "
                           "of %d: nothing written", trained, L);

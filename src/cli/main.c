@@ -677,6 +677,15 @@ static int train_rbm(hs_config *cfg, const opts *o)
         if (res.exact)
             printf("log-likelihood per item (exact): training %.6g, held out %.6g\n",
                    res.loglik_train, res.loglik_holdout);
+        else if (res.ais_items[0] || res.ais_items[1])
+        {
+            printf("log-likelihood per item (AIS over the latent layers): training %.6g +- %.3g "
+                   "(first %" PRIu64 " items)", res.loglik_train, res.loglik_se, res.ais_items[0]);
+            if (res.ais_items[1])
+                printf(", held out %.6g +- %.3g (first %" PRIu64 ")", res.loglik_holdout,
+                       res.loglik_holdout_se, res.ais_items[1]);
+            putchar('\n');
+        }
         else if (!isnan(res.logz))
             printf("log-likelihood per item (log Z by AIS, +- %.3g): training %.6g, held out "
                    "%.6g\n", res.logz_se, res.loglik_train, res.loglik_holdout);

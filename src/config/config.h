@@ -203,6 +203,9 @@ typedef struct hs_rbmcfg {
     double lr, momentum, weight_decay, init_sd;
     int loglik;                /* HS_RBM_LL_* */
     uint64_t ais_runs, ais_betas;
+    /* a DBN's log p(v) per item, by AIS over its latent layers: the first ais_items training
+     * and held-out items, ais_item_runs runs of ais_item_betas steps each */
+    uint64_t ais_items, ais_item_runs, ais_item_betas;
     uint64_t finetune;         /* DBN: epochs of contrastive wake-sleep after the stacking */
     double finetune_rate;      /* its learning rate (0: learning_rate / 10) */
     hs_datacfg *data;

@@ -16,7 +16,7 @@
  *     epochs: 10
  *     init_sd: 0.01                # initial weights N(0, sd^2); visible biases from the data
  *     loglik: auto                 # auto | exact | ais | none
- *     ais: {runs: 100, betas: 10000}
+ *     ais: {runs: 100, betas: 10000, items: 100, item_runs: 16, item_betas: 1000}
  *     samples: 100                 # binary samples of the trained model (samples.tsv)
  *     data: {tsv: ..., ...}        # as under hee: (doc/learning.md), without 'present'
  */
@@ -84,7 +84,8 @@ int hs_cfg_read_rbm(hs_cfgctx *c, const hs_ynode *n)
     r->col = n->col;
     *r = (hs_rbmcfg){.line = n->line, .col = n->col, .k = 1, .batch = 100, .lr = 0.05,
                      .momentum = 0.5, .weight_decay = 2e-4, .epochs = 10, .init_sd = 0.01,
-                     .ais_runs = 100, .ais_betas = 10000, .samples = 100};
+                     .ais_runs = 100, .ais_betas = 10000, .ais_items = 100,
+                     .ais_item_runs = 16, .ais_item_betas = 1000, .samples = 100};
     uint64_t v = 0, h = 0, k = 1;
     const hs_ynode *sh = hs_ymap_get(n, "shape");
     if (sh) {
@@ -183,11 +184,15 @@ int hs_cfg_read_rbm(hs_cfgctx *c, const hs_ynode *n)
     }
     const hs_ynode *an = hs_ymap_get(n, "ais");
     if (an) {
-        static const char *const akeys[] = {"runs", "betas", NULL};
+        static const char *const akeys[] = {"runs",      "betas",      "items",
+                                            "item_runs", "item_betas", NULL};
         if ((rc = hs_cfg_want_kind(c, an, HS_Y_MAP, "ais")) ||
             (rc = hs_cfg_check_keys(c, an, akeys, "'ais'")) ||
             (rc = read_count(c, an, "runs", 2, 100000000, &r->ais_runs)) ||
-            (rc = read_count(c, an, "betas", 1, 100000000, &r->ais_betas)))
+            (rc = read_count(c, an, "betas", 1, 100000000, &r->ais_betas)) ||
+            (rc = read_count(c, an, "items", 1, 100000000, &r->ais_items)) ||
+            (rc = read_count(c, an, "item_runs", 2, 100000000, &r->ais_item_runs)) ||
+            (rc = read_count(c, an, "item_betas", 1, 100000000, &r->ais_item_betas)))
             return rc;
     }
     const hs_ynode *dn = hs_ymap_get(n, "data");

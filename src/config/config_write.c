@@ -364,9 +364,11 @@ static void put_rbm(FILE *f, const hs_rbmcfg *r)
         put_num(f, nums[k].v, HS_DIM_NONE);
         fputc('\n', f);
     }
-    fprintf(f, "  epochs: %llu\n  loglik: %s\n  ais: {runs: %llu, betas: %llu}\n"
-               "  samples: %llu\n", (unsigned long long)r->epochs, ll[r->loglik],
-            (unsigned long long)r->ais_runs, (unsigned long long)r->ais_betas,
+    fprintf(f, "  epochs: %llu\n  loglik: %s\n  ais: {runs: %llu, betas: %llu, items: %llu, "
+               "item_runs: %llu, item_betas: %llu}\n  samples: %llu\n",
+            (unsigned long long)r->epochs, ll[r->loglik], (unsigned long long)r->ais_runs,
+            (unsigned long long)r->ais_betas, (unsigned long long)r->ais_items,
+            (unsigned long long)r->ais_item_runs, (unsigned long long)r->ais_item_betas,
             (unsigned long long)r->samples);
     if (r->finetune) {
         fprintf(f, "  finetune: %llu\n", (unsigned long long)r->finetune);

@@ -147,6 +147,18 @@ double hs_rbm_loglik(const hs_rbm *m, const double *v, size_t n);
 int hs_rbm_ais(const hs_rbm *m, size_t runs, size_t betas, uint64_t seed, double *logz,
                double *se, hs_error *err);
 
+/* Mean log p(v) + log Z_top over the n items V (n x gen[0]->nv) of the deep belief net of L
+ * RBMs (2 <= L <= 8): gen[l] for l < L - 1 the directed layers p(h_l | h_{l+1}) = sigmoid(a +
+ * W h_{l+1}) (h_0 = v), gen[L - 1] the top RBM, its hidden layer summed out; subtract log Z_top
+ * (hs_rbm_log_partition or hs_rbm_ais of gen[L - 1]) for log p(v).  Per item, `runs` AIS runs
+ * of `betas` uniform steps over the latent layers (rbm_ais.c) from the factorial distribution
+ * of the recognition pass through rec[0 .. L - 2] (rec = gen before fine-tuning); *se the standard error of
+ * the mean (delta method, items independent).  Draws from r.  Errors: HS_ECONFIG (sizes, L,
+ * runs < 2, betas < 1, n = 0), HS_ENOMEM. */
+int hs_dbn_ais_loglik(const hs_rbm *const *gen, const hs_rbm *const *rec, int L, const double *V,
+                      size_t n, size_t runs, size_t betas, gsl_rng *r, double *ll, double *se,
+                      hs_error *err);
+
 /* ---- pictures ----------------------------------------------------------------------------- */
 
 /* Write each hidden unit's weights (a column of W) as a rows x cols image, tiled in a grid with
