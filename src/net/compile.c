@@ -723,6 +723,8 @@ static int hee_sync(void *ctx, double t, int apply)
             const int on = src->model->zstate(src, a);
             for (uint64_t q = pr->row[a]; q < pr->row[a + 1]; q++) {
                 const double w = hw->w[e].wf(&hw->w[e].ctx, a, pr->col[q]);
+                if (w == pr->w[q])
+                    continue;   /* most: the rule moves only the weights of units that spiked */
                 if (on)
                     hw->delta[dst->gid0 - g0 + pr->col[q]] += w - pr->w[q];
                 pr->w[q] = w;
