@@ -200,7 +200,7 @@ static hsize_t group_size(hid_t file, const char *path)
 
 /* ---- the small raster ---------------------------------------------------------------------- */
 
-static const hs_export_pop small_pops[] = {{"exc", 4}, {"silent", 5}, {"inh", 3}};
+static const hs_export_pop small_pops[] = {{"exc", 4, 0}, {"silent", 5, 0}, {"inh", 3, 0}};
 
 static const char small_tsv[] =
     "# hee-snn 0.1.0\n"
@@ -240,6 +240,52 @@ START_TEST(test_export_nest_exact)
     ck_assert_str_eq(got, want);
     ck_assert_int_eq(count_entries(dir), 2);   /* no temporary left */
     free(got);
+    free(in);
+    free(out);
+}
+END_TEST
+
+/* NEST 2's GDF: one comment line, no column header, the same ids; a time without '.' gets
+ * ".0" (Neo reads a file whose first data line has no '.' as integers). */
+START_TEST(test_export_gdf_exact)
+{
+    const char *dir = test_dir("gdf");
+    char *in = join(dir, "spikes.tsv"), *out = join(dir, "spikes.gdf");
+    write_text(in, "# hee-snn 0.1.0\ntime_ms\tpopulation\tneuron\n2\texc\t1\n2.5\tinh\t0\n"
+                   "1e3\texc\t3\n");
+    hs_error err = {0};
+    expect_ok(hs_export_gdf(in, small_pops, 3, out, &err), &err);
+    char want[4096];
+    snprintf(want, sizeof want, "# hee-snn version: %s, source: %s\n2\t2.0\n10\t2.5\n4\t1e3\n",
+             PACKAGE_VERSION, in);
+    char *got = slurp(out, NULL);
+    ck_assert_str_eq(got, want);
+    free(got);
+    free(in);
+    free(out);
+}
+END_TEST
+
+/* A population marked unrecorded gets no SONATA group (the groups say what was recorded),
+ * unless the raster holds its spikes after all; recorded ones keep theirs, empty or not. */
+START_TEST(test_export_sonata_unrecorded)
+{
+    const char *dir = test_dir("sonata-rec");
+    char *in = join(dir, "spikes.tsv"), *out = join(dir, "spikes.h5");
+    write_text(in, small_tsv);
+    const hs_export_pop pops[] = {{"exc", 4, 0}, {"silent", 5, 1}, {"inh", 3, 1}};
+    hs_error err = {0};
+    expect_ok(hs_export_sonata(in, pops, 3, out, &err), &err);
+    hid_t f = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
+    ck_assert(f >= 0);
+    ck_assert_uint_eq(group_size(f, "/spikes"), 2);   /* exc, and inh for its spikes */
+    ck_assert_int_eq(H5Lexists(f, "/spikes/silent", H5P_DEFAULT), 0);
+    pop_data exc = read_pop(f, "exc"), inh = read_pop(f, "inh");
+    ck_assert_uint_eq(exc.n, 4);
+    ck_assert_uint_eq(inh.n, 2);
+    pop_free(&exc);
+    pop_free(&inh);
+    H5Fclose(f);
     free(in);
     free(out);
 }
@@ -337,7 +383,7 @@ END_TEST
 #define BIG_SPIKES 2000000
 
 static const hs_export_pop big_pops[] = {
-    {"a", 1000}, {"quiet", 10}, {"b", 37}, {"c", 100000}};
+    {"a", 1000, 0}, {"quiet", 10, 0}, {"b", 37, 0}, {"c", 100000, 0}};
 
 /* The k-th spike of the generated raster: a fixed LCG picks population and neuron, times are
  * whole microseconds, three spikes per time step. */
@@ -541,10 +587,10 @@ START_TEST(test_export_bad_populations)
     const char *dir = test_dir("pops");
     char *in = join(dir, "spikes.tsv"), *out = join(dir, "out");
     write_text(in, small_tsv);
-    static const hs_export_pop dup[] = {{"exc", 4}, {"inh", 3}, {"exc", 2}};
-    static const hs_export_pop slash[] = {{"exc", 4}, {"a/b", 3}};
-    static const hs_export_pop dot[] = {{".", 4}};
-    static const hs_export_pop huge[] = {{"exc", UINT64_MAX / 2}, {"inh", UINT64_MAX / 2 + 1}};
+    static const hs_export_pop dup[] = {{"exc", 4, 0}, {"inh", 3, 0}, {"exc", 2, 0}};
+    static const hs_export_pop slash[] = {{"exc", 4, 0}, {"a/b", 3, 0}};
+    static const hs_export_pop dot[] = {{".", 4, 0}};
+    static const hs_export_pop huge[] = {{"exc", UINT64_MAX / 2, 0}, {"inh", UINT64_MAX / 2 + 1, 0}};
     const struct {
         const hs_export_pop *pops;
         int n;
@@ -647,6 +693,8 @@ static Suite *export_suite(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_export_nest_exact);
     tcase_add_test(tc, test_export_sonata_roundtrip);
+    tcase_add_test(tc, test_export_gdf_exact);
+    tcase_add_test(tc, test_export_sonata_unrecorded);
     tcase_add_test(tc, test_export_no_spikes);
     tcase_add_test(tc, test_export_large_bounded_memory);
     tcase_add_loop_test(tc, test_export_bad_input, 0, sizeof bad_cases / sizeof *bad_cases);

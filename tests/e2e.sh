@@ -310,7 +310,7 @@ check "... with NEST's header and global ids from 1" sh -c "grep -q -x \"\$(prin
 { bad = 1 } END { exit !bad }' '$T/a/spikes.nest.dat'"
 status_is 0 "export --format sonata" "$HEE_SNN" export "$T/a" --format sonata
 check "... writes an HDF5 file" sh -c "head -c 8 '$T/a/spikes.sonata.h5' | od -c | grep -q 'H   D   F'"
-status_is 2 "export with an unknown format" "$HEE_SNN" export "$T/a" --format gdf
+status_is 2 "export with an unknown format" "$HEE_SNN" export "$T/a" --format hdf9
 # the spike realisation's populations are ordinary ones: exported with their real sizes
 # (neurons per unit chosen from the network, two push-pull sides)
 status_is 0 "export of a spike realisation's raster" "$HEE_SNN" export "$T/ex-hee-spike" \
@@ -337,6 +337,36 @@ EOF
 status_is 0 "record: {format: nest} at the end of a run" "$HEE_SNN" run "$T/fmt.yaml" \
     --output "$T/fmt"
 check "... writes spikes.nest.dat beside spikes.tsv" test -s "$T/fmt/spikes.nest.dat"
+# read back with the readers users use: numpy (NEST 3 ASCII), Neo's NestIO (GDF), h5py (SONATA)
+cat >"$T/rb.yaml" <<EOF
+hee-snn: 1
+name: rb
+seed: 1
+duration: 2 s
+populations:
+  z: {model: neural_sampling, size: 3, params: {tau_ref: 20 ms}, bias: -0.5}
+  q: {model: neural_sampling, size: 2, params: {tau_ref: 20 ms}, bias: -1}
+  silent: {model: neural_sampling, size: 2, params: {tau_ref: 20 ms}, bias: -40}
+record:
+  spikes: [z, silent]
+  format: gdf
+EOF
+status_is 0 "record: {format: gdf} (NEST 2's layout), q not recorded" "$HEE_SNN" run \
+    "$T/rb.yaml" --output "$T/rb"
+check "... writes spikes.gdf, no column header" sh -c "test -s '$T/rb/spikes.gdf' &&
+    ! grep -q sender '$T/rb/spikes.gdf'"
+status_is 0 "... exported as NEST 3 ASCII" "$HEE_SNN" export "$T/rb" --format nest --quiet
+status_is 0 "... and as SONATA" "$HEE_SNN" export "$T/rb" --format sonata --quiet
+numpy_python
+if [ -n "$py" ]; then
+    check "... read back by numpy, Neo's NestIO and h5py: every spike, ids and times exact; \
+SONATA groups for z and silent (recorded), none for q" sh -c "'$py' \
+        '$HS_SRCDIR/tests/export-readback.py' '$T/rb' z:3 q:2:- silent:2 >'$T/rbout' 2>&1 ||
+        { sed 's/^/#   /' '$T/rbout'; exit 1; }"
+    sed -n 's/^skip /# SKIP /p' "$T/rbout"
+else
+    ok "# SKIP numpy is not installed: the exports are not read back"
+fi
 for kind in raster rate isi; do
     status_is 0 "plot --kind $kind" "$HEE_SNN" plot "$T/a" --kind "$kind"
     check "... a PNG" sh -c "head -c 8 '$T/a/plot-$kind.png' | od -c | grep -q 'P   N   G'"

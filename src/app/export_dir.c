@@ -30,7 +30,7 @@ static int pops_of(const hs_config *cfg, hs_export_pop **out, int *n, char **nam
     }
     int k = 0;
     for (int i = 0; i < cfg->npops; i++, k++)
-        p[k] = (hs_export_pop){cfg->pops[i].name, cfg->pops[i].size};
+        p[k] = (hs_export_pop){cfg->pops[i].name, cfg->pops[i].size, !cfg->record_spikes[i]};
     uint64_t per_unit = 0;
     if (nh) {   /* neurons per unit: chosen from the network unless given */
         hs_hee_rt *rt;
@@ -47,7 +47,8 @@ static int pops_of(const hs_config *cfg, hs_export_pop **out, int *n, char **nam
         for (int e = 0; e < 2; e++, k++) {
             char *nm = buf + 72 * (size_t)(2 * l + e);
             snprintf(nm, 72, "%s%s", h->layers[l].name, e ? "_eps" : "");
-            p[k] = (hs_export_pop){nm, (uint64_t)h->layers[l].size * per_unit};
+            p[k] = (hs_export_pop){nm, (uint64_t)h->layers[l].size * per_unit,
+                                   !(e ? h->spikes_eps[l] : h->spikes_x[l])};
         }
     *out = p;
     *n = k;
@@ -64,8 +65,9 @@ int hs_export_raster(const hs_config *cfg, const char *spikes_tsv, int format,
     int rc = pops_of(cfg, &pops, &n, &names, err);
     if (rc)
         return rc;
-    rc = format == HS_FORMAT_NEST ? hs_export_nest(spikes_tsv, pops, n, out_path, err)
-                                  : hs_export_sonata(spikes_tsv, pops, n, out_path, err);
+    rc = format == HS_FORMAT_NEST  ? hs_export_nest(spikes_tsv, pops, n, out_path, err)
+         : format == HS_FORMAT_GDF ? hs_export_gdf(spikes_tsv, pops, n, out_path, err)
+                                   : hs_export_sonata(spikes_tsv, pops, n, out_path, err);
     free(pops);
     free(names);
     return rc;
@@ -73,7 +75,9 @@ int hs_export_raster(const hs_config *cfg, const char *spikes_tsv, int format,
 
 const char *hs_export_default_name(int format)
 {
-    return format == HS_FORMAT_NEST ? "spikes.nest.dat" : "spikes.sonata.h5";
+    return format == HS_FORMAT_NEST  ? "spikes.nest.dat"
+           : format == HS_FORMAT_GDF ? "spikes.gdf"
+                                     : "spikes.sonata.h5";
 }
 
 /* Does the raster at path hold no spike (only '#' lines and its header)? */
@@ -93,11 +97,13 @@ static int raster_empty(const char *path)
 int hs_export_dir(const char *outdir, const char *format, const char *out_path, char *written,
                   size_t written_len, hs_error *err)
 {
-    int f = !strcmp(format, "nest") ? HS_FORMAT_NEST : !strcmp(format, "sonata") ? HS_FORMAT_SONATA
-                                                                                 : -1;
+    int f = !strcmp(format, "nest")     ? HS_FORMAT_NEST
+            : !strcmp(format, "gdf")    ? HS_FORMAT_GDF
+            : !strcmp(format, "sonata") ? HS_FORMAT_SONATA
+                                        : -1;
     if (f < 0)
         return hs_error_set(err, HS_ECONFIG, NULL, 0, 0,
-                            "unknown export format '%s' (known: nest, sonata)", format);
+                            "unknown export format '%s' (known: nest, gdf, sonata)", format);
     char cfgpath[4096], tsv[4096], def[4096];
     snprintf(cfgpath, sizeof cfgpath, "%s/config.yaml", outdir);
     snprintf(tsv, sizeof tsv, "%s/spikes.tsv", outdir);

@@ -570,8 +570,10 @@ static int read_record(hs_cfgctx *c, const hs_ynode *n)
             c->cfg->record_format = HS_FORMAT_NEST;
         else if (!strcmp(f->str, "sonata"))
             c->cfg->record_format = HS_FORMAT_SONATA;
+        else if (!strcmp(f->str, "gdf"))
+            c->cfg->record_format = HS_FORMAT_GDF;
         else
-            return hs_cfg_at(c, f, "unknown record format '%s' (known: tsv, nest, sonata)",
+            return hs_cfg_at(c, f, "unknown record format '%s' (known: tsv, nest, gdf, sonata)",
                              f->str);
     }
     const hs_ynode *d = hs_ymap_get(n, "distribution");

@@ -19,7 +19,12 @@ int hs_cfg_load_string(const char *text, size_t len, const char *name, const hs_
                        const hs_overrides *ov, hs_config **out, hs_error *err);
 
 /* Raster formats (record: format:). */
-typedef enum { HS_FORMAT_TSV = 0, HS_FORMAT_NEST = 1, HS_FORMAT_SONATA = 2 } hs_format;
+typedef enum {
+    HS_FORMAT_TSV = 0,
+    HS_FORMAT_NEST = 1,
+    HS_FORMAT_SONATA = 2,
+    HS_FORMAT_GDF = 3
+} hs_format;
 
 /* A value specification: a scalar, per-element values, or a distribution to draw from. */
 typedef enum {

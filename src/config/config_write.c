@@ -496,7 +496,7 @@ static int write_config(const hs_config *cfg, const hs_hee_values *vals, FILE *f
         put_hee(f, cfg->hee, vals);
     fputs("record:\n  spikes: ", f);
     put_poplist(f, cfg, cfg->record_spikes);
-    static const char *const formats[] = {"tsv", "nest", "sonata"};
+    static const char *const formats[] = {"tsv", "nest", "sonata", "gdf"};
     fprintf(f, "\n  format: %s\n", formats[cfg->record_format]);
     int any = 0;
     for (int i = 0; i < cfg->npops; i++)

@@ -218,8 +218,9 @@ static char *put_u64(char *p, uint64_t v)
     return p;
 }
 
-int hs_export_nest(const char *spikes_tsv, const hs_export_pop *pops, int npops,
-                   const char *out_path, hs_error *err)
+/* NEST's ASCII layouts: NEST 3's (gdf = 0) and NEST 2's GDF (gdf = 1). */
+static int export_ascii(const char *spikes_tsv, const hs_export_pop *pops, int npops,
+                        const char *out_path, int gdf, hs_error *err)
 {
     raster r;
     char *tmp = NULL, *iobuf = NULL;
@@ -234,8 +235,11 @@ int hs_export_nest(const char *spikes_tsv, const hs_export_pop *pops, int npops,
         goto done;
     }
     setvbuf(f, iobuf, _IOFBF, 1 << 20);
-    fprintf(f, "# hee-snn version: %s, source: %s\n# RecordingBackendASCII version: 2\n"
-               "sender\ttime_ms\n", PACKAGE_VERSION, spikes_tsv);
+    if (gdf)
+        fprintf(f, "# hee-snn version: %s, source: %s\n", PACKAGE_VERSION, spikes_tsv);
+    else
+        fprintf(f, "# hee-snn version: %s, source: %s\n# RecordingBackendASCII version: 2\n"
+                   "sender\ttime_ms\n", PACKAGE_VERSION, spikes_tsv);
 
     char line[HS_EXPORT_LINE_MAX + 32];
     for (;;) {
@@ -248,6 +252,11 @@ int hs_export_nest(const char *spikes_tsv, const hs_export_pop *pops, int npops,
         *p++ = '\t';
         memcpy(p, r.time, r.time_len);
         p += r.time_len;
+        if (gdf && !memchr(r.time, '.', r.time_len) && !memchr(r.time, 'e', r.time_len) &&
+            !memchr(r.time, 'E', r.time_len)) {
+            *p++ = '.';
+            *p++ = '0';
+        }
         *p++ = '\n';
         fwrite(line, 1, (size_t)(p - line), f);
         if ((r.line & 0xffff) == 0 && ferror(f))   /* a full disk: stop early */
@@ -270,6 +279,18 @@ done:
     return rc;
 }
 
+int hs_export_nest(const char *spikes_tsv, const hs_export_pop *pops, int npops,
+                   const char *out_path, hs_error *err)
+{
+    return export_ascii(spikes_tsv, pops, npops, out_path, 0, err);
+}
+
+int hs_export_gdf(const char *spikes_tsv, const hs_export_pop *pops, int npops,
+                  const char *out_path, hs_error *err)
+{
+    return export_ascii(spikes_tsv, pops, npops, out_path, 1, err);
+}
+
 /* ---- SONATA -------------------------------------------------------------------------------- */
 
 typedef struct spop {
@@ -283,7 +304,7 @@ typedef struct spop {
 typedef struct sonata {
     const char *out_path;
     hs_error *err;
-    hid_t file, dapl, str_t, sort_t;
+    hid_t file, dapl, str_t, sort_t, spikes;
     spop *p;
     int np;
     char comments[COMMENTS_MAX];
@@ -412,7 +433,16 @@ static void keep_comment(sonata *s, const char *line)
     s->clen += len;
 }
 
-/* The file, its types, and a group with the sorting attribute per population. */
+/* Population k's group, with its sorting attribute. */
+static int make_group(sonata *s, hid_t spikes, int k, const char *name)
+{
+    signed char by_time = 2;
+    if ((s->p[k].grp = H5Gcreate2(spikes, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0)
+        return h5_fail(s, "cannot create group /spikes/%s", name);
+    return put_attr(s, s->p[k].grp, "sorting", s->sort_t, s->sort_t, 0, &by_time);
+}
+
+/* The file, its types, and a group per recorded population. */
 static int sonata_open(sonata *s, const char *tmp, const hs_export_pop *pops)
 {
     static const char *const sortings[] = {"none", "by_id", "by_time"};
@@ -439,18 +469,11 @@ static int sonata_open(sonata *s, const char *tmp, const hs_export_pop *pops)
     for (signed char v = 0; v < 3; v++)
         if (H5Tenum_insert(s->sort_t, sortings[v], &v) < 0)
             return h5_fail(s, "%s", "cannot set up types");
-    hid_t spikes = H5Gcreate2(s->file, "spikes", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (spikes < 0)
+    if ((s->spikes = H5Gcreate2(s->file, "spikes", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0)
         return h5_fail(s, "%s", "cannot create group /spikes");
-    signed char by_time = 2;
-    for (int k = 0; k < s->np && !rc; k++) {
-        if ((s->p[k].grp = H5Gcreate2(spikes, pops[k].name, H5P_DEFAULT, H5P_DEFAULT,
-                                      H5P_DEFAULT)) < 0)
-            rc = h5_fail(s, "cannot create group /spikes/%s", pops[k].name);
-        else
-            rc = put_attr(s, s->p[k].grp, "sorting", s->sort_t, s->sort_t, 0, &by_time);
-    }
-    H5Gclose(spikes);
+    for (int k = 0; k < s->np && !rc; k++)
+        if (!pops[k].unrecorded)
+            rc = make_group(s, s->spikes, k, pops[k].name);
     return rc;
 }
 
@@ -459,7 +482,8 @@ static int sonata_finish(sonata *s, const char *source)
 {
     int rc = HS_OK;
     for (int k = 0; k < s->np && !rc; k++)
-        rc = flush_pop(s, k, 1);
+        if (s->p[k].grp >= 0)
+            rc = flush_pop(s, k, 1);
     uint32_t magic = 0x0A7A, version[2] = {0, 1};
     char generator[64];
     snprintf(generator, sizeof generator, "hee-snn %s", PACKAGE_VERSION);
@@ -487,6 +511,8 @@ static int sonata_close(sonata *s, int rc)
         free(p->t);
         free(p->id);
     }
+    if (s->spikes >= 0)
+        H5Gclose(s->spikes);
     if (s->sort_t >= 0)
         H5Tclose(s->sort_t);
     if (s->str_t >= 0)
@@ -522,7 +548,7 @@ int hs_export_sonata(const char *spikes_tsv, const hs_export_pop *pops, int npop
     s->out_path = out_path;
     s->err = err;
     s->np = npops;
-    s->file = s->dapl = s->str_t = s->sort_t = -1;
+    s->file = s->dapl = s->str_t = s->sort_t = s->spikes = -1;
     for (int k = 0; k < npops; k++)
         s->p[k].grp = s->p[k].ts = s->p[k].ids = -1;
 
@@ -540,6 +566,8 @@ int hs_export_sonata(const char *spikes_tsv, const hs_export_pop *pops, int npop
             keep_comment(s, r.buf);
         } else if (kind == REC_SPIKE) {
             spop *p = &s->p[r.pop];
+            if (p->grp < 0 && (rc = make_group(s, s->spikes, r.pop, pops[r.pop].name)))
+                break;   /* (spikes of a population the configuration does not record) */
             if (!p->t && (!(p->t = malloc(HS_EXPORT_CHUNK * sizeof *p->t)) ||
                           !(p->id = malloc(HS_EXPORT_CHUNK * sizeof *p->id)))) {
                 rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");

@@ -33,6 +33,7 @@
 typedef struct hs_export_pop {
     const char *name;
     uint64_t size;
+    int unrecorded;   /* its spikes were not recorded (SONATA: no group); 0: recorded */
 } hs_export_pop;
 
 /* Longest raster line accepted, newline included. */
@@ -63,14 +64,26 @@ typedef struct hs_export_pop {
 int hs_export_nest(const char *spikes_tsv, const hs_export_pop *pops, int npops,
                    const char *out_path, hs_error *err);
 
+/* NEST 2's GDF layout (spike_detector, to_file), which NEST 2's tools and Neo's NestIO read
+ * (Neo 0.11, Debian's, does not read NEST 3's column header):
+ *
+ *     # hee-snn version: VERSION, source: SPIKES_TSV
+ *     GID<TAB>TIME                 one line per spike, in the raster's order
+ *
+ * GID as above; TIME the raster's text, with ".0" appended when it has neither a '.' nor an
+ * exponent (Neo reads the whole file as integers when its first data line has no '.'). */
+int hs_export_gdf(const char *spikes_tsv, const hs_export_pop *pops, int npops,
+                  const char *out_path, hs_error *err);
+
 /* SONATA spike file (SONATA developer guide, "Spike file") through the HDF5 C API:
  *
  *     /                   attributes magic (uint32 0x0A7A), version (uint32[2] = {0, 1}),
  *                         generator ("hee-snn VERSION"), source (SPIKES_TSV) and
  *                         source_comments (the raster's '#' lines, '#' and one blank
  *                         stripped, joined by newlines; at most 64 KiB kept)
- *     /spikes/NAME        one group per population in pops, also for populations that never
- *                         spiked; attribute sorting, an HDF5 enum over int8
+ *     /spikes/NAME        one group per recorded population in pops (!unrecorded), also for
+ *                         those that never spiked (a population not recorded has none, so the
+ *                         groups say what was recorded); attribute sorting, an HDF5 enum over int8
  *                         {none = 0, by_id = 1, by_time = 2} holding by_time
  *     /spikes/NAME/timestamps   float64 (H5T_IEEE_F64LE), ms; attribute units = "ms"
  *     /spikes/NAME/node_ids     uint64 (H5T_STD_U64LE), the 0-based index in NAME
@@ -83,12 +96,12 @@ int hs_export_nest(const char *spikes_tsv, const hs_export_pop *pops, int npops,
 int hs_export_sonata(const char *spikes_tsv, const hs_export_pop *pops, int npops,
                      const char *out_path, hs_error *err);
 
-/* The raster spikes_tsv of a run of cfg into out_path in format (HS_FORMAT_NEST or
- * HS_FORMAT_SONATA), with cfg's populations (export_dir.c). */
+/* The raster spikes_tsv of a run of cfg into out_path in format (HS_FORMAT_NEST, _GDF or
+ * _SONATA), with cfg's populations and what it records (export_dir.c). */
 struct hs_config;
 int hs_export_raster(const struct hs_config *cfg, const char *spikes_tsv, int format,
                      const char *out_path, hs_error *err);
-/* "spikes.nest.dat" or "spikes.sonata.h5". */
+/* "spikes.nest.dat", "spikes.gdf" or "spikes.sonata.h5". */
 const char *hs_export_default_name(int format);
 
 #endif

@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     hs_fuzz_file("spikes.tsv", data, size, spikes, sizeof spikes);
     hs_error err;
     (void)hs_analyze_dir(hs_fuzz_dir(), NULL, 3, sink, &err);
-    static const hs_export_pop pops[] = {{"z", 3}, {"p", 5}};
+    static const hs_export_pop pops[] = {{"z", 3, 0}, {"p", 5, 0}};
     (void)hs_export_nest(spikes, pops, 2, hs_fuzz_path("spikes.nest.dat", out, sizeof out),
                          &err);
     hs_fuzz_path("plot.svg", out, sizeof out);
