@@ -821,6 +821,49 @@ static void own_range(uint32_t n, int rank, int nranks, uint32_t *lo, uint32_t *
     *hi = (uint32_t)(b1 << shift < n ? b1 << shift : n);
 }
 
+/* Bytes the network certainly takes in one of nranks processes (each builds the synapses onto
+ * its own targets): per synapse its target (4) and weight (8), per projection and presynaptic
+ * neuron a row offset (8), per neuron 32 bytes of state and queue; the expected count for
+ * fixed_probability.  A lower bound: building the tables takes more for a while. */
+static double bytes_needed(const hs_config *cfg, int nranks, double *neurons, double *synapses)
+{
+    double n = 0, s = 0, rows = 0;
+    for (int p = 0; p < cfg->npops; p++)
+        n += cfg->pops[p].size;
+    for (int k = 0; k < cfg->nprojs; k++) {
+        const hs_projcfg *pc = &cfg->projs[k];
+        const double na = cfg->pops[pc->from].size, nb = cfg->pops[pc->to].size;
+        const double self = pc->from == pc->to && !pc->autapses;
+        rows += na + 1;
+        s += pc->conn == HS_CONN_ALL     ? na * (nb - self)
+             : pc->conn == HS_CONN_ONE   ? (na < nb ? na : nb)
+             : pc->conn == HS_CONN_PROB  ? pc->p * na * (nb - self)
+             : pc->conn == HS_CONN_INDEG ? (double)pc->indegree * nb
+                                         : (double)pc->nedges;
+    }
+    *neurons = n;
+    *synapses = s;
+    return 32 * n + (12 * s + 8 * rows) / nranks;
+}
+
+/* A network that cannot fit is refused before anything is allocated, with the figures, instead
+ * of being killed by the kernel part-way (or building for hours). */
+static int memory_check(const hs_config *cfg, int nranks, hs_error *err)
+{
+    const char *why;
+    double n, s;
+    const double need = bytes_needed(cfg, nranks, &n, &s);
+    const double lim = (double)hs_mem_limit(&why);
+    if (need <= lim)
+        return HS_OK;
+    return hs_error_set(err, HS_ENOMEM, cfg->path, 0, 0,
+                        "the network needs at least %.3g GB (%.4g neurons, %.4g synapses%s), "
+                        "more than the %.3g GB this process may use (%s): make it smaller%s",
+                        need / 1e9, n, s, nranks > 1 ? " over the processes" : "", lim / 1e9,
+                        why, nranks > 1 ? " or use more processes" : " or split it across "
+                                                                      "MPI processes");
+}
+
 int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **out,
                          hs_error *err)
 {
@@ -828,6 +871,9 @@ int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **ou
     if (nranks < 1 || rank < 0 || rank >= nranks)
         return hs_error_set(err, HS_ECONFIG, NULL, 0, 0, "process %d of %d does not exist",
                             rank, nranks);
+    int mrc = memory_check(cfg, nranks, err);
+    if (mrc)
+        return mrc;
     hs_net *net = calloc(1, sizeof *net);
     if (!net)
         return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");

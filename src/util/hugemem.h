@@ -10,4 +10,10 @@
  * does nothing where the kernel has no such pages or only gives them when asked system-wide. */
 void hs_mem_huge(void *p, size_t n);
 
+/* The bytes this process may use at most: the smallest of the machine's physical memory, the
+ * address-space and data-segment limits (ulimit -v, -d) and the cgroup's memory.max (cgroup
+ * v2, when readable); *what names the one that binds ("physical memory", "ulimit -v",
+ * "ulimit -d", "cgroup memory.max").  SIZE_MAX when none is known. */
+size_t hs_mem_limit(const char **what);
+
 #endif
