@@ -301,12 +301,12 @@ START_TEST(test_plot_kl)
     hs_error err = {0};
     write_text(tpath(0, "kl.txt"), kl_txt);
     uint32_t c[1] = {hs_plot_palette(0)};
-    ok(hs_plot_kl(tpath(0, "kl.txt"), tpath(1, "kl.png"), &err), &err);
+    ok(hs_plot_kl(tpath(0, "kl.txt"), tpath(1, "kl.png"), 0, 0, &err), &err);
     check_png(tpath(1, "kl.png"), c, 1, 300, 1300);
-    ok(hs_plot_kl(tpath(0, "kl.txt"), tpath(1, "kl.svg"), &err), &err);
+    ok(hs_plot_kl(tpath(0, "kl.txt"), tpath(1, "kl.svg"), 0, 0, &err), &err);
     check_svg(tpath(1, "kl.svg"));
     write_text(tpath(0, "nokl.tsv"), "T_ms\tKL\n100\t0\n200\t0\n");
-    ck_assert_int_eq(hs_plot_kl(tpath(0, "nokl.tsv"), tpath(1, "nokl.png"), &err), HS_ECONFIG);
+    ck_assert_int_eq(hs_plot_kl(tpath(0, "nokl.tsv"), tpath(1, "nokl.png"), 0, 0, &err), HS_ECONFIG);
     ck_assert_str_eq(err.file, tpath(0, "nokl.tsv"));
 }
 END_TEST
@@ -329,13 +329,13 @@ START_TEST(test_plot_learning)
     hs_error err = {0};
     write_text(tpath(0, "learning.tsv"), learning_tsv);
     uint32_t c[2] = {hs_plot_palette(0), hs_plot_palette(1)};
-    ok(hs_plot_learning(tpath(0, "learning.tsv"), tpath(1, "learning.png"), &err), &err);
+    ok(hs_plot_learning(tpath(0, "learning.tsv"), tpath(1, "learning.png"), 0, 0, &err), &err);
     check_png(tpath(1, "learning.png"), c, 2, 200, 1300);
-    ok(hs_plot_learning(tpath(0, "learning.tsv"), tpath(1, "learning.svg"), &err), &err);
+    ok(hs_plot_learning(tpath(0, "learning.tsv"), tpath(1, "learning.svg"), 0, 0, &err), &err);
     check_svg(tpath(1, "learning.svg"));
     write_text(tpath(0, "wnorm.tsv"), "time_ms\tepoch\tw_norm\n0\t0\t1\n1000\t0\t2\n"
                                       "2000\t0\t2.5\n");   /* no log-likelihoods */
-    ok(hs_plot_learning(tpath(0, "wnorm.tsv"), tpath(1, "wnorm.png"), &err), &err);
+    ok(hs_plot_learning(tpath(0, "wnorm.tsv"), tpath(1, "wnorm.png"), 0, 0, &err), &err);
     check_png(tpath(1, "wnorm.png"), c, 1, 200, 1300);
 }
 END_TEST
@@ -409,11 +409,11 @@ START_TEST(test_plot_errors)
     ck_assert_int_eq(err.line, 8);
     ck_assert_ptr_nonnull(strstr(err.msg, "var_err"));
     write_text(tpath(0, "ragged.tsv"), "time_ms\tw_norm\n0\t1\n1000\n");
-    ck_assert_int_eq(hs_plot_learning(tpath(0, "ragged.tsv"), tpath(1, "l.png"), &err),
+    ck_assert_int_eq(hs_plot_learning(tpath(0, "ragged.tsv"), tpath(1, "l.png"), 0, 0, &err),
                      HS_ECONFIG);
     ck_assert_int_eq(err.line, 3);
     write_text(tpath(0, "nohead.tsv"), "# nothing\n0\t1\n");
-    ck_assert_int_eq(hs_plot_learning(tpath(0, "nohead.tsv"), tpath(1, "l.png"), &err),
+    ck_assert_int_eq(hs_plot_learning(tpath(0, "nohead.tsv"), tpath(1, "l.png"), 0, 0, &err),
                      HS_ECONFIG);
     ck_assert_int_eq(err.line, 2);
 
@@ -447,11 +447,11 @@ START_TEST(test_plot_atomic)
 {
     hs_error err = {0};
     write_text(tpath(0, "kl.txt"), kl_txt);
-    ok(hs_plot_kl(tpath(0, "kl.txt"), tpath(1, "kl.png"), &err), &err);
+    ok(hs_plot_kl(tpath(0, "kl.txt"), tpath(1, "kl.png"), 0, 0, &err), &err);
     size_t n0, n1;
     char *before = slurp(tpath(1, "kl.png"), &n0);
     write_text(tpath(0, "bad.txt"), "T_ms\tKL\n100\t0.1\n200\toops\n");
-    ck_assert_int_eq(hs_plot_kl(tpath(0, "bad.txt"), tpath(1, "kl.png"), &err), HS_ECONFIG);
+    ck_assert_int_eq(hs_plot_kl(tpath(0, "bad.txt"), tpath(1, "kl.png"), 0, 0, &err), HS_ECONFIG);
     ck_assert_int_eq(err.line, 3);
     char *after = slurp(tpath(1, "kl.png"), &n1);
     ck_assert_uint_eq(n0, n1);
@@ -461,8 +461,8 @@ START_TEST(test_plot_atomic)
     ck_assert_int_eq(temporaries(), 0);
 
     /* replacing works, and a directory that does not exist fails without leftovers */
-    ok(hs_plot_kl(tpath(0, "kl.txt"), tpath(1, "kl.png"), &err), &err);
-    ck_assert_int_eq(hs_plot_kl(tpath(0, "kl.txt"), tpath(1, "no/such/dir/kl.svg"), &err),
+    ok(hs_plot_kl(tpath(0, "kl.txt"), tpath(1, "kl.png"), 0, 0, &err), &err);
+    ck_assert_int_eq(hs_plot_kl(tpath(0, "kl.txt"), tpath(1, "no/such/dir/kl.svg"), 0, 0, &err),
                      HS_EIO);
     ck_assert_ptr_nonnull(strstr(err.msg, "cannot create"));
     ck_assert_int_eq(temporaries(), 0);

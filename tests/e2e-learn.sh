@@ -260,6 +260,17 @@ check "... layer 0 holds a new item every 10 ms (20 rows, 10 distinct v[0])" awk
 # ---- plots of learning results --------------------------------------------------------------
 status_is 0 "plot --kind learning" "$HEE_SNN" plot "$T/a" --kind learning
 check "... a PNG" sh -c "head -c 8 '$T/a/plot-learning.png' | od -c | grep -q 'P   N   G'"
+status_is 0 "... in a --window of model time (the rows at 5, 10 and 15 s)" "$HEE_SNN" plot \
+    "$T/a" --kind learning --window '5 s:15 s' --output "$T/lw.svg" --quiet
+check "... a figure other than the whole curve's" sh -c "
+    '$HEE_SNN' plot '$T/a' --kind learning --output '$T/l.svg' --quiet &&
+    ! cmp -s '$T/l.svg' '$T/lw.svg'"
+status_is 2 "... a window beyond the run is an error" "$HEE_SNN" plot "$T/a" --kind learning \
+    --window '500 s:600 s' --output "$T/lx.svg"
+check "... naming the window" grep -q 'no row in the window \[500000, 600000\] ms' "$T/err"
+status_is 2 "... and an RBM's curve (epochs) refuses it" "$HEE_SNN" plot "$T/dbn" --kind learning \
+    --window '1 s:2 s' --output "$T/lr.svg"
+check "... saying why" grep -q 'an RBM.s curve runs over epochs' "$T/err"
 "$HEE_SNN" generate "$T/a/model.yaml" --samples 5 --output "$T/gen5" --quiet
 status_is 2 "plot --kind samples of samples that are not images" "$HEE_SNN" plot "$T/gen5" \
     --kind samples

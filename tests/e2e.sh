@@ -272,10 +272,10 @@ status_is 2 "plot refuses --seed" "$HEE_SNN" plot "$T" --seed 3
 check "... listing plot's options" \
     grep -qx "hee-snn: 'plot' does not take --seed; its options: --kind --output --window --bin --population --quiet" "$T/err"
 status_is 2 "run refuses --resume (train's)" "$HEE_SNN" run "$bm" --resume --output "$T/x"
-status_is 2 "plot --kind learning refuses --window" "$HEE_SNN" plot "$T" --kind learning \
+status_is 2 "plot --kind compare refuses --window" "$HEE_SNN" plot "$T" --kind compare \
     --window '1 s:2 s'
 check "... saying which kinds take it" \
-    grep -qx "hee-snn: --window applies to --kind raster, rate or isi only, not to --kind learning" "$T/err"
+    grep -qx "hee-snn: --window applies to --kind raster, rate, isi, kl or learning only, not to --kind compare" "$T/err"
 status_is 2 "plot --kind isi refuses --bin (rate's)" "$HEE_SNN" plot "$T" --kind isi --bin '10 ms'
 status_is 2 "plot (raster) refuses --population (isi's)" "$HEE_SNN" plot "$T" --population z
 status_is 2 "a bad --duration" "$HEE_SNN" run "$bm" --duration '10 mV' --output "$T/x"
@@ -372,6 +372,13 @@ for kind in raster rate isi; do
     check "... a PNG" sh -c "head -c 8 '$T/a/plot-$kind.png' | od -c | grep -q 'P   N   G'"
 done
 status_is 0 "plot --kind kl (from analyze)" "$HEE_SNN" plot "$T/a" --kind kl --output "$T/kl.svg"
+status_is 0 "... in a --window of simulated time" "$HEE_SNN" plot "$T/a" --kind kl \
+    --window '1 s:3 s' --output "$T/klw.svg"
+check "... with fewer points than the whole curve" sh -c \
+    "test \$(grep -c '<path' '$T/klw.svg') -lt \$(grep -c '<path' '$T/kl.svg')"
+status_is 2 "... and a window beyond the run says there is nothing in it" "$HEE_SNN" plot \
+    "$T/a" --kind kl --window '500 s:600 s' --output "$T/klx.svg"
+check "... naming the window" grep -q 'in the window \[500000, 600000\] ms' "$T/err"
 # its scratch file goes where TMPDIR says (and a TMPDIR that does not exist is named)
 status_is 2 "plot --kind kl with a TMPDIR that does not exist fails" \
     env TMPDIR="$T/nonexistent" "$HEE_SNN" plot "$T/a" --kind kl --output "$T/kl2.svg"

@@ -174,6 +174,8 @@ static const char usage_text[] =
     "       [--bin T] [--population NAME] [--quiet]\n"
     "      Draw K = raster (default), rate, isi (ISI and CV histograms), kl (from\n"
     "      analyze), compare, learning, samples or fields; default OUTDIR/plot-K.png.\n"
+    "      --window restricts raster, rate, isi, kl and learning to those times, e.g.\n"
+    "      hee-snn plot out/hee-learn-ppca --kind learning --window '10 s:40 s'\n"
     "  validate NET.yaml [--describe] [--set PATH=VALUE ...]\n"
     "      Parse and compile only; print the errors, or what it compiled into.\n"
     "  analyze OUTDIR [--population NAME] [--points N]\n"
@@ -846,8 +848,8 @@ static int cmd_plot(int argc, char **argv)
     const char *kind = o.kind ? o.kind : "raster";
     /* the options that shape one kind only: given to another, an error rather than ignored */
     static const struct {
-        const char *opt, *kinds[4];   /* (NULL-ended) */
-    } only[] = {{"--window", {"raster", "rate", "isi"}}, {"--bin", {"rate"}},
+        const char *opt, *kinds[6];   /* (NULL-ended) */
+    } only[] = {{"--window", {"raster", "rate", "isi", "kl", "learning"}}, {"--bin", {"rate"}},
                 {"--population", {"isi"}}};
     const int given[] = {o.t1 > o.t0, o.bin > 0, o.pop != NULL};
     for (int k = 0; k < 3; k++) {

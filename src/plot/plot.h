@@ -59,8 +59,9 @@ int hs_plot_isi(const char *spikes_tsv, const char *out, const char *population,
 /* KL divergence against simulated time, log-log, from a table whose header starts with
  * "T_ms" followed by "KL" (text before the header, as in the output of 'hee-snn analyze', is
  * skipped; a blank line after the data ends the table), with a 1/T line through the last
- * point.  Rows with KL <= 0 cannot be drawn on the log axis and are left out. */
-int hs_plot_kl(const char *kl_tsv, const char *out, hs_error *err);
+ * point.  Rows with KL <= 0 cannot be drawn on the log axis and are left out, and so are rows
+ * whose T lies outside [t0, t1] when t1 > t0 (HS_ECONFIG when none is left). */
+int hs_plot_kl(const char *kl_tsv, const char *out, double t0, double t1, hs_error *err);
 
 /* The compare.tsv table of 'hee-snn compare': horizontal bars per sampler of the mean error
  * and the variance error with their Monte Carlo errors, and the effective samples per second
@@ -70,8 +71,11 @@ int hs_plot_compare(const char *compare_tsv, const char *out, hs_error *err);
 
 /* The learning curve of learning.tsv: loglik_train and loglik_holdout against model time (s),
  * with a dashed line at "# loglik_max:" when the file has it; without log-likelihoods (no
- * such columns, or none finite) the weight norm w_norm instead. */
-int hs_plot_learning(const char *learning_tsv, const char *out, hs_error *err);
+ * such columns, or none finite) the weight norm w_norm instead.  With t1 > t0 only the rows
+ * whose model time lies in [t0, t1] ms (HS_ECONFIG for an RBM's curve, whose axis is epochs,
+ * and when no row is left). */
+int hs_plot_learning(const char *learning_tsv, const char *out, double t0, double t1,
+                     hs_error *err);
 
 /* Tiles of the first max_items (0: all) lines of a TSV of vectors (read by hs_data_load_tsv),
  * each a rows x cols image in row-major order, on one gray scale (min to max over all tiles)

@@ -54,7 +54,7 @@ static int shape_of(const char *samples, uint32_t *rows, uint32_t *cols, hs_erro
     return HS_OK;
 }
 
-static int plot_kl(const char *input, const char *out, hs_error *err)
+static int plot_kl(const char *input, const char *out, double t0, double t1, hs_error *err)
 {
     const char *dir = getenv("TMPDIR");   /* the user's choice of scratch space, as mkstemp users honour */
     char tmp[4096];
@@ -74,7 +74,7 @@ static int plot_kl(const char *input, const char *out, hs_error *err)
     if (fclose(f) != 0 && rc == HS_OK)
         rc = hs_error_set(err, HS_EIO, tmp, 0, 0, "write error");
     if (rc == HS_OK)
-        rc = hs_plot_kl(tmp, out, err);
+        rc = hs_plot_kl(tmp, out, t0, t1, err);
     unlink(tmp);
     return rc;
 }
@@ -118,14 +118,14 @@ int hs_plot_dir(const char *kind, const char *input, const char *out, double t0,
         return hs_plot_rate(path, out, bin_ms > 0 ? bin_ms : 100, t0, t1, err);
     }
     if (!strcmp(kind, "kl"))
-        return plot_kl(input, out, err);
+        return plot_kl(input, out, t0, t1, err);
     if (!strcmp(kind, "compare")) {
         input_file(input, "compare.tsv", path, sizeof path);
         return hs_plot_compare(path, out, err);
     }
     if (!strcmp(kind, "learning")) {
         input_file(input, "learning.tsv", path, sizeof path);
-        return hs_plot_learning(path, out, err);
+        return hs_plot_learning(path, out, t0, t1, err);
     }
     if (!strcmp(kind, "samples")) {
         uint32_t rows, cols;

@@ -21,6 +21,24 @@ static int num_col(const hs_pl_table *t, const char *name, double **v, hs_error 
     return c < 0 ? -c : hs_pl_table_num(t, c, v, err);
 }
 
+/* Rows whose time x[r] (ms) lies outside [t0, t1] (when t1 > t0) become NaN in x and in every
+ * column of cols (NULLs skipped): left out of ranges and lines.  The rows left. */
+static size_t keep_window(double *x, size_t n, double t0, double t1, double **cols, int ncols)
+{
+    size_t kept = 0;
+    for (size_t r = 0; r < n; r++) {
+        if (!(t1 > t0) || (x[r] >= t0 && x[r] <= t1)) {
+            kept++;
+            continue;
+        }
+        x[r] = NAN;
+        for (int c = 0; c < ncols; c++)
+            if (cols[c])
+                cols[c][r] = NAN;
+    }
+    return kept;
+}
+
 static void range(const double *v, size_t n, int positive, double *lo, double *hi)
 {
     for (size_t i = 0; i < n; i++)
@@ -44,7 +62,7 @@ static void one_panel(hs_pl_canvas *cv, hs_pl_frame *f, const char *title, const
 
 /* ---- KL --------------------------------------------------------------------------------- */
 
-int hs_plot_kl(const char *kl_tsv, const char *out, hs_error *err)
+int hs_plot_kl(const char *kl_tsv, const char *out, double t0, double t1, hs_error *err)
 {
     int svg, rc = hs_pl_format(out, &svg, err);
     if (rc)
@@ -56,6 +74,7 @@ int hs_plot_kl(const char *kl_tsv, const char *out, hs_error *err)
     hs_pl_canvas cv = {0};
     if ((rc = num_col(&t, "T_ms", &T, err)) || (rc = num_col(&t, "KL", &K, err)))
         goto done;
+    (void)keep_window(T, t.nrow, t0, t1, &K, 1);
     size_t n = 0, last = 0;
     double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
     for (size_t r = 0; r < t.nrow; r++)
@@ -64,7 +83,9 @@ int hs_plot_kl(const char *kl_tsv, const char *out, hs_error *err)
             last = r;
         }
     if (!n) {
-        rc = hs_error_set(err, HS_ECONFIG, kl_tsv, 0, 0, "no row with T_ms > 0 and KL > 0");
+        rc = t1 > t0 ? hs_error_set(err, HS_ECONFIG, kl_tsv, 0, 0, "no row with T_ms > 0 and "
+                                    "KL > 0 in the window [%g, %g] ms", t0, t1)
+                     : hs_error_set(err, HS_ECONFIG, kl_tsv, 0, 0, "no row with T_ms > 0 and KL > 0");
         goto done;
     }
     range(T, t.nrow, 1, &x0, &x1);
@@ -249,7 +270,8 @@ static int any_finite(const double *v, size_t n)
     return 0;
 }
 
-int hs_plot_learning(const char *learning_tsv, const char *out, hs_error *err)
+int hs_plot_learning(const char *learning_tsv, const char *out, double t0, double t1,
+                     hs_error *err)
 {
     int svg, rc = hs_pl_format(out, &svg, err);
     if (rc)
@@ -290,6 +312,17 @@ int hs_plot_learning(const char *learning_tsv, const char *out, hs_error *err)
     int has_ll = any_finite(tr, t.nrow) || any_finite(ho, t.nrow);
     if (!has_ll && (rc = num_col(&t, "w_norm", &w, err)))
         goto done;
+    if (t1 > t0 && epochs) {
+        rc = hs_error_set(err, HS_ECONFIG, learning_tsv, 0, 0, "--window selects model time; "
+                          "an RBM's curve runs over epochs");
+        goto done;
+    }
+    double *cols[3] = {tr, ho, w};
+    if (!keep_window(x, t.nrow, t0, t1, cols, 3)) {
+        rc = hs_error_set(err, HS_ECONFIG, learning_tsv, 0, 0, "no row in the window [%g, %g] ms",
+                          t0, t1);
+        goto done;
+    }
     const char *meta = hs_pl_table_meta(&t, "loglik_max");
     double llmax = meta && has_ll ? strtod(meta, NULL) : NAN;
     double x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY, xmin = INFINITY;
@@ -326,7 +359,7 @@ int hs_plot_learning(const char *learning_tsv, const char *out, hs_error *err)
     char title[512];
     snprintf(title, sizeof title, "Learning curve%s%s", net ? ", " : "", net ? net : "");
     hs_pl_frame f = {0};
-    hs_pl_axis_set(&f.ax, fmin(xmin, 0), x1, 0, 0);
+    hs_pl_axis_set(&f.ax, t1 > t0 ? xmin : fmin(xmin, 0), x1, 0, 0);   /* (window: its rows) */
     hs_pl_axis_set(&f.ay, y0, y1, 0, 1);
     f.ax.label = epochs ? "epoch" : "model time (s)";
     f.ay.label = has_ll ? "mean log-likelihood per item (nats)" : "weight norm w_norm";
