@@ -413,6 +413,7 @@ done
 status_is 0 "--help" "$HEE_SNN" --help
 check "--help shows an example" grep -q 'Example' "$T/out"
 status_is 0 "--version" "$HEE_SNN" --version
+check "... names the CBLAS configure chose" grep -Eq '^hee-snn [0-9.]+ \(dense algebra: (OpenBLAS|GSL CBLAS); MPI: (yes|no)\)$' "$T/out"
 
 # ---- a file-size limit (as a full disk): a clear error, exit 1, earlier results intact -----
 # (issue 14, audit defect 10: the run said only "cannot record a spike")

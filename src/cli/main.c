@@ -17,7 +17,9 @@
 #include <unistd.h>
 #include <gsl/gsl_errno.h>
 
+#include "hs-config.h"
 #include "hee-snn/hee-snn.h"
+#include "util/blas.h"
 #include "util/clock.h"
 #include "util/comm.h"
 
@@ -1197,7 +1199,11 @@ static int dispatch(int argc, char **argv)
         return 0;
     }
     if (!strcmp(cmd, "--version")) {
-        printf("hee-snn %s\n", hs_version());
+#ifdef HAVE_MPI
+        printf("hee-snn %s (dense algebra: %s; MPI: yes)\n", hs_version(), hs_blas_name());
+#else
+        printf("hee-snn %s (dense algebra: %s; MPI: no)\n", hs_version(), hs_blas_name());
+#endif
         return 0;
     }
     if (!strcmp(cmd, "run"))
@@ -1245,6 +1251,7 @@ int main(int argc, char **argv)
         return 2;
     }
     gsl_set_error_handler_off();   /* GSL reports status codes; the library checks them */
+    hs_blas_threads(1);            /* the same bytes on every machine (util/blas.h) */
     /* A file-size limit (ulimit -f) makes a write fail with EFBIG, reported with the file's
      * name like a full disk, instead of killing the process with SIGXFSZ (every command that
      * writes: run, train, generate, compare, export, plot). */
