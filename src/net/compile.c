@@ -832,6 +832,8 @@ static double bytes_needed(const hs_config *cfg, int nranks, double *neurons, do
         n += cfg->pops[p].size;
     for (int k = 0; k < cfg->nprojs; k++) {
         const hs_projcfg *pc = &cfg->projs[k];
+        if (pc->from >= cfg->npops || pc->to >= cfg->npops)
+            continue;   /* (to or from a hee: layer's population: not counted, a lower bound) */
         const double na = cfg->pops[pc->from].size, nb = cfg->pops[pc->to].size;
         const double self = pc->from == pc->to && !pc->autapses;
         rows += na + 1;
