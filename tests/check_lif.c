@@ -343,7 +343,7 @@ static void ref_deliver(const hs_net *net, lif_ref *r, int bp, uint32_t bi, doub
             if (tb < r->re[g])
                 continue;
             double vb = hs_lif_decay(r->v[g], -49, r->tau[g], tb - r->tl[g]);
-            r->v[g] = vb + pr->w[q];
+            r->v[g] = vb + hs_proj_weight(pr, q);
             r->tl[g] = tb;
             if (vb < -50 && r->v[g] >= -50)
                 r->order[g] = ++r->stamp;

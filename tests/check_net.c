@@ -352,6 +352,36 @@ START_TEST(test_net_fixed_indegree_threads)
 }
 END_TEST
 
+/* A projection whose synapses all weigh the same onto a model that takes one weight as such
+ * (lif) keeps no table of weights, only w0: 4 bytes a synapse instead of 12; a drawn weight, or
+ * a model that needs exp(w) per synapse, keeps the table. */
+START_TEST(test_net_fixed_indegree_one_weight)
+{
+    hs_net *net;
+    hs_config *cfg;
+    net = net_from_string("hee-snn: 1\nduration: 1 s\nseed: 5\npopulations:\n"
+                          "  s: {model: lif, size: 300}\n  t: {model: lif, size: 500}\n"
+                          "  u: {model: neural_sampling, size: 50}\nprojections:\n"
+                          "  - {from: s, to: t, connect: {fixed_indegree: 20}, weight: -2 mV}\n"
+                          "  - {from: s, to: t, connect: {fixed_indegree: 20}, "
+                          "weight: {normal: {mean: 1 mV, sd: 0.1 mV}}}\n"
+                          "  - {from: u, to: u, connect: {fixed_indegree: 5}, weight: 0.5}\n",
+                          &cfg);
+    const hs_proj *p = &net->projs[0];
+    ck_assert_ptr_null(p->w);
+    ck_assert_double_eq(p->w0, -2.0);
+    ck_assert_uint_eq(nsyn(p), 500 * 20);
+    ck_assert_double_eq(hs_proj_weight(p, 17), -2.0);
+    ck_assert_ptr_nonnull(net->projs[1].w);
+    ck_assert(isnan(net->projs[1].w0));
+    ck_assert_ptr_nonnull(net->projs[2].w);   /* exp_weights */
+    ck_assert_ptr_nonnull(net->projs[2].ew);
+    ck_assert_double_eq(net->projs[2].w0, 0.5);
+    hs_net_free(net);
+    hs_config_free(cfg);
+}
+END_TEST
+
 /* A network split among R processes: the processes' own neurons are consecutive ranges that
  * cover the network, and each builds exactly the synapses onto its own neurons, row by row in
  * the order of the whole network's (targets, weights and delays bit for bit), for every rule:
@@ -410,7 +440,8 @@ START_TEST(test_net_split_builds_own_synapses)
                         }
                         const double dw = pw->delay ? pw->delay[e] : pw->d;
                         const double dp = pp->delay ? pp->delay[q] : pp->d;
-                        bad += pp->col[q] != pw->col[e] || pp->w[q] != pw->w[e] || dp != dw;
+                        bad += pp->col[q] != pw->col[e] ||
+                               hs_proj_weight(pp, q) != hs_proj_weight(pw, e) || dp != dw;
                         q++;
                     }
                     bad += q != pp->row[i + 1];
@@ -443,6 +474,7 @@ static Suite *net_suite(void)
     tcase_add_test(tc, test_net_fixed_indegree);
     tcase_add_test(tc, test_net_fixed_indegree_uniform);
     tcase_add_test(tc, test_net_fixed_indegree_threads);
+    tcase_add_test(tc, test_net_fixed_indegree_one_weight);
     tcase_add_test(tc, test_net_split_builds_own_synapses);
     tcase_add_test(tc, test_net_one_to_one_and_autapses);
     tcase_add_test(tc, test_net_edges_file_sorted_by_delay);

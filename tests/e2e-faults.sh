@@ -110,7 +110,8 @@ fi
 status_is 1 "validate refuses it too (1e8 neurons, 8e10 synapses on this machine)" \
     "$HEE_SNN" validate "$b4" --set populations.exc.size=80000000 \
     --set 'projections.0.connect={fixed_indegree: 1000}'
-check "... naming the binding limit" grep -q 'needs at least 995 GB.*this process may use' "$T/err"
+check "... naming the binding limit (4 bytes a synapse of one weight, 12 else)" \
+    grep -q 'needs at least 355 GB.*this process may use' "$T/err"
 
 # ---- SIGKILL leaves temporaries; the next run into the directory removes the dead ones -----
 # (issue 14, audit defect 11: nothing ever removed them)

@@ -122,11 +122,21 @@ static void run_jobs(void *jobs, size_t size, int n, void *(*fn)(void *))
 /* fixed_indegree, the targets [j0, j1) of one thread: each target's sources and weights from
  * its own counter-based stream (the projection's key, stream j), so that the synapses do not
  * depend on how the targets are split among threads or processes.  Floyd's algorithm: a
- * uniform subset of k of the m candidates in k draws; a source is marked taken with the
- * target's stamp (j + 1), so the marks need no clearing.  Without autapses the candidates are
- * the sources other than j: candidate x stands for source x + (x >= j).  Run twice with the
- * same draws: first counting each source's synapses (fill[i]), then placing each synapse at
- * fill[i]++ of the table (fill then holds the thread's first slot in each row). */
+ * uniform subset of k of the m candidates in k draws; a candidate drawn again is replaced by
+ * the top of the range (which no earlier draw could reach).  The candidates drawn for the
+ * current target are kept in a small hash set (twice k slots, each stamped with the target,
+ * so that it needs no clearing), in the cache however many sources there are.  Without
+ * autapses the candidates are the sources other than j: candidate x stands for source
+ * x + (x >= j).  Run twice with the same draws: first counting each source's synapses
+ * (fill[i]), then placing each synapse at fill[i]++ of the table (fill then holds the
+ * thread's first slot in each row).
+ *
+ * Counting or placing in draw order would touch a random place of an array far larger than
+ * the cache for every synapse (at 32 M synapses most of the time of building).  The synapses
+ * of a batch of targets are instead gathered, sorted stably by source into INDEG_BINS bins
+ * of consecutive sources, and counted or placed bin by bin: each bin's counters and rows are
+ * a slice small enough to stay in the cache meanwhile.  Rows get their synapses in the same
+ * order as before (targets ascending): the same table. */
 typedef struct indeg_job {
     const hs_projcfg *pc;
     uint32_t npre, j0, j1;
@@ -136,45 +146,100 @@ typedef struct indeg_job {
     int failed;
 } indeg_job;
 
+#define INDEG_BINS 256
+#define INDEG_BATCH ((size_t)1 << 20)   /* synapses gathered before they are counted or placed */
+
+typedef struct indeg_syn {
+    uint32_t i, j;   /* source, target */
+    double w;
+} indeg_syn;
+
+typedef struct indeg_slot {   /* a slot of the set of drawn candidates */
+    uint32_t x, mark;         /* the candidate, and the target's stamp (j + 1) */
+} indeg_slot;
+
+/* Count (table NULL) or place the gathered synapses b[0..n) (tmp: room for n more). */
+static void indeg_flush(indeg_job *jb, indeg_syn *b, indeg_syn *tmp, size_t n, int shift)
+{
+    size_t at[INDEG_BINS + 1] = {0};
+    for (size_t e = 0; e < n; e++)
+        at[(b[e].i >> shift) + 1]++;
+    for (int k = 0; k < INDEG_BINS; k++)
+        at[k + 1] += at[k];
+    for (size_t e = 0; e < n; e++)
+        tmp[at[b[e].i >> shift]++] = b[e];
+    uint64_t *fill = jb->fill;
+    if (!jb->pr) {
+        for (size_t e = 0; e < n; e++)
+            fill[tmp[e].i]++;
+        return;
+    }
+    uint32_t *col = jb->pr->col;
+    double *wt = jb->pr->w;
+    for (size_t e = 0; e < n; e++) {
+        const uint64_t s = fill[tmp[e].i]++;
+        col[s] = tmp[e].j;
+        if (wt)
+            wt[s] = tmp[e].w;
+    }
+}
+
 static void *indeg_run(void *arg)
 {
     indeg_job *jb = arg;
     const hs_projcfg *pc = jb->pc;
     const int self = pc->from == pc->to && !pc->autapses;
     const uint32_t kk = pc->indegree, m = jb->npre - (self ? 1u : 0u);
-    uint32_t *stamp = calloc((size_t)jb->npre + 1, sizeof *stamp);
+    uint32_t hmask = 1;
+    while (hmask < 2 * (uint64_t)kk)
+        hmask = 2 * hmask;
+    hmask--;
+    indeg_slot *set = calloc((size_t)hmask + 1, sizeof *set);
     uint32_t *pick = malloc(((size_t)kk + 1) * sizeof *pick);
     gsl_rng *r = gsl_rng_alloc(hs_rng_counter);
-    uint64_t *fill = jb->fill;
-    uint32_t *col = jb->pr ? jb->pr->col : NULL;
-    double *wt = jb->pr ? jb->pr->w : NULL;
-    jb->failed = !stamp || !pick || !r;
+    /* a batch of synapses (at least one target's), and room to sort it */
+    const size_t total = (size_t)(jb->j1 - jb->j0) * kk;
+    size_t cap = kk > INDEG_BATCH ? kk : INDEG_BATCH;
+    cap = cap < total ? cap : total;
+    indeg_syn *batch = cap ? malloc(2 * cap * sizeof *batch) : NULL;
+    int shift = 0;
+    while ((jb->npre >> shift) >= INDEG_BINS)
+        shift++;
+    size_t nbatch = 0;
+    jb->failed = !set || !pick || !r || (cap && !batch);
     for (uint32_t j = jb->j0; !jb->failed && j < jb->j1; j++) {
         hs_rng_counter_seek(r, jb->key, j);
         const uint32_t mark = j + 1;
         for (uint32_t q = 0; q < kk; q++) {
             uint32_t top = m - kk + q;   /* draw from 0..top */
             uint32_t x = (uint32_t)gsl_rng_uniform_int(r, (unsigned long)top + 1);
-            if (stamp[x] == mark)
-                x = top;   /* taken: top itself is new (no earlier draw reached it) */
-            stamp[x] = mark;
+            uint32_t h = (x * 0x9E3779B1u) >> 7 & hmask;
+            while (set[h].mark == mark && set[h].x != x)
+                h = (h + 1) & hmask;
+            if (set[h].mark == mark) {   /* taken: top itself is new */
+                x = top;
+                h = (x * 0x9E3779B1u) >> 7 & hmask;
+                while (set[h].mark == mark)
+                    h = (h + 1) & hmask;
+            }
+            set[h] = (indeg_slot){.x = x, .mark = mark};
             pick[q] = x;
+        }
+        if (nbatch + kk > cap) {
+            indeg_flush(jb, batch, batch + cap, nbatch, shift);
+            nbatch = 0;
         }
         for (uint32_t q = 0; q < kk; q++) {
             uint32_t i = pick[q] + (self && pick[q] >= j ? 1u : 0u);
             double w = hs_valspec_value(&pc->weight, r, i, j);
-            if (w == 0.0)
-                continue;
-            if (!col) {
-                fill[i]++;
-            } else {
-                const uint64_t at = fill[i]++;
-                col[at] = j;
-                wt[at] = w;
-            }
+            if (w != 0.0)
+                batch[nbatch++] = (indeg_syn){.i = i, .j = j, .w = w};
         }
     }
-    free(stamp);
+    if (nbatch && !jb->failed)
+        indeg_flush(jb, batch, batch + cap, nbatch, shift);
+    free(batch);
+    free(set);
     free(pick);
     if (r)
         gsl_rng_free(r);
@@ -187,7 +252,7 @@ static void *indeg_run(void *arg)
  * it, so that rows are in target order as if drawn on one thread.  No intermediate list: the
  * table is all the memory it takes, and each thread writes its own slots. */
 static int indegree_csr(const hs_config *cfg, int k, uint32_t npre, uint32_t lo, uint32_t hi,
-                        uint64_t key, hs_proj *pr, hs_error *err)
+                        uint64_t key, int weights, hs_proj *pr, hs_error *err)
 {
     const hs_projcfg *pc = &cfg->projs[k];
     const uint32_t npost = hi - lo;
@@ -229,12 +294,13 @@ static int indegree_csr(const hs_config *cfg, int k, uint32_t npre, uint32_t lo,
         }
         pr->row[npre] = at;
         pr->col = malloc((at ? at : 1) * sizeof *pr->col);
-        pr->w = malloc((at ? at : 1) * sizeof *pr->w);
-        failed = !pr->col || !pr->w;
+        pr->w = weights ? malloc((at ? at : 1) * sizeof *pr->w) : NULL;
+        failed = !pr->col || (weights && !pr->w);
     }
     if (!failed) {
         hs_mem_huge(pr->col, pr->row[npre] * sizeof *pr->col);
-        hs_mem_huge(pr->w, pr->row[npre] * sizeof *pr->w);
+        if (pr->w)
+            hs_mem_huge(pr->w, pr->row[npre] * sizeof *pr->w);
         for (int t = 0; t < T; t++)
             jobs[t].pr = pr;
         run_jobs(jobs, sizeof *jobs, T, indeg_run);
@@ -827,7 +893,7 @@ static void own_range(uint32_t n, int rank, int nranks, uint32_t *lo, uint32_t *
  * fixed_probability.  A lower bound: building the tables takes more for a while. */
 static double bytes_needed(const hs_config *cfg, int nranks, double *neurons, double *synapses)
 {
-    double n = 0, s = 0, rows = 0;
+    double n = 0, s = 0, rows = 0, wbytes = 0;
     for (int p = 0; p < cfg->npops; p++)
         n += cfg->pops[p].size;
     for (int k = 0; k < cfg->nprojs; k++) {
@@ -837,15 +903,21 @@ static double bytes_needed(const hs_config *cfg, int nranks, double *neurons, do
         const double na = cfg->pops[pc->from].size, nb = cfg->pops[pc->to].size;
         const double self = pc->from == pc->to && !pc->autapses;
         rows += na + 1;
-        s += pc->conn == HS_CONN_ALL     ? na * (nb - self)
-             : pc->conn == HS_CONN_ONE   ? (na < nb ? na : nb)
-             : pc->conn == HS_CONN_PROB  ? pc->p * na * (nb - self)
-             : pc->conn == HS_CONN_INDEG ? (double)pc->indegree * nb
-                                         : (double)pc->nedges;
+        const double sk = pc->conn == HS_CONN_ALL     ? na * (nb - self)
+                          : pc->conn == HS_CONN_ONE   ? (na < nb ? na : nb)
+                          : pc->conn == HS_CONN_PROB  ? pc->p * na * (nb - self)
+                          : pc->conn == HS_CONN_INDEG ? (double)pc->indegree * nb
+                                                      : (double)pc->nedges;
+        const hs_model *tm = hs_model_of(cfg->pops[pc->to].schema);
+        s += sk;   /* a target and (unless all weigh the same: indegree_csr) a weight each */
+        wbytes += pc->conn == HS_CONN_INDEG && pc->weight.kind == HS_VAL_SCALAR && tm &&
+                          tm->uniform_weight && !tm->exp_weights
+                      ? 0
+                      : 8 * sk;
     }
     *neurons = n;
     *synapses = s;
-    return 32 * n + (12 * s + 8 * rows) / nranks;
+    return 32 * n + (4 * s + wbytes + 8 * rows) / nranks;
 }
 
 /* A network that cannot fit is refused before anything is allocated, with the figures, instead
@@ -1049,16 +1121,23 @@ int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **ou
         /* the targets this process owns, as indices into the target population */
         const uint32_t g0 = net->pops[pc->to].gid0;
         const uint32_t lo = index_in(net->own_lo, g0, npost), hi = index_in(net->own_hi, g0, npost);
+        /* one weight, to a model that takes it as such: no table of weights (8 bytes a
+         * synapse), only w0 */
+        const hs_model *tm = net->pops[pc->to].model;
+        const int one_w = pc->weight.kind == HS_VAL_SCALAR && pc->weight.a != 0 &&
+                          tm->uniform_weight && !tm->exp_weights;
         if (pc->conn == HS_CONN_INDEG) {
-            rc = indegree_csr(cfg, k, npre, lo, hi, hs_rng_derive(cfg->seed, id, "sources"), pr,
-                              err);
+            rc = indegree_csr(cfg, k, npre, lo, hi, hs_rng_derive(cfg->seed, id, "sources"),
+                              !one_w, pr, err);
         } else {
             rc = generate(cfg, k, npre, npost, lo, hi, &c, r, err);
             if (rc == HS_OK)
                 rc = to_csr(&c, npre, pr, cfg->threads, err);
         }
         gsl_rng_free(r);
-        if (rc == HS_OK) {   /* one weight for all? (NaN compares unequal: stays NaN) */
+        if (rc == HS_OK && !pr->w) {
+            pr->w0 = pc->weight.a;
+        } else if (rc == HS_OK) {   /* one weight for all? (NaN compares unequal: stays NaN) */
             const uint64_t ns = pr->row[npre];
             pr->w0 = ns ? pr->w[0] : NAN;
             for (uint64_t e = 1; e < ns && !isnan(pr->w0); e++)
@@ -1137,9 +1216,11 @@ int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **ou
                     hs_pop *tp = &net->pops[pr->to];
                     if (!pr->offsets)
                         continue;   /* a state, not a spike: only state-driven targets */
-                    tp->model->receive(tp, 0.0, pr->col + pr->row[i], pr->w + pr->row[i],
+                    tp->model->receive(tp, 0.0, pr->col + pr->row[i],
+                                       pr->w ? pr->w + pr->row[i] : NULL,
                                        pr->ew ? pr->ew + pr->row[i] : NULL,
-                                       (size_t)(pr->row[i + 1] - pr->row[i]), 1.0, net);
+                                       (size_t)(pr->row[i + 1] - pr->row[i]),
+                                       pr->w ? 1.0 : pr->w0, net);
                 }
     }
     for (int p = 0; p < cfg->npops; p++)
@@ -1284,7 +1365,7 @@ int hs_net_boltzmann(const hs_net *net, int p, double **bias, double **w, hs_err
         for (uint32_t i = 0; i < pr->npre; i++)
             for (uint64_t s = pr->row[i]; s < pr->row[i + 1]; s++)
                 if (pr->col[s] != i)
-                    W[i * K + pr->col[s]] += pr->w[s];
+                    W[i * K + pr->col[s]] += hs_proj_weight(pr, s);
     }
     for (size_t i = 0; i < K; i++)
         for (size_t j = 0; j < i; j++)

@@ -15,7 +15,8 @@ typedef struct hs_proj {
     uint32_t npre;
     uint64_t *row;     /* npre + 1 offsets */
     uint32_t *col;     /* postsynaptic neuron */
-    double *w;         /* weight, target's internal unit */
+    double *w;         /* weight, target's internal unit; NULL when every synapse has w0 and
+                        * the target model takes it so (uniform_weight): read hs_proj_weight */
     double *ew;        /* exp(w), for targets that multiply a hazard by it (exp_weights) */
     double w0;         /* the weight of every synapse (of this process), or NaN when they
                         * differ: a target model with uniform_weight then reads no w[k] */
@@ -23,6 +24,12 @@ typedef struct hs_proj {
     double d;          /* the common delay */
     int offsets;       /* deliver offset events too (the target takes binary states) */
 } hs_proj;
+
+/* The weight of synapse s of pr. */
+static inline double hs_proj_weight(const hs_proj *pr, uint64_t s)
+{
+    return pr->w ? pr->w[s] : pr->w0;
+}
 
 
 struct hs_net {
