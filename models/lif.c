@@ -308,11 +308,19 @@ static void lif_receive(hs_pop *p, double t, const uint32_t *tgt, const double *
     const double theta = P[P_V_THRESH] - P[P_V_REST];
     const double E = anchor(p, t), thE = theta * E;
     const int self_firing = theta < 0;
+    /* (excitation moves a crossing; the queue gives hints when it is larger than the cache) */
+    const int moves = p->qpos && self_firing && (w || sign > 0);
     for (size_t k = 0; k < n; k++) {
         uint32_t j = tgt[k];
 #if defined(__GNUC__)
         if (k + LIF_AHEAD < n)   /* a large network's state is not in cache: ask early */
             __builtin_prefetch(&s->nr[tgt[k + LIF_AHEAD]], 1);
+        if (moves) {   /* keys the inputs may move: ask for them too */
+            if (k + 2 * LIF_AHEAD < n)
+                hs_sched_prefetch_place(p, tgt[k + 2 * LIF_AHEAD]);
+            if (k + LIF_AHEAD < n)
+                hs_sched_prefetch_key(p, tgt[k + LIF_AHEAD]);
+        }
 #endif
         take(p, j, t, E, thE, theta, self_firing, w ? sign * w[k] : sign, net);
     }

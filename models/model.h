@@ -95,6 +95,12 @@ struct hs_pop {
     const char *name;
     uint32_t n;
     uint32_t gid0;           /* global id of neuron 0 (index into the engine's event queue) */
+    /* where the event queue keeps its neurons' keys, for hs_sched_prefetch (set by the engine,
+     * NULL when it has no such place): neuron i's place is qpos[i] (UINT32_MAX: none), its key
+     * at qnode + place * qstride */
+    const uint32_t *qpos;
+    const char *qnode;
+    size_t qstride;
     double params[HS_MAX_PARAMS];
     double *bias;            /* n values, or NULL */
     double *init;            /* n initial values of init_var, or NULL */
@@ -110,6 +116,29 @@ struct hs_pop {
 
 /* Schedule (or move) the next event of global neuron gid at time t (INFINITY: none). */
 void hs_sched(hs_net *net, uint32_t gid, double t);
+
+/* Hints that neuron i of p may soon be scheduled, in two stages: first its place in the event
+ * queue is fetched into the cache, some inputs later (when it has arrived) its key.  In a
+ * large network each is otherwise a miss, one after the other, at every update of a key. */
+static inline void hs_sched_prefetch_place(const hs_pop *p, uint32_t i)
+{
+#if defined(__GNUC__)
+    if (p->qpos)
+        __builtin_prefetch(&p->qpos[i], 0);
+#endif
+    (void)p;
+    (void)i;
+}
+
+static inline void hs_sched_prefetch_key(const hs_pop *p, uint32_t i)
+{
+#if defined(__GNUC__)
+    if (p->qpos && p->qpos[i] != UINT32_MAX)
+        __builtin_prefetch(p->qnode + (size_t)p->qpos[i] * p->qstride, 1);
+#endif
+    (void)p;
+    (void)i;
+}
 
 /* The registry. */
 const hs_model *hs_model_find(const char *name);

@@ -108,6 +108,13 @@ static hs_evq *evq(hs_net *net)
     }
     net->evq = e;
     net->evq_free = evq_destroy;
+    /* the hints of hs_sched_prefetch, for a heap larger than the cache (1 MB and more: at
+     * 4,000 neurons they cost more than they save) */
+    for (int p = 0; !e->q.cal && net->nneurons >= (1u << 16) && p < net->npops; p++) {
+        net->pops[p].qpos = e->q.pos + net->pops[p].gid0;
+        net->pops[p].qnode = (const char *)e->q.heap;
+        net->pops[p].qstride = sizeof *e->q.heap;
+    }
     return e;
 }
 
