@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/logexp.h"
 #include "util/rng.h"
 #include "util/sha256.h"
 
@@ -154,6 +155,26 @@ START_TEST(test_rng_exponential_ziggurat)
 }
 END_TEST
 
+/* log mean exp, by hand: weights 1 and 3 have mean 2 and sample variance 2, so the estimate's
+ * delta-method variance is 2 / 2 / 2^2 = 1/4; shifted by 1000 (exp would overflow) the log
+ * moves by exactly 1000 and the variance not at all.  The logistic functions at their
+ * extremes. */
+START_TEST(test_util_log_mean_exp)
+{
+    const double x[2] = {0.0, log(3.0)}, y[2] = {1000.0, 1000.0 + log(3.0)};
+    double v = 0, vy = 0;
+    ck_assert_double_eq_tol(hs_log_mean_exp(x, 2, &v), log(2.0), 1e-15);
+    ck_assert_double_eq_tol(v, 0.25, 1e-15);
+    ck_assert_double_eq_tol(hs_log_mean_exp(y, 2, &vy), 1000.0 + log(2.0), 1e-12);
+    ck_assert_double_eq_tol(vy, 0.25, 1e-13);   /* (exp(log 3) is 3 within an ulp or two) */
+    ck_assert_double_eq(hs_log_mean_exp(x, 1, NULL), 0.0);
+    ck_assert_double_eq_tol(hs_softplus(800.0), 800.0, 1e-12);
+    ck_assert_double_eq_tol(hs_softplus(-800.0), 0.0, 1e-300);
+    ck_assert_double_eq_tol(hs_sigmoid(-800.0), exp(-800.0), 1e-320);
+    ck_assert_double_eq(hs_sigmoid(0.0), 0.5);
+}
+END_TEST
+
 START_TEST(test_util_sha256_vectors)
 {
     static const struct {
@@ -226,6 +247,7 @@ static Suite *rng_suite(void)
     tcase_add_test(tc, test_rng_counter_streams);
     tcase_add_test(tc, test_rng_exponential_ziggurat);
     tcase_add_test(tc, test_util_sha256_vectors);
+    tcase_add_test(tc, test_util_log_mean_exp);
     tcase_add_test(tc, test_rng_state_ok);
     suite_add_tcase(s, tc);
     return s;

@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <gsl/gsl_rng.h>
 
+#include "util/logexp.h"
+
 typedef enum { HS_RHO_IDENTITY, HS_RHO_SIGMOID, HS_RHO_TANH, HS_RHO_SOFTPLUS } hs_rho;
 
 /* The family of a layer's conditional: gaussian (base measure N(0, sigma^2), T(x) = rho(x)) or
@@ -113,9 +115,7 @@ int hs_hee_timescales(const hs_hee *m, double tau_x, double tau_eps, double *rel
 /* ... and at most this many latent units for hs_hee_loglik (it enumerates them per item). */
 #define HS_HEE_LOGLIK_ENUM_MAX 16
 
-/* log(1 + e^x) and 1 / (1 + e^-x), accurate for every x. */
-double hs_softplus(double x);
-double hs_sigmoid(double x);
+/* (hs_softplus, hs_sigmoid: util/logexp.h) */
 
 /* A(eta) of bernoulli layer ly: sum of softplus(eta) without lateral couplings, by enumeration
  * with them (NaN when ly->n > HS_HEE_ENUM_MAX). */

@@ -14,15 +14,6 @@
 
 #include "hee/hee.h"
 
-double hs_softplus(double x) { return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)); }
-
-double hs_sigmoid(double x)
-{
-    if (x >= 0)
-        return 1.0 / (1.0 + exp(-x));
-    double e = exp(x);
-    return e / (1.0 + e);
-}
 
 /* Visit the 2^n states of a Boltzmann layer (eta, J) in Gray-code order: z (n values, 0 or 1)
  * and its energy eta.z + z.J.z/2 are passed to visit.  z is scratch of n doubles. */
@@ -367,18 +358,9 @@ int hs_hee_ais_loglik(const hs_hee *m, const double *X, size_t n, size_t runs, s
             }
             lw[run] = w;
         }
-        double mx = -INFINITY, s = 0, s2 = 0;
-        for (size_t run = 0; run < runs; run++)
-            mx = lw[run] > mx ? lw[run] : mx;
-        for (size_t run = 0; run < runs; run++) {
-            const double e = exp(lw[run] - mx);
-            s += e;
-            s2 += e * e;
-        }
-        const double mean = s / (double)runs;
-        const double vw = (s2 / (double)runs - mean * mean) * (double)runs / (double)(runs - 1);
-        acc += mx + log(mean);
-        var += (vw > 0 ? vw : 0) / (double)runs / (mean * mean);
+        double vl;
+        acc += hs_log_mean_exp(lw, runs, &vl);
+        var += vl;
     }
     *ll = acc / (double)n;
     *se = sqrt(var) / (double)n;

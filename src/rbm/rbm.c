@@ -9,22 +9,12 @@
 #include "rbm/rbm.h"
 #include "data/image.h"
 #include "util/error.h"
+#include "util/logexp.h"
 #include "util/rng.h"
 
 #define SAMPLE_BLOCK 256     /* chains advanced together by hs_rbm_sample */
 #define ENUM_MAX_BITS 24     /* largest layer hs_rbm_log_partition enumerates */
 #define ENUM_REFRESH 4096    /* Gray-code steps between exact recomputations of the inputs */
-
-static double sigmoid(double x)
-{
-    return 1 / (1 + exp(-x));
-}
-
-/* log(1 + exp(x)) without overflow or loss of precision for large |x| */
-static double softplus(double x)
-{
-    return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x));
-}
 
 static void bernoulli(gsl_rng *r, const double *p, size_t n, double *out)
 {
@@ -48,7 +38,7 @@ static void layer_probs(const hs_rbm *m, const double *in, size_t n, int to_hidd
     gsl_blas_dgemm(CblasNoTrans, to_hidden ? CblasNoTrans : CblasTrans, 1.0, &x.matrix,
                    &w.matrix, 1.0, &y.matrix);
     for (size_t t = 0; t < n * dout; t++)
-        out[t] = sigmoid(out[t]);
+        out[t] = hs_sigmoid(out[t]);
 }
 
 void hs_rbm_hidden_probs(const hs_rbm *m, const double *v, size_t n, double *h)
@@ -421,7 +411,7 @@ double hs_rbm_free_energy(const hs_rbm *m, const double *v)
         double x = m->b[j];
         for (size_t i = 0; i < m->nv; i++)
             x += v[i] * m->W[i * m->nh + j];
-        f -= softplus(x);
+        f -= hs_softplus(x);
     }
     return f;
 }
@@ -459,7 +449,7 @@ static double log_sum_states(size_t K, size_t O, const double *c, const double *
         }
         double e = lin;
         for (size_t o = 0; o < O; o++)
-            e += softplus(in[o]);
+            e += hs_softplus(in[o]);
         if (e > mx) {   /* running log-sum-exp: rescale the sum to the new maximum */
             sum = sum * exp(mx - e) + 1;
             mx = e;

@@ -21,11 +21,8 @@
 
 #include "rbm/rbm.h"
 #include "util/error.h"
+#include "util/logexp.h"
 #include "util/rng.h"
-
-static double softplus(double x) { return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)); }
-
-static double sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
 
 /* log p*_beta(v) and, into h_in, the hidden inputs b + W^T v. */
 static double log_pstar(const hs_rbm *m, const double *v, double beta, double *h_in)
@@ -38,7 +35,7 @@ static double log_pstar(const hs_rbm *m, const double *v, double beta, double *h
         for (size_t i = 0; i < m->nv; i++)
             s += v[i] * m->W[i * m->nh + j];
         h_in[j] = s;
-        e += softplus(beta * s);
+        e += hs_softplus(beta * s);
     }
     return e;
 }
@@ -59,10 +56,10 @@ int hs_rbm_ais(const hs_rbm *m, size_t runs, size_t betas, uint64_t seed, double
     }
     double logza = (double)m->nh * log(2.0);
     for (size_t i = 0; i < m->nv; i++)
-        logza += softplus(m->a[i]);
+        logza += hs_softplus(m->a[i]);
     for (size_t run = 0; run < runs; run++) {
         for (size_t i = 0; i < m->nv; i++)   /* v_0 from the base model, exactly */
-            v[i] = gsl_rng_uniform(r) < sigmoid(m->a[i]) ? 1.0 : 0.0;
+            v[i] = gsl_rng_uniform(r) < hs_sigmoid(m->a[i]) ? 1.0 : 0.0;
         double w = 0;
         for (size_t k = 1; k <= betas; k++) {
             const double b0 = (double)(k - 1) / (double)betas, b1 = (double)k / (double)betas;
@@ -70,30 +67,19 @@ int hs_rbm_ais(const hs_rbm *m, size_t runs, size_t betas, uint64_t seed, double
             if (k == betas)
                 break;
             for (size_t j = 0; j < m->nh; j++)   /* a Gibbs sweep at beta_k */
-                h[j] = gsl_rng_uniform(r) < sigmoid(b1 * hin[j]) ? 1.0 : 0.0;
+                h[j] = gsl_rng_uniform(r) < hs_sigmoid(b1 * hin[j]) ? 1.0 : 0.0;
             for (size_t i = 0; i < m->nv; i++) {
                 double s = m->a[i];
                 for (size_t j = 0; j < m->nh; j++)
                     s += b1 * m->W[i * m->nh + j] * h[j];
-                v[i] = gsl_rng_uniform(r) < sigmoid(s) ? 1.0 : 0.0;
+                v[i] = gsl_rng_uniform(r) < hs_sigmoid(s) ? 1.0 : 0.0;
             }
         }
         lw[run] = w;
     }
-    double mx = -INFINITY;
-    for (size_t run = 0; run < runs; run++)
-        mx = fmax(mx, lw[run]);
-    double sum = 0, sum2 = 0;
-    for (size_t run = 0; run < runs; run++) {
-        double e = exp(lw[run] - mx);
-        sum += e;
-        sum2 += e * e;
-    }
-    const double mean = sum / (double)runs;
-    const double var = fmax(0.0, sum2 / (double)runs - mean * mean) * (double)runs /
-                       (double)(runs - 1);
-    *logz = logza + mx + log(mean);
-    *se = sqrt(var / (double)runs) / mean;
+    double var;
+    *logz = logza + hs_log_mean_exp(lw, runs, &var);
+    *se = sqrt(var);
 out:
     free(lw);
     free(v);
@@ -148,12 +134,12 @@ static double dbn_log_ratio(const hs_rbm *const *gen, int L, const dbn_layer *ly
     double lf = 0, lq = 0;
     for (int l = 0; l < L - 1; l++)
         for (size_t i = 0; i < ly[l].n; i++)
-            lf += ly[l].x[i] * ly[l].eta[i] - softplus(ly[l].eta[i]);
+            lf += ly[l].x[i] * ly[l].eta[i] - hs_softplus(ly[l].eta[i]);
     const hs_rbm *top = gen[L - 1];
     for (size_t j = 0; j < top->nv; j++)
         lf += top->a[j] * ly[L - 1].x[j];
     for (size_t k = 0; k < top->nh; k++)
-        lf += softplus(c[k]);
+        lf += hs_softplus(c[k]);
     for (int l = 1; l < L; l++)
         for (size_t j = 0; j < ly[l].n; j++)
             lq += ly[l].x[j] * ly[l].lq[j] + log1p(-ly[l].q[j]);
@@ -168,13 +154,13 @@ static void dbn_flip(const hs_rbm *const *gen, int L, dbn_layer *ly, double *c, 
     const hs_rbm *g = gen[l - 1];
     for (size_t i = 0; i < ly[l - 1].n; i++) {
         ly[l - 1].eta[i] += g->W[i * g->nh + j] * dx;
-        ly[l - 1].p[i] = sigmoid(ly[l - 1].eta[i]);
+        ly[l - 1].p[i] = hs_sigmoid(ly[l - 1].eta[i]);
     }
     if (l == L - 1) {
         const hs_rbm *top = gen[L - 1];
         for (size_t k = 0; k < top->nh; k++) {
             c[k] += top->W[j * top->nh + k] * dx;
-            s[k] = sigmoid(c[k]);
+            s[k] = hs_sigmoid(c[k]);
         }
     }
     ly[l].x[j] = nx;
@@ -238,7 +224,7 @@ int hs_dbn_ais_loglik(const hs_rbm *const *gen, const hs_rbm *const *rec, int L,
                 double a = g->b[j];
                 for (size_t i = 0; i < g->nv; i++)
                     a += in[i] * g->W[i * g->nh + j];
-                const double qj = fmin(fmax(sigmoid(a), 1e-4), 1 - 1e-4);
+                const double qj = fmin(fmax(hs_sigmoid(a), 1e-4), 1 - 1e-4);
                 ly[l].q[j] = qj;
                 ly[l].lq[j] = log(qj) - log1p(-qj);
             }
@@ -254,7 +240,7 @@ int hs_dbn_ais_loglik(const hs_rbm *const *gen, const hs_rbm *const *rec, int L,
                     for (size_t j = 0; j < g->nh; j++)
                         a += g->W[i * g->nh + j] * ly[l + 1].x[j];
                     ly[l].eta[i] = a;
-                    ly[l].p[i] = sigmoid(a);
+                    ly[l].p[i] = hs_sigmoid(a);
                 }
             }
             for (size_t k = 0; k < top->nh; k++) {
@@ -262,7 +248,7 @@ int hs_dbn_ais_loglik(const hs_rbm *const *gen, const hs_rbm *const *rec, int L,
                 for (size_t j = 0; j < top->nv; j++)
                     a += ly[L - 1].x[j] * top->W[j * top->nh + k];
                 c[k] = a;
-                s[k] = sigmoid(a);
+                s[k] = hs_sigmoid(a);
             }
             double w = 0;
             for (size_t k = 1; k <= betas; k++) {
@@ -285,7 +271,7 @@ int hs_dbn_ais_loglik(const hs_rbm *const *gen, const hs_rbm *const *rec, int L,
                             d += top->a[j] + softplus_gain(top->nh, s, ly[L - 1].Ep + j * top->nh,
                                                            ly[L - 1].Em + j * top->nh, 1, on);
                         const double a = (1 - b1) * ly[l].lq[j] + b1 * d;
-                        const double nx = gsl_rng_uniform(r) < sigmoid(a) ? 1.0 : 0.0;
+                        const double nx = gsl_rng_uniform(r) < hs_sigmoid(a) ? 1.0 : 0.0;
                         if (nx != ly[l].x[j])
                             dbn_flip(gen, L, ly, c, s, l, j, nx);
                     }
@@ -293,19 +279,9 @@ int hs_dbn_ais_loglik(const hs_rbm *const *gen, const hs_rbm *const *rec, int L,
             }
             lw[run] = w;
         }
-        double mx = -INFINITY, sum = 0, sum2 = 0;
-        for (size_t run = 0; run < runs; run++)
-            mx = fmax(mx, lw[run]);
-        for (size_t run = 0; run < runs; run++) {
-            const double e = exp(lw[run] - mx);
-            sum += e;
-            sum2 += e * e;
-        }
-        const double mean = sum / (double)runs;
-        const double vw = fmax(0.0, sum2 / (double)runs - mean * mean) * (double)runs /
-                          (double)(runs - 1);
-        acc += mx + log(mean);
-        var += vw / (double)runs / (mean * mean);
+        double v;
+        acc += hs_log_mean_exp(lw, runs, &v);
+        var += v;
     }
     *ll = acc / (double)n;
     *se = sqrt(var) / (double)n;
