@@ -27,12 +27,12 @@ static int gl_init(hs_pop *p, hs_net *net, gsl_rng *rng, hs_error *err)
 {
     gl_state *s = calloc(1, sizeof *s);
     if (!s)
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     p->state = s;
     s->u = malloc(p->n * sizeof *s->u);
     s->z = calloc(p->n, 1);
     if (!s->u || !s->z)
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     for (uint32_t i = 0; i < p->n; i++) {
         s->u[i] = p->bias[i];
         hs_sched(net, p->gid0 + i, gsl_ran_exponential(rng, p->params[P_TAU]));

@@ -51,14 +51,14 @@ static int ip_init(hs_pop *p, hs_net *net, gsl_rng *rng, hs_error *err)
     (void)rng;   /* each neuron draws from its own stream */
     ip_state *s = calloc(1, sizeof *s);
     if (!s)
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     p->state = s;
     const size_t n = p->n ? p->n : 1;
     s->tn = malloc(n * sizeof *s->tn);
     s->seg = calloc(n, sizeof *s->seg);
     s->ctr = calloc(n, sizeof *s->ctr);
     if (!s->tn || !s->seg || !s->ctr)
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     for (uint32_t i = 0; i < p->n; i++) {
         s->tn[i] = next_after(p, i, 0.0);
         hs_sched(net, p->gid0 + i, s->tn[i]);

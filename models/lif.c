@@ -199,12 +199,12 @@ static int lif_init(hs_pop *p, hs_net *net, gsl_rng *rng, hs_error *err)
     (void)rng;   /* the drive draws from each neuron's own stream */
     lif_state *s = calloc(1, sizeof *s);
     if (!s)
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     p->state = s;
     const size_t bytes = (p->n ? p->n : 1) * sizeof *s->nr;   /* a multiple of 64 */
     s->nr = aligned_alloc(64, bytes);
     if (!s->nr)
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     memset(s->nr, 0, bytes);
     s->T0 = 0.0;
     const double rate = p->params[P_DRIVE_RATE] * 1e-3;   /* per ms */

@@ -42,7 +42,7 @@ static int ns_init(hs_pop *p, hs_net *net, gsl_rng *rng, hs_error *err)
 {
     ns_state *s = calloc(1, sizeof *s);
     if (!s)
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     p->state = s;
     s->u = malloc(p->n * sizeof *s->u);
     s->r = malloc(p->n * sizeof *s->r);
@@ -51,7 +51,7 @@ static int ns_init(hs_pop *p, hs_net *net, gsl_rng *rng, hs_error *err)
     s->kt = malloc(p->n * sizeof *s->kt);
     s->refr = calloc(p->n, 1);
     if (!s->u || !s->r || !s->R || !s->tl || !s->kt || !s->refr)
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     double tau = p->params[P_TAU_REF];
     for (uint32_t i = 0; i < p->n; i++) {
         s->u[i] = p->bias[i];

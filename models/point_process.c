@@ -217,7 +217,7 @@ static int pp_init(hs_pop *p, hs_net *net, gsl_rng *r, hs_error *err)
     (void)net;
     pp_state *s = calloc(1, sizeof *s);
     if (!s)
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     p->state = s;
     s->P = (uint32_t)p->params[HS_PP_P];
     s->U = p->n / s->P;
@@ -248,7 +248,7 @@ static int pp_init(hs_pop *p, hs_net *net, gsl_rng *r, hs_error *err)
         !s->kt || !s->hz || !s->hn || !s->fhead || !s->fn || !s->heap || !s->fifo ||
         !s->frel || !s->theta || !s->E) {
         pp_free(p);
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     }
     for (uint32_t u = 0; u < s->U; u++) {
         s->cur[u] = NONE;

@@ -27,10 +27,10 @@ static int sg_init(hs_pop *p, hs_net *net, gsl_rng *rng, hs_error *err)
     (void)rng;
     sg_state *s = calloc(1, sizeof *s);
     if (!s)
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     p->state = s;
     if (!(s->next = malloc((p->n ? p->n : 1) * sizeof *s->next)))
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     for (uint32_t i = 0; i < p->n; i++) {
         s->next[i] = p->trow[i];
         hs_sched(net, p->gid0 + i, next_time(p, i));

@@ -154,7 +154,7 @@ static int read_raster(const char *path, const char *pop, uint32_t npop, double 
             if (b)
                 nn = b;
             if (!a || !b) {
-                rc = hs_error_set(err, HS_ENOMEM, path, 0, 0, "out of memory");
+                rc = hs_nomem(err, path);
                 break;
             }
         }
@@ -164,7 +164,7 @@ static int read_raster(const char *path, const char *pop, uint32_t npop, double 
     }
     fclose(f);
     if (rc == HS_OK && (!tt || !nn))
-        rc = hs_error_set(err, HS_ENOMEM, path, 0, 0, "out of memory");
+        rc = hs_nomem(err, path);
     if (rc == HS_OK && isnan(*duration))
         rc = hs_error_set(err, HS_ECONFIG, path, 0, 0, "no '# duration_ms:' line in the raster");
     if (rc) {
@@ -278,7 +278,7 @@ int hs_analyze_dir(const char *outdir, const char *popname, int points, FILE *ou
     p = malloc(S * sizeof *p);
     q = calloc(S, sizeof *q);
     if (!p || !q) {
-        rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        rc = hs_nomem(err, NULL);
         goto done;
     }
     hs_boltzmann_probs(K, b, W, p);
@@ -298,7 +298,7 @@ int hs_analyze_dir(const char *outdir, const char *popname, int points, FILE *ou
         cps = calloc((size_t)points, sizeof *cps);
         times = malloc((size_t)points * S * sizeof *times);
         if (!cps || !times) {
-            rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+            rc = hs_nomem(err, NULL);
             goto done;
         }
         for (int c = 0; c < points; c++)

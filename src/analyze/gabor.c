@@ -241,7 +241,7 @@ static int ws_init(gabor_ws *ws, uint32_t rows, uint32_t cols, hs_error *err)
                     : NULL;
     if (!ws->w) {
         free(ws->tmp);
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     }
     return HS_OK;
 }

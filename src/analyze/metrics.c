@@ -114,7 +114,7 @@ static int median_bandwidth(const double *X, size_t n, const double *Y, size_t m
     size_t N = n + m, S = N < MEDIAN_POINTS ? N : MEDIAN_POINTS, npairs = S * (S - 1) / 2;
     double *P = malloc((2 * S * dim + S + ROW_BLOCK * S + npairs) * sizeof *P);
     if (!P)
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     double *Pt = P + S * dim, *nrm = Pt + S * dim, *buf = nrm + S, *dist = buf + ROW_BLOCK * S;
     for (size_t k = 0; k < S; k++) {
         size_t idx = k * N / S;   /* N < 2^54 items of memory, so k * N cannot overflow */
@@ -175,7 +175,7 @@ int hs_mmd2_rbf(const double *X, size_t n, const double *Y, size_t m, size_t dim
     size_t big = n > m ? n : m;
     double *Xt = malloc(((n + m) * (dim + 4) + ROW_BLOCK * big) * sizeof *Xt);
     if (!Xt)
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     double *Yt = Xt + n * dim, *nx = Yt + m * dim, *ny = nx + n;
     double *rx = ny + m, *sx = rx + n, *ry = sx + n, *ty = ry + m, *buf = ty + m;
     memset(rx, 0, 2 * (n + m) * sizeof *rx);
@@ -361,7 +361,7 @@ int hs_metrics_ridge_fit(const double *F, const int *y, size_t n, size_t dim, in
     size_t C = (size_t)nclasses, L = rstats_len(dim, C);
     double *mean = calloc((2 + 2 * ROW_BLOCK) * dim + dim * dim + L, sizeof *mean);
     if (!mean)
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     double *sd = mean + dim, *buf = sd + dim, *G = buf + 2 * ROW_BLOCK * dim, *sums = G + dim * dim;
     /* centring first keeps S - s s^T / N free of cancellation */
     mean_sd(F, n, dim, mean, sd);
@@ -412,7 +412,7 @@ int hs_linear_probe(const double *Ftrain, const int *ytrain, size_t ntrain,
     size_t len = (folds + 2) * L + dim * dim + (dim + 1) * C + C + (2 + 2 * ROW_BLOCK) * dim;
     double *sums = calloc(len, sizeof *sums);
     if (!sums)
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     double *total = sums + folds * L, *rest = total + L, *G = rest + L, *W = G + dim * dim;
     double *score = W + (dim + 1) * C, *mean = score + C, *sd = mean + dim, *buf = sd + dim;
 

@@ -26,7 +26,7 @@ static int pops_of(const hs_config *cfg, hs_export_pop **out, int *n, char **nam
     if (!p || !buf) {
         free(p);
         free(buf);
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     }
     int k = 0;
     for (int i = 0; i < cfg->npops; i++, k++)

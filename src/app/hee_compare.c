@@ -35,7 +35,6 @@
 #include "util/error.h"
 #include "util/rng.h"
 
-#define NOMEM(err) hs_error_set((err), HS_ENOMEM, NULL, 0, 0, "out of memory")
 
 /* Exact energy gradient of the free units of an identity model, through the rate runtime's
  * exact-gradient drift: g = x/sigma^2 - F. */
@@ -85,7 +84,7 @@ static int run_underdamped(const hs_config *cfg, double burn, double T, samples 
     gsl_rng_free(rt->rng);
     if (!(rt->rng = hs_rng_stream(cfg->seed, "compare", "underdamped"))) {
         hs_hee_rt_free(rt);
-        return NOMEM(err);
+        return hs_nomem(err, NULL);
     }
     if (hs_hee_rt_use_exact_grad(rt)) {
         hs_hee_rt_free(rt);
@@ -97,7 +96,7 @@ static int run_underdamped(const hs_config *cfg, double burn, double T, samples 
         free(v);
         free(g);
         hs_hee_rt_free(rt);
-        return NOMEM(err);
+        return hs_nomem(err, NULL);
     }
     const double dt = cfg->hee->dt, h = dt / cfg->hee->tau_x, gamma = 1.0;
     const double a = exp(-gamma * h / 2), b = sqrt(1 - a * a);
@@ -138,7 +137,7 @@ static int run_gibbs(const hs_config *cfg, size_t K, const double *mu, const dou
     gsl_rng *r = hs_rng_stream(cfg->seed, "compare", "gibbs");
     int rc = HS_OK;
     if (!Q || !x || !r) {
-        rc = NOMEM(err);
+        rc = hs_nomem(err, NULL);
         goto out;
     }
     for (size_t i = 0; i < K; i++)
@@ -192,7 +191,7 @@ int hs_hee_compare(const hs_config *cfg, const hs_cmp_opts *o, hs_cmp_table *t,
         }
     double *rmean = malloc(K * sizeof *rmean), *rcov = malloc(K * K * sizeof *rcov);
     if (!rmean || !rcov) {
-        rc = NOMEM(err);
+        rc = hs_nomem(err, NULL);
         goto out;
     }
     double T = cfg->duration, burn = 0.1 * T;
@@ -205,7 +204,7 @@ int hs_hee_compare(const hs_config *cfg, const hs_cmp_opts *o, hs_cmp_table *t,
     }
     samples s = {.cap = cap, .K = K, .y = malloc(cap * K * sizeof(double))};
     if (!s.y) {
-        rc = NOMEM(err);
+        rc = hs_nomem(err, NULL);
         goto out;
     }
     t->K = K;
@@ -230,7 +229,7 @@ int hs_hee_compare(const hs_config *cfg, const hs_cmp_opts *o, hs_cmp_table *t,
         double wall;
         samples ref = {.cap = 4 * cap, .K = K, .y = malloc(4 * cap * K * sizeof(double))};
         if (!ref.y) {
-            rc = NOMEM(err);
+            rc = hs_nomem(err, NULL);
             goto out_s;
         }
         rc = hs_cmp_run(cfg, &v, "reference", burn, 4 * T, &ref, &wall, NULL, NULL, err);
@@ -460,7 +459,7 @@ int hs_compare_to_dir(const hs_config *cfg, const char *sweep, FILE *out, hs_err
         return rc;
     hs_cmp_table *t = malloc(sizeof *t);
     if (!t)
-        return NOMEM(err);
+        return hs_nomem(err, NULL);
     rc = hs_hee_compare(cfg, &o, t, err);
     if (rc) {
         free(t);

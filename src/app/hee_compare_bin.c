@@ -34,7 +34,6 @@
 #include "util/error.h"
 #include "util/rng.h"
 
-#define NOMEM(err) hs_error_set((err), HS_ENOMEM, NULL, 0, 0, "out of memory")
 
 /* The step size of the discrete Langevin proposal: a unit flips with probability
  * sigmoid(g d / 2 - 1 / (2 alpha)), g the gradient of log p, d = 1 - 2 x. */
@@ -130,7 +129,7 @@ static int run_dlp(const hs_hee_rt *probe, int mh, uint64_t seed, size_t burn, s
         free(buf);
         if (r)
             gsl_rng_free(r);
-        return NOMEM(err);
+        return hs_nomem(err, NULL);
     }
     double *x = buf, *y = buf + N, *g = buf + 2 * N, *gy = buf + 3 * N, *eta = buf + 4 * N;
     double *mu = buf + 5 * N, *scratch = buf + 6 * N;
@@ -195,7 +194,7 @@ static int run_pmap(const double *lp, size_t K, uint64_t seed, size_t n, samples
             gsl_rng_free(r);
         free(g);
         free(x);
-        return NOMEM(err);
+        return hs_nomem(err, NULL);
     }
     const size_t S = (size_t)1 << K;
     double t0 = hs_wall_s();
@@ -265,7 +264,7 @@ int hs_cmp_binary(const hs_config *cfg, const hs_cmp_opts *o, hs_cmp_table *t, h
     const size_t cap = (size_t)(T / h->every) + 2;
     samples s = {.cap = cap, .K = K, .y = malloc(cap * K * sizeof(double))};
     if (!p || !rmean || !rcov || !s.y) {
-        rc = NOMEM(err);
+        rc = hs_nomem(err, NULL);
         goto out;
     }
     if ((double)cap * (double)K > 5e8) {
@@ -275,7 +274,7 @@ int hs_cmp_binary(const hs_config *cfg, const hs_cmp_opts *o, hs_cmp_table *t, h
         goto out;
     }
     if (hs_hee_enum(m, probe->clamp, p, NULL)) {
-        rc = NOMEM(err);
+        rc = hs_nomem(err, NULL);
         goto out;
     }
     for (size_t st = 0; st < S; st++)
@@ -370,7 +369,7 @@ int hs_cmp_binary(const hs_config *cfg, const hs_cmp_opts *o, hs_cmp_table *t, h
         hs_cmp_row *r = &t->rows[t->nrows - 1];
         double *lp = malloc(S * sizeof *lp);
         if (!lp) {
-            rc = NOMEM(err);
+            rc = hs_nomem(err, NULL);
             goto out;
         }
         for (size_t st = 0; st < S; st++)

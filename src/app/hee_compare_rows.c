@@ -15,7 +15,6 @@
 #include "util/error.h"
 #include "util/rng.h"
 
-#define NOMEM(err) hs_error_set((err), HS_ENOMEM, NULL, 0, 0, "out of memory")
 
 void hs_cmp_take(samples *s, const double *x)
 {
@@ -205,7 +204,7 @@ int hs_cmp_run(const hs_config *cfg, const variant *v, const char *stream, doubl
     gsl_rng_free(rt->rng);
     if (!(rt->rng = hs_rng_stream(cfg->seed, "compare", stream))) {
         hs_net_free(net);
-        return NOMEM(err);
+        return hs_nomem(err, NULL);
     }
     if (v->exact_grad && hs_hee_rt_use_exact_grad(rt)) {
         hs_net_free(net);

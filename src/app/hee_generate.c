@@ -27,7 +27,6 @@
 #include "util/clock.h"
 #include "util/error.h"
 
-#define NOMEM(err) hs_error_set((err), HS_ENOMEM, NULL, 0, 0, "out of memory")
 
 /* E[T(x_0) | layer 1 = state] into out: grad A_0(eta_0), closed form for identity, else by
  * quadrature (bernoulli: sigmoid(eta_0), by enumeration with lateral couplings).  tmp holds
@@ -154,7 +153,7 @@ int hs_generate_to_dir(const hs_config *cfg, const hs_gen_opts *opts, hs_control
         free(S);
         free(tmp);
         hs_net_free(net);
-        return NOMEM(err);
+        return hs_nomem(err, NULL);
     }
     const double t0 = hs_wall_s();
     size_t got = 0;

@@ -42,7 +42,6 @@
 #include "util/infile.h"
 #include "util/sha256.h"
 
-#define NOMEM(err) hs_error_set((err), HS_ENOMEM, NULL, 0, 0, "out of memory")
 
 /* The magic, then the format version (two digits: version 01 had no checksum). */
 static const char CKPT_MAGIC[6] = {'H', 'S', 'C', 'K', 'P', 'T'};
@@ -173,7 +172,7 @@ static int config_hash(const hs_config *cfg, uint64_t *hash, hs_error *err)
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
     if (!f)
-        return NOMEM(err);
+        return hs_nomem(err, NULL);
     int rc = hs_config_write(cfg, f, err);
     fclose(f);
     if (rc) {
@@ -298,7 +297,7 @@ static int ckpt_write(hs_net *net, const curve *c, uint64_t hash, const char *di
     /* pending parameter changes into the synapses first, in a run that stops here and in one
      * that goes on alike (spike realisation of bernoulli layers; nothing otherwise) */
     if (hs_hee_rt_settle(rt, (double)rt->step * rt->dt))
-        return NOMEM(err);
+        return hs_nomem(err, NULL);
     hs_out out;
     int rc = hs_out_open(&out, dir, err);
     if (rc)
@@ -314,7 +313,7 @@ static int ckpt_write(hs_net *net, const curve *c, uint64_t hash, const char *di
     FILE *m = open_memstream(&buf, &len);
     if (!m) {
         hs_out_abort(&out);
-        return NOMEM(err);
+        return hs_nomem(err, NULL);
     }
     span s[5 * 64 + 16];
     size_t ns = state_spans(rt, s);
@@ -332,7 +331,7 @@ static int ckpt_write(hs_net *net, const curve *c, uint64_t hash, const char *di
     if (fclose(m) != 0 || bad) {
         free(buf);
         hs_out_abort(&out);
-        return NOMEM(err);   /* (a memory stream fails only for memory) */
+        return hs_nomem(err, NULL);   /* (a memory stream fails only for memory) */
     }
     char sum[65];
     ckpt_sum(buf, len, sum);
@@ -358,7 +357,7 @@ static int ckpt_load(const char *path, char **buf, size_t *len, hs_error *err)
     if (fstat(fileno(f), &st) != 0 || st.st_size < 0)
         rc = hs_error_set(err, HS_EIO, path, 0, 0, "cannot read the checkpoint");
     else if (!(b = malloc((n = (size_t)st.st_size) + 1)))
-        rc = NOMEM(err);
+        rc = hs_nomem(err, NULL);
     else if (fread(b, 1, n, f) != n)
         rc = hs_error_set(err, HS_EIO, path, 0, 0, "cannot read the checkpoint");
     fclose(f);
@@ -414,7 +413,7 @@ static int ckpt_read(hs_net *net, curve *c, uint64_t hash, const char *dir, hs_e
     FILE *f = fmemopen(buf, len, "rb");
     if (!f) {
         free(buf);
-        return NOMEM(err);
+        return hs_nomem(err, NULL);
     }
     char end[8];
     uint64_t hdr[5];
@@ -448,7 +447,7 @@ static int ckpt_read(hs_net *net, curve *c, uint64_t hash, const char *dir, hs_e
         if (fread(row, sizeof(double), NCOL, f) != NCOL)
             rc = -1;
         else if (curve_push(c, row))
-            rc = NOMEM(err);
+            rc = hs_nomem(err, NULL);
     }
     if (rc == HS_OK && fread(c->Wprev, sizeof(double), c->nW, f) != c->nW)
         rc = -1;
@@ -463,7 +462,7 @@ static int ckpt_read(hs_net *net, curve *c, uint64_t hash, const char *dir, hs_e
         rt->step = hdr[1];
         hs_sched(net, net->nneurons, (double)rt->step * rt->dt);   /* the process's next step */
         if (hs_hee_rt_restored(rt, (double)rt->step * rt->dt))
-            rc = NOMEM(err);
+            rc = hs_nomem(err, NULL);
     }
 done:
     fclose(f);
@@ -508,7 +507,7 @@ static int write_outputs(const hs_config *cfg, hs_hee_rt *rt, curve *c, int *has
                          double llmax, int interrupted, hs_error *err)
 {
     if (!interrupted && ais_last_row(cfg, rt, c, has_ll))
-        return NOMEM(err);
+        return hs_nomem(err, NULL);
     const hs_hee *m = &rt->m;
     double *b[64], *W[64], *J[64];
     for (int l = 0; l < m->L; l++) {
@@ -623,7 +622,7 @@ static int ws_train(const hs_config *cfg, hs_control *ctl, hs_train_result *res,
         bad = !R[l] || !cb[l];
     }
     if (bad) {
-        rc = NOMEM(err);
+        rc = hs_nomem(err, NULL);
         goto done;
     }
     if ((rc = hs_out_lock(cfg->output, err)))
@@ -646,7 +645,7 @@ static int ws_train(const hs_config *cfg, hs_control *ctl, hs_train_result *res,
         rt->step = k * rt->present_steps;
         const double t = (double)rt->step * dt, lr = hs_hee_learning_rate(&rt->par.learn, t);
         if ((k % log_items == 0 || k == total) && curve_row(&c, rt, lr, &has_ll)) {
-            rc = NOMEM(err);
+            rc = hs_nomem(err, NULL);
             goto done;
         }
         if (k == total)
@@ -658,7 +657,7 @@ static int ws_train(const hs_config *cfg, hs_control *ctl, hs_train_result *res,
         if (ctl)
             ctl->now_ms = t;
         if (hs_hee_rt_item(rt, rt->step, 0)) {
-            rc = NOMEM(err);
+            rc = hs_nomem(err, NULL);
             goto done;
         }
         const double g = lr * (present - L->settle);
@@ -752,7 +751,7 @@ int hs_hee_train(const hs_config *cfg, int resume, hs_control *ctl, hs_train_res
         c.nW += (size_t)rt->m.layer[l - 1].n * rt->m.layer[l].n;
     c.Wprev = calloc(c.nW ? c.nW : 1, sizeof *c.Wprev);
     if (!c.Wprev) {
-        rc = NOMEM(err);
+        rc = hs_nomem(err, NULL);
         goto done;
     }
     if ((rc = config_hash(cfg, &hash, err)))
@@ -781,7 +780,7 @@ int hs_hee_train(const hs_config *cfg, int resume, hs_control *ctl, hs_train_res
             goto done;
         }
         if (hs_hee_rt_item(rt, rt->step, 0)) {
-            rc = NOMEM(err);
+            rc = hs_nomem(err, NULL);
             goto done;
         }
         res->resumed = first = 1;
@@ -803,7 +802,7 @@ int hs_hee_train(const hs_config *cfg, int resume, hs_control *ctl, hs_train_res
         const uint64_t s = rt->step;
         const double lr = hs_hee_learning_rate(&rt->par.learn, (double)s * dt);
         if (!first && (s % log_steps == 0 || s == total) && curve_row(&c, rt, lr, &has_ll)) {
-            rc = NOMEM(err);
+            rc = hs_nomem(err, NULL);
             goto done;
         }
         if (s == total)

@@ -29,7 +29,6 @@
 #include "util/error.h"
 #include "util/rng.h"
 
-#define NOMEM(err) hs_error_set((err), HS_ENOMEM, NULL, 0, 0, "out of memory")
 
 /* Enumerate log Z per epoch up to this many units in the smaller layer. */
 #define EXACT_EVERY_EPOCH 20
@@ -124,7 +123,7 @@ static int dbn_ais_row(const hs_config *cfg, hs_rbm *const *gen, hs_rbm *const *
     }
     gsl_rng *g = hs_rng_stream(cfg->seed, "rbm", "dbn-ais");
     if (!g)
-        return NOMEM(err);
+        return hs_nomem(err, NULL);
     const hs_rbm *G[8], *Q[8];
     for (int l = 0; l < L; l++)
         G[l] = gen[l], Q[l] = rec ? rec[l] : gen[l];
@@ -426,7 +425,7 @@ static int finetune(const hs_config *cfg, hs_rbm **rbm, hs_rbm **gen, int L, cur
     gsl_rng *g = hs_rng_stream(cfg->seed, "rbm", "finetune");
     int rc = HS_OK;
     if (!buf || !order || !g) {
-        rc = NOMEM(err);
+        rc = hs_nomem(err, NULL);
         goto out;
     }
     double *x[9], *y[9], *p = buf + 2 * (size_t)(L + 1) * wmax, *q = p + wmax;
@@ -439,7 +438,7 @@ static int finetune(const hs_config *cfg, hs_rbm **rbm, hs_rbm **gen, int L, cur
     c->gen0 = gen[0];
     for (uint64_t e = 1; e <= r->finetune; e++) {
         if ((rc = hs_data_shuffle_order(cfg->seed ^ 0x5eed, (unsigned)e, c->ntrain, order))) {
-            rc = NOMEM(err);
+            rc = hs_nomem(err, NULL);
             goto out;
         }
         for (size_t it = 0; it < c->ntrain; it++) {
@@ -508,7 +507,7 @@ static int sample_model(const hs_config *cfg, hs_rbm *const *rbm, int L, double 
     gsl_rng *g = hs_rng_stream(cfg->seed, "rbm", "down");
     int rc = HS_OK;
     if (!a || !b || !g) {
-        rc = NOMEM(err);
+        rc = hs_nomem(err, NULL);
         goto out;
     }
     if ((rc = hs_rbm_sample_binary(rbm[L - 1], n, n, 1000, 1, cfg->seed, a, err)))
@@ -561,12 +560,12 @@ int hs_rbm_train_to_dir(const hs_config *cfg, hs_control *ctl, hs_rbm_result *re
     }
     if (L > 1 && c.exact &&
         !(c.scratch = malloc(((size_t)1 << r->hidden[0]) * sizeof *c.scratch))) {
-        rc = NOMEM(err);
+        rc = hs_nomem(err, NULL);
         goto out;
     }
     gsl_rng *g = hs_rng_stream(cfg->seed, "rbm", "init");
     if (!g) {
-        rc = NOMEM(err);
+        rc = hs_nomem(err, NULL);
         goto out;
     }
     for (int l = 0; l < L && !res->interrupted; l++) {
@@ -580,7 +579,7 @@ int hs_rbm_train_to_dir(const hs_config *cfg, hs_control *ctl, hs_rbm_result *re
         if (l == 0 && c.exact) {   /* the starting point */
             exact_ll(&c, &ltr, &lho);
             if (push(&c, 0, ltr, lho)) {
-                rc = NOMEM(err);
+                rc = hs_nomem(err, NULL);
                 break;
             }
         }
@@ -632,7 +631,7 @@ int hs_rbm_train_to_dir(const hs_config *cfg, hs_control *ctl, hs_rbm_result *re
     res->loglik_se = res->logz_se;
     if (r->samples && trained == L) {
         if (!(samples = malloc(r->samples * r->nv * sizeof *samples))) {
-            rc = NOMEM(err);
+            rc = hs_nomem(err, NULL);
             goto out;
         }
         if ((rc = sample_model(cfg, rbm, L, samples, err)))

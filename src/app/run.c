@@ -24,7 +24,7 @@ static int write_distribution(const hs_net *net, FILE *f, hs_error *err)
     size_t S = (size_t)1 << K;
     double *times = malloc(S * sizeof *times);
     if (!times)
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     double tot = hs_net_state_times(net, times);
     fprintf(f, "# population: %s\n# units: %u\n# total_time_ms: %.17g\n", net->pops[p].name,
             K, tot);
@@ -33,7 +33,7 @@ static int write_distribution(const hs_net *net, FILE *f, hs_error *err)
     char *bits = malloc((size_t)K + 1);
     if (!bits) {
         free(times);
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     }
     for (size_t s = 0; s < S; s++) {
         for (uint32_t k = 0; k < K; k++)
@@ -189,7 +189,7 @@ int hs_run_to_dir(const hs_config *cfg, hs_net *net, hs_control *ctl, hs_run_res
     const char **names = malloc((size_t)net->npops * sizeof *names);
     if (!names) {
         hs_out_abort(&out);
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     }
     for (int p = 0; p < net->npops; p++)
         names[p] = net->pops[p].name;
@@ -203,7 +203,7 @@ int hs_run_to_dir(const hs_config *cfg, hs_net *net, hs_control *ctl, hs_run_res
         rs.count = calloc((size_t)cfg->npops, sizeof *rs.count);
         rs.fr = rs.count ? hs_out_file(&out, "rates.tsv", err) : NULL;
         if (!rs.count)
-            rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+            rc = hs_nomem(err, NULL);
         else if (!rs.fr)
             rc = err->code;
         else {

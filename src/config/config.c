@@ -54,7 +54,7 @@ static int push_time(hs_cfgctx *c, hs_popcfg *p, size_t *cap, uint32_t i, double
         if (tt)
             p->time_t = tt;
         if (!nr || !tt)
-            return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+            return hs_nomem(c->err, c->file);
     }
     p->time_nr[p->ntimes] = i;
     p->time_t[p->ntimes++] = t;
@@ -96,7 +96,7 @@ static int read_times(hs_cfgctx *c, const hs_ynode *n, hs_popcfg *p)
         if ((rc = hs_cfg_want_kind(c, f, HS_Y_SCALAR, "file")))
             return rc;
         if (!(p->time_file = hs_cfg_resolve_path(c, f->str)))
-            return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+            return hs_nomem(c->err, c->file);
         hs_times tm;
         hs_error ferr;
         if ((rc = hs_times_read(p->time_file, p->size, &tm, &ferr)))
@@ -149,7 +149,7 @@ static int read_rates(hs_cfgctx *c, const hs_ynode *n, hs_popcfg *p)
         if ((rc = hs_cfg_want_kind(c, f, HS_Y_SCALAR, "file")))
             return rc;
         if (!(p->rate_file = hs_cfg_resolve_path(c, f->str)))
-            return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+            return hs_nomem(c->err, c->file);
         hs_error ferr;
         if ((rc = hs_rates_read(p->rate_file, HS_MAX_RATE_HZ, &p->nrates, &p->rate_t,
                                 &p->rate_v, &ferr)))
@@ -167,7 +167,7 @@ static int read_rates(hs_cfgctx *c, const hs_ynode *n, hs_popcfg *p)
     p->rate_t = malloc(tn->n * sizeof *p->rate_t);
     p->rate_v = malloc(tn->n * sizeof *p->rate_v);
     if (!p->rate_t || !p->rate_v)
-        return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+        return hs_nomem(c->err, c->file);
     for (size_t k = 0; k < tn->n; k++, p->nrates++) {
         double t, v;
         if ((rc = hs_cfg_read_quantity(c, tn->items[k], "time", HS_DIM_TIME, &t)) ||
@@ -193,7 +193,7 @@ static int read_population(hs_cfgctx *c, const hs_ynode *key, const hs_ynode *n,
     p->line = key->line;
     p->col = key->col;
     if (!(p->name = strdup(key->str)))
-        return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+        return hs_nomem(c->err, c->file);
     if (strlen(p->name) > 64)
         return hs_cfg_at(c, key, "population name is longer than 64 characters");
     for (const char *s = p->name; *s; s++)
@@ -384,7 +384,7 @@ static int read_edges(hs_cfgctx *c, const hs_ynode *n, hs_projcfg *pr)
         return rc;
     char *path = hs_cfg_resolve_path(c, n->str);
     if (!path)
-        return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+        return hs_nomem(c->err, c->file);
     pr->edges_file = path;
     const hs_popcfg *src = &c->cfg->pops[pr->from], *dst = &c->cfg->pops[pr->to];
     hs_error ferr;
@@ -645,7 +645,7 @@ static int read_top(hs_cfgctx *c, const hs_ynode *root, const hs_overrides *ov)
     } else {
         char *tmp = strdup(cfg->path);
         if (!tmp)
-            return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+            return hs_nomem(c->err, c->file);
         char *base = basename(tmp);
         char *dot = strrchr(base, '.');
         if (dot && dot != base)
@@ -653,7 +653,7 @@ static int read_top(hs_cfgctx *c, const hs_ynode *root, const hs_overrides *ov)
         cfg->name = strdup(base);
         free(tmp);
         if (!cfg->name)
-            return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+            return hs_nomem(c->err, c->file);
         /* (issue 14, audit defect 8: "my net.yaml" ran, but its export, analyze and replay
          * failed, and a newline in the name broke the raster's header) */
         if (!name_ok(cfg->name))
@@ -720,14 +720,14 @@ static int read_top(hs_cfgctx *c, const hs_ynode *root, const hs_overrides *ov)
     const hs_ynode *on = hs_ymap_get(root, "output");
     if (ov && ov->output) {
         if (!(cfg->output = strdup(ov->output)))
-            return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+            return hs_nomem(c->err, c->file);
     } else if (on) {
         if ((rc = hs_cfg_read_string(c, on, "output", &cfg->output)))
             return rc;
     } else {
         size_t len = strlen(cfg->name) + 5;
         if (!(cfg->output = malloc(len)))
-            return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+            return hs_nomem(c->err, c->file);
         snprintf(cfg->output, len, "out/%s", cfg->name);
     }
 
@@ -754,7 +754,7 @@ static int read_top(hs_cfgctx *c, const hs_ynode *root, const hs_overrides *ov)
     cfg->record_rates = calloc(np ? np : 1, sizeof *cfg->record_rates);
     if (!cfg->pops || !cfg->record_spikes || !cfg->record_dist || !cfg->var_sel ||
         !cfg->record_rates)
-        return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+        return hs_nomem(c->err, c->file);
     double neurons = 0;
     for (size_t i = 0; i < np; i++) {
         cfg->npops++;
@@ -774,7 +774,7 @@ static int read_top(hs_cfgctx *c, const hs_ynode *root, const hs_overrides *ov)
             return rc;
         cfg->projs = calloc(prn->n ? prn->n : 1, sizeof *cfg->projs);
         if (!cfg->projs)
-            return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+            return hs_nomem(c->err, c->file);
         for (size_t i = 0; i < prn->n; i++) {
             cfg->nprojs++;
             if ((rc = read_projection(c, prn->items[i], &cfg->projs[i])))
@@ -841,12 +841,12 @@ static int apply_sets(hs_ydoc *doc, const hs_overrides *ov, char ***sets, hs_err
 {
     *sets = calloc((size_t)ov->nsets, sizeof **sets);
     if (!*sets)
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     for (int k = 0; k < ov->nsets; k++) {
         const char *s = ov->sets[k];
         size_t len = strlen(s) + 7;
         if (!((*sets)[k] = malloc(len)))
-            return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+            return hs_nomem(err, NULL);
         snprintf((*sets)[k], len, "--set %s", s);
         const char *eq = strchr(s, '=');
         if (!eq)
@@ -854,7 +854,7 @@ static int apply_sets(hs_ydoc *doc, const hs_overrides *ov, char ***sets, hs_err
                                 "want PATH=VALUE, e.g. --set populations.exc.size=800");
         char *path = strndup(s, (size_t)(eq - s)), why[512];
         if (!path)
-            return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+            return hs_nomem(err, NULL);
         int rc = hs_ydoc_set(doc, path, eq + 1, -(k + 1), why, sizeof why);
         free(path);
         if (rc)
@@ -869,14 +869,14 @@ int hs_cfg_load_string(const char *text, size_t len, const char *name, const hs_
     *out = NULL;
     hs_config *cfg = calloc(1, sizeof *cfg);
     if (!cfg)
-        return hs_error_set(err, HS_ENOMEM, name, 0, 0, "out of memory");
+        return hs_nomem(err, name);
     cfg->path = strdup(name ? name : "<string>");
     char *tmp = strdup(cfg->path ? cfg->path : "");
     cfg->dir = tmp ? strdup(dirname(tmp)) : NULL;
     free(tmp);
     if (!cfg->path || !cfg->dir) {
         hs_config_free(cfg);
-        return hs_error_set(err, HS_ENOMEM, name, 0, 0, "out of memory");
+        return hs_nomem(err, name);
     }
     hs_ydoc *doc;
     int rc = hs_ydoc_parse(text, len, cfg->path, &doc, err);

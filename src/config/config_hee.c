@@ -25,7 +25,6 @@
 #include "config/config_int.h"
 #include "util/error.h"
 
-#define NOMEM(c) hs_error_set((c)->err, HS_ENOMEM, (c)->file, 0, 0, "out of memory")
 
 const char *const hs_cfg_rho_names[] = {"identity", "sigmoid", "tanh", "softplus", NULL};
 
@@ -333,7 +332,7 @@ int hs_cfg_read_hee(hs_cfgctx *c, const hs_ynode *n)
         return rc;
     hs_heecfg *h = calloc(1, sizeof *h);
     if (!h)
-        return NOMEM(c);
+        return hs_nomem(c->err, c->file);
     c->cfg->hee = h;
     h->line = n->line;
     h->col = n->col;
@@ -379,7 +378,7 @@ int hs_cfg_read_hee(hs_cfgctx *c, const hs_ynode *n)
     h->spikes_eps = calloc(ln->n, sizeof *h->spikes_eps);
     if (!h->layers || !h->weights || !h->lateral || !h->record_x || !h->record_eps || !h->record_c ||
         !h->spikes_x || !h->spikes_eps)
-        return NOMEM(c);
+        return hs_nomem(c->err, c->file);
     double units = 0;
     size_t nbern = 0;
     for (size_t i = 0; i < ln->n; i++) {

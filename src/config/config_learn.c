@@ -31,7 +31,6 @@
 #include "util/error.h"
 #include "util/infile.h"
 
-#define NOMEM(c) hs_error_set((c)->err, HS_ENOMEM, (c)->file, 0, 0, "out of memory")
 
 /* A path key: resolved against the file's directory and checked to be readable now, so that
  * the error points at the YAML line rather than surfacing later. */
@@ -45,7 +44,7 @@ static int read_path(hs_cfgctx *c, const hs_ynode *n, const char *what, char **o
     free(*out);
     *out = hs_cfg_resolve_path(c, n->str);
     if (!*out)
-        return NOMEM(c);
+        return hs_nomem(c->err, c->file);
     int nr;
     FILE *f = hs_fopen_regular(*out, "rb", &nr);
     if (!f)
@@ -99,7 +98,7 @@ static int read_source(hs_cfgctx *c, const hs_ynode *n, hs_datacfg *d)
     d->images = calloc(im->n, sizeof *d->images);
     d->images_at = calloc(im->n, sizeof *d->images_at);
     if (!d->images || !d->images_at)
-        return NOMEM(c);
+        return hs_nomem(c->err, c->file);
     for (size_t i = 0; i < im->n; i++) {
         d->nimages++;
         if ((rc = read_path(c, im->items[i], "image", &d->images[i], d->images_at[i])))
@@ -127,7 +126,7 @@ int hs_cfg_read_hee_data(hs_cfgctx *c, const hs_ynode *n, hs_heecfg *h)
         return rc;
     hs_datacfg *d = calloc(1, sizeof *d);
     if (!d)
-        return NOMEM(c);
+        return hs_nomem(c->err, c->file);
     h->data = d;
     d->line = n->line;
     d->col = n->col;
@@ -211,7 +210,7 @@ int hs_cfg_read_hee_learn(hs_cfgctx *c, const hs_ynode *n, hs_heecfg *h)
                                "block");
     hs_learncfg *L = calloc(1, sizeof *L);
     if (!L)
-        return NOMEM(c);
+        return hs_nomem(c->err, c->file);
     h->learn = L;
     L->line = n->line;
     L->col = n->col;

@@ -66,7 +66,7 @@ static int read_neurons(hs_cfgctx *c, const hs_ynode *n, const hs_popcfg *p, hs_
     unsigned char *seen = calloc(p->size ? p->size : 1, 1);
     if (!s->idx || !seen) {
         free(seen);
-        return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+        return hs_nomem(c->err, c->file);
     }
     for (size_t k = 0; k < n->n; k++) {
         uint64_t v;

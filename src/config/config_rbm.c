@@ -27,7 +27,6 @@
 #include "config/config_int.h"
 #include "util/error.h"
 
-#define NOMEM(c) hs_error_set((c)->err, HS_ENOMEM, (c)->file, 0, 0, "out of memory")
 
 void hs_rbmcfg_free(hs_rbmcfg *r)
 {
@@ -78,7 +77,7 @@ int hs_cfg_read_rbm(hs_cfgctx *c, const hs_ynode *n)
         return rc;
     hs_rbmcfg *r = calloc(1, sizeof *r);
     if (!r)
-        return NOMEM(c);
+        return hs_nomem(c->err, c->file);
     c->cfg->rbm = r;
     r->line = n->line;
     r->col = n->col;

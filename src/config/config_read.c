@@ -98,7 +98,7 @@ int hs_cfg_read_string(hs_cfgctx *c, const hs_ynode *n, const char *what, char *
     free(*out);
     *out = strdup(n->str);
     if (!*out)
-        return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+        return hs_nomem(c->err, c->file);
     return HS_OK;
 }
 
@@ -219,7 +219,7 @@ int hs_cfg_read_file_values(hs_cfgctx *c, const hs_ynode *n, const char *what, i
         return rc;
     char *path = hs_cfg_resolve_path(c, n->str);
     if (!path)
-        return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+        return hs_nomem(c->err, c->file);
     hs_error ferr;
     hs_datafile df;
     rc = hs_datafile_read(path, &df, &ferr);
@@ -277,7 +277,7 @@ int hs_cfg_read_valspec(hs_cfgctx *c, const hs_ynode *n, const char *what, hs_di
                 return hs_cfg_at(c, n, "'%s': matrix too large", what);
             v->data = malloc(n->n * cols * sizeof *v->data);
             if (!v->data)
-                return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+                return hs_nomem(c->err, c->file);
             v->kind = HS_VAL_MATRIX;
             v->rows = n->n;
             v->cols = cols;
@@ -300,7 +300,7 @@ int hs_cfg_read_valspec(hs_cfgctx *c, const hs_ynode *n, const char *what, hs_di
                       "per presynaptic neuron)", what);
         v->data = malloc(n->n * sizeof *v->data);
         if (!v->data)
-            return hs_error_set(c->err, HS_ENOMEM, c->file, 0, 0, "out of memory");
+            return hs_nomem(c->err, c->file);
         v->kind = HS_VAL_VECTOR;
         v->rows = n->n;
         v->cols = 1;

@@ -396,7 +396,7 @@ static int write_config(const hs_config *cfg, const hs_hee_values *vals, FILE *f
         size_t n = strlen(cfg->name) + 7;
         char *name = malloc(n);
         if (!name)
-            return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+            return hs_nomem(err, NULL);
         snprintf(name, n, "%s-model", cfg->name);
         put_str(f, name);
         free(name);

@@ -107,7 +107,7 @@ int hs_datafile_read(const char *path, hs_datafile *out, hs_error *err)
     double *data = malloc(cap * sizeof *data);
     if (!data) {
         free(text);
-        return hs_error_set(err, HS_ENOMEM, path, 0, 0, "out of memory");
+        return hs_nomem(err, path);
     }
     scan s = {.path = path, .p = text, .line = 1, .line_start = text};
     out->rectangular = 1;
@@ -147,7 +147,7 @@ int hs_datafile_read(const char *path, hs_datafile *out, hs_error *err)
             if (!d) {
                 free(data);
                 free(text);
-                return hs_error_set(err, HS_ENOMEM, path, 0, 0, "out of memory");
+                return hs_nomem(err, path);
             }
             data = d;
         }
@@ -255,7 +255,7 @@ int hs_edges_read(const char *path, uint32_t npre, uint32_t npost, hs_dim wdim, 
             if (grow(&out->pre, sizeof *out->pre, cap) || grow(&out->post, sizeof *out->post, cap) ||
                 grow(&out->w, sizeof *out->w, cap) ||
                 (has_delay && grow(&out->delay, sizeof *out->delay, cap))) {
-                rc = hs_error_set(err, HS_ENOMEM, path, 0, 0, "out of memory");
+                rc = hs_nomem(err, path);
                 break;
             }
         }
@@ -313,7 +313,7 @@ int hs_times_read(const char *path, uint32_t n, hs_times *out, hs_error *err)
         if (out->n == cap) {
             cap = cap ? 2 * cap : 1024;
             if (grow(&out->neuron, sizeof *out->neuron, cap) || grow(&out->t, sizeof *out->t, cap)) {
-                rc = hs_error_set(err, HS_ENOMEM, path, 0, 0, "out of memory");
+                rc = hs_nomem(err, path);
                 break;
             }
         }
@@ -365,7 +365,7 @@ int hs_rates_read(const char *path, double max_hz, size_t *n, double **t, double
         if (*n == cap) {
             cap = cap ? 2 * cap : 64;
             if (grow(t, sizeof **t, cap) || grow(v, sizeof **v, cap)) {
-                rc = hs_error_set(err, HS_ENOMEM, path, 0, 0, "out of memory");
+                rc = hs_nomem(err, path);
                 break;
             }
         }

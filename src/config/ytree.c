@@ -133,7 +133,7 @@ static int add_child(builder *b, hs_ynode *parent, hs_ynode *child, const yaml_m
         size_t cap = parent->cap ? 2 * parent->cap : 8;
         hs_ynode **items = realloc(parent->items, cap * sizeof *items);
         if (!items)
-            return hs_error_set(b->err, HS_ENOMEM, b->doc->name, 0, 0, "out of memory");
+            return hs_nomem(b->err, b->doc->name);
         parent->items = items;
         parent->cap = cap;
     }
@@ -182,12 +182,12 @@ static int attach(builder *b, hs_ynode *child, const yaml_mark_t *m, mapstate *m
         } else {
             for (size_t i = st->keys.n; i < p->n; i++)   /* index the keys so far, once */
                 if (smap_put(&st->keys, p->items[2 * i]->str, i, NULL, NULL))
-                    return hs_error_set(b->err, HS_ENOMEM, b->doc->name, 0, 0, "out of memory");
+                    return hs_nomem(b->err, b->doc->name);
             const sent *e = smap_get(&st->keys, child->str);
             if (e)
                 first = e->val;
             else if (smap_put(&st->keys, child->str, p->n, NULL, NULL))
-                return hs_error_set(b->err, HS_ENOMEM, b->doc->name, 0, 0, "out of memory");
+                return hs_nomem(b->err, b->doc->name);
         }
         if (first < p->n)
             return hs_error_set(b->err, HS_ECONFIG, b->doc->name, child->line, child->col,
@@ -198,7 +198,7 @@ static int attach(builder *b, hs_ynode *child, const yaml_mark_t *m, mapstate *m
         size_t cap = p->cap ? 2 * p->cap : 8;
         hs_ynode **items = realloc(p->items, cap * sizeof *items);
         if (!items)
-            return hs_error_set(b->err, HS_ENOMEM, b->doc->name, 0, 0, "out of memory");
+            return hs_nomem(b->err, b->doc->name);
         p->items = items;
         p->cap = cap;
     }
@@ -222,18 +222,18 @@ static int register_anchor(builder *b, const yaml_char_t *name, hs_ynode *n)
         size_t cap = b->capanchors ? 2 * b->capanchors : 16;
         anchor *a = realloc(b->anchors, cap * sizeof *a);
         if (!a)
-            return hs_error_set(b->err, HS_ENOMEM, b->doc->name, 0, 0, "out of memory");
+            return hs_nomem(b->err, b->doc->name);
         b->anchors = a;
         b->capanchors = cap;
     }
     char *s = strdup((const char *)name);
     if (!s)
-        return hs_error_set(b->err, HS_ENOMEM, b->doc->name, 0, 0, "out of memory");
+        return hs_nomem(b->err, b->doc->name);
     b->anchors[b->nanchors].name = s;
     b->anchors[b->nanchors].node = n;
     if (smap_put(&b->byname, s, b->nanchors, NULL, NULL)) {   /* the latest definition wins */
         free(s);
-        return hs_error_set(b->err, HS_ENOMEM, b->doc->name, 0, 0, "out of memory");
+        return hs_nomem(b->err, b->doc->name);
     }
     b->nanchors++;
     return HS_OK;
@@ -286,12 +286,12 @@ static int parse_events_in(builder *b, yaml_parser_t *parser, mapstate *ms)
         case YAML_SCALAR_EVENT: {
             hs_ynode *n = node_new(b, HS_Y_SCALAR, m);
             if (!n) {
-                rc = hs_error_set(err, HS_ENOMEM, name, 0, 0, "out of memory");
+                rc = hs_nomem(err, name);
                 break;
             }
             n->str = malloc(ev.data.scalar.length + 1);
             if (!n->str) {
-                rc = hs_error_set(err, HS_ENOMEM, name, 0, 0, "out of memory");
+                rc = hs_nomem(err, name);
                 break;
             }
             memcpy(n->str, ev.data.scalar.value, ev.data.scalar.length);
@@ -317,7 +317,7 @@ static int parse_events_in(builder *b, yaml_parser_t *parser, mapstate *ms)
             int seq = ev.type == YAML_SEQUENCE_START_EVENT;
             hs_ynode *n = node_new(b, seq ? HS_Y_SEQ : HS_Y_MAP, m);
             if (!n) {
-                rc = hs_error_set(err, HS_ENOMEM, name, 0, 0, "out of memory");
+                rc = hs_nomem(err, name);
                 break;
             }
             rc = register_anchor(b, seq ? ev.data.sequence_start.anchor
@@ -370,7 +370,7 @@ int hs_ydoc_parse(const char *text, size_t len, const char *name, hs_ydoc **out,
     hs_ydoc *doc = calloc(1, sizeof *doc);
     if (!doc || !(doc->name = strdup(name ? name : "<string>"))) {
         free(doc);
-        return hs_error_set(err, HS_ENOMEM, name, 0, 0, "out of memory");
+        return hs_nomem(err, name);
     }
     builder b = {.doc = doc, .err = err};
     yaml_parser_t parser;

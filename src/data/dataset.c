@@ -31,7 +31,7 @@ static int dataset_wrap(size_t n, size_t dim, double *x, int *labels, hs_dataset
     if (!d) {
         free(x);
         free(labels);
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     }
     d->n = n;
     d->dim = dim;
@@ -55,7 +55,7 @@ int hs_dataset_alloc(size_t n, size_t dim, int with_labels, hs_dataset **out, hs
     if (!x || (with_labels && !labels)) {
         free(x);
         free(labels);
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     }
     return dataset_wrap(n, dim, x, labels, out, err);
 }
@@ -201,7 +201,7 @@ static int idx_images(gzFile gz, const char *path, size_t limit, uint32_t *count
     double *x = NULL;
     unsigned char *piece = malloc(IDX_PIECE);
     if (!piece)
-        return hs_error_set(err, HS_ENOMEM, path, 0, 0, "out of memory");
+        return hs_nomem(err, path);
     while (got < total && rc == HS_OK) {
         size_t left = dim - got % dim, len = left < IDX_PIECE ? left : IDX_PIECE;
         rc = read_exact(gz, piece, len, path, err, "image %zu of %u (%ux%u bytes each)",
@@ -254,7 +254,7 @@ static int idx_labels(gzFile gz, const char *path, const char *images_path, uint
     d->labels = malloc(d->n * sizeof *d->labels);
     if (!b || !d->labels) {
         free(b);
-        return hs_error_set(err, HS_ENOMEM, path, 0, 0, "out of memory");
+        return hs_nomem(err, path);
     }
     rc = read_exact(gz, b, d->n, path, err, "the labels (%u expected)", count);
     for (size_t i = 0; i < d->n && rc == HS_OK; i++)
@@ -347,7 +347,7 @@ static int tsv_push(tsv_reader *t, double v, hs_error *err)
             cap = (size_t)HS_DATA_MAX_VALUES;
         double *x = realloc(t->x, cap * sizeof *x);
         if (!x)
-            return hs_error_set(err, HS_ENOMEM, t->path, 0, 0, "out of memory");
+            return hs_nomem(err, t->path);
         t->x = x;
         t->cap = cap;
     }
@@ -498,7 +498,7 @@ static int zca_matrix(gsl_matrix *c, gsl_matrix *e, gsl_vector *eval, size_t n,
     size_t dim = c->size1;
     gsl_eigen_symmv_workspace *ws = gsl_eigen_symmv_alloc(dim);
     if (!ws)
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     int status = gsl_eigen_symmv(c, eval, e, ws);
     gsl_eigen_symmv_free(ws);
     if (status)
@@ -544,7 +544,7 @@ int hs_data_whiten(hs_dataset *d, double eps_rel, hs_error *err)
     if (!work || !mean) {
         free(work);
         free(mean);
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     }
     gsl_matrix_view c = gsl_matrix_view_array(work, dim, dim);
     gsl_matrix_view e = gsl_matrix_view_array(work + dim * dim, dim, dim);

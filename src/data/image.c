@@ -133,7 +133,7 @@ int hs_png_read_gray(const char *path, double **pix, uint32_t *w, uint32_t *h, h
     png_infop info = png ? png_create_info_struct(png) : NULL;
     int rc;
     if (!info)
-        rc = hs_error_set(err, HS_ENOMEM, path, 0, 0, "out of memory");
+        rc = hs_nomem(err, path);
     else {
         png_init_io(png, f);
         png_set_sig_bytes(png, sizeof sig);
@@ -180,7 +180,7 @@ static int encode(FILE *f, png_bytep gray, uint32_t w, uint32_t h, const char *p
 {
     png_bytepp rows = malloc(h * sizeof *rows);
     if (!rows)
-        return hs_error_set(err, HS_ENOMEM, path, 0, 0, "out of memory");
+        return hs_nomem(err, path);
     for (uint32_t y = 0; y < h; y++)
         rows[y] = gray + (size_t)y * w;
     png_ctx ctx;
@@ -188,7 +188,7 @@ static int encode(FILE *f, png_bytep gray, uint32_t w, uint32_t h, const char *p
     png_infop info = png ? png_create_info_struct(png) : NULL;
     int rc = HS_OK;
     if (!info)
-        rc = hs_error_set(err, HS_ENOMEM, path, 0, 0, "out of memory");
+        rc = hs_nomem(err, path);
     else if (setjmp(ctx.jmp))
         rc = hs_error_set(err, HS_EIO, path, 0, 0, "cannot write PNG: %s", ctx.msg);
     else {
@@ -253,7 +253,7 @@ int hs_png_write_gray(const char *path, const double *pix, uint32_t w, uint32_t 
     size_t n = (size_t)w * h;
     png_bytep gray = malloc(n);
     if (!gray)
-        return hs_error_set(err, HS_ENOMEM, path, 0, 0, "out of memory");
+        return hs_nomem(err, path);
     for (size_t i = 0; i < n; i++)
         gray[i] = to_byte(pix[i], lo, hi);
     rc = write_atomic(path, gray, w, h, err);
@@ -288,7 +288,7 @@ int hs_png_write_grid(const char *path, const double *items, size_t n, uint32_t 
     size_t dim = (size_t)rows * cols;
     png_bytep gray = malloc((size_t)W * H);
     if (!gray)
-        return hs_error_set(err, HS_ENOMEM, path, 0, 0, "out of memory");
+        return hs_nomem(err, path);
     memset(gray, MID_GRAY, (size_t)W * H);
     double lo, hi;
     if (!per_item_scale)
@@ -326,7 +326,7 @@ int hs_data_patches(const char *const *image_paths, size_t nimages, uint32_t siz
         return hs_error_set(err, HS_ECONFIG, NULL, 0, 0, "too many images (%zu)", nimages);
     gray_image *img = calloc(nimages, sizeof *img);
     if (!img)
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     int rc = HS_OK;
     for (size_t i = 0; i < nimages && rc == HS_OK; i++) {
         rc = hs_png_read_gray(image_paths[i], &img[i].pix, &img[i].w, &img[i].h, err);
@@ -341,7 +341,7 @@ int hs_data_patches(const char *const *image_paths, size_t nimages, uint32_t siz
         rc = hs_dataset_alloc(count, dim, 0, &d, err);
     gsl_rng *r = NULL;
     if (rc == HS_OK && !(r = hs_rng_stream(seed, "data", "patches")))
-        rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        rc = hs_nomem(err, NULL);
     for (size_t k = 0; k < count && rc == HS_OK; k++) {
         const gray_image *im = &img[gsl_rng_uniform_int(r, nimages)];
         size_t x0 = gsl_rng_uniform_int(r, im->w - size + 1);

@@ -91,7 +91,7 @@ static int fill_values(const hs_valspec *v, double def, uint32_t n, uint64_t see
         gsl_rng *r = hs_rng_stream(seed, pop, what);
         if (!r) {
             free(a);
-            return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+            return hs_nomem(err, NULL);
         }
         for (uint32_t i = 0; i < n; i++)
             a[i] = hs_valspec_value(v, r, i, 0);
@@ -561,7 +561,7 @@ static int hee_binary_bias(const hs_hee_rt *rt, int k, hs_pop *pop, hs_error *er
         const int p = k - 2 * m->L + 1;
         const hs_hee_layer *lo = &m->layer[p - 1], *ly = &m->layer[p];
         if (!pop->bias && !(pop->bias = malloc((size_t)ly->n * lo->n * sizeof *pop->bias)))
-            return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+            return hs_nomem(err, NULL);
         for (uint32_t j = 0; j < ly->n; j++)
             for (uint32_t i = 0; i < lo->n; i++)
                 pop->bias[(size_t)j * lo->n + i] = lo->b[i] + m->W[p][(size_t)i * ly->n + j];
@@ -569,7 +569,7 @@ static int hee_binary_bias(const hs_hee_rt *rt, int k, hs_pop *pop, hs_error *er
     }
     const hs_hee_layer *ly = &m->layer[l];
     if (!pop->bias && !(pop->bias = malloc((ly->n ? ly->n : 1) * sizeof *pop->bias)))
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     for (uint32_t i = 0; i < ly->n; i++) {
         double b = ly->b[i];
         if (k == 0 && rt->clamp)
@@ -704,7 +704,7 @@ static int hee_binary_proj(hs_net *net, int from, int to, hee_weight_fn wf, cons
     }
     net->nprojs++;   /* (counted before a failure, so that hs_net_free frees its arrays) */
     if (!pr->row || !pr->col || !pr->w || !pr->ew)
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     pr->w0 = NAN;
     return HS_OK;
 }
@@ -834,14 +834,14 @@ static int compile_times(const hs_popcfg *pc, hs_pop *pop, hs_error *err)
     pop->trow = calloc((size_t)pc->size + 1, sizeof *pop->trow);
     pop->times = malloc((pc->ntimes ? pc->ntimes : 1) * sizeof *pop->times);
     if (!pop->trow || !pop->times)
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     for (size_t k = 0; k < pc->ntimes; k++)
         pop->trow[pc->time_nr[k] + 1]++;
     for (uint32_t i = 0; i < pc->size; i++)
         pop->trow[i + 1] += pop->trow[i];
     uint64_t *fill = malloc(((size_t)pc->size ? pc->size : 1) * sizeof *fill);
     if (!fill)
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     memcpy(fill, pop->trow, (size_t)pc->size * sizeof *fill);
     for (size_t k = 0; k < pc->ntimes; k++)
         pop->times[fill[pc->time_nr[k]]++] = pc->time_t[k];
@@ -862,7 +862,7 @@ static int add_varmon(const hs_config *cfg, hs_net *net, hs_error *err)
         ncol += (size_t)cfg->var_sel[p].n * (size_t)__builtin_popcount(cfg->var_sel[p].mask);
     hs_varmon *m = hs_varmon_new(cfg->var_every, ncol);
     if (!m)
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     size_t c = 0;
     for (int p = 0; p < cfg->npops; p++) {
         const hs_varsel *s = &cfg->var_sel[p];
@@ -950,7 +950,7 @@ int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **ou
         return mrc;
     hs_net *net = calloc(1, sizeof *net);
     if (!net)
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     net->rank = rank;
     net->nranks = nranks;
     net->cfg = cfg;
@@ -987,7 +987,7 @@ int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **ou
     net->record = calloc(np + 1, sizeof *net->record);
     net->out_projs = calloc(np + 1, sizeof *net->out_projs);
     if (!net->pops || !net->projs || !net->spikes || !net->record || !net->out_projs) {
-        rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        rc = hs_nomem(err, NULL);
         goto fail;
     }
     uint64_t gid = 0;
@@ -1024,7 +1024,7 @@ int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **ou
             pop->rate_t = malloc(pc->nrates * sizeof *pop->rate_t);
             pop->rate_r = malloc(pc->nrates * sizeof *pop->rate_r);
             if (!pop->rate_t || !pop->rate_r) {
-                rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+                rc = hs_nomem(err, NULL);
                 goto fail;
             }
             for (size_t k = 0; k < pc->nrates; k++) {
@@ -1033,7 +1033,7 @@ int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **ou
             }
         }
         if (!(pop->rng = hs_rng_stream(cfg->seed, pc->name, "dynamics"))) {
-            rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+            rc = hs_nomem(err, NULL);
             goto fail;
         }
         pop->key = hs_rng_derive(cfg->seed, pc->name, "neurons");
@@ -1051,7 +1051,7 @@ int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **ou
         net->record[cfg->npops + k] = pool ? 0 : k % 2 ? h->spikes_eps[l] : h->spikes_x[l];
         if (!(pop->rng = hs_rng_stream(cfg->seed, pop->name, "dynamics")) ||
             (rc = hee_binary_bias(rt, k, pop, err))) {
-            rc = rc ? rc : hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+            rc = rc ? rc : hs_nomem(err, NULL);
             goto fail;
         }
     }
@@ -1068,7 +1068,7 @@ int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **ou
         pop->params[HS_PP_TAU_SYN] = rt->tau_syn;
         net->record[cfg->npops + k] = k % 2 ? h->spikes_eps[k / 2] : h->spikes_x[k / 2];
         if (!(pop->rng = hs_rng_stream(cfg->seed, pop->name, "dynamics"))) {
-            rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+            rc = hs_nomem(err, NULL);
             goto fail;
         }
     }
@@ -1079,7 +1079,7 @@ int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **ou
     net->nneurons = (uint32_t)gid;
     net->pop_of = malloc((gid ? gid : 1) * sizeof *net->pop_of);
     if (!net->pop_of || cfg->npops > UINT16_MAX) {
-        rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        rc = hs_nomem(err, NULL);
         goto fail;
     }
     for (int p = 0; p < net->npops; p++)
@@ -1115,7 +1115,7 @@ int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **ou
         gsl_rng *r = hs_rng_stream(cfg->seed, id, "connect");
         coo c = {.with_delay = pc->conn == HS_CONN_FILE && pc->edelay};
         if (!r) {
-            rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+            rc = hs_nomem(err, NULL);
             goto fail;
         }
         /* the targets this process owns, as indices into the target population */
@@ -1147,7 +1147,7 @@ int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **ou
         if (rc == HS_OK && net->pops[pc->to].model->exp_weights) {
             const uint64_t ns = pr->row[npre];
             if (!(pr->ew = malloc((ns ? ns : 1) * sizeof *pr->ew)))
-                rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+                rc = hs_nomem(err, NULL);
             for (uint64_t e = 0; rc == HS_OK && e < ns; e++)
                 pr->ew[e] = exp(pr->w[e]);
         }
@@ -1169,7 +1169,7 @@ int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **ou
             hw->bias = malloc(nmax * sizeof *hw->bias);
         }
         if (!hw || !hw->delta || !hw->bias) {
-            rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+            rc = hs_nomem(err, NULL);
             goto fail;
         }
         if ((rc = hee_binary_wire(net, cfg, rt, err)))
@@ -1190,7 +1190,7 @@ int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **ou
         for (int k = 0; k < net->nprojs; k++)
             n += net->projs[k].from == p;
         if (!(net->out_projs[p] = malloc(((size_t)n + 1) * sizeof(int)))) {
-            rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+            rc = hs_nomem(err, NULL);
             goto fail;
         }
         n = 0;
@@ -1244,7 +1244,7 @@ int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **ou
                 rt->ppop[l] = &net->pops[cfg->npops + 2 * (int)L + (int)l - 1];
         }
         if (bad) {
-            rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+            rc = hs_nomem(err, NULL);
             goto fail;
         }
     }
@@ -1355,7 +1355,7 @@ int hs_net_boltzmann(const hs_net *net, int p, double **bias, double **w, hs_err
     if (!b || !W) {
         free(b);
         free(W);
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     }
     memcpy(b, pop->bias, K * sizeof *b);
     for (int k = 0; k < net->nprojs; k++) {
@@ -1393,7 +1393,7 @@ int hs_net_monitor_states(hs_net *net, int p, hs_error *err)
     free(net->mon_times);
     net->mon_times = calloc((size_t)1 << pop->n, sizeof *net->mon_times);
     if (!net->mon_times)
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     net->mon_pop = p;
     net->mon_tlast = net->t;
     net->mon_state = 0;

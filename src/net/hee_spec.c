@@ -7,7 +7,6 @@
 #include "util/error.h"
 #include "util/rng.h"
 
-#define NOMEM(err) hs_error_set((err), HS_ENOMEM, NULL, 0, 0, "out of memory")
 
 /* rows x cols values of v (row-major) into a new *out, drawn from the stream ("hee:LAYER",
  * what) of the run's seed. */
@@ -21,7 +20,7 @@ static int draw(const hs_config *cfg, const char *layer, const char *what, const
     if (!r || !*out) {
         if (r)
             gsl_rng_free(r);
-        return NOMEM(err);
+        return hs_nomem(err, NULL);
     }
     hs_valspec_draw(v, r, rows, cols, *out);
     gsl_rng_free(r);
@@ -95,7 +94,7 @@ int hs_net_hee_spec(const hs_config *cfg, hs_hee_spec *s, hs_error *err)
     m->W = calloc((size_t)m->L, sizeof *m->W);
     int rc = HS_OK;
     if (!m->layer || !m->W) {
-        rc = NOMEM(err);
+        rc = hs_nomem(err, NULL);
         goto fail;
     }
     uint32_t off = 0;

@@ -95,7 +95,7 @@ static int sp_find(sp_file *s, const char *p, size_t len, int learn, hs_error *e
     if (s->npop % 16 == 0) {
         sp_pop *q = realloc(s->pop, (size_t)(s->npop + 16) * sizeof *q);
         if (!q)
-            return -hs_error_set(err, HS_ENOMEM, s->path, 0, 0, "out of memory");
+            return -hs_nomem(err, s->path);
         s->pop = q;
     }
     sp_pop *np = &s->pop[s->npop];
@@ -392,7 +392,7 @@ int hs_plot_raster(const char *spikes_tsv, const char *out, double t0, double t1
     rc = hs_pl_commit(&cv, out, err);
     goto done;
 nomem:
-    rc = hs_error_set(err, HS_ENOMEM, spikes_tsv, 0, 0, "out of memory");
+    rc = hs_nomem(err, spikes_tsv);
 done:
     if (cv.cr)
         hs_pl_discard(&cv);
@@ -465,7 +465,7 @@ int hs_plot_rate_sized(const char *spikes_tsv, const char *out, double bin_ms, d
     x = malloc(nb * sizeof *x);
     size = malloc(np * sizeof *size);
     if (!cnt || !x || !size) {
-        rc = hs_error_set(err, HS_ENOMEM, spikes_tsv, 0, 0, "out of memory");
+        rc = hs_nomem(err, spikes_tsv);
         goto done;
     }
     if ((rc = pop_sizes(&s, names, sizes, n, size, err)))
@@ -494,7 +494,7 @@ int hs_plot_rate_sized(const char *spikes_tsv, const char *out, double bin_ms, d
         }
     }
     if (pop_keys(&s, size, nb > 60 ? HS_PL_KEY_LINE : HS_PL_KEY_DOTLINE, &keys, &kbuf)) {
-        rc = hs_error_set(err, HS_ENOMEM, spikes_tsv, 0, 0, "out of memory");
+        rc = hs_nomem(err, spikes_tsv);
         goto done;
     }
     if ((rc = hs_pl_open(&cv, out, HS_PL_W, HS_PL_H, err)))
@@ -805,7 +805,7 @@ int hs_plot_isi(const char *spikes_tsv, const char *out, const char *population,
     rc = hs_pl_commit(&cv, out, err);
     goto done;
 nomem:
-    rc = hs_error_set(err, HS_ENOMEM, spikes_tsv, 0, 0, "out of memory");
+    rc = hs_nomem(err, spikes_tsv);
 done:
     if (cv.cr)
         hs_pl_discard(&cv);

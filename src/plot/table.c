@@ -148,7 +148,7 @@ int hs_pl_table_read(const char *path, const char *first, int skip_preamble, hs_
         rc = hs_error_set(err, HS_ECONFIG, path, 0, 0, "no data lines");
     goto out;
 nomem:
-    rc = hs_error_set(err, HS_ENOMEM, path, 0, 0, "out of memory");
+    rc = hs_nomem(err, path);
 out:
     free(line);
     fclose(f);
@@ -186,7 +186,7 @@ int hs_pl_table_num(const hs_pl_table *t, int c, double **out, hs_error *err)
 {
     double *v = malloc(t->nrow * sizeof *v);
     if (!v)
-        return hs_error_set(err, HS_ENOMEM, t->path, 0, 0, "out of memory");
+        return hs_nomem(err, t->path);
     for (size_t r = 0; r < t->nrow; r++) {
         const char *s = t->cell[r * t->ncol + (size_t)c];
         char *end;

@@ -178,7 +178,7 @@ int hs_plot_compare(const char *compare_tsv, const char *out, hs_error *err)
         if ((rc = num_col(&t, name[k], &v[k], err)))
             goto done;
     if (!text || !label || !colour) {
-        rc = hs_error_set(err, HS_ENOMEM, compare_tsv, 0, 0, "out of memory");
+        rc = hs_nomem(err, compare_tsv);
         goto done;
     }
     int ncolour = 0;

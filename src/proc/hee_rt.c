@@ -42,7 +42,6 @@
 #include "util/error.h"
 #include "util/rng.h"
 
-#define NOMEM(err) hs_error_set((err), HS_ENOMEM, NULL, 0, 0, "out of memory")
 
 /* Free the parameters of m: its layers with their biases and couplings, its weights. */
 static void free_model(hs_hee *m)
@@ -210,20 +209,20 @@ static int bern_setup(hs_hee_rt *rt, const hs_hee_spec *s, hs_error *err)
     rt->tick_e = malloc(N * sizeof *rt->tick_e);
     rt->fscratch = malloc(2 * (size_t)nmax * sizeof *rt->fscratch);
     if (!rt->tick_x || !rt->tick_e || !rt->fscratch)
-        return NOMEM(err);
+        return hs_nomem(err, NULL);
     rt->ltick_x = -rt->dt / rt->par.tau_x;   /* log(1 - q) = log e^{-dt/tau} */
     rt->ltick_e = -rt->dt / rt->par.tau_eps;
     if (rt->par.bottom_up == HS_BU_EXCHANGE) {   /* the pools start at 0 */
         rt->pool = calloc((size_t)m->L, sizeof *rt->pool);
         rt->tick_p = calloc((size_t)m->L, sizeof *rt->tick_p);
         if (!rt->pool || !rt->tick_p)
-            return NOMEM(err);
+            return hs_nomem(err, NULL);
         for (int l = 1; l < m->L; l++) {
             const size_t np = (size_t)m->layer[l].n * m->layer[l - 1].n;
             rt->pool[l] = calloc(np, sizeof **rt->pool);
             rt->tick_p[l] = malloc(np * sizeof **rt->tick_p);
             if (!rt->pool[l] || !rt->tick_p[l])
-                return NOMEM(err);
+                return hs_nomem(err, NULL);
             for (size_t q = 0; q < np; q++)
                 rt->tick_p[l][q] = clock_wait(rt->rng, rt->ltick_e);
         }
@@ -275,7 +274,7 @@ int hs_hee_rt_create(hs_hee_spec *s, hs_hee_rt **out, hs_error *err)
     *out = NULL;
     hs_hee_rt *rt = calloc(1, sizeof *rt);
     if (!rt)
-        return NOMEM(err);
+        return hs_nomem(err, NULL);
     int rc = HS_OK;
     if (s->data.on && (rc = hs_hee_load_data(s, &rt->ds, err))) {
         free(rt);
@@ -297,7 +296,7 @@ int hs_hee_rt_create(hs_hee_spec *s, hs_hee_rt **out, hs_error *err)
     hs_hee *m = &rt->m;
     rt->record = malloc(3 * (size_t)m->L * sizeof *rt->record);
     if (!rt->record) {
-        rc = NOMEM(err);
+        rc = hs_nomem(err, NULL);
         goto fail;
     }
     size_t nmax = 1;
@@ -327,7 +326,7 @@ int hs_hee_rt_create(hs_hee_spec *s, hs_hee_rt **out, hs_error *err)
     if (!rt->x || !rt->eps || !rt->c || !rt->rx || !rt->reps || !rt->eta || !rt->bu ||
         !rt->tmp || !rt->rng || !rt->kappa || !rt->kpow || !rt->dx || !rt->de || !rt->dx_at ||
         !rt->de_at) {
-        rc = NOMEM(err);
+        rc = hs_nomem(err, NULL);
         goto fail;
     }
     for (size_t u = 0; u < N; u++)
@@ -343,7 +342,7 @@ int hs_hee_rt_create(hs_hee_spec *s, hs_hee_rt **out, hs_error *err)
         rt->clamp = malloc(m->layer[0].n * sizeof *rt->clamp);
         rt->order = malloc(rt->ntrain * sizeof *rt->order);
         if (!rt->clamp || !rt->order || hs_hee_rt_item(rt, 0, 0)) {
-            rc = NOMEM(err);
+            rc = hs_nomem(err, NULL);
             goto fail;
         }
     }
@@ -366,7 +365,7 @@ int hs_hee_rt_create(hs_hee_spec *s, hs_hee_rt **out, hs_error *err)
         rt->P = 1;
         rt->popname = calloc(3 * (size_t)m->L, sizeof *rt->popname);
         if (!rt->popname) {
-            rc = NOMEM(err);
+            rc = hs_nomem(err, NULL);
             goto fail;
         }
         for (int l = 0; l < m->L; l++) {
@@ -386,7 +385,7 @@ int hs_hee_rt_create(hs_hee_spec *s, hs_hee_rt **out, hs_error *err)
         rt->tau_syn = s->tau_syn > 0 ? s->tau_syn : h->dt;
         rt->tau_ref = s->tau_ref;
         if (hs_hee_budget_alloc(rt)) {
-            rc = NOMEM(err);
+            rc = hs_nomem(err, NULL);
             goto fail;
         }
         rt->P_auto = rt->P == 0;
@@ -422,13 +421,13 @@ int hs_hee_rt_create(hs_hee_spec *s, hs_hee_rt **out, hs_error *err)
             rt->pe = malloc(N * sizeof *rt->pe);
             rt->nzbuf = malloc(2 * N * sizeof *rt->nzbuf);
             if (!rt->px || !rt->pe || !rt->nzbuf) {
-                rc = NOMEM(err);
+                rc = hs_nomem(err, NULL);
                 goto fail;
             }
         }
         rt->popname = calloc(2 * (size_t)m->L, sizeof *rt->popname);
         if (!rt->trbuf || !rt->popname) {
-            rc = NOMEM(err);
+            rc = hs_nomem(err, NULL);
             goto fail;
         }
         for (int l = 0; l < m->L; l++) {
@@ -566,7 +565,7 @@ static int binary_step(hs_hee_rt *rt, double t, double *next, hs_error *err)
     }
     if ((item || (rt->par.learn.on && rt->step % rt->sync_every == 0)) && rt->sync &&
         rt->sync(rt->sync_ctx, t, 1))
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     rt->step++;
     *next = (double)rt->step * rt->dt;
     return HS_OK;

@@ -74,7 +74,7 @@ int hs_rbm_alloc(size_t nv, size_t nh, hs_rbm **out, hs_error *err)
     if (!m || !p) {
         free(m);
         free(p);
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     }
     /* one block: W, then a, then b (hs_rbm_free frees W) */
     *m = (hs_rbm){.nv = nv, .nh = nh, .W = p, .a = p + nv * nh, .b = p + nv * nh + nv};
@@ -304,7 +304,7 @@ int hs_rbm_train(hs_rbm *m, const hs_dataset *d, size_t ntrain, const hs_rbm_tra
     gsl_rng *gibbs = hs_rng_stream(seed, "rbm", "gibbs");
     gsl_rng *chains = hs_rng_stream(seed, "rbm", "chains");
     if (!gibbs || !chains) {
-        rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        rc = hs_nomem(err, NULL);
         goto done;
     }
     /* fantasy chains start at binary samples of random training items */
@@ -316,7 +316,7 @@ int hs_rbm_train(hs_rbm *m, const hs_dataset *d, size_t ntrain, const hs_rbm_tra
     }
     for (size_t epoch = 0; epoch < o->epochs; epoch++) {
         if (hs_data_shuffle_order(seed, (unsigned)epoch, ntrain, w.perm) != HS_OK) {
-            rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+            rc = hs_nomem(err, NULL);
             goto done;
         }
         for (size_t s0 = 0; s0 < ntrain; s0 += batch) {
@@ -364,7 +364,7 @@ static int sample_chains(const hs_rbm *m, size_t nsamples, size_t nchains, size_
     if (!v || !r) {
         free(v);
         gsl_rng_free(r);
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     }
     double *vp = v + blk * nv, *h = vp + blk * nv, *hq = h + blk * nh;
     for (size_t c0 = 0; c0 < nchains; c0 += blk) {
@@ -492,7 +492,7 @@ int hs_rbm_write_filters(const hs_rbm *m, uint32_t rows, uint32_t cols, const ch
                             cols, m->nv);
     double *f = malloc(m->nv * m->nh * sizeof *f);
     if (!f)
-        return hs_error_set(err, HS_ENOMEM, path, 0, 0, "out of memory");
+        return hs_nomem(err, path);
     for (size_t i = 0; i < m->nv; i++)
         for (size_t j = 0; j < m->nh; j++)
             f[j * m->nv + i] = m->W[i * m->nh + j];

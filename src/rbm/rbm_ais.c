@@ -51,7 +51,7 @@ int hs_rbm_ais(const hs_rbm *m, size_t runs, size_t betas, uint64_t seed, double
     gsl_rng *r = hs_rng_stream(seed, "rbm", "ais");
     int rc = HS_OK;
     if (!lw || !v || !h || !hin || !r) {
-        rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        rc = hs_nomem(err, NULL);
         goto out;
     }
     double logza = (double)m->nh * log(2.0);
@@ -191,7 +191,7 @@ int hs_dbn_ais_loglik(const hs_rbm *const *gen, const hs_rbm *const *rec, int L,
     /* x, eta, p, q, lq per layer; c and s of the top; the expm1 tables */
     double *buf = malloc((5 * total + 2 * top->nh + 2 * nw + runs) * sizeof *buf);
     if (!buf)
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     double *b = buf;
     for (int l = 0; l < L; l++) {
         ly[l].x = b, b += ly[l].n;

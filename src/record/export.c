@@ -72,7 +72,7 @@ static int raster_open(raster *r, const char *path, const hs_export_pop *pops, i
     r->by_name = malloc((size_t)npops * sizeof *r->by_name);
     r->first = malloc((size_t)npops * sizeof *r->first);
     if (!r->by_name || !r->first)
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     uint64_t next = 0;
     for (int i = 0; i < npops; i++) {
         const char *name = pops[i].name;
@@ -231,7 +231,7 @@ static int export_ascii(const char *spikes_tsv, const hs_export_pop *pops, int n
     if (!(iobuf = malloc(1 << 20)) || !(f = fopen(tmp, "w"))) {
         rc = iobuf ? hs_error_set(err, HS_EIO, out_path, 0, 0, "cannot create '%s': %s", tmp,
                                   strerror(errno))
-                   : hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+                   : hs_nomem(err, NULL);
         goto done;
     }
     setvbuf(f, iobuf, _IOFBF, 1 << 20);
@@ -542,7 +542,7 @@ int hs_export_sonata(const char *spikes_tsv, const hs_export_pop *pops, int npop
         goto done;
     if (!(s = calloc(1, sizeof *s)) || !(s->p = calloc((size_t)npops, sizeof *s->p))) {
         free(s);
-        rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        rc = hs_nomem(err, NULL);
         goto done;
     }
     s->out_path = out_path;
@@ -570,7 +570,7 @@ int hs_export_sonata(const char *spikes_tsv, const hs_export_pop *pops, int npop
                 break;   /* (spikes of a population the configuration does not record) */
             if (!p->t && (!(p->t = malloc(HS_EXPORT_CHUNK * sizeof *p->t)) ||
                           !(p->id = malloc(HS_EXPORT_CHUNK * sizeof *p->id)))) {
-                rc = hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+                rc = hs_nomem(err, NULL);
                 break;
             }
             p->t[p->fill] = r.t;

@@ -16,7 +16,7 @@ static int mkdir_p(const char *dir, hs_error *err)
 {
     char *p = strdup(dir);
     if (!p)
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     for (char *s = p + 1; *s; s++) {
         if (*s != '/')
             continue;
@@ -66,7 +66,7 @@ int hs_out_lock(const char *dir, hs_error *err)
     char *path = malloc(n);
     if (!path || !(held[k].dir = strdup(dir))) {
         free(path);
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     }
     snprintf(path, n, "%s/.hee-snn.lock", dir);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
@@ -119,7 +119,7 @@ int hs_out_open(hs_out *o, const char *dir, hs_error *err)
     hs_atomic_sweep(dir);   /* what writers killed earlier left here */
     if (!(o->dir = strdup(dir))) {
         hs_out_unlock(dir);
-        return hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory");
+        return hs_nomem(err, NULL);
     }
     return HS_OK;
 }
@@ -138,7 +138,7 @@ FILE *hs_out_file(hs_out *o, const char *name, hs_error *err)
     if (of->final_path)
         snprintf(of->final_path, n, "%s/%s", o->dir, name);
     int rc = !of->final_path || !of->buf
-                 ? hs_error_set(err, HS_ENOMEM, NULL, 0, 0, "out of memory")
+                 ? hs_nomem(err, NULL)
                  : hs_atomic_tmp(of->final_path, &of->tmp_path, err);
     if (rc) {
         free(of->final_path);

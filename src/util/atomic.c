@@ -21,7 +21,7 @@ int hs_atomic_tmp(const char *path, char **tmp, hs_error *err)
         return hs_error_set(err, HS_EIO, path, 0, 0, "not a file name");
     size_t n = strlen(path) + 32;
     if (!(*tmp = malloc(n)))
-        return hs_error_set(err, HS_ENOMEM, path, 0, 0, "out of memory");
+        return hs_nomem(err, path);
     snprintf(*tmp, n, "%.*s.%s.tmp-%ld", dirlen, path, path + dirlen, (long)getpid());
     return HS_OK;
 }

@@ -57,3 +57,8 @@ HS_API const char *hs_error_format(const hs_error *err, char *buf, size_t n)
         snprintf(buf, n, "%s: error: %s", err->file, err->msg);
     return buf;
 }
+
+int hs_nomem(hs_error *err, const char *file)
+{
+    return hs_error_set(err, HS_ENOMEM, file, 0, 0, "out of memory");
+}

@@ -9,6 +9,10 @@
 int hs_error_set(hs_error *err, int code, const char *file, int line, int col,
                  const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
+/* An allocation failed: err (if non-NULL) gets HS_ENOMEM and "out of memory", about file when
+ * it is not NULL; returns HS_ENOMEM.  The one way the code says so. */
+int hs_nomem(hs_error *err, const char *file);
+
 /* Same with an explicit va_list. */
 int hs_error_vset(hs_error *err, int code, const char *file, int line, int col,
                   const char *fmt, va_list ap);
