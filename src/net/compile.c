@@ -14,7 +14,7 @@
 #include "proc/varmon.h"
 #include "util/comm.h"
 #include "util/error.h"
-#include "util/hugemem.h"
+#include "util/mem.h"
 #include "util/rng.h"
 
 /* A growing list of synapses (pre, post, weight, delay) in generation order. */

@@ -1,4 +1,4 @@
-/* hugemem.c -- madvise(MADV_HUGEPAGE) on the aligned inside of a big block; the memory a
+/* mem.c -- madvise(MADV_HUGEPAGE) on the aligned inside of a big block; the memory a
  * process may use */
 #include <stdint.h>
 #include <stdio.h>
@@ -6,7 +6,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "util/hugemem.h"
+#include "util/mem.h"
 
 void hs_mem_huge(void *p, size_t n)
 {

@@ -1,6 +1,7 @@
-/* hugemem.h -- transparent huge pages for the big tables (synapses, inputs) */
-#ifndef HS_UTIL_HUGEMEM_H
-#define HS_UTIL_HUGEMEM_H
+/* mem.h -- the memory of the process: transparent huge pages for the big tables (synapses,
+ * inputs), and how much memory it may use */
+#ifndef HS_UTIL_MEM_H
+#define HS_UTIL_MEM_H
 
 #include <stddef.h>
 
