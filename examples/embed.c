@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <gsl/gsl_errno.h>
 #include <hee-snn/hee-snn.h>
 
 static const char net_yaml[] =
@@ -25,6 +26,7 @@ int main(void)
     char msg[2300];
     hs_config *cfg = NULL;
     hs_net *net = NULL;
+    gsl_set_error_handler_off();   /* the library checks GSL's status codes (hee-snn.h) */
     if (hs_config_load_string(net_yaml, strlen(net_yaml), "embedded.yaml", NULL, &cfg, &err) ||
         hs_net_compile(cfg, &net, &err) ||
         hs_net_run(net, hs_config_duration(cfg), NULL, &err)) {

@@ -4,6 +4,12 @@
  * arrays, neuron state and event queues) -> hs_net_run() -> recorders.  Every fallible function
  * returns HS_OK or an error code and fills an hs_error that names the file, line and column of
  * the offending YAML node where there is one.  Nothing here prints or exits.
+ *
+ * GSL: the library checks the status codes of the GSL functions it calls and reports their
+ * failures in its hs_error; it does not change GSL's error handler, which is global to the
+ * process.  GSL's default handler aborts the process on any error, so a program that embeds
+ * hee-snn should call gsl_set_error_handler_off() (<gsl/gsl_errno.h>) once before it uses
+ * the library, as the hee-snn program and examples/embed.c do.
  */
 #ifndef HEE_SNN_H
 #define HEE_SNN_H
