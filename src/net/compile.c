@@ -891,6 +891,14 @@ static void own_range(uint32_t n, int rank, int nranks, uint32_t *lo, uint32_t *
  * its own targets): per synapse its target (4) and weight (8), per projection and presynaptic
  * neuron a row offset (8), per neuron 32 bytes of state and queue; the expected count for
  * fixed_probability.  A lower bound: building the tables takes more for a while. */
+/* A projection that keeps no table of weights, only w0 (indegree_csr): fixed_indegree with one
+ * scalar weight onto a model that takes one weight as such (uniform_weight, not exp_weights). */
+static int one_weight(const hs_projcfg *pc, const hs_model *tm)
+{
+    return pc->conn == HS_CONN_INDEG && pc->weight.kind == HS_VAL_SCALAR && tm &&
+           tm->uniform_weight && !tm->exp_weights;
+}
+
 static double bytes_needed(const hs_config *cfg, int nranks, double *neurons, double *synapses)
 {
     double n = 0, s = 0, rows = 0, wbytes = 0;
@@ -908,12 +916,8 @@ static double bytes_needed(const hs_config *cfg, int nranks, double *neurons, do
                           : pc->conn == HS_CONN_PROB  ? pc->p * na * (nb - self)
                           : pc->conn == HS_CONN_INDEG ? (double)pc->indegree * nb
                                                       : (double)pc->nedges;
-        const hs_model *tm = hs_model_of(cfg->pops[pc->to].schema);
-        s += sk;   /* a target and (unless all weigh the same: indegree_csr) a weight each */
-        wbytes += pc->conn == HS_CONN_INDEG && pc->weight.kind == HS_VAL_SCALAR && tm &&
-                          tm->uniform_weight && !tm->exp_weights
-                      ? 0
-                      : 8 * sk;
+        s += sk;   /* a target and (unless one_weight) a weight each */
+        wbytes += one_weight(pc, hs_model_of(cfg->pops[pc->to].schema)) ? 0 : 8 * sk;
     }
     *neurons = n;
     *synapses = s;
@@ -1121,14 +1125,9 @@ int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **ou
         /* the targets this process owns, as indices into the target population */
         const uint32_t g0 = net->pops[pc->to].gid0;
         const uint32_t lo = index_in(net->own_lo, g0, npost), hi = index_in(net->own_hi, g0, npost);
-        /* one weight, to a model that takes it as such: no table of weights (8 bytes a
-         * synapse), only w0 */
-        const hs_model *tm = net->pops[pc->to].model;
-        const int one_w = pc->weight.kind == HS_VAL_SCALAR && pc->weight.a != 0 &&
-                          tm->uniform_weight && !tm->exp_weights;
         if (pc->conn == HS_CONN_INDEG) {
             rc = indegree_csr(cfg, k, npre, lo, hi, hs_rng_derive(cfg->seed, id, "sources"),
-                              !one_w, pr, err);
+                              !one_weight(pc, net->pops[pc->to].model), pr, err);
         } else {
             rc = generate(cfg, k, npre, npost, lo, hi, &c, r, err);
             if (rc == HS_OK)
