@@ -314,6 +314,7 @@ static const char ppca_yaml[] =
     "output: %s/%s\n"
     "hee:\n"
     "  realisation: %s\n"
+    "  chains: %u\n"
     "  tau_x: 10 ms\n"
     "  tau_eps: 0.2 ms\n"
     "  dt: 0.02 ms\n"
@@ -334,7 +335,13 @@ static void loading(const hs_hee_rt *rt, double *A)
         A[i] = f * m->W[1][i];
 }
 
-START_TEST(test_learn_ppca_maximum_likelihood)
+/* Train the pPCA network (PN items of seed 11, in DIR/sub) and score it: the closed-form
+ * optimum, the gaps below it before (*gap0) and after (*gap) training, the subspace angle; the
+ * bounds every test of it asserts: never above the optimum (to the few 1e-9 of the closed
+ * forms' rounding), within 1e-2 nats per item of it, the principal subspace within 0.05 rad
+ * (3 degrees; a random 2-d subspace of R^5 is typically 1 rad away). */
+static void ppca_fit(const char *sub, unsigned chains, const char *duration, const char *lr,
+                     const char *decay, double *gap0, double *gap, double *angle)
 {
     double *X = malloc(PN * PD * sizeof *X);
     ppca_data(X, PN, 11);
@@ -343,50 +350,98 @@ START_TEST(test_learn_ppca_maximum_likelihood)
     write_tsv(path, X, PN, PD);
     ppca_ml ml;
     ppca_closed_form(X, PN, &ml);
-
-    snprintf(yaml, sizeof yaml, ppca_yaml, 5, "100 s", tmpdir, "rate", "rate", "10 Hz", "5 s");
+    snprintf(yaml, sizeof yaml, ppca_yaml, 5, duration, tmpdir, sub, "rate", chains, lr, decay);
     hs_config *cfg = load(yaml);
-    /* before: the initial random weights */
-    hs_hee_rt *rt0 = params_of(cfg);
-    double ll0, A[PD * PK];
+    hs_hee_rt *rt0 = params_of(cfg);   /* before: the initial random weights */
+    double ll0, ll, ml_lib, A[PD * PK];
     ck_assert_int_eq(hs_hee_loglik(&rt0->m, X, PN, &ll0), 0);
     hs_hee_rt_free(rt0);
     train(cfg, 0);
-    snprintf(path, sizeof path, "%s/rate/model.yaml", tmpdir);
+    snprintf(path, sizeof path, "%s/%s/model.yaml", tmpdir, sub);
     hs_config *model = load_file(path);
     hs_hee_rt *rt = params_of(model);
-    double ll;
+    ck_assert_uint_eq(rt->B, chains);   /* (model.yaml keeps the chains) */
     ck_assert_int_eq(hs_hee_loglik(&rt->m, X, PN, &ll), 0);
-    double ml_lib;   /* the library's closed form, used by 'train', against this file's */
+    /* the library's closed form, used by 'train', against this file's */
     ck_assert_int_eq(hs_hee_ppca_ml(&rt->m, X, PN, &ml_lib), 0);
     ck_assert_msg(fabs(ml_lib - ml.ll) < 1e-9, "hs_hee_ppca_ml %.12g, test %.12g", ml_lib, ml.ll);
     loading(rt, A);
-    double angle = subspace_angle(A, ml.U);
-    fprintf(stderr, "ppca (rate): loglik %.5f -> %.5f, ML %.5f; subspace angle %.4f rad\n", ll0,
-            ll, ml.ll, angle);
-    /* The ML log-likelihood bounds every model of this family from above (to the few 1e-9 of
-     * the closed forms' rounding).  Stochastic-gradient learning ends within a band below the
-     * optimum set by the final learning rate (10 Hz / 21 at 100 s) and by the samples' bias:
-     * over four seeds of this configuration the gap was 1.5e-3 to 4.6e-3 nats per item (mean
-     * 3.3e-3, sd 1.4e-3), so 1e-2 is about five sd above the mean, and 1400 times below the
-     * gap at the start (about 13). */
+    *angle = subspace_angle(A, ml.U);
+    *gap0 = ml.ll - ll0;
+    *gap = ml.ll - ll;
+    fprintf(stderr, "ppca (rate, %u chain(s), %s): loglik %.5f -> %.5f, ML %.5f, gap %.5f; "
+            "subspace angle %.4f rad\n", chains, duration, ll0, ll, ml.ll, *gap, *angle);
     ck_assert_msg(ll <= ml.ll + 1e-9, "learned %.9f above the ML bound %.9f", ll, ml.ll);
-    ck_assert_msg(ml.ll - ll < 1e-2, "learned %.6f, ML %.6f", ll, ml.ll);
-    ck_assert_msg(ml.ll - ll0 > 0.1, "the start was already near ML");
-    /* the learned subspace is the principal one: within 0.05 rad (3 degrees); a random 2-d
-     * subspace of R^5 is typically 1 rad away */
-    ck_assert_msg(angle < 0.05, "subspace angle %.4f rad", angle);
+    ck_assert_msg(*gap < 1e-2, "learned %.6f, ML %.6f", ll, ml.ll);
+    ck_assert_msg(*angle < 0.05, "subspace angle %.4f rad", *angle);
     hs_hee_rt_free(rt);
     hs_config_free(model);
     hs_config_free(cfg);
     free(X);
+}
+
+/* Stochastic-gradient learning ends within a band below the optimum set by the final learning
+ * rate (10 Hz / 21 at 100 s) and by the samples' bias: over four seeds of this configuration
+ * the gap was 1.5e-3 to 4.6e-3 nats per item (mean 3.3e-3, sd 1.4e-3), so the bound 1e-2 is
+ * about five sd above the mean, and 1400 times below the gap at the start (about 13). */
+START_TEST(test_learn_ppca_maximum_likelihood)
+{
+    double gap0, gap, angle;
+    ppca_fit("rate", 1, "100 s", "10 Hz", "5 s", &gap0, &gap, &angle);
+    ck_assert_msg(gap0 > 0.1, "the start was already near ML");
+}
+END_TEST
+
+/* Parallel chains (hee: chains): 10 chains, each on its own item, the rule's increments
+ * averaged over them at every step (a minibatch of 10), learn the same pPCA in a fifth of the
+ * model time (20 s: 2000 presentations, 20000 items) at 5 times the learning rate (50 Hz,
+ * decay 1 s: the same integrated rate as one chain's 10 Hz with decay 5 s over 100 s; the
+ * averaged increments carry a tenth of the noise), within the same bounds.  Measured: gap
+ * 0.0024, angle 0.0032 rad (one chain in 100 s: 0.0022 and 0.0030); at one chain's 10 Hz the
+ * gap is 0.086 (the bound has power). */
+START_TEST(test_learn_ppca_chains)
+{
+    double gap0, gap, angle;
+    ppca_fit("chains", 10, "20 s", "50 Hz", "1 s", &gap0, &gap, &angle);
+}
+END_TEST
+
+/* Which item each chain holds: with 3 chains and 5 items in file order (shuffle: false),
+ * presentation k clamps chain c to item (3k + c) mod 5, the epoch turning inside a
+ * presentation; the rows of the clamp are the items' values exactly. */
+START_TEST(test_learn_chains_items)
+{
+    char path[512], yaml[1024];
+    snprintf(path, sizeof path, "%s/items.tsv", tmpdir);
+    double X[5 * PD];
+    for (int i = 0; i < 5 * PD; i++)
+        X[i] = i / PD + 0.01 * (i % PD);   /* item i: i.00, i.01, ... */
+    write_tsv(path, X, 5, PD);
+    snprintf(yaml, sizeof yaml,
+             "hee-snn: 1\nseed: 1\nduration: 1 s\nhee:\n  chains: 3\n  layers:\n"
+             "    - {name: v, size: %d}\n    - {name: h, size: 2}\n  weights: {h: 0.1}\n"
+             "  data: {tsv: %s, present: 10 ms, shuffle: false}\n", PD, path);
+    hs_config *cfg = load(yaml);
+    hs_hee_rt *rt = params_of(cfg);
+    ck_assert_uint_eq(rt->B, 3);
+    static const int want[3][3] = {{0, 1, 2}, {3, 4, 0}, {1, 2, 3}};
+    for (int k = 0; k < 3; k++) {
+        ck_assert_int_eq(hs_hee_rt_item(rt, (uint64_t)k * rt->present_steps, 1), 0);
+        for (int c = 0; c < 3; c++)
+            for (int a = 0; a < PD; a++) {
+                ck_assert_double_eq(rt->clamp[c * PD + a], X[want[k][c] * PD + a]);
+                ck_assert_double_eq(rt->x[c * rt->m.ntotal + a], X[want[k][c] * PD + a]);
+            }
+    }
+    hs_hee_rt_free(rt);
+    hs_config_free(cfg);
 }
 END_TEST
 
 /* A run stopped early and resumed from its checkpoint ends with the same parameters, bit for
  * bit, as an uninterrupted run with the same seed: both realisations.  (tests/e2e.sh does the
  * same with a real Ctrl-C.) */
-static void check_resume(const char *realisation)
+static void check_resume(const char *realisation, unsigned chains)
 {
     double *X = malloc(200 * PD * sizeof *X);
     ppca_data(X, 200, 3);
@@ -395,24 +450,27 @@ static void check_resume(const char *realisation)
     write_tsv(path, X, 200, PD);
     free(X);
     char full[64], part[64];
-    snprintf(full, sizeof full, "%s-full", realisation);
-    snprintf(part, sizeof part, "%s-part", realisation);
-    snprintf(yaml, sizeof yaml, ppca_yaml, 9, "3 s", tmpdir, full, realisation, "20 Hz", "10 s");
+    snprintf(full, sizeof full, "%s%u-full", realisation, chains);
+    snprintf(part, sizeof part, "%s%u-part", realisation, chains);
+    snprintf(yaml, sizeof yaml, ppca_yaml, 9, "3 s", tmpdir, full, realisation, chains, "20 Hz",
+             "10 s");
     hs_config *cfg = load(yaml);
     train(cfg, 0);
     hs_config_free(cfg);
     /* the same network stopped at 1.23 s (mid-item), then resumed to 3 s */
-    snprintf(yaml, sizeof yaml, ppca_yaml, 9, "1.23 s", tmpdir, part, realisation, "20 Hz",
-             "10 s");
+    snprintf(yaml, sizeof yaml, ppca_yaml, 9, "1.23 s", tmpdir, part, realisation, chains,
+             "20 Hz", "10 s");
     cfg = load(yaml);
     train(cfg, 0);
     hs_config_free(cfg);
-    snprintf(yaml, sizeof yaml, ppca_yaml, 9, "3 s", tmpdir, part, realisation, "20 Hz", "10 s");
+    snprintf(yaml, sizeof yaml, ppca_yaml, 9, "3 s", tmpdir, part, realisation, chains, "20 Hz",
+             "10 s");
     cfg = load(yaml);
     train(cfg, 1);
     snprintf(a, sizeof a, "cmp -s '%s/%s/model.yaml' '%s/%s/model.yaml'", tmpdir, full, tmpdir,
              part);
-    ck_assert_msg(system(a) == 0, "model.yaml differs after resume (%s)", realisation);
+    ck_assert_msg(system(a) == 0, "model.yaml differs after resume (%s, %u chains)", realisation,
+                  chains);
     /* and learning did move them: the trained W differs from the initial draw by more than 1
      * in Frobenius norm (measured: 9.4 rate, 6.0 spike; the initial draw has norm about 1.6) */
     snprintf(path, sizeof path, "%s/%s/model.yaml", tmpdir, full);
@@ -492,10 +550,14 @@ START_TEST(test_learn_ppca_spike)
 }
 END_TEST
 
-START_TEST(test_learn_resume_rate) { check_resume("rate"); }
+START_TEST(test_learn_resume_rate) { check_resume("rate", 1); }
 END_TEST
 
-START_TEST(test_learn_resume_spike) { check_resume("spike"); }
+/* every chain's membranes and random stream are in the checkpoint */
+START_TEST(test_learn_resume_chains) { check_resume("rate", 4); }
+END_TEST
+
+START_TEST(test_learn_resume_spike) { check_resume("spike", 1); }
 END_TEST
 
 /* ---- generation ---------------------------------------------------------------------------- */
@@ -508,6 +570,7 @@ static const char gen_yaml[] =
     "output: %s/%s\n"
     "hee:\n"
     "  dt: 0.02 ms\n"
+    "  chains: %u\n"
     "  layers:\n"
     "    - {name: v, size: 3, sigma: 0.8, bias: [0.3, -0.2, 0.1]}\n"
     "    - {name: h, size: 2, sigma: 1.2, bias: [0.5, -0.4]}\n"
@@ -519,11 +582,13 @@ static const char gen_yaml[] =
 /* Samples of layer 0 written by generation against the closed-form marginal of the model:
  * means and second moments, each within 5 batch-means standard errors (20 batches; with
  * 19 degrees of freedom a correct sampler exceeds 5 with probability 8e-5 per quantity). */
-static void check_generation(hs_gen_mode mode, size_t nsamples, double every, int means)
+static void check_generation(hs_gen_mode mode, size_t nsamples, double every, int means,
+                             unsigned chains)
 {
-    char yaml[2048], path[600], buf[2300];
-    const char *sub = means ? "means" : mode == HS_GEN_MARGINAL ? "marginal" : "joint";
-    snprintf(yaml, sizeof yaml, gen_yaml, tmpdir, sub);
+    char yaml[2048], path[600], buf[2300], sub[64];
+    snprintf(sub, sizeof sub, "%s%u",
+             means ? "means" : mode == HS_GEN_MARGINAL ? "marginal" : "joint", chains);
+    snprintf(yaml, sizeof yaml, gen_yaml, tmpdir, sub, chains);
     hs_config *cfg = load(yaml);
     hs_gen_opts o = {.mode = mode, .samples = nsamples, .every = every, .burnin = 200,
                      .means = means};
@@ -569,13 +634,25 @@ static void check_generation(hs_gen_mode mode, size_t nsamples, double every, in
     hs_config_free(cfg);
 }
 
-START_TEST(test_learn_generate_marginal) { check_generation(HS_GEN_MARGINAL, 4000, 0, 0); }
+START_TEST(test_learn_generate_marginal)
+{
+    check_generation(HS_GEN_MARGINAL, 4000, 0, 0, 1);
+}
 END_TEST
 
-START_TEST(test_learn_generate_joint) { check_generation(HS_GEN_JOINT, 2000, 50, 0); }
+START_TEST(test_learn_generate_joint) { check_generation(HS_GEN_JOINT, 2000, 50, 0, 1); }
 END_TEST
 
-START_TEST(test_learn_generate_means) { check_generation(HS_GEN_MARGINAL, 4000, 0, 1); }
+START_TEST(test_learn_generate_means) { check_generation(HS_GEN_MARGINAL, 4000, 0, 1, 1); }
+END_TEST
+
+/* 8 chains give 8 samples per round (rows: round by round, chain by chain); a batch of 200
+ * rows holds 25 rounds of every chain */
+START_TEST(test_learn_generate_chains)
+{
+    check_generation(HS_GEN_MARGINAL, 4000, 0, 0, 8);
+    check_generation(HS_GEN_JOINT, 4000, 50, 0, 8);
+}
 END_TEST
 
 /* ---- a nonlinear model learns its teacher's distribution ------------------------------------ */
@@ -679,18 +756,22 @@ static Suite *learn_suite(void)
     TCase *tc = tcase_create("exact");
     tcase_add_test(tc, test_learn_loglik_closed_form_vs_quadrature);
     tcase_add_test(tc, test_learn_loglik_not_finite);
+    tcase_add_test(tc, test_learn_chains_items);
     suite_add_tcase(s, tc);
     tc = tcase_create("train");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_learn_ppca_maximum_likelihood);
     tcase_add_test(tc, test_learn_ppca_spike);
+    tcase_add_test(tc, test_learn_ppca_chains);
     tcase_add_test(tc, test_learn_resume_rate);
+    tcase_add_test(tc, test_learn_resume_chains);
     tcase_add_test(tc, test_learn_checkpoint_truncated);
     tcase_add_test(tc, test_learn_resume_spike);
     tcase_add_test(tc, test_learn_generate_marginal);
     tcase_add_test(tc, test_learn_generate_joint);
     tcase_add_test(tc, test_learn_generate_means);
+    tcase_add_test(tc, test_learn_generate_chains);
     tcase_add_test(tc, test_learn_nonlinear_teacher);
     suite_add_tcase(s, tc);
     return s;

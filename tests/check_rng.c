@@ -155,6 +155,65 @@ START_TEST(test_rng_exponential_ziggurat)
 }
 END_TEST
 
+/* The bulk normal deviates (xoshiro256++ and a 128-layer ziggurat) against N(0, 1): 4e6 draws
+ * in blocks of odd sizes from one stream; mean, variance, third and fourth moments within 5
+ * standard errors (sd 1, sqrt(2), sqrt(15), sqrt(96) over sqrt(n)); the tail beyond the base
+ * strip's r = 3.4426 (probability 5.76e-4 on each side) and beyond 4.5 (6.8e-6) within 5
+ * Poisson sd on each side; Kolmogorov-Smirnov distance below 1.95 / sqrt(n) (alpha 0.001);
+ * neighbouring draws uncorrelated (|r| < 5 / sqrt(n)); the same key gives the same draws,
+ * and a nearby key different ones. */
+START_TEST(test_rng_bulk_normal)
+{
+    const size_t n = 4000000;
+    double *x = malloc(n * sizeof *x);
+    ck_assert(x);
+    hs_xo g;
+    hs_xo_seed(&g, 1234);
+    for (size_t k = 0, b = 1; k < n; k += b, b = b % 997 + 7)
+        hs_xo_normals(&g, x + k, k + b <= n ? b : n - k);
+    double m[5] = {0}, sxy = 0;
+    long tail[2][2] = {{0}};
+    for (size_t k = 0; k < n; k++) {
+        double p = 1;
+        for (int j = 1; j <= 4; j++)
+            m[j] += (p *= x[k]);
+        if (k)
+            sxy += x[k] * x[k - 1];
+        tail[x[k] > 0][0] += fabs(x[k]) > 3.442619855899;
+        tail[x[k] > 0][1] += fabs(x[k]) > 4.5;
+    }
+    for (int j = 1; j <= 4; j++)
+        m[j] /= n;
+    const double want[5] = {0, 0, 1, 0, 3}, sd[5] = {0, 1, sqrt(2), sqrt(15), sqrt(96)};
+    for (int j = 1; j <= 4; j++)
+        ck_assert_msg(fabs(m[j] - want[j]) < 5 * sd[j] / sqrt(n), "moment %d: %g", j, m[j]);
+    ck_assert_msg(fabs(sxy / n) < 5 / sqrt(n), "lag-1 correlation %g", sxy / n);
+    const double et[2] = {n * 0.5 * erfc(3.442619855899 / sqrt(2)), n * 0.5 * erfc(4.5 / sqrt(2))};
+    for (int side = 0; side < 2; side++)
+        for (int t = 0; t < 2; t++)
+            ck_assert_msg(fabs(tail[side][t] - et[t]) < 5 * sqrt(et[t]) + 1,
+                          "tail %d on side %d: %ld, expected %g", t, side, tail[side][t], et[t]);
+    qsort(x, n, sizeof *x, dcmp);
+    double d = 0;
+    for (size_t k = 0; k < n; k++) {
+        double F = 0.5 * erfc(-x[k] / sqrt(2));
+        d = fmax(d, fmax(fabs(F - (double)k / n), fabs(F - (double)(k + 1) / n)));
+    }
+    ck_assert_msg(d < 1.95 / sqrt(n), "Kolmogorov-Smirnov distance %g", d);
+    hs_xo a, b, c;
+    hs_xo_seed(&a, 99);
+    hs_xo_seed(&b, 99);
+    hs_xo_seed(&c, 100);
+    double ya[8], yb[8], yc[8];
+    hs_xo_normals(&a, ya, 8);
+    hs_xo_normals(&b, yb, 8);
+    hs_xo_normals(&c, yc, 8);
+    ck_assert(memcmp(ya, yb, sizeof ya) == 0);
+    ck_assert(memcmp(ya, yc, sizeof ya) != 0);
+    free(x);
+}
+END_TEST
+
 /* log mean exp, by hand: weights 1 and 3 have mean 2 and sample variance 2, so the estimate's
  * delta-method variance is 2 / 2 / 2^2 = 1/4; shifted by 1000 (exp would overflow) the log
  * moves by exactly 1000 and the variance not at all.  The logistic functions at their
@@ -246,6 +305,7 @@ static Suite *rng_suite(void)
     tcase_add_test(tc, test_rng_seed_zero_valid);
     tcase_add_test(tc, test_rng_counter_streams);
     tcase_add_test(tc, test_rng_exponential_ziggurat);
+    tcase_add_test(tc, test_rng_bulk_normal);
     tcase_add_test(tc, test_util_sha256_vectors);
     tcase_add_test(tc, test_util_log_mean_exp);
     tcase_add_test(tc, test_rng_state_ok);

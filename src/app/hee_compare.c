@@ -174,10 +174,17 @@ int hs_hee_compare(const hs_config *cfg, const hs_cmp_opts *o, hs_cmp_table *t,
                    hs_error *err)
 {
     memset(t, 0, sizeof *t);
-    const hs_heecfg *h = cfg->hee;
-    if (!h)
+    if (!cfg->hee)
         return hs_error_set(err, HS_ECONFIG, cfg->path, 0, 0,
                             "'compare' needs a 'hee:' block in the network file");
+    /* every sampler runs one chain (chains: of the file is for training and generation): the
+     * autocorrelations and effective samples of the table are a chain's */
+    hs_heecfg one = *cfg->hee;
+    hs_config cfg1 = *cfg;
+    one.chains = 1;
+    cfg1.hee = &one;
+    cfg = &cfg1;
+    const hs_heecfg *h = cfg->hee;
     hs_hee_rt *probe;
     int rc = hs_net_hee_rt(cfg, &probe, err);
     if (rc)

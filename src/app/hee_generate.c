@@ -114,6 +114,23 @@ static int run_steps(hs_net *net, uint64_t n, hs_error *err)
     return hs_net_run(net, (double)(rt->step + n) * rt->dt, NULL, err);
 }
 
+/* One sample of layer 0 from each chain of state (x or eps; chain c's units from c ntotal),
+ * as long as samples are wanted: its values, or the conditional means.  0, or -1 when a
+ * conditional mean cannot be integrated. */
+static int take(const hs_hee_rt *rt, const double *state, const hs_gen_opts *o, double *tmp,
+                double *S, size_t *got)
+{
+    const uint32_t n0 = rt->m.layer[0].n;
+    for (uint32_t c = 0; c < rt->B && *got < o->samples; c++, ++*got) {
+        const double *st = state + (size_t)c * rt->m.ntotal;
+        if (!o->means)
+            memcpy(S + *got * n0, st, n0 * sizeof *S);
+        else if (conditional_mean(rt, st, tmp, S + *got * n0))
+            return -1;
+    }
+    return 0;
+}
+
 int hs_generate_to_dir(const hs_config *cfg, const hs_gen_opts *opts, hs_control *ctl,
                        hs_gen_result *res, hs_error *err)
 {
@@ -164,31 +181,25 @@ int hs_generate_to_dir(const hs_config *cfg, const hs_gen_opts *opts, hs_control
     }
     if (o.mode == HS_GEN_MARGINAL) {
         const uint64_t stage = hs_hee_steps(o.settle, rt->dt);
-        for (; got < o.samples && !(ctl && ctl->stop); got++) {
+        while (got < o.samples && !(ctl && ctl->stop)) {
             if (ctl)
                 ctl->now_ms = (double)got;
             for (int l = rt->m.L - 1; l >= 0 && rc == HS_OK; l--) {
                 rt->ancestral = l;
                 rc = run_steps(net, stage, err);
             }
-            if (rc)
-                break;
-            if (!o.means)
-                memcpy(S + got * n0, rt->eps, n0 * sizeof *S);
-            else if (conditional_mean(rt, rt->eps, tmp, S + got * n0))
+            if (rc || take(rt, rt->eps, &o, tmp, S, &got))
                 break;
         }
     } else if (rt->binary) {   /* neural-sampling neurons: read their states at each time */
         double t = o.burnin;
-        for (; got < o.samples && !(ctl && ctl->stop); got++, t += o.every) {
+        for (; got < o.samples && !(ctl && ctl->stop); t += o.every) {
             if (ctl)
                 ctl->now_ms = (double)got;
             if ((rc = hs_net_run(net, t, NULL, err)))
                 break;
             hs_hee_rt_read_z(rt);
-            if (!o.means)
-                memcpy(S + got * n0, rt->x, n0 * sizeof *S);
-            else if (conditional_mean(rt, rt->x, tmp, S + got * n0))
+            if (take(rt, rt->x, &o, tmp, S, &got))
                 break;
         }
         rt->step = (uint64_t)llround((t - o.every) / rt->dt);   /* (the model time reached) */
@@ -197,14 +208,10 @@ int hs_generate_to_dir(const hs_config *cfg, const hs_gen_opts *opts, hs_control
         const uint64_t every = hs_hee_steps(o.every, rt->dt);
         rt->ancestral = -1;
         rc = run_steps(net, burn, err);
-        for (; rc == HS_OK && got < o.samples && !(ctl && ctl->stop); got++) {
+        while (rc == HS_OK && got < o.samples && !(ctl && ctl->stop)) {
             if (ctl)
                 ctl->now_ms = (double)got;
-            if ((rc = run_steps(net, every, err)))
-                break;
-            if (!o.means)
-                memcpy(S + got * n0, rt->x, n0 * sizeof *S);
-            else if (conditional_mean(rt, rt->x, tmp, S + got * n0))
+            if ((rc = run_steps(net, every, err)) || take(rt, rt->x, &o, tmp, S, &got))
                 break;
         }
     }

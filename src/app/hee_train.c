@@ -87,7 +87,7 @@ static int curve_row(curve *c, const hs_hee_rt *rt, double lr, int *has_ll)
     const hs_hee *m = &rt->m;
     const hs_dataset *ds = rt->ds;
     double row[NCOL];
-    const uint64_t k = rt->step / rt->present_steps;
+    const uint64_t k = rt->step / rt->present_steps * rt->B;   /* items presented (all chains) */
     row[COL_T] = (double)rt->step * rt->dt;
     row[COL_EPOCH] = (double)(k / rt->ntrain);
     row[COL_ITEM] = (double)k;
@@ -141,6 +141,9 @@ static void curve_write(const curve *c, const hs_config *cfg, FILE *f, int has_l
     if (has_ll && isfinite(llmax))
         fprintf(f, "# loglik_max: %.9g (the maximum over all parameters on the same training "
                    "items: probabilistic PCA, closed form)\n", llmax);
+    if (cfg->hee->chains > 1)
+        fprintf(f, "# chains: %u, each on its own item; items counts those of every chain\n",
+                cfg->hee->chains);
     if (cfg->hee->learn->wake_sleep)
         fputs("# learning: wake-sleep (Hinton et al. 1995): no dynamics; time_ms = items x "
               "present\n", f);
@@ -205,7 +208,7 @@ typedef struct span {
 static size_t state_spans(hs_hee_rt *rt, span *s)
 {
     hs_hee *m = &rt->m;
-    const size_t N = m->ntotal;
+    const size_t N = m->ntotal, NB = N * rt->B;   /* every chain's state */
     size_t k = 0;
     for (int l = 0; l < m->L; l++) {
         const hs_hee_layer *ly = &m->layer[l];
@@ -215,10 +218,10 @@ static size_t state_spans(hs_hee_rt *rt, span *s)
         if (l > 0)
             s[k++] = SPAN(m->W[l], (size_t)m->layer[l - 1].n * ly->n);
     }
-    s[k++] = SPAN(rt->x, N);
-    s[k++] = SPAN(rt->eps, N);
-    s[k++] = SPAN(rt->c, N);
-    s[k++] = SPAN(rt->kappa, N);
+    s[k++] = SPAN(rt->x, NB);
+    s[k++] = SPAN(rt->eps, NB);
+    s[k++] = SPAN(rt->c, NB);
+    s[k++] = SPAN(rt->kappa, NB);
     if (rt->tick_x) {   /* bernoulli units: their clocks, and the exchange pools */
         s[k++] = SPAN(rt->tick_x, N);
         s[k++] = SPAN(rt->tick_e, N);
@@ -326,6 +329,8 @@ static int ckpt_write(hs_net *net, const curve *c, uint64_t hash, const char *di
     fwrite(c->rows, sizeof(double), c->n * NCOL, m);
     fwrite(c->Wprev, sizeof(double), c->nW, m);
     int bad = gsl_rng_fwrite(m, rt->rng) || pops_write(net, m);
+    if (rt->B > 1)   /* the chains' streams */
+        fwrite(rt->xo, sizeof *rt->xo, rt->B, m);
     fwrite(CKPT_END, 1, sizeof CKPT_END, m);
     bad |= ferror(m) != 0;
     if (fclose(m) != 0 || bad) {
@@ -394,6 +399,8 @@ static uint64_t ckpt_bytes(hs_net *net, const span *s, size_t ns, const curve *c
     for (size_t i = 0; i < ns; i++)
         n += s[i].n * s[i].sz;
     n += (rows * NCOL + c->nW) * sizeof(double) + gsl_rng_size(rt->rng) + sizeof net->seq;
+    if (rt->B > 1)
+        n += rt->B * sizeof *rt->xo;
     for (int p = net->cfg->npops; p < net->npops; p++)
         n += net->pops[p].model->state_bytes(&net->pops[p]) + gsl_rng_size(net->pops[p].rng) +
              sizeof net->spikes[p];
@@ -454,6 +461,13 @@ static int ckpt_read(hs_net *net, curve *c, uint64_t hash, const char *dir, hs_e
     if (rc == HS_OK &&
         (gsl_rng_fread(f, rt->rng) || !hs_rng_state_ok(rt->rng) || pops_read(net, f)))
         rc = -1;
+    if (rc == HS_OK && rt->B > 1) {
+        if (fread(rt->xo, sizeof *rt->xo, rt->B, f) != rt->B)
+            rc = -1;
+        for (uint32_t ch = 0; ch < rt->B && rc == HS_OK; ch++)
+            if (!hs_xo_ok(&rt->xo[ch]))
+                rc = -1;
+    }
     if (rc == HS_OK && (fread(end, 1, 8, f) != 8 || memcmp(end, CKPT_END, 8)))
         rc = -1;
     if (rc == -1)
@@ -563,7 +577,7 @@ static void finish(hs_train_result *res, const hs_hee_rt *rt, const curve *c, in
 {
     res->steps = rt->step;
     res->t_end = (double)rt->step * rt->dt;
-    res->items = rt->step / rt->present_steps;
+    res->items = rt->step / rt->present_steps * rt->B;
     res->epochs = res->items / rt->ntrain;
     res->has_loglik = has_ll;
     if (c->n) {

@@ -191,7 +191,11 @@ typedef struct hs_heecfg {
     double every;                       /* ms */
     hs_datacfg *data;                   /* or NULL */
     hs_learncfg *learn;                 /* or NULL */
+    uint32_t chains;                    /* independent copies of the network, >= 1 */
 } hs_heecfg;
+
+/* The most chains a hee: block may run. */
+#define HS_HEE_MAX_CHAINS 100000
 
 /* The rbm: block (doc/rbm.md): a restricted Boltzmann machine trained on a data set. */
 enum { HS_RBM_CD = 0, HS_RBM_PCD = 1, HS_RBM_MEANFIELD = 2 };

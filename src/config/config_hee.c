@@ -14,6 +14,7 @@
  *     clamp: {LAYER0: vector}
  *     bottom_up: interneurons      # | exact: the reference without interneurons | exchange:
  *                                  # per-unit pools of interneurons at the flipped state
+ *     chains: 1                    # independent copies (rate realisation, gaussian layers)
  *
  * record: {states: [LAYER, LAYER_eps, ...] | all, every: 1 ms} is read here too, because it
  * names the units this block creates.
@@ -320,12 +321,41 @@ static int read_states(hs_cfgctx *c, const hs_ynode *n)
     return HS_OK;
 }
 
+/* chains: B independent copies of the network (doc/learning.md, "Parallel chains"): the rate
+ * realisation of gaussian layers with interneurons.  The other dynamics keep one chain, and
+ * say so here rather than run it silently. */
+static int read_chains(hs_cfgctx *c, const hs_ynode *cn, hs_heecfg *h, size_t nbern)
+{
+    h->chains = 1;
+    if (!cn)
+        return HS_OK;
+    uint64_t b;
+    int rc = hs_cfg_read_uint(c, cn, "chains", HS_HEE_MAX_CHAINS, &b);
+    if (rc)
+        return rc;
+    if (b < 1)
+        return hs_cfg_at(c, cn, "'chains' must be at least 1, got %s", cn->str);
+    h->chains = (uint32_t)b;
+    if (b == 1)
+        return HS_OK;
+    const char *why = h->realisation == HS_HEE_SPIKE ? "the spike realisation"
+                      : nbern                        ? "bernoulli layers"
+                      : h->bottom_up                 ? "'bottom_up: exact'"
+                      : h->learn && h->learn->wake_sleep ? "wake-sleep"
+                                                         : NULL;
+    if (why)
+        return hs_cfg_at(c, cn, "'chains: %u' is implemented for the rate realisation of "
+                         "gaussian layers with interneurons; %s runs one chain (remove "
+                         "'chains' or set it to 1)", h->chains, why);
+    return HS_OK;
+}
+
 int hs_cfg_read_hee(hs_cfgctx *c, const hs_ynode *n)
 {
     static const char *const keys[] = {"realisation", "tau_x",  "tau_eps", "dt",
                                        "layers",      "weights", "lateral", "clamp",
                                        "adaptation",  "init",    "spike",   "noise_budget",
-                                       "data",        "learn",   "bottom_up", NULL};
+                                       "data",        "learn",   "bottom_up", "chains",  NULL};
     int rc;
     if ((rc = hs_cfg_want_kind(c, n, HS_Y_MAP, "hee")) ||
         (rc = hs_cfg_check_keys(c, n, keys, "'hee'")))
@@ -520,6 +550,8 @@ int hs_cfg_read_hee(hs_cfgctx *c, const hs_ynode *n)
     if (spn && h->realisation != HS_HEE_SPIKE)
         return hs_cfg_at(c, spn, "'spike' parameters need 'realisation: spike'");
     if ((rc = read_spike_params(c, spn, h)))
+        return rc;
+    if ((rc = read_chains(c, hs_ymap_get(n, "chains"), h, nbern)))
         return rc;
     h->every = 1.0;
     return HS_OK;

@@ -249,6 +249,8 @@ static void put_hee(FILE *f, const hs_heecfg *h, const hs_hee_values *p)
             h->noise_budget ? "true" : "false");
     if (h->bottom_up)
         fprintf(f, "  bottom_up: %s\n", h->bottom_up == 1 ? "exact" : "exchange");
+    if (h->chains > 1)
+        fprintf(f, "  chains: %u\n", h->chains);
     if (h->realisation == HS_HEE_SPIKE && !h->layers[0].bernoulli) {   /* (bernoulli: none) */
         fprintf(f, "  spike: {encoding: %s, ",
                 h->encoding == HS_ENC_PUSHPULL ? "push-pull" : "baseline");

@@ -78,6 +78,7 @@ int hs_net_hee_spec(const hs_config *cfg, hs_hee_spec *s, hs_error *err)
         .tau_ref = h->tau_ref,
         .max_neurons = HS_MAX_NEURONS,
         .seed = cfg->seed,
+        .chains = h->chains ? h->chains : 1,
         .file = cfg->path,
         .line = h->line,
         .col = h->col,

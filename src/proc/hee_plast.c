@@ -10,11 +10,14 @@
  *
  * A synapse W_l[k][i] uses only its presynaptic trace T(x_l,i), its postsynaptic unit's trace
  * T(x_{l-1},k) and that unit's interneuron's trace T(eps_{l-1},k): local in space and time.
+ * With B chains (hee: chains) the increments are averaged over the chains at every step (a
+ * minibatch of B items): the sums over the chains are matrix products.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <gsl/gsl_cblas.h>
 
 #include "data/dataset.h"
 #include "data/image.h"
@@ -147,10 +150,53 @@ static void learn_sparse(hs_hee_rt *rt, double g)
     }
 }
 
+/* The rate realisation's rules averaged over B > 1 chains (gaussian layers): with T the B x n
+ * blocks of the chains' statistics and D = T(x) - T(eps),
+ *   W_l += g/B D_{l-1}^T T(x_l),  b_l += g/B sum_c D_l[c],  J_l += g/B (T(x_l)^T T(x_l) -
+ *   T(eps_l)^T T(eps_l)) with its diagonal put back to 0. */
+static void learn_chains(hs_hee_rt *rt, double g)
+{
+    hs_hee *m = &rt->m;
+    const hs_hee_learn *L = &rt->par.learn;
+    const size_t N = m->ntotal, NB = N * rt->B;
+    const int B = (int)rt->B, ld = (int)N;
+    const double gb = g / rt->B;
+    for (size_t u = 0; u < NB; u++)
+        rt->dd[u] = rt->px[u] - rt->pe[u];
+    for (int l = 0; l < m->L; l++) {
+        hs_hee_layer *ly = &m->layer[l];
+        const int n = (int)ly->n;
+        if (L->W && l > 0) {
+            const hs_hee_layer *lo = &m->layer[l - 1];
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)lo->n, n, B, gb,
+                        rt->dd + lo->off, ld, rt->px + ly->off, ld, 1.0, m->W[l], n);
+        }
+        if (L->b)
+            for (uint32_t i = 0; i < ly->n; i++) {
+                double s = 0;
+                for (size_t c = 0; c < rt->B; c++)
+                    s += rt->dd[c * N + ly->off + i];
+                ly->b[i] += gb * s;
+            }
+        if (L->J && ly->J) {
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, n, B, gb, rt->px + ly->off,
+                        ld, rt->px + ly->off, ld, 1.0, ly->J, n);
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, n, B, -gb, rt->pe + ly->off,
+                        ld, rt->pe + ly->off, ld, 1.0, ly->J, n);
+            for (uint32_t i = 0; i < ly->n; i++)
+                ly->J[(size_t)i * ly->n + i] = 0.0;
+        }
+    }
+}
+
 void hs_hee_rt_learn(hs_hee_rt *rt, double g)
 {
     if (rt->spike && rt->learning) {
         learn_sparse(rt, g);
+        return;
+    }
+    if (rt->B > 1) {
+        learn_chains(rt, g);
         return;
     }
     hs_hee *m = &rt->m;

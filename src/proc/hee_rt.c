@@ -34,6 +34,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <gsl/gsl_cblas.h>
 #include <gsl/gsl_randist.h>
 
 #include "data/dataset.h"
@@ -113,6 +114,10 @@ void hs_hee_rt_free(hs_hee_rt *rt)
         for (int l = 0; l < rt->m.L; l++)
             free(rt->Pinv[l]);
     free(rt->Pinv);
+    free(rt->xo);
+    free(rt->zbuf);
+    free(rt->dd);
+    free(rt->w2);
     if (rt->rng)
         gsl_rng_free(rt->rng);
     free(rt);
@@ -120,37 +125,40 @@ void hs_hee_rt_free(hs_hee_rt *rt)
 
 static inline int is_bern(const hs_hee_layer *ly) { return ly->family == HS_FAMILY_BERNOULLI; }
 
-/* The bottom-up pass of init: feedforward.  Each latent layer starts where its bottom-up
- * input alone puts a linear unit: x_l = sigma_l^2 (b_l + W_l^T (rho(x_{l-1}) - mu_{l-1})), with
- * mu_{l-1} = grad A_{l-1}(b_{l-1}) the prior mean of rho below, by quadrature (a bernoulli
- * layer below: sigmoid(b), by enumeration with lateral couplings); a bernoulli unit starts at
- * 1 where that input is positive, else 0. */
+/* The bottom-up pass of init: feedforward, in every chain.  Each latent layer starts where its
+ * bottom-up input alone puts a linear unit: x_l = sigma_l^2 (b_l + W_l^T (rho(x_{l-1}) -
+ * mu_{l-1})), with mu_{l-1} = grad A_{l-1}(b_{l-1}) the prior mean of rho below, by quadrature
+ * (a bernoulli layer below: sigmoid(b), by enumeration with lateral couplings); a bernoulli
+ * unit starts at 1 where that input is positive, else 0.  rt->tmp holds 2 n_max doubles: mu,
+ * then one chain's rho(x) - mu. */
 static int feedforward(hs_hee_rt *rt, hs_error *err)
 {
     const hs_hee *m = &rt->m;
     for (int l = 1; l < m->L; l++) {
         const hs_hee_layer *lo = &m->layer[l - 1], *ly = &m->layer[l];
-        if (is_bern(lo) && hs_hee_bern_mean(lo, lo->b, rt->tmp))
+        double *mu = rt->tmp, *d = rt->tmp + lo->n;
+        if (is_bern(lo) && hs_hee_bern_mean(lo, lo->b, mu))
             return hs_error_set(err, HS_ERUNTIME, NULL, 0, 0, "feedforward init: layer '%s' "
                                 "has lateral couplings and more than %d units",
                                 lo->name, HS_HEE_ENUM_MAX);
-        for (uint32_t k = 0; k < lo->n; k++) {
-            double mu, var;
-            if (is_bern(lo)) {
-                rt->tmp[k] = rt->x[lo->off + k] - rt->tmp[k];
-                continue;
-            }
-            if (hs_hee_unit_moments(lo->rho, lo->sigma, lo->b[k], &mu, &var))
+        for (uint32_t k = 0; k < lo->n && !is_bern(lo); k++) {
+            double var;
+            if (hs_hee_unit_moments(lo->rho, lo->sigma, lo->b[k], &mu[k], &var))
                 return hs_error_set(err, HS_ERUNTIME, NULL, 0, 0,
                                     "feedforward init: quadrature failed in layer '%s'",
                                     lo->name);
-            rt->tmp[k] = hs_rho_f(lo->rho, rt->x[lo->off + k]) - mu;
         }
-        for (uint32_t i = 0; i < ly->n; i++) {
-            double s = ly->b[i];
+        for (uint32_t c = 0; c < rt->B; c++) {
+            double *x = rt->x + (size_t)c * m->ntotal;
             for (uint32_t k = 0; k < lo->n; k++)
-                s += m->W[l][(size_t)k * ly->n + i] * rt->tmp[k];
-            rt->x[ly->off + i] = is_bern(ly) ? (s > 0 ? 1.0 : 0.0) : ly->sigma * ly->sigma * s;
+                d[k] = (is_bern(lo) ? x[lo->off + k] : hs_rho_f(lo->rho, x[lo->off + k])) -
+                       mu[k];
+            for (uint32_t i = 0; i < ly->n; i++) {
+                double s = ly->b[i];
+                for (uint32_t k = 0; k < lo->n; k++)
+                    s += m->W[l][(size_t)k * ly->n + i] * d[k];
+                x[ly->off + i] = is_bern(ly) ? (s > 0 ? 1.0 : 0.0) : ly->sigma * ly->sigma * s;
+            }
         }
     }
     return HS_OK;
@@ -308,20 +316,22 @@ int hs_hee_rt_create(hs_hee_spec *s, hs_hee_rt **out, hs_error *err)
         rt->record[3 * l + 2] = s->record_c ? s->record_c[l] : 0;
     }
     size_t N = m->ntotal;
-    rt->x = calloc(N, sizeof *rt->x);
-    rt->eps = calloc(N, sizeof *rt->eps);
-    rt->c = calloc(N, sizeof *rt->c);
-    rt->rx = calloc(N, sizeof *rt->rx);
-    rt->reps = calloc(N, sizeof *rt->reps);
-    rt->eta = calloc(N, sizeof *rt->eta);
-    rt->bu = calloc(N, sizeof *rt->bu);
-    rt->tmp = calloc(nmax, sizeof *rt->tmp);
-    rt->kappa = calloc(N, sizeof *rt->kappa);
-    rt->kpow = calloc(N, sizeof *rt->kpow);
-    rt->dx = calloc(N, sizeof *rt->dx);
-    rt->de = calloc(N, sizeof *rt->de);
-    rt->dx_at = malloc(N * sizeof *rt->dx_at);
-    rt->de_at = malloc(N * sizeof *rt->de_at);
+    rt->B = s->chains ? s->chains : 1;
+    const size_t NB = N * rt->B;   /* every chain's units */
+    rt->x = calloc(NB, sizeof *rt->x);
+    rt->eps = calloc(NB, sizeof *rt->eps);
+    rt->c = calloc(NB, sizeof *rt->c);
+    rt->rx = calloc(NB, sizeof *rt->rx);
+    rt->reps = calloc(NB, sizeof *rt->reps);
+    rt->eta = calloc(NB, sizeof *rt->eta);
+    rt->bu = calloc(NB, sizeof *rt->bu);
+    rt->tmp = calloc(2 * nmax, sizeof *rt->tmp);
+    rt->kappa = calloc(NB, sizeof *rt->kappa);
+    rt->kpow = calloc(NB, sizeof *rt->kpow);
+    rt->dx = calloc(NB, sizeof *rt->dx);
+    rt->de = calloc(NB, sizeof *rt->de);
+    rt->dx_at = malloc(NB * sizeof *rt->dx_at);
+    rt->de_at = malloc(NB * sizeof *rt->de_at);
     rt->rng = hs_rng_stream(s->seed, "hee", "dynamics");
     if (!rt->x || !rt->eps || !rt->c || !rt->rx || !rt->reps || !rt->eta || !rt->bu ||
         !rt->tmp || !rt->rng || !rt->kappa || !rt->kpow || !rt->dx || !rt->de || !rt->dx_at ||
@@ -329,7 +339,27 @@ int hs_hee_rt_create(hs_hee_spec *s, hs_hee_rt **out, hs_error *err)
         rc = hs_nomem(err, NULL);
         goto fail;
     }
-    for (size_t u = 0; u < N; u++)
+    if (rt->B > 1) {
+        size_t cells = 1;
+        for (int l = 1; l < m->L; l++)
+            if ((size_t)m->layer[l - 1].n * m->layer[l].n > cells)
+                cells = (size_t)m->layer[l - 1].n * m->layer[l].n;
+        rt->nz = 3 * (size_t)N;   /* at most: interneuron, membrane, adaptation per unit */
+        rt->dd = calloc(NB, sizeof *rt->dd);
+        rt->w2 = malloc(cells * sizeof *rt->w2);
+        rt->xo = malloc(rt->B * sizeof *rt->xo);
+        rt->zbuf = malloc(rt->nz * sizeof *rt->zbuf);
+        if (!rt->dd || !rt->w2 || !rt->xo || !rt->zbuf) {
+            rc = hs_nomem(err, NULL);
+            goto fail;
+        }
+        for (uint32_t c = 0; c < rt->B; c++) {
+            char name[32];
+            snprintf(name, sizeof name, "chain/%u", c);
+            hs_xo_seed(&rt->xo[c], hs_rng_derive(s->seed, "hee", name));
+        }
+    }
+    for (size_t u = 0; u < NB; u++)
         rt->dx_at[u] = rt->de_at[u] = NAN;
     rt->seed = s->seed;
     rt->order_epoch = -1;
@@ -339,15 +369,16 @@ int hs_hee_rt_create(hs_hee_spec *s, hs_hee_rt **out, hs_error *err)
     if (rt->ds) {
         rt->ntrain = rt->ds->n - s->data.holdout;
         rt->present_steps = (uint64_t)llround(s->data.present / h->dt);
-        rt->clamp = malloc(m->layer[0].n * sizeof *rt->clamp);
+        rt->clamp = malloc(rt->B * m->layer[0].n * sizeof *rt->clamp);
         rt->order = malloc(rt->ntrain * sizeof *rt->order);
         if (!rt->clamp || !rt->order || hs_hee_rt_item(rt, 0, 0)) {
             rc = hs_nomem(err, NULL);
             goto fail;
         }
     }
-    if (rt->clamp)
-        memcpy(rt->x, rt->clamp, m->layer[0].n * sizeof *rt->x);
+    for (uint32_t c = 0; rt->clamp && c < rt->B; c++)   /* (a clamp: the same in every chain) */
+        memcpy(rt->x + c * N, rt->clamp + (rt->ds ? c * m->layer[0].n : 0),
+               m->layer[0].n * sizeof *rt->x);
     if (h->feedforward && (rc = feedforward(rt, err)))
         goto fail;
     if ((rc = bern_setup(rt, s, err)))
@@ -497,11 +528,117 @@ static void noise_budget(hs_hee_rt *rt)
     }
 }
 
-/* One exponential-Euler step of tau dy = (-y/s^2 + F) dt + sqrt(2 tau) dW. */
-static inline double ou_step(double y, double F, double s2, double decay, double noise_sd,
-                             gsl_rng *r)
+/* ---- chains (B > 1): the products of all chains at once -------------------------------------
+ * The state arrays are B x ntotal matrices, row-major, one chain per row; a layer's units are
+ * the columns from its off, so a layer of every chain is a B x n_l block with leading dimension
+ * ntotal, and the products below are single matrix-matrix products (CBLAS; configure says
+ * which). */
+
+static inline int ld(const hs_hee_rt *rt) { return (int)rt->m.ntotal; }
+
+/* eta_l = W_{l+1} T_{l+1} + b_l (b_l at the top) of layer l in every chain, from T (B x
+ * ntotal): one product, B x n_{l+1} by W_{l+1}^T. */
+static void chains_eta_layer(hs_hee_rt *rt, int l, const double *T)
 {
-    return y * decay + (1.0 - decay) * s2 * F + noise_sd * gsl_ran_gaussian_ziggurat(r, 1.0);
+    const hs_hee *m = &rt->m;
+    const hs_hee_layer *ly = &m->layer[l];
+    const size_t N = m->ntotal;
+    for (uint32_t c = 0; c < rt->B; c++)
+        memcpy(rt->eta + c * N + ly->off, ly->b, ly->n * sizeof *rt->eta);
+    if (l + 1 < m->L) {
+        const hs_hee_layer *up = &m->layer[l + 1];
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rt->B, (int)ly->n,
+                    (int)up->n, 1.0, T + up->off, ld(rt), m->W[l + 1], (int)up->n, 1.0,
+                    rt->eta + ly->off, ld(rt));
+    }
+}
+
+/* bu_l = W_l^T (T(x_{l-1}) - T(eps_{l-1})) of every layer l >= 1 in every chain (0 in layer
+ * 0): rt->dd holds the differences, B x n_{l-1} by W_l. */
+static void chains_bottom_up(hs_hee_rt *rt)
+{
+    const hs_hee *m = &rt->m;
+    const size_t N = m->ntotal, NB = N * rt->B;
+    for (size_t u = 0; u < NB; u++)
+        rt->dd[u] = rt->rx[u] - rt->reps[u];
+    for (uint32_t c = 0; c < rt->B; c++)
+        memset(rt->bu + c * N, 0, m->layer[0].n * sizeof *rt->bu);
+    for (int l = 1; l < m->L; l++) {
+        const hs_hee_layer *lo = &m->layer[l - 1], *ly = &m->layer[l];
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rt->B, (int)ly->n,
+                    (int)lo->n, 1.0, rt->dd + lo->off, ld(rt), m->W[l], (int)ly->n, 0.0,
+                    rt->bu + ly->off, ld(rt));
+    }
+}
+
+/* noise_budget (above) in every chain: the powers kpow of the interneurons, B x n_{l-1}, by
+ * W_l squared cell by cell gives the accumulated sums; the same kappa as one chain's sweep up
+ * to the order of the sums. */
+static void chains_noise_budget(hs_hee_rt *rt)
+{
+    const hs_hee *m = &rt->m;
+    const hs_hee_par *h = &rt->par;
+    const size_t N = m->ntotal;
+    for (uint32_t c = 0; c < rt->B; c++)
+        memset(rt->kappa + c * N, 0, m->layer[0].n * sizeof *rt->kappa);
+    for (int l = 1; l < m->L; l++) {
+        const hs_hee_layer *lo = &m->layer[l - 1], *ly = &m->layer[l];
+        const double s4 = lo->sigma * lo->sigma * lo->sigma * lo->sigma;
+        for (uint32_t c = 0; c < rt->B; c++)
+            for (uint32_t k = 0; k < lo->n; k++) {
+                size_t q = c * N + lo->off + k;
+                double de = hs_rho_d(lo->rho, rt->eps[q]);
+                rt->kpow[q] = de * de * h->tau_eps * s4;
+            }
+        const size_t cells = (size_t)lo->n * ly->n;
+        for (size_t i = 0; i < cells; i++)
+            rt->w2[i] = m->W[l][i] * m->W[l][i];
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rt->B, (int)ly->n,
+                    (int)lo->n, 1.0, rt->kpow + lo->off, ld(rt), rt->w2, (int)ly->n, 0.0,
+                    rt->kappa + ly->off, ld(rt));
+    }
+    for (uint32_t c = 0; c < rt->B; c++)
+        for (int l = 1; l < m->L; l++) {
+            const hs_hee_layer *ly = &m->layer[l];
+            for (uint32_t i = 0; i < ly->n; i++) {
+                size_t u = c * N + ly->off + i;
+                double d = hs_rho_d(ly->rho, rt->x[u]);
+                double k = d * d * rt->kappa[u] / h->tau_x;
+                rt->kappa[u] = k < 1 ? k : 1;
+            }
+        }
+}
+
+/* One exponential-Euler step of tau dy = (-y/s^2 + F) dt + sqrt(2 tau) dW, with the standard
+ * normal deviate z. */
+static inline double ou_step(double y, double F, double s2, double decay, double noise_sd,
+                             double z)
+{
+    return y * decay + (1.0 - decay) * s2 * F + noise_sd * z;
+}
+
+/* One chain's normal deviates: from r (one chain: GSL's ziggurat, drawn as they are used), or
+ * the next of z (chains: drawn in bulk at the start of the chain's step). */
+typedef struct noise {
+    gsl_rng *r;
+    const double *z;
+} noise;
+
+static inline double gauss(noise *q)
+{
+    return q->z ? *q->z++ : gsl_ran_gaussian_ziggurat(q->r, 1.0);
+}
+
+/* The deviates one chain draws in a step of hs_hee_rt_advance (chains: gaussian layers, the
+ * interneurons' and, where free, the membranes' and adaptation currents'). */
+static size_t chain_draws(const hs_hee_rt *rt)
+{
+    size_t n = 0;
+    for (int l = 0; l < rt->m.L; l++) {
+        const int free_x = l > 0 || !rt->clamp;
+        n += rt->m.layer[l].n * (size_t)(1 + free_x * (1 + (rt->par.adapt_m > 0)));
+    }
+    return n;
 }
 
 /* rho(y) and, cached with the value it belongs to, rho'(y): the step that moved a membrane
@@ -762,27 +899,32 @@ int hs_hee_rt_attach(hs_hee_rt *rt, hs_pop **xpop, hs_pop **epop, int inputs,
 int hs_hee_rt_item(hs_hee_rt *rt, uint64_t step, int reset)
 {
     const uint64_t k = step / rt->present_steps;
-    const long long epoch = (long long)(k / rt->ntrain);
-    const size_t n0 = rt->m.layer[0].n;
-    if (epoch != rt->order_epoch) {
-        if (rt->shuffle) {
-            if (hs_data_shuffle_order(rt->seed, (unsigned)epoch, rt->ntrain, rt->order))
-                return -1;
-        } else {
-            for (size_t i = 0; i < rt->ntrain; i++)
-                rt->order[i] = i;
+    const size_t n0 = rt->m.layer[0].n, N = rt->m.ntotal;
+    for (uint32_t c = 0; c < rt->B; c++) {   /* chain c: the item k B + c of the sequence */
+        const uint64_t j = k * rt->B + c;
+        const long long epoch = (long long)(j / rt->ntrain);
+        if (epoch != rt->order_epoch) {
+            if (rt->shuffle) {
+                if (hs_data_shuffle_order(rt->seed, (unsigned)epoch, rt->ntrain, rt->order))
+                    return -1;
+            } else {
+                for (size_t i = 0; i < rt->ntrain; i++)
+                    rt->order[i] = i;
+            }
+            rt->order_epoch = epoch;
         }
-        rt->order_epoch = epoch;
+        memcpy(rt->clamp + c * n0, rt->ds->x + rt->order[j % rt->ntrain] * rt->ds->dim,
+               n0 * sizeof *rt->clamp);
     }
-    memcpy(rt->clamp, rt->ds->x + rt->order[k % rt->ntrain] * rt->ds->dim,
-           n0 * sizeof *rt->clamp);
     if (reset) {
-        memcpy(rt->x, rt->clamp, n0 * sizeof *rt->x);
-        if (is_bern(&rt->m.layer[0]))
-            memcpy(rt->rx, rt->clamp, n0 * sizeof *rt->rx);
+        for (uint32_t c = 0; c < rt->B; c++) {
+            memcpy(rt->x + c * N, rt->clamp + c * n0, n0 * sizeof *rt->x);
+            if (is_bern(&rt->m.layer[0]))
+                memcpy(rt->rx + c * N, rt->clamp + c * n0, n0 * sizeof *rt->rx);
+        }
         if (rt->par.feedforward && feedforward(rt, NULL))
             return -1;
-        for (int l = 1; l < rt->m.L; l++)   /* T(x) = x of bernoulli units */
+        for (int l = 1; l < rt->m.L; l++)   /* T(x) = x of bernoulli units (one chain) */
             if (is_bern(&rt->m.layer[l]))
                 memcpy(rt->rx + rt->m.layer[l].off, rt->x + rt->m.layer[l].off,
                        rt->m.layer[l].n * sizeof *rt->rx);
@@ -911,6 +1053,71 @@ static void bern_step(hs_hee_rt *rt, int only)
     }
 }
 
+/* Chain ch's membranes, interneurons and adaptation currents from t to t + dt, given eta and
+ * bu (full: the spike realisation's budget of correlated noise, drawn in rt->bz); with chains,
+ * the chain's deviates are drawn first into zbuf (rt->nz doubles). */
+static void step_chain(hs_hee_rt *rt, uint32_t ch, int full, double *zbuf)
+{
+    const hs_hee *m = &rt->m;
+    const hs_hee_par *h = &rt->par;
+    const size_t o = (size_t)ch * m->ntotal;   /* chain ch's units */
+    const double dt = rt->dt, tau_x = h->tau_x, tau_e = h->tau_eps;
+    const double mad = h->adapt_m, tau_c = h->adapt_tau_c;
+    noise q = {rt->rng, NULL};
+    if (rt->B > 1) {
+        const size_t n = chain_draws(rt);
+        hs_xo_normals(&rt->xo[ch], zbuf, n);
+        q.z = zbuf;
+    }
+    for (int l = 0; l < m->L; l++) {
+        const hs_hee_layer *ly = &m->layer[l];
+        const double s2 = ly->sigma * ly->sigma;
+        const double dx = exp(-dt / (tau_x * s2)), de = exp(-dt / (tau_e * s2));
+        const double nx = ly->sigma * sqrt(-expm1(-2 * dt / (tau_x * s2)));
+        const double ne = ly->sigma * sqrt(-expm1(-2 * dt / (tau_e * s2)));
+        const int free_x = l > 0 || !rt->clamp;
+        for (uint32_t i = 0; i < ly->n && !is_bern(ly); i++) {
+            size_t u = o + ly->off + i;
+            double lat_x = 0, lat_e = 0;
+            if (ly->J)
+                for (uint32_t j = 0; j < ly->n; j++) {
+                    lat_x += ly->J[(size_t)i * ly->n + j] * rt->rx[o + ly->off + j];
+                    lat_e += ly->J[(size_t)i * ly->n + j] * rt->reps[o + ly->off + j];
+                }
+            const double in_x = rt->inputs ? rt->inx[u] : 0.0;
+            const double in_e = rt->inputs ? rt->ine[u] : 0.0;
+            if (!rt->exact_grad) {
+                double Fe = rho_d(ly->rho, rt->eps[u], &rt->de[u], &rt->de_at[u]) *
+                            (rt->eta[u] + lat_e + in_e);
+                rt->eps[u] = ou_step(rt->eps[u], Fe, s2, de, full ? ne * rt->ebeta[u] : ne,
+                                     gauss(&q));
+            }
+            if (!free_x)
+                continue;
+            double x = rt->x[u];
+            double Fx = rho_d(ly->rho, x, &rt->dx[u], &rt->dx_at[u]) *
+                        (rt->eta[u] + lat_x + rt->bu[u] + in_x);
+            if (full) {   /* the budget's correlated noise, drawn above */
+                double xi = nx * rt->bz[u - rt->off0], cc = mad > 0 ? rt->c[u] : 0.0;
+                rt->x[u] = x * dx + (1.0 - dx) * s2 * (Fx - cc) + xi;
+                if (mad > 0)
+                    rt->c[u] = cc + dt / tau_c * (-cc + mad * (x / s2 - Fx)) +
+                               sqrt(2 * mad * tau_x * dt) / tau_c * gauss(&q);
+                continue;
+            }
+            double nxu = h->noise_budget ? nx * sqrt(1 - rt->kappa[u]) : nx;
+            if (mad > 0) {
+                double g = x / s2 - Fx, cc = rt->c[u];
+                rt->x[u] = ou_step(x, Fx - cc, s2, dx, nxu, gauss(&q));
+                rt->c[u] = cc + dt / tau_c * (-cc + mad * g) +
+                           sqrt(2 * mad * tau_x * dt) / tau_c * gauss(&q);
+            } else {
+                rt->x[u] = ou_step(x, Fx, s2, dx, nxu, gauss(&q));
+            }
+        }
+    }
+}
+
 void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
 {
     const hs_hee *m = &rt->m;
@@ -924,19 +1131,22 @@ void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
             read_traces(rt, l, tnow, 1, 1);
     if (rt->inputs)
         read_inputs(rt, tnow);
-    for (int l = 0; l < m->L; l++) {
-        const hs_hee_layer *ly = &m->layer[l];
-        for (uint32_t i = 0; i < ly->n && !is_bern(ly); i++) {   /* (bernoulli: T(x) = x) */
-            size_t u = ly->off + i;
-            if (!rt->spike) {   /* (spike: units hear each other only through traces) */
-                rt->rx[u] = rho_fd(ly->rho, rt->x[u], &rt->dx[u], &rt->dx_at[u]);
-                rt->reps[u] = rho_fd(ly->rho, rt->eps[u], &rt->de[u], &rt->de_at[u]);
+    for (size_t o = 0; o < N * rt->B; o += N)   /* every chain's units from o */
+        for (int l = 0; l < m->L; l++) {
+            const hs_hee_layer *ly = &m->layer[l];
+            for (uint32_t i = 0; i < ly->n && !is_bern(ly); i++) {   /* (bernoulli: T(x) = x) */
+                size_t u = o + ly->off + i;
+                if (!rt->spike) {   /* (spike: units hear each other only through traces) */
+                    rt->rx[u] = rho_fd(ly->rho, rt->x[u], &rt->dx[u], &rt->dx_at[u]);
+                    rt->reps[u] = rho_fd(ly->rho, rt->eps[u], &rt->de[u], &rt->de_at[u]);
+                }
             }
         }
-    }
     /* eta of the gaussian layers (a bernoulli unit sums its own field when its clock ticks),
      * of every layer for the exact reference */
-    for (int l = 0; l < m->L; l++)
+    for (int l = 0; l < m->L && rt->B > 1; l++)
+        chains_eta_layer(rt, l, rt->rx);
+    for (int l = 0; l < m->L && rt->B == 1; l++)
         if (!is_bern(&m->layer[l]) || rt->exact_grad)
             hs_hee_eta(m, l, rt->rx, rt->eta + m->layer[l].off);
     /* the exact reference replaces rho(eps) by grad A = P^-1 eta (identity layers), and by
@@ -957,8 +1167,11 @@ void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
             }
         }
     /* bottom-up: bu_l = W_l^T (rho(x_{l-1}) - rho(eps_{l-1})), for gaussian layers */
-    memset(rt->bu, 0, N * sizeof *rt->bu);
-    for (int l = 1; l < m->L; l++) {
+    if (rt->B > 1)
+        chains_bottom_up(rt);
+    else
+        memset(rt->bu, 0, N * sizeof *rt->bu);
+    for (int l = 1; l < m->L && rt->B == 1; l++) {
         const hs_hee_layer *lo = &m->layer[l - 1], *ly = &m->layer[l];
         if (is_bern(ly))
             continue;
@@ -973,8 +1186,6 @@ void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
                 bu[i] += row[i] * d;
         }
     }
-    const double dt = rt->dt, tau_x = h->tau_x, tau_e = h->tau_eps;
-    const double mad = h->adapt_m, tau_c = h->adapt_tau_c;
     /* the budget follows the state on the interneurons' time scale: every tau_eps / 2 */
     const int full = rt->spike && h->noise_budget;
     if (full && rt->step % rt->budget_every == 0)
@@ -997,58 +1208,15 @@ void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
             }
     } else if (h->noise_budget && !rt->exact_grad && rt->kappa_fixed < 2 &&
         (rt->kappa_fixed == 1 || rt->step % rt->kappa_every == 0)) {
-        noise_budget(rt);
+        if (rt->B > 1)
+            chains_noise_budget(rt);
+        else
+            noise_budget(rt);
         if (rt->kappa_fixed == 1)
             rt->kappa_fixed = 2;
     }
-    for (int l = 0; l < m->L; l++) {
-        const hs_hee_layer *ly = &m->layer[l];
-        const double s2 = ly->sigma * ly->sigma;
-        const double dx = exp(-dt / (tau_x * s2)), de = exp(-dt / (tau_e * s2));
-        const double nx = ly->sigma * sqrt(-expm1(-2 * dt / (tau_x * s2)));
-        const double ne = ly->sigma * sqrt(-expm1(-2 * dt / (tau_e * s2)));
-        const int free_x = l > 0 || !rt->clamp;
-        for (uint32_t i = 0; i < ly->n && !is_bern(ly); i++) {
-            size_t u = ly->off + i;
-            double lat_x = 0, lat_e = 0;
-            if (ly->J)
-                for (uint32_t j = 0; j < ly->n; j++) {
-                    lat_x += ly->J[(size_t)i * ly->n + j] * rt->rx[ly->off + j];
-                    lat_e += ly->J[(size_t)i * ly->n + j] * rt->reps[ly->off + j];
-                }
-            const double in_x = rt->inputs ? rt->inx[u] : 0.0, in_e = rt->inputs ? rt->ine[u] : 0.0;
-            if (!rt->exact_grad) {
-                double Fe = rho_d(ly->rho, rt->eps[u], &rt->de[u], &rt->de_at[u]) *
-                            (rt->eta[u] + lat_e + in_e);
-                rt->eps[u] = ou_step(rt->eps[u], Fe, s2, de, full ? ne * rt->ebeta[u] : ne,
-                                     rt->rng);
-            }
-            if (!free_x)
-                continue;
-            double x = rt->x[u];
-            double Fx = rho_d(ly->rho, x, &rt->dx[u], &rt->dx_at[u]) *
-                        (rt->eta[u] + lat_x + rt->bu[u] + in_x);
-            if (full) {   /* the budget's correlated noise, drawn above */
-                double xi = nx * rt->bz[u - rt->off0], cc = mad > 0 ? rt->c[u] : 0.0;
-                rt->x[u] = x * dx + (1.0 - dx) * s2 * (Fx - cc) + xi;
-                if (mad > 0)
-                    rt->c[u] = cc + dt / tau_c * (-cc + mad * (x / s2 - Fx)) +
-                               sqrt(2 * mad * tau_x * dt) / tau_c *
-                                   gsl_ran_gaussian_ziggurat(rt->rng, 1.0);
-                continue;
-            }
-            double nxu = h->noise_budget ? nx * sqrt(1 - rt->kappa[u]) : nx;
-            if (mad > 0) {
-                double g = x / s2 - Fx, cc = rt->c[u];
-                rt->x[u] = ou_step(x, Fx - cc, s2, dx, nxu, rt->rng);
-                rt->c[u] = cc + dt / tau_c * (-cc + mad * g) +
-                           sqrt(2 * mad * tau_x * dt) / tau_c *
-                               gsl_ran_gaussian_ziggurat(rt->rng, 1.0);
-            } else {
-                rt->x[u] = ou_step(x, Fx, s2, dx, nxu, rt->rng);
-            }
-        }
-    }
+    for (uint32_t ch = 0; ch < rt->B; ch++)
+        step_chain(rt, ch, full, rt->zbuf);
     if (rt->nbern)
         bern_step(rt, -1);
     if (rt->spike) {
@@ -1114,6 +1282,9 @@ void hs_hee_rt_describe(const hs_hee_rt *rt, FILE *f)
     fprintf(f, "hee: %s realisation, %d layers, %u units; tau_x %g ms, tau_eps %g ms, dt %g ms"
                "%s\n", rt->spike ? "spike" : "rate", m->L, m->ntotal, h->tau_x, h->tau_eps,
             h->dt, rt->clamp ? ", layer 0 clamped" : "");
+    if (rt->B > 1)
+        fprintf(f, "  chains: %u independent copies%s; states.tsv records chain 0\n", rt->B,
+                rt->ds ? ", each clamped to its own item" : "");
     if (rt->binary)
         fprintf(f, "  spiking: one neural-sampling neuron per unit (refractory tau_x) and per "
                    "interneuron (tau_eps), z = 1 while refractory; couplings W, -W, J as "
@@ -1208,37 +1379,49 @@ void hs_hee_rt_advance_ancestral(hs_hee_rt *rt, int l, struct hs_net *q)
 {
     const hs_hee *m = &rt->m;
     const hs_hee_layer *ly = &m->layer[l];
+    const size_t N = m->ntotal;
     const double tnow = (double)rt->step * rt->dt;
     if (rt->spike)
         for (int k = l; k <= l + 1 && k < m->L; k++)
             read_traces(rt, k, tnow, 0, 1);
     /* T(eps) of this layer (lateral couplings) and the one above (eta): from the traces in
      * the spike realisation */
-    for (int k = l; k <= l + 1 && k < m->L; k++)
-        for (uint32_t i = 0; i < m->layer[k].n && !is_bern(&m->layer[k]); i++) {
-            size_t u = m->layer[k].off + i;
-            if (!rt->spike)   /* (spike: read_traces above) */
+    for (size_t o = 0; o < N * rt->B && !rt->spike; o += N)   /* (spike: read_traces above) */
+        for (int k = l; k <= l + 1 && k < m->L; k++)
+            for (uint32_t i = 0; i < m->layer[k].n && !is_bern(&m->layer[k]); i++) {
+                size_t u = o + m->layer[k].off + i;
                 rt->reps[u] = rho_fd(m->layer[k].rho, rt->eps[u], &rt->de[u], &rt->de_at[u]);
-        }
+            }
     if (is_bern(ly)) {   /* the interneurons whose clocks tick, from those above (rate) */
         bern_step(rt, l);
         rt->step++;
         return;
     }
     /* eta_l from the interneurons of the layer above (hs_hee_eta reads T + off of l + 1) */
-    double *eta = rt->eta + ly->off;
-    hs_hee_eta(m, l, rt->reps, eta);
+    if (rt->B > 1)
+        chains_eta_layer(rt, l, rt->reps);
+    else
+        hs_hee_eta(m, l, rt->reps, rt->eta + ly->off);
     const double dt = rt->dt, tau_e = rt->par.tau_eps, s2 = ly->sigma * ly->sigma;
     const double de = exp(-dt / (tau_e * s2));
     const double ne = ly->sigma * sqrt(-expm1(-2 * dt / (tau_e * s2)));
-    for (uint32_t i = 0; i < ly->n; i++) {
-        size_t u = ly->off + i;
-        double lat = 0;
-        if (ly->J)
-            for (uint32_t j = 0; j < ly->n; j++)
-                lat += ly->J[(size_t)i * ly->n + j] * rt->reps[ly->off + j];
-        double Fe = rho_d(ly->rho, rt->eps[u], &rt->de[u], &rt->de_at[u]) * (eta[i] + lat);
-        rt->eps[u] = ou_step(rt->eps[u], Fe, s2, de, ne, rt->rng);
+    for (uint32_t c = 0; c < rt->B; c++) {
+        const size_t o = c * N;
+        const double *eta = rt->eta + o + ly->off;
+        noise z = {rt->rng, NULL};
+        if (rt->B > 1) {
+            hs_xo_normals(&rt->xo[c], rt->zbuf, ly->n);
+            z.z = rt->zbuf;
+        }
+        for (uint32_t i = 0; i < ly->n; i++) {
+            size_t u = o + ly->off + i;
+            double lat = 0;
+            if (ly->J)
+                for (uint32_t j = 0; j < ly->n; j++)
+                    lat += ly->J[(size_t)i * ly->n + j] * rt->reps[o + ly->off + j];
+            double Fe = rho_d(ly->rho, rt->eps[u], &rt->de[u], &rt->de_at[u]) * (eta[i] + lat);
+            rt->eps[u] = ou_step(rt->eps[u], Fe, s2, de, ne, gauss(&z));
+        }
     }
     if (rt->spike) {   /* every neuron keeps firing; the other layers hold their state */
         const double tnext = (double)(rt->step + 1) * rt->dt;

@@ -23,6 +23,7 @@
 #include "hee/hee.h"
 #include "models/model.h"
 #include "proc/proc.h"
+#include "util/rng.h"
 
 struct hs_net;
 typedef struct hs_hee_rt hs_hee_rt;
@@ -114,6 +115,7 @@ typedef struct hs_hee_spec {
     double max_neurons;        /* the spike realisation may not need more */
     hs_hee_data data;
     uint64_t seed;             /* the run's: the dynamics' stream, patches, data orders */
+    uint32_t chains;           /* independent copies (rate realisation, gaussian layers) */
     const char *file;          /* the file the block came from and its place, for errors */
     int line, col;
 } hs_hee_spec;
@@ -139,7 +141,7 @@ struct hs_hee_rt {
     double *kpow;             /* per unit: the noise power it feeds into the layer above */
     int kappa_fixed;          /* kappa does not depend on the state: computed once */
     uint64_t kappa_every;     /* otherwise recomputed every this many steps */
-    double *clamp;            /* layer 0 data, or NULL */
+    double *clamp;            /* layer 0 data (B x n_0 with a data set), or NULL */
     /* data: (doc/learning.md): layer 0 clamped to item after item, each for `present` */
     struct hs_dataset *ds;    /* owned, or NULL */
     size_t ntrain;            /* the first ntrain items are presented; the rest are held out */
@@ -149,6 +151,20 @@ struct hs_hee_rt {
     uint64_t present_steps;   /* steps per item */
     uint64_t seed;            /* the run's seed: the shuffles derive from it */
     gsl_rng *rng;
+    /* chains (hee: chains, doc/learning.md): B independent copies of the state.  Every state
+     * array (x, eps, c, rx, reps, dx, de, their _at, eta, bu, kappa, kpow) holds B x ntotal
+     * values, chain c's units from c ntotal; with a data set clamp holds B x n_0 values, chain
+     * c's item from c n_0.  One chain draws from rng; with B > 1 chain c draws its normal
+     * deviates in bulk from its own stream xo[c] (hs_rng_derive(seed, "hee", "chain/c")), so
+     * its draws do not depend on the other chains or on how chains are split among threads.
+     * B > 1 only in the rate realisation of gaussian layers with interneurons (the
+     * configuration refuses the rest). */
+    uint32_t B;
+    hs_xo *xo;                /* B > 1: the chains' streams */
+    double *zbuf;             /* B > 1: one chain's deviates of a step, per thread */
+    size_t nz;                /* ... their number */
+    double *dd;               /* B > 1: T(x) - T(eps) of every chain, for the matrix products */
+    double *w2;               /* B > 1: W_l squared cell by cell, for the noise budget */
     double dt;
     uint64_t step;            /* steps taken */
     uint64_t every;           /* record every this many steps */

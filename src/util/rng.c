@@ -171,3 +171,74 @@ void hs_rng_counter_seek(gsl_rng *r, uint64_t key, uint64_t stream)
     counter_state *st = r->state;
     *st = (counter_state){.key = key, .stream = stream};
 }
+
+/* ---- bulk normal deviates ------------------------------------------------------------------ */
+
+void hs_xo_seed(hs_xo *x, uint64_t key)
+{
+    for (int i = 0; i < 4; i++)
+        x->s[i] = hs_splitmix64(key + (uint64_t)i * 0x9e3779b97f4a7c15ull);
+    if (!hs_xo_ok(x))
+        x->s[0] = 1;
+}
+
+/* The normal ziggurat's 128 layers of equal area V under exp(-x^2/2): nx[i] is layer i's right
+ * edge (nx[0] = V / f(r) the base strip's, which holds the tail beyond r = nx[1]; nx[128] = 0),
+ * ratio[i] = nx[i + 1] / nx[i]: a position u in (-1, 1) with |u| < ratio[i] lies under the next
+ * layer and is accepted at once. */
+#define NZIG_R 3.442619855899
+#define NZIG_V 9.91256303526217e-3
+static double nx[129], nratio[128];
+static once_flag nzig_once = ONCE_FLAG_INIT;
+
+static void nzig_init(void)
+{
+    double f = exp(-0.5 * NZIG_R * NZIG_R);
+    nx[0] = NZIG_V / f;
+    nx[1] = NZIG_R;
+    nx[128] = 0;
+    for (int i = 2; i < 128; i++) {
+        nx[i] = sqrt(-2 * log(NZIG_V / nx[i - 1] + f));
+        f = exp(-0.5 * nx[i] * nx[i]);
+    }
+    for (int i = 0; i < 128; i++)
+        nratio[i] = nx[i + 1] / nx[i];
+}
+
+/* A uniform deviate in (0, 1] from x. */
+static inline double xo_u01(hs_xo *x) { return hs_rng_u01_of(hs_xo_next(x)); }
+
+/* The rest of a draw whose word w fell outside its layer's core. */
+static double nzig_rest(hs_xo *x, uint64_t w)
+{
+    for (;; w = hs_xo_next(x)) {
+        const unsigned i = (unsigned)(w & 127);
+        const double u = (double)(w >> 11) * 0x1p-52 - 1.0;   /* [-1, 1) */
+        if (fabs(u) < nratio[i])
+            return u * nx[i];
+        if (i == 0) {   /* the tail beyond r (Marsaglia 1964) */
+            double a, b;
+            do {
+                a = log(xo_u01(x)) / NZIG_R;
+                b = log(xo_u01(x));
+            } while (-2 * b < a * a);
+            return u < 0 ? a - NZIG_R : NZIG_R - a;
+        }
+        const double v = u * nx[i];
+        const double f0 = exp(-0.5 * (nx[i] * nx[i] - v * v));
+        const double f1 = exp(-0.5 * (nx[i + 1] * nx[i + 1] - v * v));
+        if (f1 + xo_u01(x) * (f0 - f1) < 1.0)
+            return v;
+    }
+}
+
+void hs_xo_normals(hs_xo *x, double *out, size_t n)
+{
+    call_once(&nzig_once, nzig_init);
+    for (size_t k = 0; k < n; k++) {
+        const uint64_t w = hs_xo_next(x);
+        const unsigned i = (unsigned)(w & 127);
+        const double u = (double)(w >> 11) * 0x1p-52 - 1.0;
+        out[k] = fabs(u) < nratio[i] ? u * nx[i] : nzig_rest(x, w);
+    }
+}
