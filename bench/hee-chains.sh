@@ -30,7 +30,7 @@ for b in 1 10 100; do
         dur=$(awk -v p=$pres 'BEGIN { printf "%g ms", p * 10 }')
         start=$(date +%s.%N)
         "$hee" train "$srcdir/examples/hee-fashion.yaml" --quiet --set hee.chains=$b \
-            --set hee.data.limit=60000 --duration "$dur" --threads $th --output "$T/b$b-$th"
+            --set hee.data.limit=$((pres * b)) --duration "$dur" --threads $th --output "$T/b$b-$th"
         end=$(date +%s.%N)
         awk -v a="$start" -v z="$end" -v b=$b -v th=$th -v n=$((pres * b)) 'BEGIN {
             w = z - a; printf "%-34s %8d %9.2f %12.1f\n",

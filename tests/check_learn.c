@@ -438,17 +438,24 @@ START_TEST(test_learn_chains_items)
 }
 END_TEST
 
+/* TMPDIR/data.tsv: 200 items of the pPCA (seed 3), for the runs that train briefly. */
+static void small_data(void)
+{
+    double *X = malloc(200 * PD * sizeof *X);
+    ppca_data(X, 200, 3);
+    char path[512];
+    snprintf(path, sizeof path, "%s/data.tsv", tmpdir);
+    write_tsv(path, X, 200, PD);
+    free(X);
+}
+
 /* A run stopped early and resumed from its checkpoint ends with the same parameters, bit for
  * bit, as an uninterrupted run with the same seed: both realisations.  (tests/e2e.sh does the
  * same with a real Ctrl-C.) */
 static void check_resume(const char *realisation, unsigned chains)
 {
-    double *X = malloc(200 * PD * sizeof *X);
-    ppca_data(X, 200, 3);
     char path[512], yaml[2048], a[1400];
-    snprintf(path, sizeof path, "%s/data.tsv", tmpdir);
-    write_tsv(path, X, 200, PD);
-    free(X);
+    small_data();
     char full[64], part[64];
     snprintf(full, sizeof full, "%s%u-full", realisation, chains);
     snprintf(part, sizeof part, "%s%u-part", realisation, chains);
@@ -486,6 +493,30 @@ static void check_resume(const char *realisation, unsigned chains)
     hs_config_free(model);
     hs_config_free(cfg);
 }
+
+/* Chains split among threads: 6 chains on 1, 2 and 4 threads train the same model, bit for bit
+ * (each chain draws from its own stream; each thread updates rows of its own). */
+START_TEST(test_learn_chains_threads)
+{
+    char yaml[2048], a[1400];
+    small_data();
+    static const int threads[3] = {1, 2, 4};
+    for (int k = 0; k < 3; k++) {
+        char sub[64];
+        snprintf(sub, sizeof sub, "threads%d", threads[k]);
+        snprintf(yaml, sizeof yaml, ppca_yaml, 9, "1 s", tmpdir, sub, "rate", 6u, "20 Hz", "1 s");
+        hs_config *cfg = load(yaml);
+        cfg->threads = threads[k];
+        train(cfg, 0);
+        hs_config_free(cfg);
+    }
+    for (int k = 1; k < 3; k++) {
+        snprintf(a, sizeof a, "cmp -s '%s/threads1/model.yaml' '%s/threads%d/model.yaml'", tmpdir,
+                 tmpdir, threads[k]);
+        ck_assert_msg(system(a) == 0, "%d threads trained another model than one", threads[k]);
+    }
+}
+END_TEST
 
 /* Learning from spikes (doc/hee.md): a 5-d, 2-factor pPCA with noise sd 0.7 (principal
  * variances about 6 and 5), learned by the spike realisation at its defaults (neurons per unit
@@ -766,6 +797,7 @@ static Suite *learn_suite(void)
     tcase_add_test(tc, test_learn_ppca_chains);
     tcase_add_test(tc, test_learn_resume_rate);
     tcase_add_test(tc, test_learn_resume_chains);
+    tcase_add_test(tc, test_learn_chains_threads);
     tcase_add_test(tc, test_learn_checkpoint_truncated);
     tcase_add_test(tc, test_learn_resume_spike);
     tcase_add_test(tc, test_learn_generate_marginal);

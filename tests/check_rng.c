@@ -1,6 +1,7 @@
 /* check_rng.c -- random-stream derivation: known answers, independence of names and order */
 #include <check.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include "util/logexp.h"
 #include "util/rng.h"
 #include "util/sha256.h"
+#include "util/team.h"
 
 START_TEST(test_rng_hash_primitives)
 {
@@ -214,6 +216,49 @@ START_TEST(test_rng_bulk_normal)
 }
 END_TEST
 
+/* A team runs every part exactly once per run, part t always on the same thread (part 0 on
+ * the caller), for 1, 2 and 5 parts over 2000 runs; hs_team_share splits k items into n
+ * contiguous shares that cover them. */
+typedef struct team_log {
+    int count[5];
+    pthread_t who[5];
+    int moved;
+} team_log;
+
+static void team_part(void *ctx, int t, int n)
+{
+    team_log *g = ctx;
+    ck_assert_int_lt(t, n);
+    if (g->count[t]++ && !pthread_equal(g->who[t], pthread_self()))
+        g->moved = 1;
+    g->who[t] = pthread_self();
+}
+
+START_TEST(test_util_team)
+{
+    for (int n = 1; n <= 5; n += n == 1 ? 1 : 3) {
+        hs_team *tm;
+        ck_assert_int_eq(hs_team_create(n, &tm), 0);
+        ck_assert_int_eq(hs_team_size(tm), n);
+        team_log g = {0};
+        for (int r = 0; r < 2000; r++)
+            hs_team_run(tm, team_part, &g);
+        for (int t = 0; t < n; t++)
+            ck_assert_int_eq(g.count[t], 2000);
+        ck_assert(pthread_equal(g.who[0], pthread_self()));
+        ck_assert_int_eq(g.moved, 0);
+        hs_team_free(tm);
+        for (unsigned k = 0; k < 12; k++) {
+            ck_assert_uint_eq(hs_team_share(k, 0, n), 0);
+            ck_assert_uint_eq(hs_team_share(k, n, n), k);
+            for (int t = 0; t < n; t++)
+                ck_assert_uint_le(hs_team_share(k, t, n), hs_team_share(k, t + 1, n));
+        }
+    }
+    hs_team_free(NULL);
+}
+END_TEST
+
 /* log mean exp, by hand: weights 1 and 3 have mean 2 and sample variance 2, so the estimate's
  * delta-method variance is 2 / 2 / 2^2 = 1/4; shifted by 1000 (exp would overflow) the log
  * moves by exactly 1000 and the variance not at all.  The logistic functions at their
@@ -306,6 +351,7 @@ static Suite *rng_suite(void)
     tcase_add_test(tc, test_rng_counter_streams);
     tcase_add_test(tc, test_rng_exponential_ziggurat);
     tcase_add_test(tc, test_rng_bulk_normal);
+    tcase_add_test(tc, test_util_team);
     tcase_add_test(tc, test_util_sha256_vectors);
     tcase_add_test(tc, test_util_log_mean_exp);
     tcase_add_test(tc, test_rng_state_ok);

@@ -148,20 +148,21 @@ static const char usage_text[] =
     "                    rates: {bin: 10 ms}}\n"
     "      A file whose hee: block has data: and learn: is trained (as by 'train').\n"
     "  train NET.yaml [--resume] [--seed N] [--duration T] [--output DIR]\n"
-    "                 [--set PATH=VALUE ...] [--quiet]\n"
+    "                 [--threads N] [--set PATH=VALUE ...] [--quiet]\n"
     "      Train the hee: block on its data set with local plasticity; write\n"
     "      model.yaml (the trained network), learning.tsv (learning curve with exact\n"
     "      log-likelihoods where computable), config.yaml and checkpoint.bin.\n"
     "      --resume continues from OUTDIR/checkpoint.bin, bit for bit; a longer\n"
     "      --duration extends a finished run.  hee: chains: B trains B copies at\n"
-    "      once, each on its own item, the rule averaged over them (a minibatch);\n"
-    "      e.g. --set hee.chains=100.  An rbm: file trains a restricted\n"
+    "      once, each on its own item, the rule averaged over them (a minibatch),\n"
+    "      split among --threads N (the same model for any N); e.g.\n"
+    "      --set hee.chains=100 --threads 2.  An rbm: file trains a restricted\n"
     "      Boltzmann machine (CD-k, PCD, mean-field; hidden: [n1, n2] stacks a deep\n"
     "      belief net) for its epochs: learning.tsv (exact or AIS log-likelihood),\n"
     "      weights.tsv, biases.tsv, samples.tsv.\n"
     "  generate NET.yaml [--mode marginal|joint] [--samples N] [--settle T]\n"
     "           [--every T] [--burnin T] [--means] [--seed N] [--output DIR]\n"
-    "           [--set PATH=VALUE ...] [--quiet]\n"
+    "           [--threads N] [--set PATH=VALUE ...] [--quiet]\n"
     "      Generate data from the hee: block (e.g. a trained model.yaml) with layer 0\n"
     "      free: marginal = ancestral through the interneurons, top layer first, each\n"
     "      layer for --settle (default 10 tau_eps); joint = the whole network run free,\n"
@@ -245,7 +246,7 @@ static const char usage_text[] =
     "  hee-snn compare examples/hee-linear-gaussian.yaml --sweep m=0.5,2\n"
     "  hee-snn validate --describe examples/hee-spike.yaml   # spiking neurons per unit, noise load\n"
     "  hee-snn train examples/hee-learn-ppca.yaml && hee-snn run out/hee-learn-ppca/model.yaml\n"
-    "  hee-snn train examples/hee-fashion.yaml --set hee.chains=100   # 100 images at once\n"
+    "  hee-snn train examples/hee-fashion.yaml --set hee.chains=100 --threads 2\n"
     "  hee-snn train examples/rbm-bars-stripes.yaml --set rbm.method=pcd\n"
     "  hee-snn generate out/hee-learn-ppca/model.yaml --mode joint --samples 500\n"
     "  hee-snn run examples/brunel-small.yaml     # LIF, delays 1.5 ms, Poisson drive\n"
@@ -399,9 +400,9 @@ static const struct {
     int opts[12];   /* ended by 0 */
 } cmd_opts[] = {
     {"run", {OPT_SEED, OPT_SEEDS, OPT_DURATION, OPT_OUTPUT, OPT_THREADS, OPT_SET, OPT_QUIET}},
-    {"train", {OPT_RESUME, OPT_SEED, OPT_DURATION, OPT_OUTPUT, OPT_SET, OPT_QUIET}},
+    {"train", {OPT_RESUME, OPT_SEED, OPT_DURATION, OPT_OUTPUT, OPT_THREADS, OPT_SET, OPT_QUIET}},
     {"generate", {OPT_MODE, OPT_SAMPLES, OPT_SETTLE, OPT_EVERY, OPT_BURNIN, OPT_MEANS, OPT_SEED,
-                  OPT_OUTPUT, OPT_SET, OPT_QUIET}},
+                  OPT_OUTPUT, OPT_THREADS, OPT_SET, OPT_QUIET}},
     {"export", {OPT_FORMAT, OPT_OUTPUT, OPT_QUIET}},
     {"plot", {OPT_KIND, OPT_OUTPUT, OPT_WINDOW, OPT_BIN, OPT_POP, OPT_QUIET}},
     {"validate", {OPT_DESCRIBE, OPT_SET}},

@@ -79,6 +79,7 @@ int hs_net_hee_spec(const hs_config *cfg, hs_hee_spec *s, hs_error *err)
         .max_neurons = HS_MAX_NEURONS,
         .seed = cfg->seed,
         .chains = h->chains ? h->chains : 1,
+        .threads = cfg->threads,
         .file = cfg->path,
         .line = h->line,
         .col = h->col,

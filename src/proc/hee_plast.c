@@ -23,6 +23,7 @@
 #include "data/image.h"
 #include "proc/hee_rt.h"
 #include "util/error.h"
+#include "util/team.h"
 
 /* ---- data ----------------------------------------------------------------------------------- */
 
@@ -151,39 +152,52 @@ static void learn_sparse(hs_hee_rt *rt, double g)
 }
 
 /* The rate realisation's rules averaged over B > 1 chains (gaussian layers): with T the B x n
- * blocks of the chains' statistics and D = T(x) - T(eps),
+ * blocks of the chains' statistics and D = T(x) - T(eps) (rt->dd, left by the step's
+ * bottom-up products),
  *   W_l += g/B D_{l-1}^T T(x_l),  b_l += g/B sum_c D_l[c],  J_l += g/B (T(x_l)^T T(x_l) -
- *   T(eps_l)^T T(eps_l)) with its diagonal put back to 0. */
-static void learn_chains(hs_hee_rt *rt, double g)
+ *   T(eps_l)^T T(eps_l)) with its diagonal put back to 0;
+ * part t of n of the team updates its share of the rows of every W_l, b_l and J_l, so that no
+ * two threads write one place and each sum runs over the chains in order. */
+typedef struct learn_job {
+    hs_hee_rt *rt;
+    double gb;    /* g / B */
+} learn_job;
+
+static void learn_part(void *ctx, int t, int nt)
 {
+    const learn_job *j = ctx;
+    hs_hee_rt *rt = j->rt;
     hs_hee *m = &rt->m;
     const hs_hee_learn *L = &rt->par.learn;
-    const size_t N = m->ntotal, NB = N * rt->B;
+    const size_t N = m->ntotal;
     const int B = (int)rt->B, ld = (int)N;
-    const double gb = g / rt->B;
-    for (size_t u = 0; u < NB; u++)
-        rt->dd[u] = rt->px[u] - rt->pe[u];
     for (int l = 0; l < m->L; l++) {
         hs_hee_layer *ly = &m->layer[l];
         const int n = (int)ly->n;
         if (L->W && l > 0) {
             const hs_hee_layer *lo = &m->layer[l - 1];
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)lo->n, n, B, gb,
-                        rt->dd + lo->off, ld, rt->px + ly->off, ld, 1.0, m->W[l], n);
+            const unsigned k0 = hs_team_share(lo->n, t, nt), k1 = hs_team_share(lo->n, t + 1, nt);
+            if (k1 > k0)
+                cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(k1 - k0), n, B, j->gb,
+                            rt->dd + lo->off + k0, ld, rt->px + ly->off, ld, 1.0,
+                            m->W[l] + (size_t)k0 * ly->n, n);
         }
+        const unsigned i0 = hs_team_share(ly->n, t, nt), i1 = hs_team_share(ly->n, t + 1, nt);
         if (L->b)
-            for (uint32_t i = 0; i < ly->n; i++) {
+            for (unsigned i = i0; i < i1; i++) {
                 double s = 0;
                 for (size_t c = 0; c < rt->B; c++)
                     s += rt->dd[c * N + ly->off + i];
-                ly->b[i] += gb * s;
+                ly->b[i] += j->gb * s;
             }
-        if (L->J && ly->J) {
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, n, B, gb, rt->px + ly->off,
-                        ld, rt->px + ly->off, ld, 1.0, ly->J, n);
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, n, B, -gb, rt->pe + ly->off,
-                        ld, rt->pe + ly->off, ld, 1.0, ly->J, n);
-            for (uint32_t i = 0; i < ly->n; i++)
+        if (L->J && ly->J && i1 > i0) {
+            const int r = (int)(i1 - i0);
+            double *J = ly->J + (size_t)i0 * ly->n;
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r, n, B, j->gb,
+                        rt->px + ly->off + i0, ld, rt->px + ly->off, ld, 1.0, J, n);
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r, n, B, -j->gb,
+                        rt->pe + ly->off + i0, ld, rt->pe + ly->off, ld, 1.0, J, n);
+            for (unsigned i = i0; i < i1; i++)
                 ly->J[(size_t)i * ly->n + i] = 0.0;
         }
     }
@@ -196,7 +210,8 @@ void hs_hee_rt_learn(hs_hee_rt *rt, double g)
         return;
     }
     if (rt->B > 1) {
-        learn_chains(rt, g);
+        learn_job j = {rt, g / rt->B};
+        hs_team_run(rt->team, learn_part, &j);
         return;
     }
     hs_hee *m = &rt->m;

@@ -42,6 +42,7 @@
 #include "models/point_process.h"
 #include "util/error.h"
 #include "util/rng.h"
+#include "util/team.h"
 
 
 /* Free the parameters of m: its layers with their biases and couplings, its weights. */
@@ -116,6 +117,7 @@ void hs_hee_rt_free(hs_hee_rt *rt)
     free(rt->Pinv);
     free(rt->xo);
     free(rt->zbuf);
+    hs_team_free(rt->team);
     free(rt->dd);
     free(rt->w2);
     if (rt->rng)
@@ -340,16 +342,17 @@ int hs_hee_rt_create(hs_hee_spec *s, hs_hee_rt **out, hs_error *err)
         goto fail;
     }
     if (rt->B > 1) {
-        size_t cells = 1;
+        size_t cells = 0;
         for (int l = 1; l < m->L; l++)
-            if ((size_t)m->layer[l - 1].n * m->layer[l].n > cells)
-                cells = (size_t)m->layer[l - 1].n * m->layer[l].n;
+            cells += (size_t)m->layer[l - 1].n * m->layer[l].n;
+        /* threads: at most one per chain */
+        const int T = s->threads < 1 ? 1 : s->threads > (int)rt->B ? (int)rt->B : s->threads;
         rt->nz = 3 * (size_t)N;   /* at most: interneuron, membrane, adaptation per unit */
         rt->dd = calloc(NB, sizeof *rt->dd);
         rt->w2 = malloc(cells * sizeof *rt->w2);
         rt->xo = malloc(rt->B * sizeof *rt->xo);
-        rt->zbuf = malloc(rt->nz * sizeof *rt->zbuf);
-        if (!rt->dd || !rt->w2 || !rt->xo || !rt->zbuf) {
+        rt->zbuf = malloc(rt->nz * (size_t)T * sizeof *rt->zbuf);
+        if (!rt->dd || !rt->w2 || !rt->xo || !rt->zbuf || hs_team_create(T, &rt->team)) {
             rc = hs_nomem(err, NULL);
             goto fail;
         }
@@ -536,68 +539,82 @@ static void noise_budget(hs_hee_rt *rt)
 
 static inline int ld(const hs_hee_rt *rt) { return (int)rt->m.ntotal; }
 
-/* eta_l = W_{l+1} T_{l+1} + b_l (b_l at the top) of layer l in every chain, from T (B x
- * ntotal): one product, B x n_{l+1} by W_{l+1}^T. */
-static void chains_eta_layer(hs_hee_rt *rt, int l, const double *T)
+/* eta_l = W_{l+1} T_{l+1} + b_l (b_l at the top) of layer l in chains [c0, c1), from T (B x
+ * ntotal): one product, (c1 - c0) x n_{l+1} by W_{l+1}^T. */
+static void chains_eta_layer(hs_hee_rt *rt, int l, const double *T, uint32_t c0, uint32_t c1)
 {
     const hs_hee *m = &rt->m;
     const hs_hee_layer *ly = &m->layer[l];
     const size_t N = m->ntotal;
-    for (uint32_t c = 0; c < rt->B; c++)
+    for (uint32_t c = c0; c < c1; c++)
         memcpy(rt->eta + c * N + ly->off, ly->b, ly->n * sizeof *rt->eta);
     if (l + 1 < m->L) {
         const hs_hee_layer *up = &m->layer[l + 1];
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rt->B, (int)ly->n,
-                    (int)up->n, 1.0, T + up->off, ld(rt), m->W[l + 1], (int)up->n, 1.0,
-                    rt->eta + ly->off, ld(rt));
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(c1 - c0), (int)ly->n,
+                    (int)up->n, 1.0, T + c0 * N + up->off, ld(rt), m->W[l + 1], (int)up->n, 1.0,
+                    rt->eta + c0 * N + ly->off, ld(rt));
     }
 }
 
-/* bu_l = W_l^T (T(x_{l-1}) - T(eps_{l-1})) of every layer l >= 1 in every chain (0 in layer
- * 0): rt->dd holds the differences, B x n_{l-1} by W_l. */
-static void chains_bottom_up(hs_hee_rt *rt)
+/* bu_l = W_l^T (T(x_{l-1}) - T(eps_{l-1})) of every layer l >= 1 in chains [c0, c1) (0 in
+ * layer 0): rt->dd holds the differences (and keeps them for the step's plasticity,
+ * hee_plast.c), (c1 - c0) x n_{l-1} by W_l. */
+static void chains_bottom_up(hs_hee_rt *rt, uint32_t c0, uint32_t c1)
 {
     const hs_hee *m = &rt->m;
-    const size_t N = m->ntotal, NB = N * rt->B;
-    for (size_t u = 0; u < NB; u++)
+    const size_t N = m->ntotal;
+    for (size_t u = c0 * N; u < c1 * N; u++)
         rt->dd[u] = rt->rx[u] - rt->reps[u];
-    for (uint32_t c = 0; c < rt->B; c++)
+    for (uint32_t c = c0; c < c1; c++)
         memset(rt->bu + c * N, 0, m->layer[0].n * sizeof *rt->bu);
     for (int l = 1; l < m->L; l++) {
         const hs_hee_layer *lo = &m->layer[l - 1], *ly = &m->layer[l];
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rt->B, (int)ly->n,
-                    (int)lo->n, 1.0, rt->dd + lo->off, ld(rt), m->W[l], (int)ly->n, 0.0,
-                    rt->bu + ly->off, ld(rt));
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(c1 - c0), (int)ly->n,
+                    (int)lo->n, 1.0, rt->dd + c0 * N + lo->off, ld(rt), m->W[l], (int)ly->n,
+                    0.0, rt->bu + c0 * N + ly->off, ld(rt));
     }
 }
 
-/* noise_budget (above) in every chain: the powers kpow of the interneurons, B x n_{l-1}, by
- * W_l squared cell by cell gives the accumulated sums; the same kappa as one chain's sweep up
- * to the order of the sums. */
-static void chains_noise_budget(hs_hee_rt *rt)
+/* W_l squared cell by cell into rt->w2 (layer l's from the sum of the cells of the layers
+ * below it), for the noise budget of the chains. */
+static void chains_w2(hs_hee_rt *rt)
+{
+    const hs_hee *m = &rt->m;
+    double *w2 = rt->w2;
+    for (int l = 1; l < m->L; l++) {
+        const size_t cells = (size_t)m->layer[l - 1].n * m->layer[l].n;
+        for (size_t i = 0; i < cells; i++)
+            w2[i] = m->W[l][i] * m->W[l][i];
+        w2 += cells;
+    }
+}
+
+/* noise_budget (above) in chains [c0, c1): the powers kpow of the interneurons, (c1 - c0) x
+ * n_{l-1}, by W_l squared (chains_w2) give the accumulated sums; the same kappa as one chain's
+ * sweep up to the order of the sums. */
+static void chains_noise_budget(hs_hee_rt *rt, uint32_t c0, uint32_t c1)
 {
     const hs_hee *m = &rt->m;
     const hs_hee_par *h = &rt->par;
     const size_t N = m->ntotal;
-    for (uint32_t c = 0; c < rt->B; c++)
+    const double *w2 = rt->w2;
+    for (uint32_t c = c0; c < c1; c++)
         memset(rt->kappa + c * N, 0, m->layer[0].n * sizeof *rt->kappa);
     for (int l = 1; l < m->L; l++) {
         const hs_hee_layer *lo = &m->layer[l - 1], *ly = &m->layer[l];
         const double s4 = lo->sigma * lo->sigma * lo->sigma * lo->sigma;
-        for (uint32_t c = 0; c < rt->B; c++)
+        for (uint32_t c = c0; c < c1; c++)
             for (uint32_t k = 0; k < lo->n; k++) {
                 size_t q = c * N + lo->off + k;
                 double de = hs_rho_d(lo->rho, rt->eps[q]);
                 rt->kpow[q] = de * de * h->tau_eps * s4;
             }
-        const size_t cells = (size_t)lo->n * ly->n;
-        for (size_t i = 0; i < cells; i++)
-            rt->w2[i] = m->W[l][i] * m->W[l][i];
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rt->B, (int)ly->n,
-                    (int)lo->n, 1.0, rt->kpow + lo->off, ld(rt), rt->w2, (int)ly->n, 0.0,
-                    rt->kappa + ly->off, ld(rt));
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(c1 - c0), (int)ly->n,
+                    (int)lo->n, 1.0, rt->kpow + c0 * N + lo->off, ld(rt), w2, (int)ly->n, 0.0,
+                    rt->kappa + c0 * N + ly->off, ld(rt));
+        w2 += (size_t)lo->n * ly->n;
     }
-    for (uint32_t c = 0; c < rt->B; c++)
+    for (uint32_t c = c0; c < c1; c++)
         for (int l = 1; l < m->L; l++) {
             const hs_hee_layer *ly = &m->layer[l];
             for (uint32_t i = 0; i < ly->n; i++) {
@@ -1055,7 +1072,7 @@ static void bern_step(hs_hee_rt *rt, int only)
 
 /* Chain ch's membranes, interneurons and adaptation currents from t to t + dt, given eta and
  * bu (full: the spike realisation's budget of correlated noise, drawn in rt->bz); with chains,
- * the chain's deviates are drawn first into zbuf (rt->nz doubles). */
+ * the chain's deviates are drawn first into zbuf (rt->nz doubles; unused with one chain). */
 static void step_chain(hs_hee_rt *rt, uint32_t ch, int full, double *zbuf)
 {
     const hs_hee *m = &rt->m;
@@ -1118,6 +1135,51 @@ static void step_chain(hs_hee_rt *rt, uint32_t ch, int full, double *zbuf)
     }
 }
 
+/* Is the rate realisation's noise budget recomputed in this step? */
+static int budget_due(const hs_hee_rt *rt)
+{
+    return rt->par.noise_budget && !rt->exact_grad && rt->kappa_fixed < 2 &&
+           (rt->kappa_fixed == 1 || rt->step % rt->kappa_every == 0);
+}
+
+/* Part t of n of a chains' step (a contiguous range of chains on thread t): rho, the
+ * products, the noise budget when due (rt->budget_now, chains_w2 done), the membranes. */
+static void advance_part(void *ctx, int t, int n)
+{
+    hs_hee_rt *rt = ctx;
+    const hs_hee *m = &rt->m;
+    const size_t N = m->ntotal;
+    const uint32_t c0 = hs_team_share(rt->B, t, n), c1 = hs_team_share(rt->B, t + 1, n);
+    if (c0 == c1)
+        return;
+    for (size_t o = c0 * N; o < c1 * N; o += N)
+        for (int l = 0; l < m->L; l++) {
+            const hs_hee_layer *ly = &m->layer[l];
+            for (size_t u = o + ly->off; u < o + ly->off + ly->n; u++) {
+                rt->rx[u] = rho_fd(ly->rho, rt->x[u], &rt->dx[u], &rt->dx_at[u]);
+                rt->reps[u] = rho_fd(ly->rho, rt->eps[u], &rt->de[u], &rt->de_at[u]);
+            }
+        }
+    for (int l = 0; l < m->L; l++)
+        chains_eta_layer(rt, l, rt->rx, c0, c1);
+    chains_bottom_up(rt, c0, c1);
+    if (rt->budget_now)
+        chains_noise_budget(rt, c0, c1);
+    for (uint32_t ch = c0; ch < c1; ch++)
+        step_chain(rt, ch, 0, rt->zbuf + (size_t)t * rt->nz);
+}
+
+/* A step of B > 1 chains (the rate realisation of gaussian layers), split among the team. */
+static void advance_chains(hs_hee_rt *rt)
+{
+    rt->budget_now = budget_due(rt);
+    if (rt->budget_now)
+        chains_w2(rt);
+    hs_team_run(rt->team, advance_part, rt);
+    if (rt->budget_now && rt->kappa_fixed == 1)
+        rt->kappa_fixed = 2;
+}
+
 void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
 {
     const hs_hee *m = &rt->m;
@@ -1125,28 +1187,30 @@ void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
     const size_t N = m->ntotal;
     if (rt->ds && rt->step % rt->present_steps == 0 && rt->step > 0)
         (void)hs_hee_rt_item(rt, rt->step, 1);   /* memory for it was checked at step 0 */
+    if (rt->B > 1) {
+        advance_chains(rt);
+        rt->step++;
+        return;
+    }
     const double tnow = (double)rt->step * rt->dt;
     if (rt->spike)
         for (int l = 0; l < m->L; l++)
             read_traces(rt, l, tnow, 1, 1);
     if (rt->inputs)
         read_inputs(rt, tnow);
-    for (size_t o = 0; o < N * rt->B; o += N)   /* every chain's units from o */
-        for (int l = 0; l < m->L; l++) {
-            const hs_hee_layer *ly = &m->layer[l];
-            for (uint32_t i = 0; i < ly->n && !is_bern(ly); i++) {   /* (bernoulli: T(x) = x) */
-                size_t u = o + ly->off + i;
-                if (!rt->spike) {   /* (spike: units hear each other only through traces) */
-                    rt->rx[u] = rho_fd(ly->rho, rt->x[u], &rt->dx[u], &rt->dx_at[u]);
-                    rt->reps[u] = rho_fd(ly->rho, rt->eps[u], &rt->de[u], &rt->de_at[u]);
-                }
+    for (int l = 0; l < m->L; l++) {
+        const hs_hee_layer *ly = &m->layer[l];
+        for (uint32_t i = 0; i < ly->n && !is_bern(ly); i++) {   /* (bernoulli: T(x) = x) */
+            size_t u = ly->off + i;
+            if (!rt->spike) {   /* (spike: units hear each other only through traces) */
+                rt->rx[u] = rho_fd(ly->rho, rt->x[u], &rt->dx[u], &rt->dx_at[u]);
+                rt->reps[u] = rho_fd(ly->rho, rt->eps[u], &rt->de[u], &rt->de_at[u]);
             }
         }
+    }
     /* eta of the gaussian layers (a bernoulli unit sums its own field when its clock ticks),
      * of every layer for the exact reference */
-    for (int l = 0; l < m->L && rt->B > 1; l++)
-        chains_eta_layer(rt, l, rt->rx);
-    for (int l = 0; l < m->L && rt->B == 1; l++)
+    for (int l = 0; l < m->L; l++)
         if (!is_bern(&m->layer[l]) || rt->exact_grad)
             hs_hee_eta(m, l, rt->rx, rt->eta + m->layer[l].off);
     /* the exact reference replaces rho(eps) by grad A = P^-1 eta (identity layers), and by
@@ -1167,11 +1231,8 @@ void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
             }
         }
     /* bottom-up: bu_l = W_l^T (rho(x_{l-1}) - rho(eps_{l-1})), for gaussian layers */
-    if (rt->B > 1)
-        chains_bottom_up(rt);
-    else
-        memset(rt->bu, 0, N * sizeof *rt->bu);
-    for (int l = 1; l < m->L && rt->B == 1; l++) {
+    memset(rt->bu, 0, N * sizeof *rt->bu);
+    for (int l = 1; l < m->L; l++) {
         const hs_hee_layer *lo = &m->layer[l - 1], *ly = &m->layer[l];
         if (is_bern(ly))
             continue;
@@ -1206,17 +1267,12 @@ void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
                     a += row[j] * z[j];
                 y[i] = a;
             }
-    } else if (h->noise_budget && !rt->exact_grad && rt->kappa_fixed < 2 &&
-        (rt->kappa_fixed == 1 || rt->step % rt->kappa_every == 0)) {
-        if (rt->B > 1)
-            chains_noise_budget(rt);
-        else
-            noise_budget(rt);
+    } else if (budget_due(rt)) {
+        noise_budget(rt);
         if (rt->kappa_fixed == 1)
             rt->kappa_fixed = 2;
     }
-    for (uint32_t ch = 0; ch < rt->B; ch++)
-        step_chain(rt, ch, full, rt->zbuf);
+    step_chain(rt, 0, full, NULL);
     if (rt->nbern)
         bern_step(rt, -1);
     if (rt->spike) {
@@ -1399,7 +1455,7 @@ void hs_hee_rt_advance_ancestral(hs_hee_rt *rt, int l, struct hs_net *q)
     }
     /* eta_l from the interneurons of the layer above (hs_hee_eta reads T + off of l + 1) */
     if (rt->B > 1)
-        chains_eta_layer(rt, l, rt->reps);
+        chains_eta_layer(rt, l, rt->reps, 0, rt->B);
     else
         hs_hee_eta(m, l, rt->reps, rt->eta + ly->off);
     const double dt = rt->dt, tau_e = rt->par.tau_eps, s2 = ly->sigma * ly->sigma;

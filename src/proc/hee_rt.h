@@ -116,6 +116,7 @@ typedef struct hs_hee_spec {
     hs_hee_data data;
     uint64_t seed;             /* the run's: the dynamics' stream, patches, data orders */
     uint32_t chains;           /* independent copies (rate realisation, gaussian layers) */
+    int threads;               /* ... split among this many threads */
     const char *file;          /* the file the block came from and its place, for errors */
     int line, col;
 } hs_hee_spec;
@@ -164,7 +165,9 @@ struct hs_hee_rt {
     double *zbuf;             /* B > 1: one chain's deviates of a step, per thread */
     size_t nz;                /* ... their number */
     double *dd;               /* B > 1: T(x) - T(eps) of every chain, for the matrix products */
-    double *w2;               /* B > 1: W_l squared cell by cell, for the noise budget */
+    double *w2;               /* B > 1: every W_l squared cell by cell, for the noise budget */
+    int budget_now;           /* B > 1: the step recomputes the noise budget */
+    struct hs_team *team;     /* B > 1: the threads the chains are split among (hee: threads) */
     double dt;
     uint64_t step;            /* steps taken */
     uint64_t every;           /* record every this many steps */
