@@ -38,7 +38,7 @@ def main():
     a = ap.parse_args()
     ft = np.float64 if a.float64 else np.float32
     B, n0, n1 = a.chains, 784, 100
-    X = load_images(a.images, 60000).astype(ft)
+    X = load_images(a.images, a.presentations * a.chains).astype(ft)   # the images it shows
     rng = np.random.default_rng(1)
     dt, tau_x, tau_e = 0.02, 2.0, 0.1           # ms
     s0, s1 = 0.3, 1.0

@@ -19,6 +19,10 @@
  *   64 latent identity units) learns them; each latent unit's receptive field (its column of W)
  *   is fitted by a Gabor function; reports the fraction with R^2 > 0.8.
  *
+ * fashion's HEE takes its chains, threads, learning rate and decay from the environment:
+ * HS_FASHION_CHAINS (default 1), HS_FASHION_THREADS (1), HS_FASHION_LR ("5 Hz"),
+ * HS_FASHION_DECAY ("20 s"); HEE_SECONDS is then the model time of B images at once.
+ *
  * Results depend only on the seeds; times are wall seconds on this machine.
  */
 #include <math.h>
@@ -39,6 +43,7 @@
 #include "proc/hee_rt.h"
 #include "hee-snn/hee-snn.h"
 #include "rbm/rbm.h"
+#include "util/blas.h"
 #include "util/clock.h"
 #include "util/rng.h"
 
@@ -73,7 +78,11 @@ static double *posterior_means(const hs_config *model, const double *X, size_t n
 {
     hs_error err = {0};
     hs_hee_rt *rt = NULL;
-    if (hs_net_hee_rt(model, &rt, &err))
+    hs_heecfg one = *model->hee;   /* one chain, item after item */
+    hs_config m1 = *model;
+    one.chains = 1;
+    m1.hee = &one;
+    if (hs_net_hee_rt(&m1, &rt, &err))
         die(&err);
     const hs_hee *m = &rt->m;
     const hs_hee_layer *v = &m->layer[0], *top = &m->layer[m->L - 1];
@@ -123,13 +132,20 @@ static double probe(const double *Ftr, const int *ytr, size_t ntr, const double 
 }
 
 static const char fashion_yaml[] =
-    "hee-snn: 1\nname: fashion\nseed: 1\nduration: %g s\noutput: %s/hee\n"
-    "hee:\n  tau_x: 2 ms\n  tau_eps: 0.1 ms\n  dt: 0.02 ms\n"
+    "hee-snn: 1\nname: fashion\nseed: 1\nduration: %g s\noutput: %s/hee\nthreads: %s\n"
+    "hee:\n  tau_x: 2 ms\n  tau_eps: 0.1 ms\n  dt: 0.02 ms\n  chains: %s\n"
     "  layers:\n    - {name: v, size: 784, sigma: 0.3}\n    - {name: h, size: 100, rho: tanh}\n"
     "  weights:\n    h: {normal: {mean: 0, sd: 0.01}}\n"
     "  data:\n    idx: {images: " FMNIST "train-images-idx3-ubyte.gz}\n    limit: %zu\n"
     "    scale: 0.00392156862745098\n    present: 10 ms\n"
-    "  learn: {learning_rate: 5 Hz, decay: 20 s, settle: 5 ms, log: 1 s}\n";
+    "  learn: {learning_rate: %s, decay: %s, settle: 5 ms, log: 1 s}\n";
+
+/* An environment variable, or def. */
+static const char *env_or(const char *name, const char *def)
+{
+    const char *v = getenv(name);
+    return v && v[0] ? v : def;
+}
 
 static int fashion(const char *out, size_t ntrain, double hee_s, size_t epochs)
 {
@@ -152,7 +168,9 @@ static int fashion(const char *out, size_t ntrain, double hee_s, size_t epochs)
 
     /* the HEE: train (or keep a model trained before), generate, infer */
     snprintf(path, sizeof path, "%s/hee/model.yaml", out);
-    snprintf(yaml, sizeof yaml, fashion_yaml, hee_s, out, ntrain);
+    snprintf(yaml, sizeof yaml, fashion_yaml, hee_s, out, env_or("HS_FASHION_THREADS", "1"),
+             env_or("HS_FASHION_CHAINS", "1"), ntrain, env_or("HS_FASHION_LR", "5 Hz"),
+             env_or("HS_FASHION_DECAY", "20 s"));
     snprintf(dir, sizeof dir, "%s/fashion.yaml", out);
     hs_config *cfg = load_string(yaml, dir);
     double t0 = hs_wall_s(), hee_wall = 0;
@@ -343,6 +361,7 @@ static int patches(const char *out, int nimg, char **imgs, double hee_s, const c
 int main(int argc, char **argv)
 {
     gsl_set_error_handler_off();
+    hs_blas_threads(1);   /* as the hee-snn program: the same bytes on every machine */
     if (argc >= 3 && !strcmp(argv[1], "fashion")) {
         mkdir(argv[2], 0777);
         return fashion(argv[2], argc > 3 ? (size_t)atol(argv[3]) : 2000,

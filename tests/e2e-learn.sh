@@ -34,6 +34,23 @@ status_is 0 "'run' trains a file that learns" "$HEE_SNN" run "$ex" --duration '2
     --output "$T/r"
 check "... writing model.yaml" test -s "$T/r/model.yaml"
 
+# ---- chains: B copies at once, split among threads --------------------------------------------
+status_is 0 "train the pPCA example with 8 chains on 2 threads (2 s)" "$HEE_SNN" train "$ex" \
+    --duration '2 s' --set hee.chains=8 --threads 2 --output "$T/ch"
+check "... learning.tsv says so" grep -q '^# chains: 8,' "$T/ch/learning.tsv"
+check "... and counts every chain's items (200 presentations, 1600 items)" awk -F'\t' '
+    /^#/ || /^time/ { next } { last = $3 } END { exit !(last == 1600) }' "$T/ch/learning.tsv"
+check "... model.yaml keeps the chains" grep -q '^  chains: 8$' "$T/ch/model.yaml"
+status_is 0 "joint generation from it: 8 samples a round (100 samples)" "$HEE_SNN" generate \
+    "$T/ch/model.yaml" --mode joint --samples 100 --threads 2 --output "$T/ch-gen"
+check "... samples.tsv holds 100 rows" awk '/^#/ || /^v/ { next } { n++ }
+    END { exit !(n == 100) }' "$T/ch-gen/samples.tsv"
+status_is 0 "compare runs one chain per sampler on a chains file" "$HEE_SNN" compare \
+    "$T/ch/model.yaml" --duration '1 s' --output "$T/ch-cmp"
+status_is 2 "chains with the spike realisation is refused" "$HEE_SNN" validate "$ex" \
+    --set hee.chains=4 --set hee.realisation=spike
+check "... at the key, saying why" grep -q "the spike realisation runs one chain" "$T/err"
+
 # ---- bernoulli layers: bars and stripes, exact log-likelihood by enumeration -------------------
 bas="$HS_SRCDIR/examples/hee-bars-stripes.yaml"
 status_is 0 "train the binary HEE on 3x3 bars and stripes (20 s)" "$HEE_SNN" train "$bas" \

@@ -10,6 +10,12 @@
  * process.  GSL's default handler aborts the process on any error, so a program that embeds
  * hee-snn should call gsl_set_error_handler_off() (<gsl/gsl_errno.h>) once before it uses
  * the library, as the hee-snn program and examples/embed.c do.
+ *
+ * OpenBLAS: the hee-snn program runs OpenBLAS on one thread (the same bytes on every machine).
+ * A hee: block with chains split among threads (threads: N > 1) sets OpenBLAS to one thread
+ * when it is compiled, since its threads each call the products for their own chains (threaded
+ * OpenBLAS called from two threads at once would make them wait on each other); otherwise the
+ * library leaves OpenBLAS's thread count to the embedding program.
  */
 #ifndef HEE_SNN_H
 #define HEE_SNN_H

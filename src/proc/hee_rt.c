@@ -40,6 +40,7 @@
 #include "data/dataset.h"
 #include "proc/hee_rt.h"
 #include "models/point_process.h"
+#include "util/blas.h"
 #include "util/error.h"
 #include "util/rng.h"
 #include "util/team.h"
@@ -352,6 +353,8 @@ int hs_hee_rt_create(hs_hee_spec *s, hs_hee_rt **out, hs_error *err)
         rt->w2 = malloc(cells * sizeof *rt->w2);
         rt->xo = malloc(rt->B * sizeof *rt->xo);
         rt->zbuf = malloc(rt->nz * (size_t)T * sizeof *rt->zbuf);
+        if (T > 1)   /* each thread calls the products of its own chains (hee-snn.h) */
+            hs_blas_threads(1);
         if (!rt->dd || !rt->w2 || !rt->xo || !rt->zbuf || hs_team_create(T, &rt->team)) {
             rc = hs_nomem(err, NULL);
             goto fail;
