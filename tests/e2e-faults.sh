@@ -112,6 +112,12 @@ status_is 1 "validate refuses it too (1e8 neurons, 8e10 synapses on this machine
     --set 'projections.0.connect={fixed_indegree: 1000}'
 check "... naming the binding limit (4 bytes a synapse of one weight, 12 else)" \
     grep -q 'needs at least 355 GB.*this process may use' "$T/err"
+status_is 1 "validate refuses a hee: block of 100000 chains of 20005 units (240 GB)" \
+    "$HEE_SNN" validate "$HS_SRCDIR/examples/hee-learn-ppca.yaml" --set hee.chains=100000 \
+    --set hee.layers.1.size=20000
+check "... counting the units of every chain (15 doubles each)" grep -q \
+    'needs at least 240 GB (0 neurons, 0 synapses, 2e+09 hee: units in 100000 chains).*make it smaller (fewer chains or units)' \
+    "$T/err"
 
 # ---- SIGKILL leaves temporaries; the next run into the directory removes the dead ones -----
 # (issue 14, audit defect 11: nothing ever removed them)

@@ -154,8 +154,10 @@ HS_API uint64_t hs_net_pop_spikes(const hs_net *net, int pop);
 HS_API uint64_t hs_net_events(const hs_net *net);         /* neuron events processed */
 HS_API uint64_t hs_net_syn_events(const hs_net *net);     /* synaptic events delivered */
 HS_API size_t hs_net_synapses(const hs_net *net);
-/* Units of the hee: block's rate network (0 when there is none) and update steps taken. */
+/* Units of the hee: block's rate network (0 when there is none; per chain), its chains (1
+ * without chains: or a hee: block) and update steps taken. */
 HS_API size_t hs_net_hee_units(const hs_net *net);
+HS_API unsigned hs_net_hee_chains(const hs_net *net);
 HS_API uint64_t hs_net_hee_steps(const hs_net *net);
 
 /* Boltzmann energy of a population of binary units: its bias vector and its recurrent

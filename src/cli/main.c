@@ -645,6 +645,8 @@ static int cmd_validate(int argc, char **argv)
         const size_t units = hs_net_hee_units(net);
         if (units)
             printf("; hee: %zu unit%s", units, units == 1 ? "" : "s");
+        if (units && hs_net_hee_chains(net) > 1)
+            printf(" in each of %u chains", hs_net_hee_chains(net));
         printf(")\n");
     }
     hs_net_free(net);
@@ -1139,10 +1141,16 @@ static int cmd_run(int argc, char **argv)
         if (hs_net_hee_units(net) && !hs_net_hee_steps(net))
             printf("hee network: %zu units, each unit and interneuron a neural-sampling "
                    "neuron (event-driven: no update steps)\n", hs_net_hee_units(net));
-        else if (hs_net_hee_units(net))
-            printf("hee network: %zu units, %" PRIu64 " update steps (%.3g unit updates "
-                   "per wall second)\n", hs_net_hee_units(net), hs_net_hee_steps(net),
-                   wall > 0 ? 2.0 * hs_net_hee_units(net) * hs_net_hee_steps(net) / wall : 0.0);
+        else if (hs_net_hee_units(net)) {   /* (units and interneurons, in every chain) */
+            const unsigned B = hs_net_hee_chains(net);
+            char ch[48] = "";
+            if (B > 1)
+                snprintf(ch, sizeof ch, " in each of %u chains", B);
+            printf("hee network: %zu units%s, %" PRIu64 " update steps (%.3g unit updates "
+                   "per wall second)\n", hs_net_hee_units(net), ch, hs_net_hee_steps(net),
+                   wall > 0 ? 2.0 * hs_net_hee_units(net) * B * hs_net_hee_steps(net) / wall
+                            : 0.0);
+        }
         printf("wall time: %.3f s, real-time factor: %.3g (simulated/wall)\n", wall,
                wall > 0 ? T * 1e-3 / wall : 0.0);
         printf("output: %s\n", hs_config_output(cfg));

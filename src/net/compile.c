@@ -899,9 +899,10 @@ static int one_weight(const hs_projcfg *pc, const hs_model *tm)
            tm->uniform_weight && !tm->exp_weights;
 }
 
-static double bytes_needed(const hs_config *cfg, int nranks, double *neurons, double *synapses)
+static double bytes_needed(const hs_config *cfg, int nranks, double *neurons, double *synapses,
+                           double *units)
 {
-    double n = 0, s = 0, rows = 0, wbytes = 0;
+    double n = 0, s = 0, rows = 0, wbytes = 0, hee = 0;
     for (int p = 0; p < cfg->npops; p++)
         n += cfg->pops[p].size;
     for (int k = 0; k < cfg->nprojs; k++) {
@@ -919,9 +920,28 @@ static double bytes_needed(const hs_config *cfg, int nranks, double *neurons, do
         s += sk;   /* a target and (unless one_weight) a weight each */
         wbytes += one_weight(pc, hs_model_of(cfg->pops[pc->to].schema)) ? 0 : 8 * sk;
     }
+    /* a hee: block's runtime: 15 doubles a unit in every chain (membranes, interneurons,
+     * adaptation, rho and rho' with their values, eta, the bottom-up term, the noise budget,
+     * the chains' differences and deviates), and its weights twice with chains (squared for
+     * the noise budget) */
+    *units = 0;
+    if (cfg->hee) {
+        const hs_heecfg *h = cfg->hee;
+        double N = 0, cells = 0;
+        for (int l = 0; l < h->nlayers; l++) {
+            N += h->layers[l].size;
+            if (h->lateral && h->lateral[l].kind != HS_VAL_UNSET)
+                cells += (double)h->layers[l].size * h->layers[l].size;
+            if (l > 0)
+                cells += (double)h->layers[l - 1].size * h->layers[l].size;
+        }
+        const double B = h->chains > 1 ? h->chains : 1;
+        *units = B * N;
+        hee = 8 * (15 * B * N + (B > 1 ? 2 : 1) * cells);
+    }
     *neurons = n;
     *synapses = s;
-    return 32 * n + (4 * s + wbytes + 8 * rows) / nranks;
+    return 32 * n + hee + (4 * s + wbytes + 8 * rows) / nranks;
 }
 
 /* A network that cannot fit is refused before anything is allocated, with the figures, instead
@@ -929,17 +949,24 @@ static double bytes_needed(const hs_config *cfg, int nranks, double *neurons, do
 static int memory_check(const hs_config *cfg, int nranks, hs_error *err)
 {
     const char *why;
-    double n, s;
-    const double need = bytes_needed(cfg, nranks, &n, &s);
+    double n, s, u;
+    const double need = bytes_needed(cfg, nranks, &n, &s, &u);
     const double lim = (double)hs_mem_limit(&why);
     if (need <= lim)
         return HS_OK;
+    char hee[96] = "";
+    if (cfg->hee)
+        snprintf(hee, sizeof hee, ", %.4g hee: units in %u chain%s", u, cfg->hee->chains,
+                 cfg->hee->chains == 1 ? "" : "s");
+    /* a hee: block runs whole in one process: more processes do not help it */
+    const char *hint = u * 120 > need / 2 ? " (fewer chains or units)"
+                       : nranks > 1       ? " or use more processes"
+                                          : " or split it across MPI processes";
     return hs_error_set(err, HS_ENOMEM, cfg->path, 0, 0,
-                        "the network needs at least %.3g GB (%.4g neurons, %.4g synapses%s), "
+                        "the network needs at least %.3g GB (%.4g neurons, %.4g synapses%s%s), "
                         "more than the %.3g GB this process may use (%s): make it smaller%s",
-                        need / 1e9, n, s, nranks > 1 ? " over the processes" : "", lim / 1e9,
-                        why, nranks > 1 ? " or use more processes" : " or split it across "
-                                                                      "MPI processes");
+                        need / 1e9, n, s, hee, nranks > 1 ? " over the processes" : "",
+                        lim / 1e9, why, hint);
 }
 
 int hs_net_compile_split(const hs_config *cfg, int rank, int nranks, hs_net **out,
@@ -1299,6 +1326,12 @@ size_t hs_net_hee_units(const hs_net *net)
 {
     const hs_hee_rt *rt = hs_net_proc(net, &hs_hee_proc_ops);
     return rt ? rt->m.ntotal : 0;
+}
+
+unsigned hs_net_hee_chains(const hs_net *net)
+{
+    const hs_hee_rt *rt = hs_net_proc(net, &hs_hee_proc_ops);
+    return rt ? rt->B : 1;
 }
 
 uint64_t hs_net_hee_steps(const hs_net *net)
