@@ -518,6 +518,43 @@ START_TEST(test_learn_chains_threads)
 }
 END_TEST
 
+/* Lateral couplings learnt by 6 chains on 2 threads (each thread's rows of J from products of
+ * its own): J stays symmetric with a zero diagonal, and it moved from its start. */
+START_TEST(test_learn_chains_lateral)
+{
+    small_data();
+    char yaml[2048], path[600];
+    snprintf(yaml, sizeof yaml,
+             "hee-snn: 1\nname: lat\nseed: 2\nduration: 300 ms\noutput: %s/lat\nthreads: 2\n"
+             "hee:\n  chains: 6\n  dt: 0.02 ms\n  layers:\n"
+             "    - {name: v, size: %d, sigma: 0.5}\n    - {name: h, size: 3, rho: tanh}\n"
+             "  weights: {h: {normal: {mean: 0, sd: 0.3}}}\n"
+             "  lateral: {h: [[0, 0.1, 0], [0.1, 0, 0.2], [0, 0.2, 0]]}\n"
+             "  data: {tsv: data.tsv, present: 10 ms}\n"
+             "  learn: {learning_rate: 50 Hz, settle: 4 ms}\n", tmpdir, PD);
+    hs_config *cfg = load(yaml);
+    train(cfg, 0);
+    snprintf(path, sizeof path, "%s/lat/model.yaml", tmpdir);
+    hs_config *model = load_file(path);
+    hs_hee_rt *rt = params_of(model);
+    const double *J = rt->m.layer[1].J, J0[9] = {0, 0.1, 0, 0.1, 0, 0.2, 0, 0.2, 0};
+    ck_assert_ptr_nonnull(J);
+    double moved = 0;
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            ck_assert(J[i * 3 + j] == J[j * 3 + i]);
+            moved += fabs(J[i * 3 + j] - J0[i * 3 + j]);
+        }
+    for (int i = 0; i < 3; i++)
+        ck_assert(J[i * 3 + i] == 0.0);
+    fprintf(stderr, "lateral couplings, 6 chains on 2 threads: |J - J0|_1 = %.4f\n", moved);
+    ck_assert_msg(moved > 1e-3, "J did not learn (|J - J0|_1 = %g)", moved);
+    hs_hee_rt_free(rt);
+    hs_config_free(model);
+    hs_config_free(cfg);
+}
+END_TEST
+
 /* Learning from spikes (doc/hee.md): a 5-d, 2-factor pPCA with noise sd 0.7 (principal
  * variances about 6 and 5), learned by the spike realisation at its defaults (neurons per unit
  * chosen for the data's scale; the plasticity reads the spike counts of each step) for 100 s,
@@ -798,6 +835,7 @@ static Suite *learn_suite(void)
     tcase_add_test(tc, test_learn_resume_rate);
     tcase_add_test(tc, test_learn_resume_chains);
     tcase_add_test(tc, test_learn_chains_threads);
+    tcase_add_test(tc, test_learn_chains_lateral);
     tcase_add_test(tc, test_learn_checkpoint_truncated);
     tcase_add_test(tc, test_learn_resume_spike);
     tcase_add_test(tc, test_learn_generate_marginal);

@@ -212,6 +212,17 @@ void hs_hee_rt_learn(hs_hee_rt *rt, double g)
     if (rt->B > 1) {
         learn_job j = {rt, g / rt->B};
         hs_team_run(rt->team, learn_part, &j);
+        /* J stays symmetric: cell (i, j) and (j, i) came from different products, whose sums
+         * may round differently (their mean is the cell itself when they agree) */
+        for (int l = 0; l < rt->m.L && rt->par.learn.J; l++) {
+            hs_hee_layer *ly = &rt->m.layer[l];
+            for (uint32_t a = 0; ly->J && a < ly->n; a++)
+                for (uint32_t b = a + 1; b < ly->n; b++) {
+                    double *ab = &ly->J[(size_t)a * ly->n + b];
+                    double *ba = &ly->J[(size_t)b * ly->n + a];
+                    *ab = *ba = 0.5 * (*ab + *ba);
+                }
+        }
         return;
     }
     hs_hee *m = &rt->m;
