@@ -82,12 +82,18 @@ static int curve_push(curve *c, const double *row)
 /* At most this many items enter each log-likelihood evaluation. */
 #define LL_ITEMS 2000
 
+/* Items presented by step rt->step: presentations, each of one item per chain. */
+static uint64_t items_presented(const hs_hee_rt *rt)
+{
+    return rt->step / rt->present_steps * rt->B;
+}
+
 static int curve_row(curve *c, const hs_hee_rt *rt, double lr, int *has_ll)
 {
     const hs_hee *m = &rt->m;
     const hs_dataset *ds = rt->ds;
     double row[NCOL];
-    const uint64_t k = rt->step / rt->present_steps * rt->B;   /* items presented (all chains) */
+    const uint64_t k = items_presented(rt);
     row[COL_T] = (double)rt->step * rt->dt;
     row[COL_EPOCH] = (double)(k / rt->ntrain);
     row[COL_ITEM] = (double)k;
@@ -577,7 +583,7 @@ static void finish(hs_train_result *res, const hs_hee_rt *rt, const curve *c, in
 {
     res->steps = rt->step;
     res->t_end = (double)rt->step * rt->dt;
-    res->items = rt->step / rt->present_steps * rt->B;
+    res->items = items_presented(rt);
     res->epochs = res->items / rt->ntrain;
     res->has_loglik = has_ll;
     if (c->n) {

@@ -900,9 +900,9 @@ static int one_weight(const hs_projcfg *pc, const hs_model *tm)
 }
 
 static double bytes_needed(const hs_config *cfg, int nranks, double *neurons, double *synapses,
-                           double *units)
+                           double *units, double *hee)
 {
-    double n = 0, s = 0, rows = 0, wbytes = 0, hee = 0;
+    double n = 0, s = 0, rows = 0, wbytes = 0;
     for (int p = 0; p < cfg->npops; p++)
         n += cfg->pops[p].size;
     for (int k = 0; k < cfg->nprojs; k++) {
@@ -924,7 +924,7 @@ static double bytes_needed(const hs_config *cfg, int nranks, double *neurons, do
      * adaptation, rho and rho' with their values, eta, the bottom-up term, the noise budget,
      * the chains' differences and deviates), and its weights twice with chains (squared for
      * the noise budget) */
-    *units = 0;
+    *units = *hee = 0;
     if (cfg->hee) {
         const hs_heecfg *h = cfg->hee;
         double N = 0, cells = 0;
@@ -937,11 +937,11 @@ static double bytes_needed(const hs_config *cfg, int nranks, double *neurons, do
         }
         const double B = h->chains > 1 ? h->chains : 1;
         *units = B * N;
-        hee = 8 * (15 * B * N + (B > 1 ? 2 : 1) * cells);
+        *hee = 8 * (15 * B * N + (B > 1 ? 2 : 1) * cells);
     }
     *neurons = n;
     *synapses = s;
-    return 32 * n + hee + (4 * s + wbytes + 8 * rows) / nranks;
+    return 32 * n + *hee + (4 * s + wbytes + 8 * rows) / nranks;
 }
 
 /* A network that cannot fit is refused before anything is allocated, with the figures, instead
@@ -949,8 +949,8 @@ static double bytes_needed(const hs_config *cfg, int nranks, double *neurons, do
 static int memory_check(const hs_config *cfg, int nranks, hs_error *err)
 {
     const char *why;
-    double n, s, u;
-    const double need = bytes_needed(cfg, nranks, &n, &s, &u);
+    double n, s, u, hb;
+    const double need = bytes_needed(cfg, nranks, &n, &s, &u, &hb);
     const double lim = (double)hs_mem_limit(&why);
     if (need <= lim)
         return HS_OK;
@@ -959,7 +959,7 @@ static int memory_check(const hs_config *cfg, int nranks, hs_error *err)
         snprintf(hee, sizeof hee, ", %.4g hee: units in %u chain%s", u, cfg->hee->chains,
                  cfg->hee->chains == 1 ? "" : "s");
     /* a hee: block runs whole in one process: more processes do not help it */
-    const char *hint = u * 120 > need / 2 ? " (fewer chains or units)"
+    const char *hint = hb > need / 2 ? " (fewer chains or units)"
                        : nranks > 1       ? " or use more processes"
                                           : " or split it across MPI processes";
     return hs_error_set(err, HS_ENOMEM, cfg->path, 0, 0,

@@ -116,6 +116,7 @@ void hs_hee_rt_free(hs_hee_rt *rt)
         for (int l = 0; l < rt->m.L; l++)
             free(rt->Pinv[l]);
     free(rt->Pinv);
+    free(rt->ou);
     free(rt->xo);
     free(rt->zbuf);
     hs_team_free(rt->team);
@@ -318,6 +319,20 @@ int hs_hee_rt_create(hs_hee_spec *s, hs_hee_rt **out, hs_error *err)
         rt->record[3 * l + 1] = s->record_eps[l];
         rt->record[3 * l + 2] = s->record_c ? s->record_c[l] : 0;
     }
+    rt->ou = malloc((size_t)m->L * sizeof *rt->ou);
+    if (!rt->ou) {
+        rc = hs_nomem(err, NULL);
+        goto fail;
+    }
+    for (int l = 0; l < m->L; l++) {
+        const double s2 = m->layer[l].sigma * m->layer[l].sigma, dt = h->dt;
+        rt->ou[l] = (hs_hee_ou){
+            .dx = exp(-dt / (h->tau_x * s2)),
+            .de = exp(-dt / (h->tau_eps * s2)),
+            .nx = m->layer[l].sigma * sqrt(-expm1(-2 * dt / (h->tau_x * s2))),
+            .ne = m->layer[l].sigma * sqrt(-expm1(-2 * dt / (h->tau_eps * s2))),
+        };
+    }
     size_t N = m->ntotal;
     rt->B = s->chains ? s->chains : 1;
     const size_t NB = N * rt->B;   /* every chain's units */
@@ -495,6 +510,22 @@ fail:
  *   kappa_i = rho'(x_i)^2 / tau_x * sum_k W_l[k][i]^2 rho'(eps_k)^2 tau_eps s_k^4,
  * a fraction kappa_i of the unit's intended noise, which is therefore reduced by that fraction
  * (only the diagonal of the injected noise is counted; its correlations across units are not). */
+/* The power a gaussian interneuron at eps feeds into the bottom-up term of the layer above
+ * (layer lo's; below), and the fraction kappa of a membrane's noise its inputs already carry
+ * given their summed power acc. */
+static inline double eps_power(const hs_hee_layer *lo, double eps, double tau_eps)
+{
+    const double s4 = lo->sigma * lo->sigma * lo->sigma * lo->sigma;
+    const double de = hs_rho_d(lo->rho, eps);
+    return de * de * tau_eps * s4;
+}
+
+static inline double kappa_of(const hs_hee_layer *ly, double x, double acc, double tau_x)
+{
+    const double d = hs_rho_d(ly->rho, x), k = d * d * acc / tau_x;
+    return k < 1 ? k : 1;
+}
+
 static void noise_budget(hs_hee_rt *rt)
 {
     const hs_hee *m = &rt->m;
@@ -505,7 +536,6 @@ static void noise_budget(hs_hee_rt *rt)
     memset(acc, 0, m->ntotal * sizeof *acc);
     for (int l = 1; l < m->L; l++) {
         const hs_hee_layer *lo = &m->layer[l - 1], *ly = &m->layer[l];
-        const double s4 = lo->sigma * lo->sigma * lo->sigma * lo->sigma;
         if (is_bern(lo))   /* a binary interneuron: variance s (1 - s), correlation time tau_eps */
             hs_hee_eta(m, l - 1, rt->rx, rt->tmp);
         for (uint32_t k = 0; k < lo->n; k++) {
@@ -514,8 +544,7 @@ static void noise_budget(hs_hee_rt *rt)
                 double sg = hs_sigmoid(rt->tmp[k]);
                 pw[q] = sg * (1 - sg) * h->tau_eps;
             } else {
-                double de = hs_rho_d(lo->rho, rt->eps[q]);
-                pw[q] = de * de * h->tau_eps * s4;
+                pw[q] = eps_power(lo, rt->eps[q], h->tau_eps);
             }
             const double *restrict row = m->W[l] + (size_t)k * ly->n;
             double *restrict a = acc + ly->off;
@@ -527,9 +556,7 @@ static void noise_budget(hs_hee_rt *rt)
         const hs_hee_layer *ly = &m->layer[l];
         for (uint32_t i = 0; i < ly->n && !is_bern(ly); i++) {
             size_t u = ly->off + i;
-            double d = hs_rho_d(ly->rho, rt->x[u]);
-            double k = d * d * acc[u] / h->tau_x;
-            rt->kappa[u] = k < 1 ? k : 1;
+            rt->kappa[u] = kappa_of(ly, rt->x[u], acc[u], h->tau_x);
         }
     }
 }
@@ -605,12 +632,10 @@ static void chains_noise_budget(hs_hee_rt *rt, uint32_t c0, uint32_t c1)
         memset(rt->kappa + c * N, 0, m->layer[0].n * sizeof *rt->kappa);
     for (int l = 1; l < m->L; l++) {
         const hs_hee_layer *lo = &m->layer[l - 1], *ly = &m->layer[l];
-        const double s4 = lo->sigma * lo->sigma * lo->sigma * lo->sigma;
         for (uint32_t c = c0; c < c1; c++)
             for (uint32_t k = 0; k < lo->n; k++) {
                 size_t q = c * N + lo->off + k;
-                double de = hs_rho_d(lo->rho, rt->eps[q]);
-                rt->kpow[q] = de * de * h->tau_eps * s4;
+                rt->kpow[q] = eps_power(lo, rt->eps[q], h->tau_eps);
             }
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(c1 - c0), (int)ly->n,
                     (int)lo->n, 1.0, rt->kpow + c0 * N + lo->off, ld(rt), w2, (int)ly->n, 0.0,
@@ -622,9 +647,7 @@ static void chains_noise_budget(hs_hee_rt *rt, uint32_t c0, uint32_t c1)
             const hs_hee_layer *ly = &m->layer[l];
             for (uint32_t i = 0; i < ly->n; i++) {
                 size_t u = c * N + ly->off + i;
-                double d = hs_rho_d(ly->rho, rt->x[u]);
-                double k = d * d * rt->kappa[u] / h->tau_x;
-                rt->kappa[u] = k < 1 ? k : 1;
+                rt->kappa[u] = kappa_of(ly, rt->x[u], rt->kappa[u], h->tau_x);
             }
         }
 }
@@ -1081,7 +1104,7 @@ static void step_chain(hs_hee_rt *rt, uint32_t ch, int full, double *zbuf)
     const hs_hee *m = &rt->m;
     const hs_hee_par *h = &rt->par;
     const size_t o = (size_t)ch * m->ntotal;   /* chain ch's units */
-    const double dt = rt->dt, tau_x = h->tau_x, tau_e = h->tau_eps;
+    const double dt = rt->dt, tau_x = h->tau_x;
     const double mad = h->adapt_m, tau_c = h->adapt_tau_c;
     noise q = {rt->rng, NULL};
     if (rt->B > 1) {
@@ -1092,9 +1115,7 @@ static void step_chain(hs_hee_rt *rt, uint32_t ch, int full, double *zbuf)
     for (int l = 0; l < m->L; l++) {
         const hs_hee_layer *ly = &m->layer[l];
         const double s2 = ly->sigma * ly->sigma;
-        const double dx = exp(-dt / (tau_x * s2)), de = exp(-dt / (tau_e * s2));
-        const double nx = ly->sigma * sqrt(-expm1(-2 * dt / (tau_x * s2)));
-        const double ne = ly->sigma * sqrt(-expm1(-2 * dt / (tau_e * s2)));
+        const double dx = rt->ou[l].dx, de = rt->ou[l].de, nx = rt->ou[l].nx, ne = rt->ou[l].ne;
         const int free_x = l > 0 || !rt->clamp;
         for (uint32_t i = 0; i < ly->n && !is_bern(ly); i++) {
             size_t u = o + ly->off + i;
@@ -1138,6 +1159,20 @@ static void step_chain(hs_hee_rt *rt, uint32_t ch, int full, double *zbuf)
     }
 }
 
+/* rho and rho' of the gaussian membranes and interneurons of the chain whose units start at o
+ * (bernoulli units: T(x) = x). */
+static void rho_chain(hs_hee_rt *rt, size_t o)
+{
+    const hs_hee *m = &rt->m;
+    for (int l = 0; l < m->L; l++) {
+        const hs_hee_layer *ly = &m->layer[l];
+        for (size_t u = o + ly->off; u < o + ly->off + ly->n && !is_bern(ly); u++) {
+            rt->rx[u] = rho_fd(ly->rho, rt->x[u], &rt->dx[u], &rt->dx_at[u]);
+            rt->reps[u] = rho_fd(ly->rho, rt->eps[u], &rt->de[u], &rt->de_at[u]);
+        }
+    }
+}
+
 /* Is the rate realisation's noise budget recomputed in this step? */
 static int budget_due(const hs_hee_rt *rt)
 {
@@ -1146,7 +1181,7 @@ static int budget_due(const hs_hee_rt *rt)
 }
 
 /* Part t of n of a chains' step (a contiguous range of chains on thread t): rho, the
- * products, the noise budget when due (rt->budget_now, chains_w2 done), the membranes. */
+ * products, the noise budget when due (chains_w2 done), the membranes. */
 static void advance_part(void *ctx, int t, int n)
 {
     hs_hee_rt *rt = ctx;
@@ -1156,17 +1191,11 @@ static void advance_part(void *ctx, int t, int n)
     if (c0 == c1)
         return;
     for (size_t o = c0 * N; o < c1 * N; o += N)
-        for (int l = 0; l < m->L; l++) {
-            const hs_hee_layer *ly = &m->layer[l];
-            for (size_t u = o + ly->off; u < o + ly->off + ly->n; u++) {
-                rt->rx[u] = rho_fd(ly->rho, rt->x[u], &rt->dx[u], &rt->dx_at[u]);
-                rt->reps[u] = rho_fd(ly->rho, rt->eps[u], &rt->de[u], &rt->de_at[u]);
-            }
-        }
+        rho_chain(rt, o);
     for (int l = 0; l < m->L; l++)
         chains_eta_layer(rt, l, rt->rx, c0, c1);
     chains_bottom_up(rt, c0, c1);
-    if (rt->budget_now)
+    if (budget_due(rt))
         chains_noise_budget(rt, c0, c1);
     for (uint32_t ch = c0; ch < c1; ch++)
         step_chain(rt, ch, 0, rt->zbuf + (size_t)t * rt->nz);
@@ -1175,11 +1204,11 @@ static void advance_part(void *ctx, int t, int n)
 /* A step of B > 1 chains (the rate realisation of gaussian layers), split among the team. */
 static void advance_chains(hs_hee_rt *rt)
 {
-    rt->budget_now = budget_due(rt);
-    if (rt->budget_now)
+    const int budget = budget_due(rt);   /* (the parts see the same: nothing changes it) */
+    if (budget)
         chains_w2(rt);
     hs_team_run(rt->team, advance_part, rt);
-    if (rt->budget_now && rt->kappa_fixed == 1)
+    if (budget && rt->kappa_fixed == 1)
         rt->kappa_fixed = 2;
 }
 
@@ -1201,16 +1230,8 @@ void hs_hee_rt_advance(hs_hee_rt *rt, struct hs_net *q)
             read_traces(rt, l, tnow, 1, 1);
     if (rt->inputs)
         read_inputs(rt, tnow);
-    for (int l = 0; l < m->L; l++) {
-        const hs_hee_layer *ly = &m->layer[l];
-        for (uint32_t i = 0; i < ly->n && !is_bern(ly); i++) {   /* (bernoulli: T(x) = x) */
-            size_t u = ly->off + i;
-            if (!rt->spike) {   /* (spike: units hear each other only through traces) */
-                rt->rx[u] = rho_fd(ly->rho, rt->x[u], &rt->dx[u], &rt->dx_at[u]);
-                rt->reps[u] = rho_fd(ly->rho, rt->eps[u], &rt->de[u], &rt->de_at[u]);
-            }
-        }
-    }
+    if (!rt->spike)   /* (spike: units hear each other only through traces) */
+        rho_chain(rt, 0);
     /* eta of the gaussian layers (a bernoulli unit sums its own field when its clock ticks),
      * of every layer for the exact reference */
     for (int l = 0; l < m->L; l++)
@@ -1461,9 +1482,7 @@ void hs_hee_rt_advance_ancestral(hs_hee_rt *rt, int l, struct hs_net *q)
         chains_eta_layer(rt, l, rt->reps, 0, rt->B);
     else
         hs_hee_eta(m, l, rt->reps, rt->eta + ly->off);
-    const double dt = rt->dt, tau_e = rt->par.tau_eps, s2 = ly->sigma * ly->sigma;
-    const double de = exp(-dt / (tau_e * s2));
-    const double ne = ly->sigma * sqrt(-expm1(-2 * dt / (tau_e * s2)));
+    const double s2 = ly->sigma * ly->sigma, de = rt->ou[l].de, ne = rt->ou[l].ne;
     for (uint32_t c = 0; c < rt->B; c++) {
         const size_t o = c * N;
         const double *eta = rt->eta + o + ly->off;

@@ -127,8 +127,16 @@ void hs_hee_spec_free(hs_hee_spec *s);
 /* Called at every recording time (multiples of record every) with the state at t. */
 typedef int (*hs_hee_sink)(void *ctx, double t, const hs_hee_rt *rt);
 
+/* One layer's exponential-Euler factors over dt (fixed for a runtime): the decay and the
+ * noise sd of its membranes (x) and interneurons (e), exp(-dt / (tau sigma^2)) and
+ * sigma sqrt(1 - exp(-2 dt / (tau sigma^2))). */
+typedef struct hs_hee_ou {
+    double dx, de, nx, ne;
+} hs_hee_ou;
+
 struct hs_hee_rt {
     hs_hee m;                 /* parameters, drawn at compile time (owned) */
+    hs_hee_ou *ou;            /* per layer */
     hs_hee_par par;           /* time constants, adaptation, init, noise budget, learning */
     int *record;              /* states.tsv: per layer l, record[3 l] its units, record[3 l + 1]
                                * its interneurons, record[3 l + 2] its adaptation currents */
@@ -166,7 +174,6 @@ struct hs_hee_rt {
     size_t nz;                /* ... their number */
     double *dd;               /* B > 1: T(x) - T(eps) of every chain, for the matrix products */
     double *w2;               /* B > 1: every W_l squared cell by cell, for the noise budget */
-    int budget_now;           /* B > 1: the step recomputes the noise budget */
     struct hs_team *team;     /* B > 1: the threads the chains are split among (hee: threads) */
     double dt;
     uint64_t step;            /* steps taken */
